@@ -1,0 +1,30 @@
+//! Lambda entry point of the producer: set up once, then serve invocations.
+
+use aws_lambda_events::apigw::ApiGatewayProxyRequest;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use put_record::{Producer, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_current_span(false)
+        .without_time()
+        .init();
+    let stream_name = std::env::var("STREAM_NAME").map_err(|_| "STREAM_NAME is not set")?;
+    let config = aws_config::load_from_env().await;
+    let producer = Producer {
+        kinesis: aws_sdk_kinesis::Client::new(&config),
+        stream_name,
+    };
+    let producer = &producer;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayProxyRequest>| async move {
+            Ok::<_, Error>(handle(producer, event.payload).await)
+        },
+    ))
+    .await
+}

@@ -1,0 +1,321 @@
+//! The functions' handlers against the emulator's real Kinesis and DynamoDB.
+
+use std::time::Duration;
+
+use aws_lambda_events::apigw::ApiGatewayProxyRequest;
+use aws_lambda_events::event::kinesis::KinesisEvent;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_kinesis::types::ShardIteratorType;
+use orders::Order;
+use orders::catalog::random_order;
+use put_item::{Consumer, WriteSettings};
+use put_record::Producer;
+use serde_json::{Value, json};
+
+use crate::harness::{sdk_config, unique_name};
+
+async fn create_stream(kinesis: &aws_sdk_kinesis::Client, shards: i32) -> String {
+    let name = unique_name("orders");
+    kinesis
+        .create_stream()
+        .stream_name(&name)
+        .shard_count(shards)
+        .send()
+        .await
+        .expect("create stream");
+    name
+}
+
+async fn create_table(dynamodb: &aws_sdk_dynamodb::Client) -> String {
+    let name = unique_name("orders");
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    dynamodb
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute("accountid"))
+        .attribute_definitions(attribute("orderid"))
+        .key_schema(key("accountid", KeyType::Hash))
+        .key_schema(key("orderid", KeyType::Range))
+        .send()
+        .await
+        .expect("create table");
+    name
+}
+
+/// An API Gateway proxy event posting `body` to /order.
+fn post(body: &[u8]) -> ApiGatewayProxyRequest {
+    serde_json::from_value(json!({
+        "resource": "/order", "path": "/order", "httpMethod": "POST",
+        "headers": {"content-type": "application/json"}, "multiValueHeaders": {},
+        "requestContext": {"stage": "prod", "httpMethod": "POST", "resourcePath": "/order",
+                           "requestTimeEpoch": 1638330917123_i64, "requestId": "r"},
+        "body": String::from_utf8_lossy(body), "isBase64Encoded": false,
+    }))
+    .unwrap()
+}
+
+fn orders(count: u64) -> Vec<Order> {
+    let mut rng = fastrand::Rng::with_seed(count);
+    (0..count)
+        .map(|i| {
+            let mut order = random_order(&mut rng, i, "2021-12-01 10:00:00".into(), String::new());
+            order.orderid = None;
+            order
+        })
+        .collect()
+}
+
+/// Everything on the stream, read the way Lambda's poller reads it, as the event Lambda would
+/// hand a consumer.
+async fn read_stream(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> KinesisEvent {
+    let shards = kinesis
+        .list_shards()
+        .stream_name(stream)
+        .send()
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    for shard in shards.shards() {
+        let iterator = kinesis
+            .get_shard_iterator()
+            .stream_name(stream)
+            .shard_id(shard.shard_id())
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .unwrap()
+            .shard_iterator
+            .unwrap();
+        let output = kinesis
+            .get_records()
+            .shard_iterator(iterator)
+            .limit(10_000)
+            .send()
+            .await
+            .unwrap();
+        for record in output.records() {
+            use base64::Engine;
+            let arrival = record.approximate_arrival_timestamp().unwrap();
+            records.push(json!({
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record.partition_key(),
+                    "sequenceNumber": record.sequence_number(),
+                    "data": base64::engine::general_purpose::STANDARD.encode(record.data().as_ref()),
+                    "approximateArrivalTimestamp": arrival.as_secs_f64(),
+                },
+                "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventName": "aws:kinesis:record",
+                "eventID": format!("{}:{}", shard.shard_id(), record.sequence_number()),
+                "awsRegion": "ap-southeast-2",
+            }));
+        }
+    }
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+async fn producer(stream: &str) -> Producer {
+    Producer {
+        kinesis: aws_sdk_kinesis::Client::new(&sdk_config().await),
+        stream_name: stream.to_owned(),
+    }
+}
+
+async fn consumer(table: &str) -> Consumer {
+    Consumer {
+        dynamodb: aws_sdk_dynamodb::Client::new(&sdk_config().await),
+        table_name: table.to_owned(),
+        settings: WriteSettings::default(),
+    }
+}
+
+async fn scan(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    dynamodb
+        .scan()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn accepted_orders_are_on_the_stream_spread_by_orderid() {
+    let producer =
+        producer(&create_stream(&aws_sdk_kinesis::Client::new(&sdk_config().await), 4).await).await;
+    let mut accepted = Vec::new();
+    for order in orders(40) {
+        let response = put_record::handle(&producer, post(&order.to_request_body())).await;
+        assert_eq!(response.status_code, 200, "{:?}", response.body);
+        accepted.push(response);
+    }
+    let event = read_stream(&producer.kinesis, &producer.stream_name).await;
+    assert_eq!(event.records.len(), 40);
+    let shards: std::collections::HashSet<_> = event
+        .records
+        .iter()
+        .map(|r| {
+            r.event_id
+                .clone()
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(shards.len() > 1, "orders all went to one shard: {shards:?}");
+    for record in &event.records {
+        let order = Order::from_record(&record.kinesis.data.0).expect("records are orders");
+        assert_eq!(
+            order.partition_key(),
+            Some(record.kinesis.partition_key.as_str())
+        );
+    }
+}
+
+#[tokio::test]
+async fn refused_orders_never_reach_the_stream() {
+    let producer =
+        producer(&create_stream(&aws_sdk_kinesis::Client::new(&sdk_config().await), 1).await).await;
+    let bad_bodies: [&[u8]; 4] = [
+        b"not json",
+        br#"{"order": {}}"#,
+        br#"{"order": {"accountid": "a0", "orderdate": "t", "vendorid": "v1", "city": "", "details": {"coffeetype": "Latte", "coffeesize": "Small", "unitprice": 3.5, "quantity": 1}}}"#,
+        br#"{"order": {"accountid": "a0", "orderdate": "t", "vendorid": "v1", "city": "Perth", "details": {"coffeetype": "Latte", "coffeesize": "Small", "unitprice": 3.5, "quantity": 0}}}"#,
+    ];
+    for body in bad_bodies {
+        let response = put_record::handle(&producer, post(body)).await;
+        assert_eq!(response.status_code, 400);
+    }
+    let event = read_stream(&producer.kinesis, &producer.stream_name).await;
+    assert!(
+        event.records.is_empty(),
+        "{} records written",
+        event.records.len()
+    );
+}
+
+#[tokio::test]
+async fn a_missing_stream_is_a_503_not_a_200() {
+    let producer = producer(&unique_name("no-such-stream")).await;
+    let response = put_record::handle(&producer, post(&orders(1)[0].to_request_body())).await;
+    assert_eq!(response.status_code, 503, "{:?}", response.body);
+}
+
+/// Orders through the producer onto the stream, then the stream's records through the consumer
+/// into the table, twice: N orders ⇒ N items, and a redelivered batch changes nothing.
+#[tokio::test]
+async fn orders_flow_from_api_to_table_exactly_once() {
+    let config = sdk_config().await;
+    let producer = producer(&create_stream(&aws_sdk_kinesis::Client::new(&config), 2).await).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let consumer = consumer(&create_table(&dynamodb).await).await;
+    let count = 120;
+    for order in orders(count) {
+        assert_eq!(
+            put_record::handle(&producer, post(&order.to_request_body()))
+                .await
+                .status_code,
+            200
+        );
+    }
+    let event = read_stream(&producer.kinesis, &producer.stream_name).await;
+    assert_eq!(event.records.len(), count as usize);
+
+    for delivery in 1..=2 {
+        let response = put_item::handle(&consumer, event.clone()).await;
+        assert!(
+            response.batch_item_failures.is_empty(),
+            "delivery {delivery}: {response:?}"
+        );
+        let items = scan(&dynamodb, &consumer.table_name).await;
+        assert_eq!(items.len(), count as usize, "after delivery {delivery}");
+    }
+    let items = scan(&dynamodb, &consumer.table_name).await;
+    for record in &event.records {
+        let order = Order::from_record(&record.kinesis.data.0).unwrap();
+        let item = items
+            .iter()
+            .find(|item| item["orderid"].as_s().ok() == order.orderid.as_ref())
+            .expect("every order has its item");
+        assert_eq!(
+            item["sequencenumber"].as_s().unwrap(),
+            &record.kinesis.sequence_number
+        );
+        assert_eq!(item["city"].as_s().unwrap(), &order.city);
+        let arrived: i64 = item["arrivedat"].as_n().unwrap().parse().unwrap();
+        let written: i64 = item["writtenat"].as_n().unwrap().parse().unwrap();
+        assert!(
+            written >= arrived - 1000,
+            "written {written} long before arrival {arrived}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_poison_record_is_reported_alone_and_the_rest_are_written() {
+    let config = sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let consumer = consumer(&create_table(&dynamodb).await).await;
+    let mut event: Value = serde_json::from_str(include_str!(
+        "../../functions/put-item/tests/fixtures/kinesis-batch-with-poison.json"
+    ))
+    .unwrap();
+    let poison = event["Records"][1]["kinesis"]["sequenceNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Pad the batch past one BatchWriteItem call with good records.
+    let good = event["Records"][0].clone();
+    for i in 0..30 {
+        let mut record = good.clone();
+        let mut order: Value = serde_json::from_slice(
+            &base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                good["kinesis"]["data"].as_str().unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        order["orderid"] = json!(format!("padding-{i}"));
+        record["kinesis"]["data"] = json!(base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            order.to_string()
+        ));
+        record["kinesis"]["sequenceNumber"] = json!(format!("5{i:055}"));
+        event["Records"].as_array_mut().unwrap().push(record);
+    }
+    let event: KinesisEvent = serde_json::from_value(event).unwrap();
+    let response = put_item::handle(&consumer, event.clone()).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone().unwrap())
+        .collect();
+    assert_eq!(failed, vec![poison]);
+    assert_eq!(
+        scan(&dynamodb, &consumer.table_name).await.len(),
+        event.records.len() - 1
+    );
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}

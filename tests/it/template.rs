@@ -1,0 +1,718 @@
+//! Structural checks of `templates/stack.yaml`: the security and wiring properties that
+//! cfn-lint cannot know about (least privilege, the batching parameters, the stage on the
+//! Deployment, names the tool can find again), read from the YAML itself.
+//!
+//! serde_yaml 0.9 keeps CloudFormation short tags (`!Ref`, `!Sub`, `!GetAtt`, `!If`) as
+//! `Value::Tagged`; [`intrinsic`] reads them and their long forms (`Ref`, `Fn::Sub`) alike.
+
+use serde_yaml::Value;
+
+/// CloudFormation's limit for a template body passed inline (`TemplateBody`).
+const TEMPLATE_BODY_LIMIT: usize = 51_200;
+/// The longest stack name the tool accepts: the role "<stack>-put-item-1-<region>" must fit
+/// IAM's 64 characters with a 14-character region such as ap-southeast-2.
+const MAX_STACK_NAME_LEN: usize = 38;
+const LONGEST_REGION: &str = "ap-southeast-2";
+
+fn template_text() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/stack.yaml");
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+fn template() -> Value {
+    serde_yaml::from_str(&template_text())
+        .unwrap_or_else(|e| panic!("templates/stack.yaml is not valid YAML: {e}"))
+}
+
+/// serde_yaml 0.9's accessors (`get`, `as_str`, `as_sequence`…) look through tags, so
+/// `!Sub "*"` would read as the string "*". These see only untagged values.
+fn lit(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn seq(v: &Value) -> Option<&[Value]> {
+    match v {
+        Value::Sequence(items) => Some(items),
+        _ => None,
+    }
+}
+
+fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    match v {
+        Value::Mapping(m) => m.get(key),
+        _ => None,
+    }
+}
+
+fn flag(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+/// An intrinsic function call, short or long form: `("Ref", arg)`, `("Sub", arg)`,
+/// `("GetAtt", arg)`, `("If", arg)`…
+fn intrinsic(v: &Value) -> Option<(String, &Value)> {
+    match v {
+        Value::Tagged(t) => Some((
+            t.tag.to_string().trim_start_matches('!').to_owned(),
+            &t.value,
+        )),
+        Value::Mapping(m) if m.len() == 1 => {
+            let (k, arg) = m.iter().next()?;
+            let k = lit(k)?;
+            match k {
+                "Ref" => Some(("Ref".to_owned(), arg)),
+                _ => k.strip_prefix("Fn::").map(|f| (f.to_owned(), arg)),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The argument of `!<name> arg`, if `v` is that intrinsic.
+fn call<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    intrinsic(v).filter(|(f, _)| f == name).map(|(_, arg)| arg)
+}
+
+/// The target of `!Ref X`.
+fn ref_target(v: &Value) -> Option<&str> {
+    lit(call(v, "Ref")?)
+}
+
+/// The logical id of `!GetAtt X.Attr` (or the list form `[X, Attr]`) and the attribute.
+fn getatt(v: &Value) -> Option<(String, String)> {
+    match call(v, "GetAtt")? {
+        Value::String(s) => {
+            let (id, attr) = s.split_once('.')?;
+            Some((id.to_owned(), attr.to_owned()))
+        }
+        Value::Sequence(parts) if parts.len() == 2 => {
+            Some((lit(&parts[0])?.to_owned(), lit(&parts[1])?.to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// The string of `!Sub "…"` (or of the list form `[string, variables]`).
+fn sub_string(v: &Value) -> Option<&str> {
+    match call(v, "Sub")? {
+        Value::String(s) => Some(s),
+        Value::Sequence(parts) => lit(parts.first()?),
+        _ => None,
+    }
+}
+
+fn resources(t: &Value) -> &serde_yaml::Mapping {
+    match field(t, "Resources") {
+        Some(Value::Mapping(m)) => m,
+        _ => panic!("the template has no Resources mapping"),
+    }
+}
+
+/// `(logical id, resource)` of every resource of the given type, in template order.
+fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
+    resources(t)
+        .iter()
+        .filter(|(_, r)| field(r, "Type").and_then(lit) == Some(ty))
+        .map(|(id, r)| (lit(id).expect("resource logical ids are strings"), r))
+        .collect()
+}
+
+fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
+    resources(t)
+        .get(id)
+        .unwrap_or_else(|| panic!("resource {id} is referenced but not declared"))
+}
+
+fn resource_type<'a>(t: &'a Value, id: &str) -> &'a str {
+    field(resource(t, id), "Type")
+        .and_then(lit)
+        .unwrap_or_else(|| panic!("resource {id} has no Type"))
+}
+
+fn prop<'a>(r: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter()
+        .try_fold(field(r, "Properties")?, |v, key| field(v, key))
+}
+
+fn parameter<'a>(t: &'a Value, name: &str) -> &'a Value {
+    field(t, "Parameters")
+        .and_then(|p| field(p, name))
+        .unwrap_or_else(|| panic!("parameter {name} is referenced but not declared"))
+}
+
+/// A number, whether YAML wrote it as a number or a string.
+fn number(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn parameter_number(t: &Value, name: &str, key: &str) -> i64 {
+    field(parameter(t, name), key)
+        .and_then(number)
+        .unwrap_or_else(|| panic!("parameter {name} has no numeric {key}"))
+}
+
+/// Every value in the document, depth first (into tagged values too).
+fn walk<'a>(v: &'a Value, visit: &mut dyn FnMut(&'a Value)) {
+    visit(v);
+    match v {
+        Value::Sequence(items) => items.iter().for_each(|i| walk(i, visit)),
+        Value::Mapping(m) => m.iter().for_each(|(k, val)| {
+            walk(k, visit);
+            walk(val, visit);
+        }),
+        Value::Tagged(t) => walk(&t.value, visit),
+        _ => {}
+    }
+}
+
+/// A value or list of values as a list; `!If [c, a, b]` contributes both branches.
+fn one_or_many(v: &Value) -> Vec<&Value> {
+    if let Some(Value::Sequence(args)) = call(v, "If") {
+        return args.iter().skip(1).flat_map(one_or_many).collect();
+    }
+    match v {
+        Value::Sequence(items) => items.iter().flat_map(one_or_many).collect(),
+        _ => vec![v],
+    }
+}
+
+fn is_no_value(v: &Value) -> bool {
+    ref_target(v) == Some("AWS::NoValue")
+}
+
+/// Every IAM statement of every policy document in the template, with where it is.
+fn statements(t: &Value) -> Vec<(String, &Value)> {
+    let mut found = Vec::new();
+    for (id, r) in resources(t) {
+        let id = lit(id).unwrap_or("?");
+        walk(r, &mut |v| {
+            if let Some(doc) = field(v, "PolicyDocument") {
+                let sts = field(doc, "Statement")
+                    .unwrap_or_else(|| panic!("a policy document of {id} has no Statement"));
+                for st in one_or_many(sts).into_iter().filter(|s| !is_no_value(s)) {
+                    let sid = field(st, "Sid").and_then(lit).unwrap_or("(no Sid)");
+                    found.push((format!("{id}/{sid}"), st));
+                }
+            }
+        });
+    }
+    found
+}
+
+fn actions(st: &Value) -> Vec<&str> {
+    field(st, "Action")
+        .map(one_or_many)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(lit)
+        .collect()
+}
+
+/// The `!Sub` strings of the statements (in the policies attached to `role`) that allow
+/// `action`; a literal resource is returned as is.
+fn resources_allowing(t: &Value, role: &str, action: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (policy_id, policy) in of_type(t, "AWS::IAM::Policy") {
+        let roles = prop(policy, &["Roles"])
+            .map(one_or_many)
+            .unwrap_or_default();
+        if !roles.iter().any(|r| ref_target(r) == Some(role)) {
+            continue;
+        }
+        for (at, st) in statements(t) {
+            if !at.starts_with(&format!("{policy_id}/")) || !actions(st).contains(&action) {
+                continue;
+            }
+            for res in field(st, "Resource").map(one_or_many).unwrap_or_default() {
+                let text = sub_string(res)
+                    .map(str::to_owned)
+                    .or_else(|| getatt(res).map(|(id, attr)| format!("GetAtt {id}.{attr}")))
+                    .or_else(|| lit(res).map(str::to_owned))
+                    .unwrap_or_else(|| format!("{res:?}"));
+                out.push(text);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn template_body_fits_inline() {
+    let size = template_text().len();
+    assert!(
+        size < TEMPLATE_BODY_LIMIT,
+        "templates/stack.yaml is {size} bytes; CloudFormation takes at most \
+         {TEMPLATE_BODY_LIMIT} inline, and the tool passes the body inline"
+    );
+}
+
+#[test]
+fn no_managed_policies_anywhere() {
+    let t = template();
+    walk(&t, &mut |v| {
+        if let Value::Mapping(m) = v {
+            assert!(
+                !m.contains_key("ManagedPolicyArns"),
+                "the template uses ManagedPolicyArns: grant permissions as inline, \
+                 least-privilege statements instead (moto ignores managed policies, \
+                 and the AWS ones grant Resource \"*\")"
+            );
+        }
+    });
+    let managed = of_type(&t, "AWS::IAM::ManagedPolicy");
+    assert!(managed.is_empty(), "managed policies declared: {managed:?}");
+}
+
+#[test]
+fn only_xray_statements_use_a_wildcard_resource() {
+    let t = template();
+    let sts = statements(&t);
+    assert!(
+        sts.len() >= 4,
+        "expected the roles' IAM statements, found {}",
+        sts.len()
+    );
+    for (at, st) in &sts {
+        assert_eq!(
+            field(st, "Effect").and_then(lit),
+            Some("Allow"),
+            "{at}: every statement should be an explicit Allow"
+        );
+        for key in ["NotAction", "NotResource"] {
+            assert!(
+                field(st, key).is_none(),
+                "{at}: {key} grants by exclusion; list what is needed"
+            );
+        }
+        let acts = actions(st);
+        assert!(!acts.is_empty(), "{at}: statement has no Action");
+        for a in &acts {
+            assert!(
+                !a.contains('*'),
+                "{at}: action {a} is a wildcard; name the actions"
+            );
+        }
+        let resources = field(st, "Resource").map(one_or_many).unwrap_or_default();
+        assert!(!resources.is_empty(), "{at}: statement has no Resource");
+        for res in resources {
+            if lit(res) == Some("*") {
+                assert!(
+                    acts.iter().all(|a| a.starts_with("xray:")),
+                    "{at}: Resource \"*\" is only allowed for X-Ray actions, but it grants {acts:?}"
+                );
+            } else if let Some(s) = lit(res) {
+                panic!("{at}: literal Resource {s:?}; derive it from the stack's own resources");
+            } else if let Some(s) = sub_string(res) {
+                assert!(
+                    s.contains("${AWS::AccountId}") && s.contains("${AWS::Region}"),
+                    "{at}: Resource {s:?} should be scoped to this account and region"
+                );
+            } else {
+                assert!(
+                    getatt(res).is_some() || ref_target(res).is_some(),
+                    "{at}: Resource {res:?} is neither \"*\", !Sub, !GetAtt nor !Ref"
+                );
+            }
+        }
+    }
+    assert!(
+        sts.iter()
+            .any(|(_, st)| actions(st).contains(&"xray:PutTraceSegments")),
+        "no statement grants xray:PutTraceSegments, yet tracing is Active"
+    );
+}
+
+#[test]
+fn functions_are_rust_on_al2023_traced_with_optional_insights_and_own_log_group() {
+    let t = template();
+    let functions = of_type(&t, "AWS::Lambda::Function");
+    assert_eq!(
+        functions.len(),
+        3,
+        "expected put-record, put-item-1 and put-item-2"
+    );
+    let mut log_groups = Vec::new();
+    let mut roles = Vec::new();
+    for (id, f) in functions {
+        let p = |path: &[&str]| prop(f, path);
+        assert_eq!(
+            p(&["Runtime"]).and_then(lit),
+            Some("provided.al2023"),
+            "{id}: Runtime should be provided.al2023 (Rust, OS-only runtime)"
+        );
+        assert_eq!(
+            p(&["Handler"]).and_then(lit),
+            Some("bootstrap"),
+            "{id}: Handler should be bootstrap, the executable in the zip"
+        );
+        assert_eq!(
+            p(&["TracingConfig", "Mode"]).and_then(lit),
+            Some("Active"),
+            "{id}: X-Ray tracing should be Active"
+        );
+        let archs = p(&["Architectures"]).and_then(seq);
+        assert!(
+            archs.is_some_and(|a| a.len() == 1 && ref_target(&a[0]) == Some("Architecture")),
+            "{id}: Architectures should be [!Ref Architecture]"
+        );
+        assert_eq!(
+            p(&["MemorySize"]).and_then(ref_target),
+            Some("MemorySize"),
+            "{id}: MemorySize should !Ref the MemorySize parameter"
+        );
+        assert_insights_layer(id, p(&["Layers"]));
+
+        let name = p(&["FunctionName"])
+            .and_then(sub_string)
+            .unwrap_or_else(|| panic!("{id}: FunctionName should be a !Sub with the stack name"));
+        let group = p(&["LoggingConfig", "LogGroup"])
+            .and_then(ref_target)
+            .unwrap_or_else(|| panic!("{id}: LoggingConfig.LogGroup should !Ref its log group"));
+        assert_eq!(
+            resource_type(&t, group),
+            "AWS::Logs::LogGroup",
+            "{id}: LoggingConfig.LogGroup"
+        );
+        let group_name = prop(resource(&t, group), &["LogGroupName"]).and_then(sub_string);
+        assert_eq!(
+            group_name,
+            Some(format!("/aws/lambda/{name}").as_str()),
+            "{id}: its log group {group} should be /aws/lambda/<function name>"
+        );
+        assert!(
+            prop(resource(&t, group), &["RetentionInDays"]).is_some(),
+            "{id}: log group {group} has no RetentionInDays"
+        );
+
+        let (role, _) = p(&["Role"])
+            .and_then(getatt)
+            .unwrap_or_else(|| panic!("{id}: Role should be !GetAtt <its role>.Arn"));
+        let writes = resources_allowing(&t, &role, "logs:PutLogEvents");
+        assert!(
+            writes
+                .iter()
+                .any(|r| r.contains(&format!("log-group:${{{group}}}:*"))),
+            "{id}: role {role} should allow logs:PutLogEvents on its own log group {group}, \
+             found only {writes:?}"
+        );
+        log_groups.push(group.to_owned());
+        roles.push(role);
+    }
+    for (what, mut list) in [("log group", log_groups), ("role", roles)] {
+        let n = list.len();
+        list.sort();
+        list.dedup();
+        assert_eq!(
+            list.len(),
+            n,
+            "every function should have its own {what}: {list:?}"
+        );
+    }
+}
+
+/// `Layers: !If [HasInsights, [!Ref InsightsLayerArn], !Ref AWS::NoValue]`, and the
+/// condition true exactly when the parameter is non-empty.
+fn assert_insights_layer(id: &str, layers: Option<&Value>) {
+    let args = layers
+        .and_then(|l| call(l, "If"))
+        .and_then(seq)
+        .unwrap_or_else(|| {
+            panic!("{id}: Layers should be !If [HasInsights, …, !Ref AWS::NoValue]")
+        });
+    assert_eq!(args.len(), 3, "{id}: Layers !If takes three arguments");
+    assert_eq!(lit(&args[0]), Some("HasInsights"), "{id}: Layers condition");
+    let with = seq(&args[1]);
+    assert!(
+        with.is_some_and(|l| l.len() == 1 && ref_target(&l[0]) == Some("InsightsLayerArn")),
+        "{id}: with Insights, Layers should be [!Ref InsightsLayerArn]"
+    );
+    assert!(
+        is_no_value(&args[2]),
+        "{id}: without Insights, Layers should be AWS::NoValue"
+    );
+}
+
+#[test]
+fn insights_is_conditional_on_a_non_empty_layer_parameter() {
+    let t = template();
+    assert_eq!(
+        field(parameter(&t, "InsightsLayerArn"), "Default").and_then(lit),
+        Some(""),
+        "InsightsLayerArn should default to \"\" (no layer, as against an emulator)"
+    );
+    let cond = field(&t, "Conditions")
+        .and_then(|c| field(c, "HasInsights"))
+        .expect("condition HasInsights is not declared");
+    let equals = call(cond, "Not")
+        .and_then(seq)
+        .and_then(|a| a.first())
+        .and_then(|e| call(e, "Equals"))
+        .and_then(seq)
+        .expect("HasInsights should be !Not [!Equals [!Ref InsightsLayerArn, \"\"]]");
+    assert!(
+        equals
+            .iter()
+            .any(|v| ref_target(v) == Some("InsightsLayerArn"))
+            && equals.iter().any(|v| lit(v) == Some("")),
+        "HasInsights should compare InsightsLayerArn with \"\""
+    );
+    // Every statement touching the Insights log group lives in a HasInsights resource.
+    for (id, r) in resources(&t) {
+        let mut mentions = false;
+        walk(r, &mut |v| {
+            mentions |= lit(v).is_some_and(|s| s.contains("/aws/lambda-insights"))
+        });
+        if mentions {
+            assert_eq!(
+                field(r, "Condition").and_then(lit),
+                Some("HasInsights"),
+                "{} grants on /aws/lambda-insights but is not conditional on HasInsights",
+                lit(id).unwrap_or("?")
+            );
+        }
+    }
+}
+
+#[test]
+fn mappings_are_parameter_driven_and_fail_safely() {
+    let t = template();
+    let mappings = of_type(&t, "AWS::Lambda::EventSourceMapping");
+    assert_eq!(mappings.len(), 2, "expected two event source mappings");
+    let mut defaults = Vec::new();
+    let mut targets = Vec::new();
+    for (id, m) in mappings {
+        let p = |key: &str| prop(m, &[key]);
+        assert_eq!(
+            p("StartingPosition").and_then(lit),
+            Some("TRIM_HORIZON"),
+            "{id}: StartingPosition should be TRIM_HORIZON, so no record is skipped"
+        );
+        let types = p("FunctionResponseTypes")
+            .map(one_or_many)
+            .unwrap_or_default();
+        assert!(
+            types
+                .iter()
+                .any(|v| lit(v) == Some("ReportBatchItemFailures")),
+            "{id}: FunctionResponseTypes should include ReportBatchItemFailures"
+        );
+        assert_eq!(
+            p("BisectBatchOnFunctionError").and_then(flag),
+            Some(true),
+            "{id}: BisectBatchOnFunctionError should be true, to isolate a poison record"
+        );
+        let (dest, _) = prop(m, &["DestinationConfig", "OnFailure", "Destination"])
+            .and_then(getatt)
+            .unwrap_or_else(|| {
+                panic!("{id}: DestinationConfig.OnFailure.Destination should !GetAtt a queue")
+            });
+        assert_eq!(
+            resource_type(&t, &dest),
+            "AWS::SQS::Queue",
+            "{id}: on-failure destination"
+        );
+        let (stream, _) = p("EventSourceArn")
+            .and_then(getatt)
+            .unwrap_or_else(|| panic!("{id}: EventSourceArn should !GetAtt the stream"));
+        assert_eq!(
+            resource_type(&t, &stream),
+            "AWS::Kinesis::Stream",
+            "{id}: event source"
+        );
+        assert_bounded_retries(&t, id, p("MaximumRetryAttempts"));
+
+        let batch = p("BatchSize").and_then(ref_target);
+        let window = p("MaximumBatchingWindowInSeconds").and_then(ref_target);
+        let (Some(batch), Some(window)) = (batch, window) else {
+            panic!("{id}: BatchSize and MaximumBatchingWindowInSeconds should !Ref parameters")
+        };
+        assert_eq!(
+            parameter_number(&t, batch, "MinValue"),
+            1,
+            "{batch}: AWS's minimum batch"
+        );
+        assert_eq!(
+            parameter_number(&t, batch, "MaxValue"),
+            10_000,
+            "{batch}: AWS's maximum batch"
+        );
+        assert_eq!(
+            parameter_number(&t, window, "MinValue"),
+            0,
+            "{window}: AWS's minimum window"
+        );
+        assert_eq!(
+            parameter_number(&t, window, "MaxValue"),
+            300,
+            "{window}: AWS's maximum window"
+        );
+        let (function, _) = p("FunctionName")
+            .and_then(getatt)
+            .unwrap_or_else(|| panic!("{id}: FunctionName should !GetAtt its function"));
+        assert_eq!(
+            resource_type(&t, &function),
+            "AWS::Lambda::Function",
+            "{id}: target"
+        );
+        defaults.push((
+            parameter_number(&t, batch, "Default"),
+            parameter_number(&t, window, "Default"),
+        ));
+        targets.push(function);
+    }
+    defaults.sort();
+    assert_eq!(
+        defaults,
+        [(10, 2), (100, 30)],
+        "the mappings' default batch size / window should be the original's 100/30 s and 10/2 s"
+    );
+    assert_ne!(
+        targets[0], targets[1],
+        "the two mappings should feed two different functions"
+    );
+}
+
+fn assert_bounded_retries(t: &Value, id: &str, retries: Option<&Value>) {
+    let (min, max) = match retries.and_then(ref_target) {
+        Some(param) => (
+            parameter_number(t, param, "MinValue"),
+            parameter_number(t, param, "MaxValue"),
+        ),
+        None => {
+            let n = retries
+                .and_then(number)
+                .unwrap_or_else(|| panic!("{id}: MaximumRetryAttempts should be set"));
+            (n, n)
+        }
+    };
+    assert!(
+        (0..=10_000).contains(&min) && (0..=10_000).contains(&max),
+        "{id}: MaximumRetryAttempts should be bounded within 0..=10000 (-1 retries forever and \
+         lets one bad record stall a shard), got {min}..={max}"
+    );
+}
+
+#[test]
+fn api_posts_order_to_put_record_on_a_prod_stage_carried_by_the_deployment() {
+    let t = template();
+    assert!(
+        of_type(&t, "AWS::ApiGateway::Stage").is_empty(),
+        "declare the stage on the Deployment: moto does not support AWS::ApiGateway::Stage"
+    );
+    let deployments = of_type(&t, "AWS::ApiGateway::Deployment");
+    assert_eq!(deployments.len(), 1, "expected one Deployment");
+    let (dep_id, dep) = deployments[0];
+    assert_eq!(
+        prop(dep, &["StageName"]).and_then(lit),
+        Some("prod"),
+        "{dep_id}: StageName should be prod (the URL the load generator posts to)"
+    );
+    assert!(
+        prop(dep, &["StageDescription"]).is_some_and(|d| matches!(d, Value::Mapping(_))),
+        "{dep_id}: StageDescription should configure the prod stage"
+    );
+
+    let posts: Vec<_> = of_type(&t, "AWS::ApiGateway::Method")
+        .into_iter()
+        .filter(|(_, m)| prop(m, &["HttpMethod"]).and_then(lit) == Some("POST"))
+        .collect();
+    assert_eq!(posts.len(), 1, "expected one POST method");
+    let (post_id, post) = posts[0];
+    let depends = field(dep, "DependsOn").map(one_or_many).unwrap_or_default();
+    assert!(
+        depends.iter().any(|d| lit(d) == Some(post_id)),
+        "{dep_id} should DependsOn {post_id}, or it may deploy an API without its method"
+    );
+    let path_resource = prop(post, &["ResourceId"])
+        .and_then(ref_target)
+        .unwrap_or_else(|| panic!("{post_id}: ResourceId should !Ref the order resource"));
+    assert_eq!(
+        prop(resource(&t, path_resource), &["PathPart"]).and_then(lit),
+        Some("order"),
+        "{post_id}: should be on /order"
+    );
+    assert_eq!(
+        prop(post, &["Integration", "Type"]).and_then(lit),
+        Some("AWS_PROXY"),
+        "{post_id}: Lambda proxy integration"
+    );
+    let uri = prop(post, &["Integration", "Uri"])
+        .and_then(sub_string)
+        .unwrap_or_default();
+    assert!(
+        uri.contains("${PutRecordFunction.Arn}"),
+        "{post_id}: integration should invoke put-record, Uri {uri:?}"
+    );
+
+    let permissions = of_type(&t, "AWS::Lambda::Permission");
+    assert_eq!(permissions.len(), 1, "expected one invoke permission");
+    let (perm_id, perm) = permissions[0];
+    assert_eq!(
+        prop(perm, &["Principal"]).and_then(lit),
+        Some("apigateway.amazonaws.com"),
+        "{perm_id}: Principal"
+    );
+    let api = prop(dep, &["RestApiId"])
+        .and_then(ref_target)
+        .expect("Deployment RestApiId should !Ref the API");
+    let source = prop(perm, &["SourceArn"])
+        .and_then(sub_string)
+        .unwrap_or_default();
+    assert!(
+        source.contains(&format!("${{{api}}}/prod/POST/order"))
+            && source.contains("${AWS::AccountId}"),
+        "{perm_id}: SourceArn should be scoped to this API's POST /order on prod, got {source:?}"
+    );
+}
+
+#[test]
+fn physical_names_carry_the_stack_name_and_fit_aws_limits() {
+    let t = template();
+    // (type, name property, AWS's length limit)
+    let named = [
+        ("AWS::Lambda::Function", "FunctionName", 64),
+        ("AWS::IAM::Role", "RoleName", 64),
+        ("AWS::DynamoDB::Table", "TableName", 255),
+        ("AWS::SQS::Queue", "QueueName", 80),
+        ("AWS::Kinesis::Stream", "Name", 128),
+        ("AWS::Logs::LogGroup", "LogGroupName", 512),
+        ("AWS::ApiGateway::RestApi", "Name", 1024),
+    ];
+    let stack = "s".repeat(MAX_STACK_NAME_LEN);
+    for (ty, key, limit) in named {
+        let list = of_type(&t, ty);
+        assert!(!list.is_empty(), "no {ty} in the template");
+        for (id, r) in list {
+            let name = prop(r, &[key]).and_then(sub_string).unwrap_or_else(|| {
+                panic!("{id}: {key} should be a !Sub naming it after the stack")
+            });
+            assert!(
+                name.contains("${AWS::StackName}"),
+                "{id}: {key} {name:?} should contain the stack name, so `demo down` can find it"
+            );
+            let longest = name
+                .replace("${AWS::StackName}", &stack)
+                .replace("${AWS::Region}", LONGEST_REGION);
+            assert!(
+                !longest.contains("${"),
+                "{id}: {key} {name:?} uses a variable this test cannot size"
+            );
+            assert!(
+                longest.len() <= limit,
+                "{id}: {key} is {} characters with a {MAX_STACK_NAME_LEN}-character stack name \
+                 in {LONGEST_REGION}; AWS allows {limit}",
+                longest.len()
+            );
+        }
+    }
+}
