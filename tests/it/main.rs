@@ -1,5 +1,8 @@
 //! The integration tests: one binary, run against the real emulator (moto) and the real `demo`.
 
+mod build;
 mod functions;
 mod harness;
+mod lifecycle;
+mod load;
 mod template;

@@ -1,5 +1,7 @@
 //! Shared test harness: the emulator, SDK configuration pointed at it, unique resource names.
 
+pub mod cli;
 pub mod emulator;
+pub mod runtime_api;
 
 pub use emulator::{emulator, sdk_config, unique_name};

@@ -1,0 +1,112 @@
+//! One AWS configuration and one set of clients per run, built from the global settings.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use crate::settings::AwsSettings;
+
+/// Region used against an emulator when none is given (the original ran in Sydney).
+pub const LOCAL_REGION: &str = "ap-southeast-2";
+
+/// Every service client the commands use. Built once; commands borrow what they need.
+pub struct Clients {
+    pub region: String,
+    /// Set when talking to an emulator rather than AWS.
+    pub endpoint_url: Option<String>,
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub kinesis: aws_sdk_kinesis::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl Clients {
+    pub fn new(config: &SdkConfig) -> Self {
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            // Emulators serve buckets by path, not by virtual host.
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Clients {
+            region: config.region().map(ToString::to_string).unwrap_or_default(),
+            endpoint_url: config.endpoint_url().map(str::to_owned),
+            apigateway: aws_sdk_apigateway::Client::new(config),
+            cloudformation: aws_sdk_cloudformation::Client::new(config),
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            kinesis: aws_sdk_kinesis::Client::new(config),
+            lambda: aws_sdk_lambda::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+        }
+    }
+
+    pub fn is_emulator(&self) -> bool {
+        self.endpoint_url.is_some()
+    }
+}
+
+/// Loads the SDK configuration: profile, region and endpoint from the settings, the SDK's
+/// default chain for the rest. Against an emulator, fixed dummy credentials are used so that
+/// real ones are never sent to it.
+pub async fn load_config(aws: &AwsSettings, emulator_url: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = &aws.profile {
+        loader = loader.profile_name(profile);
+    }
+    let region = aws
+        .region
+        .clone()
+        .or_else(|| emulator_url.map(|_| LOCAL_REGION.to_owned()));
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region));
+    }
+    if let Some(url) = emulator_url.or(aws.endpoint_url.as_deref()) {
+        loader = loader.endpoint_url(url);
+    }
+    if emulator_url.is_some() {
+        let dummy = aws_sdk_sts::config::Credentials::new("demo", "demo", None, None, "emulator");
+        loader = loader.credentials_provider(dummy);
+    }
+    loader.load().await
+}
+
+/// Clients for the place the settings point at: an emulator with `--local` (started if need
+/// be), else AWS (or `--endpoint-url`).
+pub async fn connect(aws: &AwsSettings) -> Result<Clients, crate::deploy::DeployError> {
+    let emulator = if aws.local {
+        let running = crate::emulator::ensure_running().map_err(|err| crate::deploy::DeployError::Environment {
+            action: "start the local emulator".into(),
+            detail: err.to_string(),
+            guidance: "--local needs moto; see the detail below".into(),
+        })?;
+        Some(running.url)
+    } else {
+        None
+    };
+    let config = load_config(aws, emulator.as_deref()).await;
+    if config.region().is_none() {
+        return Err(crate::deploy::DeployError::Environment {
+            action: "choose a region".into(),
+            detail: "no region in --region, AWS_REGION or the profile".into(),
+            guidance: "no AWS region set: pass --region (e.g. --region ap-southeast-2) or set AWS_REGION".into(),
+        });
+    }
+    Ok(Clients::new(&config))
+}
+
+/// The account the credentials belong to (names the artifact bucket).
+pub async fn account_id(clients: &Clients) -> Result<String, crate::deploy::DeployError> {
+    let identity = clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|err| crate::deploy::DeployError::aws("find the AWS account (sts:GetCallerIdentity)", err))?;
+    Ok(identity.account().unwrap_or_default().to_owned())
+}

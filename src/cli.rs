@@ -1,0 +1,256 @@
+//! Command-line surface: clap types only. `settings` turns them into what commands use.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Deploy, tune, drive, measure and tear down a Kinesis → Lambda batching demo stack.
+#[derive(Debug, Parser)]
+#[command(name = "demo", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts, before or after the command name.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// AWS named profile to use (default: the SDK's default chain).
+    #[arg(long, global = true, env = "DEMO_PROFILE")]
+    pub profile: Option<String>,
+
+    /// AWS region (default: from the profile or AWS_REGION).
+    #[arg(long, global = true, env = "DEMO_REGION")]
+    pub region: Option<String>,
+
+    /// Send every AWS call to this endpoint instead of AWS (an emulator such as moto).
+    #[arg(long, global = true, env = "DEMO_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// CloudFormation stack name.
+    #[arg(long, global = true, env = "DEMO_STACK_NAME", default_value = "demo")]
+    pub stack_name: String,
+
+    /// Run against a local emulator instead of AWS.
+    #[arg(long, global = true)]
+    pub local: bool,
+
+    /// More output on stderr (-v debug, -vv trace and verbose cargo).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Less output on stderr (-q warnings only and quiet cargo, -qq errors only).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+
+    /// Format of the results printed on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = OutputArg::Text, env = "DEMO_OUTPUT")]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    /// Aligned text for people.
+    Text,
+    /// One JSON document for scripts.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cross-compile the Lambda functions and zip each as a reproducible `bootstrap.zip`.
+    Build(BuildArgs),
+    /// Build, upload and deploy the stack; nothing changed ⇒ nothing done.
+    Up(UpArgs),
+    /// Delete the stack and everything `up` created, and check nothing is left.
+    Down(DownArgs),
+    /// Show the stack, its resources, the API URL and each mapping's batching.
+    Status,
+    /// Send orders to the API as the original notebook did (but concurrently, with retries),
+    /// and summarise what was accepted, how fast, and how quickly.
+    Load(LoadArgs),
+    /// Check that the orders in an ids file (from `demo load --ids`) reached both tables.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Orders to send [default: 1000; unlimited with --duration, whichever ends first].
+    #[arg(long, value_name = "N")]
+    pub orders: Option<u64>,
+
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+
+    /// Cap on requests per second, retries included [default: no cap].
+    #[arg(long, value_name = "PER_SECOND", allow_negative_numbers = true)]
+    pub rate: Option<f64>,
+
+    /// Send for this long instead of a number of orders, e.g. 30s, 5m.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+
+    /// Seed for the order generator: the same seed sends the same orders, ids included
+    /// (only `orderdate`, the send time, differs).
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// The API's order endpoint (…/prod/order). Required until `demo up` provides it.
+    #[arg(long, env = "DEMO_URL", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Write the accepted order ids (with their send times) to FILE, for `demo verify`.
+    #[arg(long, value_name = "FILE")]
+    pub ids: Option<std::path::PathBuf>,
+
+    /// Timeout of each request.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub timeout: String,
+
+    /// Attempts per order on 5xx, 429, timeouts and connection errors, before giving up.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_attempts: u32,
+
+    /// Then wait until every accepted order is in both tables, and report the latency.
+    #[arg(long)]
+    pub verify: bool,
+
+    #[command(flatten)]
+    pub tables: TableArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The ids file `demo load --ids FILE` wrote (or one order id per line).
+    #[arg(long, value_name = "FILE")]
+    pub ids: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub tables: TableArgs,
+}
+
+/// Where verification looks, and for how long.
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// Name of table 1 (batch 100 / 30 s consumer). Required until `demo up` provides it.
+    #[arg(long = "table-1", env = "DEMO_TABLE_1", value_name = "NAME")]
+    pub table_1: Option<String>,
+
+    /// Name of table 2 (batch 10 / 2 s consumer). Required until `demo up` provides it.
+    #[arg(long = "table-2", env = "DEMO_TABLE_2", value_name = "NAME")]
+    pub table_2: Option<String>,
+
+    /// How long verification waits for orders to arrive.
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub verify_timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// CPU architecture of the Lambda functions.
+    #[arg(long, value_enum, default_value_t = ArchArg::Arm64)]
+    pub arch: ArchArg,
+
+    /// Memory of every function, MB (128–10240); default: keep what is deployed, else 128.
+    #[arg(long, value_name = "MB")]
+    pub memory: Option<u32>,
+
+    /// Shards of the stream; default: keep what is deployed, else 1.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+
+    /// Consumer 1's batch size (1–10000); default: keep what is deployed, else 100.
+    #[arg(long = "batch-size-1", value_name = "N")]
+    pub batch_size_1: Option<u32>,
+
+    /// Consumer 1's batching window, seconds (0–300); default: keep, else 30.
+    #[arg(long = "window-1", value_name = "S")]
+    pub window_1: Option<u32>,
+
+    /// Consumer 2's batch size (1–10000); default: keep what is deployed, else 10.
+    #[arg(long = "batch-size-2", value_name = "N")]
+    pub batch_size_2: Option<u32>,
+
+    /// Consumer 2's batching window, seconds (0–300); default: keep, else 2.
+    #[arg(long = "window-2", value_name = "S")]
+    pub window_2: Option<u32>,
+
+    /// Lambda Insights layer ARN to use instead of the one the tool picks for the region.
+    #[arg(long, value_name = "ARN", conflicts_with = "no_insights")]
+    pub insights_layer_arn: Option<String>,
+
+    /// Leave the Lambda Insights layer out.
+    #[arg(long)]
+    pub no_insights: bool,
+
+    /// Deploy the zips in DIR (`DIR/<function>/bootstrap.zip`, as `demo build` lays them out
+    /// under target/lambda/<arch>) instead of building.
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<std::path::PathBuf>,
+
+    /// Print the plan (build, uploads, stack changes) without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Delete without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// CPU architecture of the Lambda functions.
+    #[arg(long, value_enum, default_value_t = ArchArg::Arm64)]
+    pub arch: ArchArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArchArg {
+    /// Graviton (aarch64-unknown-linux-musl); about 20% cheaper per GB-second.
+    Arm64,
+    /// x86_64-unknown-linux-musl.
+    #[value(name = "x86_64")]
+    X86_64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_go_after_the_command_too() {
+        let cli = Cli::try_parse_from([
+            "demo",
+            "build",
+            "--arch",
+            "x86_64",
+            "--stack-name",
+            "s1",
+            "--output",
+            "json",
+        ])
+        .unwrap();
+        let Command::Build(args) = cli.command else {
+            panic!("parsed as another command")
+        };
+        assert_eq!(args.arch, ArchArg::X86_64);
+        assert_eq!(cli.global.stack_name, "s1");
+        assert_eq!(cli.global.output, OutputArg::Json);
+    }
+
+    #[test]
+    fn verbose_and_quiet_conflict() {
+        assert!(Cli::try_parse_from(["demo", "-v", "-q", "build"]).is_err());
+    }
+}

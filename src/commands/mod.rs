@@ -1,0 +1,23 @@
+//! One module per command; each exposes `run(settings, args)`.
+
+pub mod build;
+pub mod down;
+pub mod load;
+pub mod status;
+pub mod up;
+pub mod verify;
+
+use crate::cli::Command;
+use crate::error::CliError;
+use crate::settings::Settings;
+
+pub async fn dispatch(command: Command, settings: &Settings) -> Result<(), CliError> {
+    match command {
+        Command::Build(args) => build::run(settings, (&args).into()).await,
+        Command::Up(args) => up::run(settings, (&args).into()).await,
+        Command::Down(args) => down::run(settings, down::DownSettings { yes: args.yes }).await,
+        Command::Status => status::run(settings).await,
+        Command::Load(args) => load::run(settings, (&args).try_into()?).await,
+        Command::Verify(args) => verify::run(settings, (&args).try_into()?).await,
+    }
+}

@@ -1,0 +1,63 @@
+//! `demo status`: the stack, its resources, the API URL, each mapping's batching, the artifacts.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::aws::connect;
+use crate::deploy::resources::{self, Deployed};
+use crate::deploy::{DeployError, stack};
+use crate::error::CliError;
+use crate::output;
+use crate::settings::Settings;
+
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub stack: String,
+    pub region: String,
+    pub status: String,
+    pub parameters: BTreeMap<String, String>,
+    pub deployed: Deployed,
+}
+
+pub async fn run(settings: &Settings) -> Result<(), CliError> {
+    let clients = connect(&settings.aws).await?;
+    let name = &settings.aws.stack_name;
+    let current = stack::describe(&clients.cloudformation, name)
+        .await?
+        .ok_or_else(|| DeployError::NoStack { stack: name.clone(), region: clients.region.clone() })?;
+    let deployed = resources::deployed(&clients, name).await?;
+    let report = StatusReport {
+        stack: name.clone(),
+        region: clients.region.clone(),
+        status: current.status,
+        parameters: current.parameters,
+        deployed,
+    };
+    output::emit(settings.output, &report)
+}
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "stack {} in {}: {}", self.stack, self.region, self.status)?;
+        write!(f, "{}", self.deployed)?;
+        for key in ["PutRecordCodeKey", "PutItemCodeKey"] {
+            if let Some(value) = self.parameters.get(key) {
+                writeln!(f, "  artifact:  {value}")?;
+            }
+        }
+        writeln!(f, "  resources:")?;
+        for r in &self.deployed.resources {
+            writeln!(
+                f,
+                "    {:<22} {:<34} {:<18} {}",
+                r.logical_id,
+                r.resource_type,
+                r.status,
+                r.physical_id.as_deref().unwrap_or("-")
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,265 @@
+//! `demo up`: build, upload, deploy through a change set with live progress, print the stack.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::{Instant, SystemTime};
+
+use serde::Serialize;
+
+use crate::artifacts::{self, Arch, Artifact, BuildRequest};
+use crate::aws::{Clients, account_id, connect};
+use crate::deploy::plan::{self, DeployedState, Override, Plan};
+use crate::deploy::resources::{self, Deployed};
+use crate::deploy::stack::{self, ChangeSetOutcome};
+use crate::deploy::{DeployError, bucket, changes, names::StackNames, template};
+use crate::error::CliError;
+use crate::insights;
+use crate::output;
+use crate::settings::Settings;
+
+/// What `demo up` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct UpSettings {
+    pub arch: Option<Arch>,
+    pub memory: Option<u32>,
+    pub shards: Option<u32>,
+    /// Batch size and window of consumer 1 and consumer 2; None keeps what is deployed.
+    pub batch_size: [Option<u32>; 2],
+    pub window: [Option<u32>; 2],
+    pub insights: InsightsChoice,
+    /// Prebuilt zips to deploy instead of building.
+    pub artifacts: Option<std::path::PathBuf>,
+    pub dry_run: bool,
+}
+
+/// Whether and which Lambda Insights layer to attach.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum InsightsChoice {
+    /// The published layer for the region and architecture (none against an emulator).
+    #[default]
+    Auto,
+    Off,
+    Arn(String),
+}
+
+impl UpSettings {
+    /// The template parameters given on the command line.
+    pub fn overrides(&self) -> Vec<Override> {
+        let mut overrides = Vec::new();
+        let mut add = |parameter, flag, value: Option<u32>| {
+            if let Some(value) = value {
+                overrides.push(Override { parameter, flag, value: value.to_string() });
+            }
+        };
+        add("MemorySize", "--memory", self.memory);
+        add("ShardCount", "--shards", self.shards);
+        add("BatchSize1", "--batch-size-1", self.batch_size[0]);
+        add("Window1", "--window-1", self.window[0]);
+        add("BatchSize2", "--batch-size-2", self.batch_size[1]);
+        add("Window2", "--window-2", self.window[1]);
+        overrides
+    }
+}
+
+/// What `demo up` did.
+#[derive(Debug, Serialize)]
+pub struct UpReport {
+    pub stack: String,
+    pub region: String,
+    pub outcome: &'static str,
+    pub seconds: f64,
+    pub uploads: Vec<Upload>,
+    pub insights_layer: Option<String>,
+    pub deployed: Option<Deployed>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Upload {
+    pub function: String,
+    pub key: String,
+    pub uploaded: bool,
+}
+
+pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
+    let started = Instant::now();
+    let specs = template::parameter_specs();
+    let overrides = up.overrides();
+    plan::validate(&specs, &overrides).map_err(DeployError::Invalid)?;
+    let clients = connect(&settings.aws).await?;
+    let arch = up.arch.unwrap_or(Arch::Arm64);
+    let layer = insights_layer(&clients, &up.insights, arch)?;
+    let artifacts = match &up.artifacts {
+        Some(dir) => artifacts::from_dir(dir, arch)?,
+        None => artifacts::build(BuildRequest { arch, cargo_verbosity: settings.verbosity.cargo() }).await?,
+    };
+    let names = StackNames::new(&settings.aws.stack_name, &clients.region);
+    let bucket_name = names.bucket(&account_id(&clients).await?);
+    let managed = managed_parameters(&bucket_name, &artifacts, arch, layer.as_deref());
+
+    let mut current = stack::describe(&clients.cloudformation, &names.stack).await?;
+    let mut desired = plan::desired_parameters(&specs, &managed, &overrides, current.as_ref().map(|c| &c.parameters));
+    let mut report = UpReport {
+        stack: names.stack.clone(),
+        region: clients.region.clone(),
+        outcome: "up to date",
+        seconds: 0.0,
+        uploads: Vec::new(),
+        insights_layer: layer.clone(),
+        deployed: None,
+    };
+    loop {
+        match plan::decide(current.as_ref(), template::TEMPLATE, &desired) {
+            Plan::UpToDate => break,
+            Plan::Wait { status } if !up.dry_run => {
+                eprintln!("stack {} is {status}; waiting for that to finish first", names.stack);
+                let id = current.as_ref().map_or(names.stack.clone(), |c| c.stack_id.clone());
+                stack::wait(&clients.cloudformation, &id, SystemTime::now(), "up").await?;
+            }
+            Plan::Recreate { status } if !up.dry_run => {
+                eprintln!("stack {} is {status} (a failed create leaves nothing usable): deleting it to create it again", names.stack);
+                let id = current.as_ref().map_or(names.stack.clone(), |c| c.stack_id.clone());
+                stack::delete(&clients.cloudformation, &id).await?;
+                stack::wait(&clients.cloudformation, &id, SystemTime::now(), "up").await?;
+            }
+            Plan::Blocked { status, guidance } => {
+                return Err(DeployError::Blocked { stack: names.stack.clone(), status, guidance: guidance.replace("<stack>", &names.stack) }.into());
+            }
+            plan if up.dry_run => {
+                print_dry_run(&clients, &bucket_name, &artifacts, &plan, current.as_ref(), &desired).await?;
+                report.outcome = "dry run: nothing changed";
+                break;
+            }
+            Plan::Create | Plan::Update => {
+                report.uploads = upload_artifacts(&clients, &bucket_name, &names.stack, &artifacts).await?;
+                report.outcome = deploy(&clients, &names.stack, current.as_ref(), &desired).await?;
+                break;
+            }
+            Plan::Wait { .. } | Plan::Recreate { .. } => unreachable!("handled above unless dry run"),
+        }
+        current = stack::describe(&clients.cloudformation, &names.stack).await?;
+        desired = plan::desired_parameters(&specs, &managed, &overrides, current.as_ref().map(|c| &c.parameters));
+    }
+    if !up.dry_run {
+        report.deployed = Some(resources::deployed(&clients, &names.stack).await?);
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    output::emit(settings.output, &report)
+}
+
+fn insights_layer(clients: &Clients, choice: &InsightsChoice, arch: Arch) -> Result<Option<String>, DeployError> {
+    match choice {
+        InsightsChoice::Off => Ok(None),
+        InsightsChoice::Arn(arn) => Ok(Some(arn.clone())),
+        InsightsChoice::Auto if clients.is_emulator() => {
+            eprintln!("note: against an emulator the Lambda Insights layer is left out (the AWS-published layer cannot exist there)");
+            Ok(None)
+        }
+        InsightsChoice::Auto => insights::layer_arn(&clients.region, arch)
+            .map(Some)
+            .map_err(|err| DeployError::Invalid(vec![template::ParameterError {
+                flag: "--region".into(),
+                value: clients.region.clone(),
+                rule: err.to_string(),
+            }])),
+    }
+}
+
+fn artifact<'a>(artifacts: &'a [Artifact], function: &str) -> &'a Artifact {
+    artifacts.iter().find(|a| a.function == function).expect("build makes every function")
+}
+
+fn managed_parameters(bucket_name: &str, artifacts: &[Artifact], arch: Arch, layer: Option<&str>) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("ArtifactBucket", bucket_name.to_owned()),
+        ("PutRecordCodeKey", bucket::artifact_key(artifact(artifacts, "put-record"))),
+        ("PutItemCodeKey", bucket::artifact_key(artifact(artifacts, "put-item"))),
+        ("Architecture", arch.name().to_owned()),
+        ("InsightsLayerArn", layer.unwrap_or_default().to_owned()),
+    ])
+}
+
+async fn upload_artifacts(clients: &Clients, bucket_name: &str, stack: &str, artifacts: &[Artifact]) -> Result<Vec<Upload>, DeployError> {
+    if bucket::ensure(&clients.s3, bucket_name, &clients.region, stack).await? {
+        eprintln!("created artifact bucket {bucket_name}");
+    }
+    let mut uploads = Vec::new();
+    for artifact in artifacts {
+        let key = bucket::artifact_key(artifact);
+        let present = bucket::has_object(&clients.s3, bucket_name, &key).await?;
+        if !present {
+            eprintln!("uploading {} ({} bytes) to s3://{bucket_name}/{key}", artifact.function, artifact.size);
+            bucket::upload(&clients.s3, bucket_name, &key, artifact).await?;
+        }
+        uploads.push(Upload { function: artifact.function.clone(), key, uploaded: !present });
+    }
+    Ok(uploads)
+}
+
+/// Runs one change set to completion. Returns the outcome word for the report.
+async fn deploy(clients: &Clients, stack_name: &str, current: Option<&DeployedState>, desired: &BTreeMap<String, String>) -> Result<&'static str, DeployError> {
+    let cfn = &clients.cloudformation;
+    let create = current.is_none_or(|c| c.status == "REVIEW_IN_PROGRESS");
+    let (name, change_list) = match stack::create_change_set(cfn, stack_name, template::TEMPLATE, desired, create).await? {
+        ChangeSetOutcome::NoChanges => return Ok("up to date"),
+        ChangeSetOutcome::Ready { name, changes } => (name, changes),
+    };
+    eprint!("{}", changes::render(&change_list));
+    let since = SystemTime::now();
+    stack::execute_change_set(cfn, stack_name, &name).await?;
+    let id = match current {
+        Some(c) => c.stack_id.clone(),
+        None => stack::describe(cfn, stack_name).await?.map_or(stack_name.to_owned(), |s| s.stack_id),
+    };
+    let finished = stack::wait(cfn, &id, since, "up").await?;
+    if finished.state != crate::deploy::events::StackState::Succeeded {
+        return Err(stack::failure(stack_name, &clients.region, &finished));
+    }
+    Ok(if create { "created" } else { "updated" })
+}
+
+async fn print_dry_run(
+    clients: &Clients,
+    bucket_name: &str,
+    artifacts: &[Artifact],
+    plan: &Plan,
+    current: Option<&DeployedState>,
+    desired: &BTreeMap<String, String>,
+) -> Result<(), DeployError> {
+    eprintln!("plan (dry run, nothing will change):");
+    eprintln!("  build: {} artifacts built locally", artifacts.len());
+    let bucket_exists = bucket::exists(&clients.s3, bucket_name).await?;
+    if !bucket_exists {
+        eprintln!("  bucket: would create {bucket_name}");
+    }
+    for artifact in artifacts {
+        let key = bucket::artifact_key(artifact);
+        let present = bucket_exists && bucket::has_object(&clients.s3, bucket_name, &key).await?;
+        eprintln!("  upload: {key}: {}", if present { "already there" } else { "would upload" });
+    }
+    let before = current.map(|c| c.parameters.clone()).unwrap_or_default();
+    eprintln!("  stack: would {}", match plan { Plan::Create => "create it", Plan::Recreate { .. } => "delete the failed stack and create it", Plan::Wait { .. } => "wait for the running operation, then update it", _ => "update it" });
+    if current.is_some_and(|c| c.template_body.as_deref().map(str::trim) != Some(template::TEMPLATE.trim())) {
+        eprintln!("  template: changed");
+    }
+    for (name, old, new) in plan::parameter_changes(&before, desired) {
+        eprintln!("  parameter {name}: {} → {new}", old.as_deref().unwrap_or("(new)"));
+    }
+    Ok(())
+}
+
+impl fmt::Display for UpReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "stack {} in {}: {} ({:.1} s)", self.stack, self.region, self.outcome, self.seconds)?;
+        for upload in self.uploads.iter().filter(|u| u.uploaded) {
+            writeln!(f, "  uploaded {} as {}", upload.function, upload.key)?;
+        }
+        match &self.insights_layer {
+            Some(layer) => writeln!(f, "  insights layer: {layer}")?,
+            None => writeln!(f, "  insights layer: none")?,
+        }
+        if let Some(deployed) = &self.deployed {
+            write!(f, "{deployed}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,24 @@
+//! `demo verify`: check that the orders in an ids file (from `demo load --ids`) reached both tables.
+
+use crate::error::CliError;
+use crate::load::progress::ProgressMode;
+use crate::load::verify::{self, VerifyPlan};
+use crate::load::{aws, ids, target};
+use crate::output;
+use crate::settings::{Settings, VerifyCommandSettings};
+
+pub async fn run(settings: &Settings, args: VerifyCommandSettings) -> Result<(), CliError> {
+    let tables = target::resolve_tables(&settings.aws, &args.verify.tables).await?;
+    let expected = ids::read(&args.ids_file)?;
+    let config = aws::sdk_config(&settings.aws).await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let plan = VerifyPlan {
+        tables,
+        expected,
+        timeout: args.verify.timeout,
+    };
+    let mode = ProgressMode::for_stderr(settings.verbosity);
+    let report = verify::verify(&client, &plan, mode).await?;
+    output::emit(settings.output, &report)?;
+    Ok(report.outcome()?)
+}

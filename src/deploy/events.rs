@@ -1,0 +1,525 @@
+//! CloudFormation stack events: live progress lines, the root cause of a failed operation, and
+//! what a stack status means for the command that is waiting on it.
+//!
+//! Pure code over plain types: the caller converts the SDK's `StackEvent` into [`StackEvent`].
+
+// Called by up/down/status (issue 3); until the lead wires them, only the tests call these.
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+
+/// The resource type of the stack's own events (as opposed to its resources').
+pub const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+
+/// One entry of DescribeStackEvents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackEvent {
+    pub event_id: String,
+    /// Milliseconds since the Unix epoch (`aws_smithy_types::DateTime::to_millis`).
+    pub timestamp_ms: i64,
+    pub logical_id: String,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+impl StackEvent {
+    /// Whether the event is about the stack itself, so its status is the stack's status.
+    pub fn is_stack(&self) -> bool {
+        self.resource_type == STACK_TYPE
+    }
+}
+
+const STATUS_WIDTH: usize = 28;
+const LOGICAL_WIDTH: usize = 24;
+const TYPE_WIDTH: usize = 31;
+
+/// One progress line: UTC time, status, logical id, type, and the reason if there is one.
+pub fn render(event: &StackEvent) -> String {
+    let mut line = format!(
+        "{}  {:<STATUS_WIDTH$}  {:<LOGICAL_WIDTH$}  {:<TYPE_WIDTH$}",
+        clock(event.timestamp_ms),
+        event.status,
+        event.logical_id,
+        event.resource_type,
+    );
+    if let Some(reason) = event.reason.as_deref().filter(|reason| !reason.is_empty()) {
+        line.push_str("  ");
+        // Reasons occasionally carry newlines (nested service messages); keep one line.
+        line.push_str(&reason.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    line.truncate(line.trim_end().len());
+    line
+}
+
+/// `HH:MM:SSZ` of a Unix time in milliseconds.
+fn clock(timestamp_ms: i64) -> String {
+    let second_of_day = timestamp_ms.div_euclid(1000).rem_euclid(86_400);
+    let (hours, minutes, seconds) = (
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60,
+    );
+    format!("{hours:02}:{minutes:02}:{seconds:02}Z")
+}
+
+/// The events of `page` not yet in `seen` and not older than `since_ms`, oldest first.
+///
+/// DescribeStackEvents pages newest first; call this with each page and stop paging once
+/// [`reaches_before`] says a page went back past the start. Pass as `since_ms` the operation's
+/// start minus a few seconds for clock skew between this machine and AWS: `seen` keeps the
+/// margin from printing anything twice, and the margin at worst shows one event of the
+/// previous operation.
+pub fn new_events(
+    seen: &mut HashSet<String>,
+    page: Vec<StackEvent>,
+    since_ms: i64,
+) -> Vec<StackEvent> {
+    let mut fresh: Vec<StackEvent> = page
+        .into_iter()
+        .filter(|event| event.timestamp_ms >= since_ms)
+        .filter(|event| seen.insert(event.event_id.clone()))
+        .collect();
+    // Reverse first so that events with equal timestamps keep their order after the
+    // (stable) sort.
+    fresh.reverse();
+    fresh.sort_by_key(|event| event.timestamp_ms);
+    fresh
+}
+
+/// Whether a page holds an event older than `since_ms`, so later pages hold only older ones.
+pub fn reaches_before(page: &[StackEvent], since_ms: i64) -> bool {
+    page.iter().any(|event| event.timestamp_ms < since_ms)
+}
+
+/// What a stack status means for an operation that was meant to succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackState {
+    /// An operation is running: keep waiting.
+    InProgress,
+    /// The create, update or import finished.
+    Succeeded,
+    /// The operation failed without a rollback (rollback disabled, or a failed delete).
+    Failed,
+    /// An update failed and was rolled back: the stack is usable but unchanged. This is a
+    /// failure, although the SDK waiter counts `UPDATE_ROLLBACK_COMPLETE` as success.
+    RolledBack,
+    /// A create failed (`ROLLBACK_COMPLETE` / `ROLLBACK_FAILED`): nothing can update the stack,
+    /// it must be deleted before it can be created again.
+    NeedsRecreate,
+    /// The rollback of an update failed: only `continue-update-rollback` gets it out.
+    Stuck,
+    /// Created by a change set that was never executed: no resources, a new CREATE change
+    /// set can still be made.
+    Review,
+    /// `DELETE_COMPLETE`; a stack that DescribeStacks no longer finds is the same.
+    Deleted,
+    /// A status this tool does not know.
+    Unknown,
+}
+
+/// The state of a stack-level status (`StackStatus`, or a stack event's status).
+pub fn classify(status: &str) -> StackState {
+    match status {
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => StackState::Succeeded,
+        "CREATE_FAILED" | "UPDATE_FAILED" | "DELETE_FAILED" => StackState::Failed,
+        "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE" => StackState::RolledBack,
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" => StackState::NeedsRecreate,
+        "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED" => StackState::Stuck,
+        "REVIEW_IN_PROGRESS" => StackState::Review,
+        "DELETE_COMPLETE" => StackState::Deleted,
+        other if other.ends_with("_IN_PROGRESS") => StackState::InProgress,
+        _ => StackState::Unknown,
+    }
+}
+
+impl StackState {
+    /// Whether waiting on this state can stop.
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, StackState::InProgress)
+    }
+
+    /// What to do next, for the states that need the user (or `up`) to act.
+    pub fn guidance(self, stack: &str, region: &str) -> Option<String> {
+        match self {
+            StackState::RolledBack => Some(format!(
+                "the change was rolled back and stack {stack} is as it was: fix the cause above \
+                 and rerun `demo up`"
+            )),
+            StackState::NeedsRecreate => Some(format!(
+                "stack {stack} failed to create and must be deleted before it can be created \
+                 again: `demo up` does both, `demo down` only deletes it"
+            )),
+            StackState::Stuck => Some(format!(
+                "the rollback of stack {stack} failed: run `aws cloudformation \
+                 continue-update-rollback --stack-name {stack} --region {region}` (add \
+                 `--resources-to-skip LOGICAL_ID` for a resource that cannot roll back), wait \
+                 for UPDATE_ROLLBACK_COMPLETE, then rerun `demo up`"
+            )),
+            StackState::Failed => Some(format!(
+                "stack {stack} is in a failed state: fix the cause above and rerun the command"
+            )),
+            StackState::Unknown => Some(format!(
+                "stack {stack} is in a state this tool does not know: check it with `aws \
+                 cloudformation describe-stacks --stack-name {stack} --region {region}`"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Reasons CloudFormation gives to resources it stopped because another one failed.
+const CASCADE_REASONS: [&str; 5] = [
+    "Resource creation cancelled",
+    "Resource update cancelled",
+    "Resource deletion cancelled",
+    "The following resource(s) failed to ",
+    "Rollback requested by user",
+];
+
+fn is_cascade(reason: &str) -> bool {
+    CASCADE_REASONS
+        .iter()
+        .any(|cascade| reason.starts_with(cascade))
+}
+
+/// The root cause of a failed operation: the oldest `*_FAILED` event whose reason is not
+/// merely a consequence of another failure. Events may be in any order.
+pub fn first_failure(events: &[StackEvent]) -> Option<&StackEvent> {
+    events
+        .iter()
+        .filter(|event| event.status.ends_with("_FAILED"))
+        .filter(|event| !is_cascade(event.reason.as_deref().unwrap_or_default()))
+        .min_by_key(|event| event.timestamp_ms)
+}
+
+/// The failing resource, its status and reason, then a hint for reasons known to be opaque.
+pub fn explain_failure(event: &StackEvent) -> String {
+    let reason = event.reason.as_deref().unwrap_or("no reason given");
+    let mut text = format!(
+        "{} ({}) {}: {reason}",
+        event.logical_id, event.resource_type, event.status
+    );
+    if let Some(hint) = hint(reason) {
+        text.push_str("\n  hint: ");
+        text.push_str(&hint);
+    }
+    text
+}
+
+/// What a failure reason usually means here, when the reason alone does not say.
+pub fn hint(reason: &str) -> Option<String> {
+    let lower = reason.to_ascii_lowercase();
+    let has = |needle: &str| lower.contains(needle);
+    // Before the generic permission case: a layer that does not exist (or is not published in
+    // this region) shows up as either a missing version or a denied GetLayerVersion.
+    if has("lambdainsightsextension")
+        || (has("layer") && (has("invalidparametervalue") || has("does not exist")))
+    {
+        return Some(
+            "the Lambda Insights layer ARN is wrong for this region or architecture: pass \
+             `--insights-layer-arn ARN` with the ARN from the CloudWatch page \"Available \
+             versions of the Lambda Insights extension\", or `--no-insights`"
+                .into(),
+        );
+    }
+    if has("s3 key does not exist") || has("error occurred while getobject") || has("nosuchkey") {
+        return Some(
+            "the function's code is missing from the artifact bucket: rerun `demo up`, which \
+             uploads it again"
+                .into(),
+        );
+    }
+    if has("unzipped size must be smaller than") {
+        return Some(
+            "the function package is over Lambda's 250 MB unzipped limit: check that \
+             `demo build` produced a stripped release binary"
+                .into(),
+        );
+    }
+    if has("cannot be assumed by lambda") {
+        return Some("IAM had not yet propagated the new role to Lambda: rerun `demo up`".into());
+    }
+    if has("already exists") {
+        return Some(
+            "a resource with that name already exists outside this stack: delete it, or deploy \
+             under another `--stack-name`"
+                .into(),
+        );
+    }
+    if has("not authorized to perform") || has("accessdenied") || has("access denied") {
+        return Some(match denied_action(reason) {
+            Some(action) => format!(
+                "the credentials lack the permission `{action}`: grant it to the caller's \
+                 role or user, or deploy with credentials that have it"
+            ),
+            None => "the credentials lack a permission this resource needs (see the reason): \
+                     grant it, or deploy with credentials that have it"
+                .into(),
+        });
+    }
+    if has("limit exceeded") || has("limitexceeded") || has("quota") {
+        return Some(
+            "an account quota is reached: delete unused resources of this type, or request an \
+             increase in the Service Quotas console"
+                .into(),
+        );
+    }
+    if has("rate exceeded") || has("throttl") {
+        return Some("AWS throttled the request: wait a minute and rerun the command".into());
+    }
+    None
+}
+
+/// `iam:CreateRole` from "... is not authorized to perform: iam:CreateRole on resource ...".
+fn denied_action(reason: &str) -> Option<&str> {
+    let (_, rest) = reason.split_once("not authorized to perform: ")?;
+    let action = rest.split_whitespace().next()?;
+    let action = action.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '*');
+    action.contains(':').then_some(action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The events of a recorded DescribeStackEvents response, in its order (newest first).
+    fn fixture(json: &str) -> Vec<StackEvent> {
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        let text = |event: &serde_json::Value, key: &str| event[key].as_str().map(str::to_owned);
+        value["StackEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|event| StackEvent {
+                event_id: text(event, "EventId").unwrap(),
+                timestamp_ms: millis(event["Timestamp"].as_str().unwrap()),
+                logical_id: text(event, "LogicalResourceId").unwrap(),
+                resource_type: text(event, "ResourceType").unwrap(),
+                status: text(event, "ResourceStatus").unwrap(),
+                reason: text(event, "ResourceStatusReason"),
+            })
+            .collect()
+    }
+
+    /// Milliseconds of `2025-03-01T10:00:03.120Z` (the only timestamp form AWS returns).
+    fn millis(iso: &str) -> i64 {
+        let num = |range: std::ops::Range<usize>| iso[range].parse::<i64>().unwrap();
+        let (year, month, day) = (num(0..4), num(5..7), num(8..10));
+        // Days from civil (Howard Hinnant's algorithm).
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+        let seconds = days * 86_400 + num(11..13) * 3600 + num(14..16) * 60 + num(17..19);
+        seconds * 1000 + num(20..23)
+    }
+
+    const CREATE_OK: &str = include_str!("fixtures/create_ok.json");
+    const CREATE_ROLLBACK: &str = include_str!("fixtures/create_rollback.json");
+    const UPDATE_ROLLBACK: &str = include_str!("fixtures/update_rollback.json");
+    const DELETE: &str = include_str!("fixtures/delete.json");
+
+    /// Everything of a recorded operation, as the progress display would print it.
+    fn replay(json: &str, since: &str) -> (Vec<StackEvent>, String) {
+        let mut seen = HashSet::new();
+        let events = new_events(&mut seen, fixture(json), millis(since));
+        let text = events.iter().map(render).collect::<Vec<_>>().join("\n");
+        (events, text)
+    }
+
+    fn final_state(events: &[StackEvent]) -> StackState {
+        let last = events.iter().rev().find(|event| event.is_stack()).unwrap();
+        classify(&last.status)
+    }
+
+    #[test]
+    fn timestamps_parse_to_unix_millis() {
+        assert_eq!(millis("1970-01-01T00:00:00.000Z"), 0);
+        assert_eq!(millis("2025-03-01T10:00:03.120Z"), 1_740_823_203_120);
+        assert_eq!(clock(1_740_823_203_120), "10:00:03Z");
+    }
+
+    #[test]
+    fn a_successful_create_renders_in_order_and_succeeds() {
+        let (events, text) = replay(CREATE_OK, "2025-03-01T10:00:00.000Z");
+        let expected = "\
+10:00:00Z  CREATE_IN_PROGRESS            demo                      AWS::CloudFormation::Stack       User Initiated
+10:00:03Z  CREATE_IN_PROGRESS            OrdersStream              AWS::Kinesis::Stream
+10:00:03Z  CREATE_IN_PROGRESS            PutRecordRole             AWS::IAM::Role
+10:00:04Z  CREATE_IN_PROGRESS            OrdersStream              AWS::Kinesis::Stream             Resource creation Initiated
+10:00:04Z  CREATE_IN_PROGRESS            PutRecordRole             AWS::IAM::Role                   Resource creation Initiated
+10:00:20Z  CREATE_COMPLETE               PutRecordRole             AWS::IAM::Role
+10:00:24Z  CREATE_COMPLETE               OrdersStream              AWS::Kinesis::Stream
+10:00:26Z  CREATE_IN_PROGRESS            PutRecordFunction         AWS::Lambda::Function
+10:00:26Z  CREATE_IN_PROGRESS            PutRecordFunction         AWS::Lambda::Function            Resource creation Initiated
+10:00:33Z  CREATE_COMPLETE               PutRecordFunction         AWS::Lambda::Function
+10:00:35Z  CREATE_COMPLETE               demo                      AWS::CloudFormation::Stack";
+        assert_eq!(text, expected);
+        assert_eq!(final_state(&events), StackState::Succeeded);
+        assert_eq!(first_failure(&events), None);
+    }
+
+    #[test]
+    fn a_failed_create_points_at_the_existing_table_not_the_cancellations() {
+        let (events, text) = replay(CREATE_ROLLBACK, "2025-03-01T11:00:00.000Z");
+        assert_eq!(events.len(), 10);
+        assert!(text.ends_with("11:00:08Z  ROLLBACK_COMPLETE             demo                      AWS::CloudFormation::Stack"), "{text}");
+        assert_eq!(final_state(&events), StackState::NeedsRecreate);
+
+        let cause = first_failure(&events).unwrap();
+        assert_eq!(
+            (cause.logical_id.as_str(), cause.status.as_str()),
+            ("OrdersTable1", "CREATE_FAILED")
+        );
+        let explained = explain_failure(cause);
+        assert!(explained.starts_with("OrdersTable1 (AWS::DynamoDB::Table) CREATE_FAILED: Resource handler returned message: \"Resource of type 'AWS::DynamoDB::Table' with identifier 'demo-orders-1' already exists."), "{explained}");
+        assert!(
+            explained.contains("hint: a resource with that name already exists outside this stack"),
+            "{explained}"
+        );
+        // Newest-first input gives the same root cause.
+        assert_eq!(first_failure(&fixture(CREATE_ROLLBACK)), Some(cause));
+    }
+
+    #[test]
+    fn a_failed_update_is_a_rollback_with_the_layer_as_root_cause() {
+        let (events, text) = replay(UPDATE_ROLLBACK, "2025-03-01T12:00:00.000Z");
+        // The CREATE_COMPLETE of the previous operation is older than the start: left out.
+        assert_eq!(events.len(), 12);
+        assert!(text.starts_with("12:00:00Z  UPDATE_IN_PROGRESS"), "{text}");
+        assert!(
+            text.contains("\n12:00:13Z  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS  demo"),
+            "{text}"
+        );
+        assert_eq!(final_state(&events), StackState::RolledBack);
+
+        let cause = first_failure(&events).unwrap();
+        assert_eq!(cause.logical_id, "PutItemFunction1");
+        let explained = explain_failure(cause);
+        assert!(
+            explained.contains("LambdaInsightsExtension:99 does not exist"),
+            "{explained}"
+        );
+        assert!(
+            explained.contains("--insights-layer-arn ARN"),
+            "{explained}"
+        );
+        assert!(explained.contains("--no-insights"), "{explained}");
+    }
+
+    #[test]
+    fn a_delete_ends_deleted_without_failure() {
+        let (events, text) = replay(DELETE, "2025-03-01T13:00:00.000Z");
+        assert_eq!(text.lines().count(), 8);
+        assert!(text.contains("13:00:09Z  DELETE_COMPLETE               OrdersStream              AWS::Kinesis::Stream"), "{text}");
+        assert_eq!(final_state(&events), StackState::Deleted);
+        assert_eq!(first_failure(&events), None);
+    }
+
+    #[test]
+    fn pages_seen_again_print_nothing_new_and_paging_stops_at_the_start() {
+        let mut seen = HashSet::new();
+        let since = millis("2025-03-01T12:00:00.000Z");
+        let page = fixture(UPDATE_ROLLBACK);
+        let (newest, older) = page.split_at(5);
+        assert!(!reaches_before(newest, since));
+        assert!(reaches_before(older, since));
+        // A first poll saw only the older half; the next poll sees everything again.
+        let first = new_events(&mut seen, older.to_vec(), since);
+        assert_eq!(first.first().unwrap().status, "UPDATE_IN_PROGRESS");
+        let second = new_events(&mut seen, page.clone(), since);
+        assert_eq!(second.len(), 5);
+        assert_eq!(second.last().unwrap().status, "UPDATE_ROLLBACK_COMPLETE");
+        assert!(new_events(&mut seen, page, since).is_empty());
+    }
+
+    #[test]
+    fn reasons_render_on_one_line() {
+        let mut event = fixture(CREATE_OK).remove(0);
+        event.reason = Some("first line\n  second line".into());
+        assert!(render(&event).ends_with("first line second line"));
+    }
+
+    #[test]
+    fn stack_statuses_classify_as_an_operation_meant_to_succeed_sees_them() {
+        let cases = [
+            ("CREATE_IN_PROGRESS", StackState::InProgress),
+            (
+                "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+                StackState::InProgress,
+            ),
+            ("UPDATE_ROLLBACK_IN_PROGRESS", StackState::InProgress),
+            ("DELETE_IN_PROGRESS", StackState::InProgress),
+            ("CREATE_COMPLETE", StackState::Succeeded),
+            ("UPDATE_COMPLETE", StackState::Succeeded),
+            ("UPDATE_ROLLBACK_COMPLETE", StackState::RolledBack),
+            ("ROLLBACK_COMPLETE", StackState::NeedsRecreate),
+            ("ROLLBACK_FAILED", StackState::NeedsRecreate),
+            ("UPDATE_ROLLBACK_FAILED", StackState::Stuck),
+            ("DELETE_FAILED", StackState::Failed),
+            ("REVIEW_IN_PROGRESS", StackState::Review),
+            ("DELETE_COMPLETE", StackState::Deleted),
+            ("SOMETHING_NEW", StackState::Unknown),
+        ];
+        for (status, state) in cases {
+            assert_eq!(classify(status), state, "{status}");
+        }
+        assert!(!StackState::InProgress.is_terminal());
+        assert!(StackState::RolledBack.is_terminal());
+    }
+
+    #[test]
+    fn a_stuck_stack_gets_the_exact_continue_rollback_command() {
+        let text = StackState::Stuck
+            .guidance("demo", "ap-southeast-2")
+            .unwrap();
+        assert!(text.contains("`aws cloudformation continue-update-rollback --stack-name demo --region ap-southeast-2`"), "{text}");
+        assert!(
+            StackState::Succeeded
+                .guidance("demo", "ap-southeast-2")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn opaque_reasons_get_hints() {
+        let cases = [
+            (
+                "API: iam:CreateRole User: arn:aws:iam::123456789012:user/dev is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::123456789012:role/demo-put-record because no identity-based policy allows the iam:CreateRole action",
+                "permission `iam:CreateRole`",
+            ),
+            (
+                "Resource handler returned message: \"Access Denied (Service: S3, Status Code: 403)\"",
+                "lack a permission",
+            ),
+            (
+                "Resource handler returned message: \"Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.\"",
+                "rerun `demo up`",
+            ),
+            (
+                "Resource handler returned message: \"Unzipped size must be smaller than 262144000 bytes\"",
+                "250 MB",
+            ),
+            ("Resource limit exceeded", "quota"),
+            (
+                "Resource handler returned message: \"The role defined for the function cannot be assumed by Lambda.\"",
+                "propagated",
+            ),
+            (
+                "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: lambda:GetLayerVersion on resource: arn:aws:lambda:us-west-1:580247275435:layer:LambdaInsightsExtension-Arm64:5",
+                "--insights-layer-arn",
+            ),
+            ("Rate exceeded", "throttled"),
+        ];
+        for (reason, expected) in cases {
+            let hint = hint(reason).unwrap_or_else(|| panic!("no hint for {reason}"));
+            assert!(hint.contains(expected), "{reason} => {hint}");
+        }
+        assert_eq!(
+            hint("Properties validation failed for resource OrdersStream"),
+            None
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! Deploying the stack: the template and its parameters, the plan, the artifact bucket, change
+//! sets with live progress, the deployed resources, and tearing it all down.
+
+pub mod bucket;
+pub mod changes;
+pub mod errors;
+pub mod events;
+pub mod names;
+pub mod plan;
+pub mod resources;
+pub mod stack;
+pub mod teardown;
+pub mod template;
+
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use template::ParameterError;
+
+/// Why a deploy-lifecycle command stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// Values refused before any AWS call.
+    #[error("{}", join_lines(.0))]
+    Invalid(Vec<ParameterError>),
+
+    /// Credentials, region or endpoint: nothing can work until the user fixes it.
+    #[error("{guidance}\n  ({action}: {detail})")]
+    Environment { action: String, detail: String, guidance: String },
+
+    #[error("no stack named {stack} in {region}: run `demo up` first")]
+    NoStack { stack: String, region: String },
+
+    #[error("could not {action}: {detail}")]
+    Aws { action: String, detail: String },
+
+    #[error("could not {action}: {detail}")]
+    Local { action: String, detail: String },
+
+    /// The stack operation ended badly; `cause` is the first failing resource and its reason.
+    #[error("stack {stack} ended in {status}\n  cause: {cause}\n  fix: {fix}")]
+    Failed { stack: String, status: String, cause: String, fix: String },
+
+    #[error("stack {stack} is {status}: {guidance}")]
+    Blocked { stack: String, status: String, guidance: String },
+
+    #[error("stack {stack} was still {status} after {minutes} min; `demo status` shows where it is, and `demo {command}` again resumes waiting")]
+    Timeout { stack: String, status: String, minutes: u64, command: &'static str },
+
+    #[error("refusing to delete stack {stack} without confirmation: pass --yes (stdin is not a terminal)")]
+    NeedsConfirmation { stack: String },
+
+    #[error("{0}")]
+    Incomplete(String),
+}
+
+impl DeployError {
+    /// An SDK error on `action`; connection and credential problems become one sentence of guidance.
+    pub fn aws<E, R>(action: impl Into<String>, err: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let action = action.into();
+        let detail = DisplayErrorContext(&err).to_string();
+        match errors::classify_connection(&detail) {
+            Some(problem) => DeployError::Environment { action, detail, guidance: problem.guidance(None) },
+            None => DeployError::Aws { action, detail },
+        }
+    }
+
+    /// Whether this is the user's environment or input (exit 2) rather than a failure (exit 1).
+    pub fn is_environment(&self) -> bool {
+        matches!(
+            self,
+            DeployError::Invalid(_)
+                | DeployError::Environment { .. }
+                | DeployError::NoStack { .. }
+                | DeployError::NeedsConfirmation { .. }
+        )
+    }
+}
+
+fn join_lines(problems: &[ParameterError]) -> String {
+    // main prefixes the first line with "error: "; the others get the same prefix here.
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: ")
+}

@@ -1,0 +1,212 @@
+//! Decides what `up` must do, from what the stack is and what is wanted. Pure: no AWS calls.
+//!
+//! "Nothing changed" is decided here, before CloudFormation is asked anything that writes:
+//! same template body and same parameter values (artifact keys are content-addressed, so code
+//! changes show up as parameter changes) ⇒ up to date.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::template::{ParameterError, ParameterSpec};
+
+/// The stack as CloudFormation reports it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeployedState {
+    pub stack_id: String,
+    pub status: String,
+    pub parameters: BTreeMap<String, String>,
+    pub template_body: Option<String>,
+}
+
+/// What `up` will do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Plan {
+    Create,
+    Update,
+    UpToDate,
+    /// A failed create left the stack in `status`; it holds nothing and must be deleted first.
+    Recreate { status: String },
+    /// Another operation is running; wait for it, then decide again.
+    Wait { status: String },
+    /// The stack needs a person: `guidance` says what to run.
+    Blocked { status: String, guidance: String },
+}
+
+/// A value given on the command line for a template parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    pub parameter: &'static str,
+    pub flag: &'static str,
+    pub value: String,
+}
+
+/// Checks every override against the template's declared limits; all problems at once.
+pub fn validate(
+    specs: &BTreeMap<String, ParameterSpec>,
+    overrides: &[Override],
+) -> Result<(), Vec<ParameterError>> {
+    let problems: Vec<ParameterError> = overrides
+        .iter()
+        .filter_map(|o| specs.get(o.parameter)?.check(o.flag, &o.value).err())
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// The full parameter set to deploy. For each parameter: what the tool manages (bucket, code
+/// keys, architecture, layer), else a value given on the command line, else the value the stack
+/// already has (so a tuned batch size is not reverted by a plain `up`), else the default.
+pub fn desired_parameters(
+    specs: &BTreeMap<String, ParameterSpec>,
+    managed: &BTreeMap<&'static str, String>,
+    overrides: &[Override],
+    previous: Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    specs
+        .iter()
+        .filter_map(|(name, spec)| {
+            let value = managed
+                .get(name.as_str())
+                .cloned()
+                .or_else(|| overrides.iter().find(|o| o.parameter == name).map(|o| o.value.clone()))
+                .or_else(|| previous.and_then(|p| p.get(name)).cloned())
+                .or_else(|| spec.default.clone())?;
+            Some((name.clone(), value))
+        })
+        .collect()
+}
+
+/// What to do given the current stack (None: there is none) and the wanted template and values.
+pub fn decide(
+    current: Option<&DeployedState>,
+    template: &str,
+    parameters: &BTreeMap<String, String>,
+) -> Plan {
+    let Some(current) = current else {
+        return Plan::Create;
+    };
+    let status = current.status.as_str();
+    match status {
+        "REVIEW_IN_PROGRESS" | "DELETE_COMPLETE" => Plan::Create,
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "DELETE_FAILED" => Plan::Recreate { status: status.into() },
+        "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED" => Plan::Blocked {
+            status: status.into(),
+            guidance: "a rollback failed and CloudFormation needs it finished first: run \
+                       `aws cloudformation continue-update-rollback --stack-name <stack>` \
+                       (add --resources-to-skip for resources that cannot roll back), then `demo up` again"
+                .into(),
+        },
+        s if s.ends_with("_IN_PROGRESS") => Plan::Wait { status: status.into() },
+        _ => {
+            let same_template = current
+                .template_body
+                .as_deref()
+                .is_some_and(|body| body.trim() == template.trim());
+            if same_template && &current.parameters == parameters {
+                Plan::UpToDate
+            } else {
+                Plan::Update
+            }
+        }
+    }
+}
+
+/// The parameters whose values differ, as (name, before, after); for the plan printout.
+pub fn parameter_changes(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> Vec<(String, Option<String>, String)> {
+    after
+        .iter()
+        .filter(|(name, value)| before.get(*name) != Some(*value))
+        .map(|(name, value)| (name.clone(), before.get(name).cloned(), value.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::template::{TEMPLATE, parameter_specs};
+
+    fn deployed(status: &str, parameters: &BTreeMap<String, String>) -> DeployedState {
+        DeployedState {
+            stack_id: "arn:stack".into(),
+            status: status.into(),
+            parameters: parameters.clone(),
+            template_body: Some(TEMPLATE.to_owned()),
+        }
+    }
+
+    fn managed() -> BTreeMap<&'static str, String> {
+        BTreeMap::from([
+            ("ArtifactBucket", "bucket".to_owned()),
+            ("PutRecordCodeKey", "put-record/aa.zip".to_owned()),
+            ("PutItemCodeKey", "put-item/bb.zip".to_owned()),
+        ])
+    }
+
+    fn tune(parameter: &'static str, value: &str) -> Override {
+        Override { parameter, flag: "--flag", value: value.into() }
+    }
+
+    #[test]
+    fn same_template_and_values_is_up_to_date_whatever_the_stable_status() {
+        let params = desired_parameters(&parameter_specs(), &managed(), &[], None);
+        for status in ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"] {
+            assert_eq!(decide(Some(&deployed(status, &params)), TEMPLATE, &params), Plan::UpToDate);
+        }
+    }
+
+    #[test]
+    fn a_changed_key_value_or_template_is_an_update() {
+        let specs = parameter_specs();
+        let params = desired_parameters(&specs, &managed(), &[], None);
+        let current = deployed("UPDATE_COMPLETE", &params);
+        let mut code_changed = managed();
+        code_changed.insert("PutItemCodeKey", "put-item/cc.zip".into());
+        let new_code = desired_parameters(&specs, &code_changed, &[], Some(&params));
+        assert_eq!(decide(Some(&current), TEMPLATE, &new_code), Plan::Update);
+        assert_eq!(
+            parameter_changes(&params, &new_code),
+            vec![("PutItemCodeKey".into(), Some("put-item/bb.zip".into()), "put-item/cc.zip".into())]
+        );
+        let edited = format!("{TEMPLATE}\n# edited\n");
+        assert_eq!(decide(Some(&current), &edited, &params), Plan::Update);
+    }
+
+    #[test]
+    fn tuned_values_are_kept_by_a_plain_up_and_changed_by_a_flag() {
+        let specs = parameter_specs();
+        let first = desired_parameters(&specs, &managed(), &[], None);
+        assert_eq!(first["BatchSize2"], "10");
+        let mut tuned = first.clone();
+        tuned.insert("BatchSize2".into(), "50".into());
+        let plain_up = desired_parameters(&specs, &managed(), &[], Some(&tuned));
+        assert_eq!(plain_up["BatchSize2"], "50", "a plain up must not revert a tune");
+        let flagged = desired_parameters(&specs, &managed(), &[tune("BatchSize2", "7")], Some(&tuned));
+        assert_eq!(flagged["BatchSize2"], "7");
+    }
+
+    #[test]
+    fn unstable_states_are_recreated_waited_for_or_explained() {
+        let params = BTreeMap::new();
+        let plan = |status| decide(Some(&deployed(status, &params)), TEMPLATE, &params);
+        assert_eq!(decide(None, TEMPLATE, &params), Plan::Create);
+        assert_eq!(plan("REVIEW_IN_PROGRESS"), Plan::Create);
+        assert!(matches!(plan("ROLLBACK_COMPLETE"), Plan::Recreate { .. }));
+        assert!(matches!(plan("UPDATE_IN_PROGRESS"), Plan::Wait { .. }));
+        assert!(matches!(plan("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"), Plan::Wait { .. }));
+        let Plan::Blocked { guidance, .. } = plan("UPDATE_ROLLBACK_FAILED") else { panic!() };
+        assert!(guidance.contains("continue-update-rollback"));
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_before_anything_runs() {
+        let specs = parameter_specs();
+        let problems = validate(&specs, &[tune("BatchSize1", "0"), tune("Window2", "301"), tune("Window1", "5")])
+            .unwrap_err();
+        assert_eq!(problems.len(), 2);
+        assert!(validate(&specs, &[tune("BatchSize1", "10000")]).is_ok());
+    }
+}

@@ -1,0 +1,166 @@
+//! What is deployed, read from DescribeStackResources and the services themselves (not from
+//! stack Outputs, which moto leaves empty on the change-set path).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::DeployError;
+use super::names::CONSUMERS;
+use crate::aws::Clients;
+
+/// One resource of the stack.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub physical_id: Option<String>,
+    pub status: String,
+}
+
+/// One consumer's event source mapping, as Lambda reports it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mapping {
+    pub consumer: usize,
+    pub function: String,
+    pub uuid: String,
+    pub batch_size: Option<i32>,
+    pub window_seconds: Option<i32>,
+    pub state: String,
+}
+
+/// The deployed stack, as the other commands need it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deployed {
+    pub api_url: Option<String>,
+    pub stream: Option<String>,
+    pub functions: BTreeMap<String, String>,
+    pub tables: Vec<String>,
+    pub queue: Option<String>,
+    pub mappings: Vec<Mapping>,
+    pub resources: Vec<Resource>,
+}
+
+/// The stage the template deploys the API to.
+pub const STAGE: &str = "prod";
+
+pub fn api_url(api_id: &str, region: &str) -> String {
+    let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+    format!("https://{api_id}.execute-api.{region}.{suffix}/{STAGE}/order")
+}
+
+pub async fn resources(clients: &Clients, stack: &str) -> Result<Vec<Resource>, DeployError> {
+    let output = clients
+        .cloudformation
+        .describe_stack_resources()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("list the resources of stack {stack}"), err))?;
+    Ok(output
+        .stack_resources()
+        .iter()
+        // moto lists a blank row for a resource whose condition is false.
+        .filter(|r| r.logical_resource_id().is_some_and(|id| !id.is_empty()))
+        .map(|r| Resource {
+            logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
+            resource_type: r.resource_type().unwrap_or_default().to_owned(),
+            physical_id: r.physical_resource_id().filter(|id| !id.is_empty()).map(str::to_owned),
+            status: r.resource_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Reads the stack's resources and each consumer's mapping.
+pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, DeployError> {
+    let resources = resources(clients, stack).await?;
+    let physical = |logical: &str| {
+        resources
+            .iter()
+            .find(|r| r.logical_id == logical)
+            .and_then(|r| r.physical_id.clone())
+    };
+    let functions: BTreeMap<String, String> = [
+        ("put-record", "PutRecordFunction"),
+        ("put-item-1", "PutItem1Function"),
+        ("put-item-2", "PutItem2Function"),
+    ]
+    .into_iter()
+    .filter_map(|(role, logical)| Some((role.to_owned(), physical(logical)?)))
+    .collect();
+    let mut mappings = Vec::new();
+    for (index, consumer) in CONSUMERS.iter().enumerate() {
+        if let Some(function) = functions.get(*consumer) {
+            mappings.extend(mappings_of(clients, index + 1, function).await?);
+        }
+    }
+    Ok(Deployed {
+        api_url: physical("Api").map(|id| api_url(&id, &clients.region)),
+        stream: physical("Stream").map(|s| s.rsplit('/').next().unwrap_or(&s).to_owned()),
+        tables: ["Table1", "Table2"].into_iter().filter_map(physical).collect(),
+        queue: physical("OnFailureQueue"),
+        functions,
+        mappings,
+        resources,
+    })
+}
+
+/// The event source mappings of one consumer function.
+pub async fn mappings_of(clients: &Clients, consumer: usize, function: &str) -> Result<Vec<Mapping>, DeployError> {
+    // By ARN: AWS takes a name too, but moto matches only the ARN.
+    let arn = clients
+        .lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("read function {function}"), err))?
+        .function_arn
+        .unwrap_or_else(|| function.to_owned());
+    let output = clients
+        .lambda
+        .list_event_source_mappings()
+        .function_name(arn)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("list the event source mappings of {function}"), err))?;
+    Ok(output
+        .event_source_mappings()
+        .iter()
+        .map(|m| Mapping {
+            consumer,
+            function: function.to_owned(),
+            uuid: m.uuid().unwrap_or_default().to_owned(),
+            batch_size: m.batch_size(),
+            window_seconds: m.maximum_batching_window_in_seconds(),
+            state: m.state().unwrap_or_default().to_owned(),
+        })
+        .collect())
+}
+
+impl std::fmt::Display for Deployed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let none = "-".to_owned();
+        writeln!(f, "  api:       POST {}", self.api_url.as_ref().unwrap_or(&none))?;
+        writeln!(f, "  stream:    {}", self.stream.as_ref().unwrap_or(&none))?;
+        for (role, name) in &self.functions {
+            writeln!(f, "  function:  {name} ({role})")?;
+        }
+        for table in &self.tables {
+            writeln!(f, "  table:     {table}")?;
+        }
+        for m in &self.mappings {
+            let show = |v: Option<i32>| v.map_or("?".to_owned(), |v| v.to_string());
+            writeln!(
+                f,
+                "  mapping {}: batch {} / window {} s, {} ({})",
+                m.consumer,
+                show(m.batch_size),
+                show(m.window_seconds),
+                m.state,
+                m.function
+            )?;
+        }
+        Ok(())
+    }
+}

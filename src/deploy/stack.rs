@@ -1,0 +1,259 @@
+//! CloudFormation calls for one stack: read its state, run change sets, delete it, and wait for
+//! each operation with live progress (polled every 1.5 s; the SDK waiter polls every 30 s or
+//! more and counts UPDATE_ROLLBACK_COMPLETE as success, both wrong here).
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_sdk_cloudformation::Client;
+use aws_sdk_cloudformation::types::{
+    Capability, Change, ChangeSetStatus, ChangeSetType, Parameter, TemplateStage,
+};
+
+use super::DeployError;
+use super::events::{self, StackEvent, StackState};
+use super::plan::DeployedState;
+
+const POLL: Duration = Duration::from_millis(1500);
+/// Longest a create, update or delete may take before the tool gives up waiting.
+const OPERATION_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// The stack's state, or None when there is none (or only a deleted one).
+pub async fn describe(cfn: &Client, stack: &str) -> Result<Option<DeployedState>, DeployError> {
+    let output = match cfn.describe_stacks().stack_name(stack).send().await {
+        Ok(output) => output,
+        Err(err) if is_missing(&err) => return Ok(None),
+        Err(err) => return Err(DeployError::aws(format!("describe stack {stack}"), err)),
+    };
+    let Some(found) = output.stacks().first() else {
+        return Ok(None);
+    };
+    let status = found.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default();
+    if status == "DELETE_COMPLETE" {
+        return Ok(None);
+    }
+    let parameters = found
+        .parameters()
+        .iter()
+        .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
+        .collect();
+    let template_body = if status == "REVIEW_IN_PROGRESS" {
+        None
+    } else {
+        cfn.get_template()
+            .stack_name(stack)
+            .template_stage(TemplateStage::Original)
+            .send()
+            .await
+            .map_err(|err| DeployError::aws(format!("read the template of stack {stack}"), err))?
+            .template_body
+    };
+    Ok(Some(DeployedState {
+        stack_id: found.stack_id().unwrap_or(stack).to_owned(),
+        status,
+        parameters,
+        template_body,
+    }))
+}
+
+fn is_missing<E, R>(err: &aws_sdk_cloudformation::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_cloudformation::error::ProvideErrorMetadata,
+{
+    let message = err.as_service_error().and_then(|e| e.message()).unwrap_or_default();
+    super::errors::is_stack_missing(err.as_service_error().and_then(|e| e.code()), message)
+}
+
+/// A change set that is ready to execute, or the news that there is nothing to change.
+pub enum ChangeSetOutcome {
+    Ready { name: String, changes: Vec<Change> },
+    NoChanges,
+}
+
+/// Creates a change set and waits until CloudFormation has computed it.
+pub async fn create_change_set(
+    cfn: &Client,
+    stack: &str,
+    template: &str,
+    parameters: &BTreeMap<String, String>,
+    create: bool,
+) -> Result<ChangeSetOutcome, DeployError> {
+    // Unique per run: two `up`s in the same second (on one emulator) must not share a name.
+    let name = format!("demo-{}-{}", millis(SystemTime::now()), std::process::id());
+    let parameters: Vec<Parameter> = parameters
+        .iter()
+        .map(|(key, value)| Parameter::builder().parameter_key(key).parameter_value(value).build())
+        .collect();
+    let created = cfn
+        .create_change_set()
+        .stack_name(stack)
+        .change_set_name(&name)
+        .change_set_type(if create { ChangeSetType::Create } else { ChangeSetType::Update })
+        .template_body(template)
+        .set_parameters(Some(parameters))
+        .capabilities(Capability::CapabilityNamedIam)
+        .description("demo up")
+        .send()
+        .await;
+    if let Err(err) = created {
+        let message = aws_sdk_cloudformation::error::ProvideErrorMetadata::message(&err).unwrap_or_default().to_owned();
+        if super::errors::is_no_changes(aws_sdk_cloudformation::error::ProvideErrorMetadata::code(&err), &message) {
+            return Ok(ChangeSetOutcome::NoChanges);
+        }
+        return Err(DeployError::aws(format!("create a change set for stack {stack}"), err));
+    }
+    let started = Instant::now();
+    loop {
+        let described = cfn
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(&name)
+            .send()
+            .await
+            .map_err(|err| DeployError::aws(format!("describe change set {name}"), err))?;
+        match described.status() {
+            Some(ChangeSetStatus::CreateComplete) => {
+                // An empty change set is executed all the same: the caller only gets here when
+                // the template or a parameter differs, and moto lists no changes for a
+                // parameter-only update it does apply. On AWS, executing it is harmless.
+                return Ok(ChangeSetOutcome::Ready { name, changes: described.changes().to_vec() });
+            }
+            Some(ChangeSetStatus::Failed) => {
+                let reason = described.status_reason().unwrap_or_default().to_owned();
+                delete_change_set(cfn, stack, &name).await;
+                if super::errors::is_no_changes(None, &reason) {
+                    return Ok(ChangeSetOutcome::NoChanges);
+                }
+                return Err(DeployError::Failed {
+                    stack: stack.into(),
+                    status: "change set FAILED".into(),
+                    cause: reason,
+                    fix: "correct the value or template named above and run `demo up` again".into(),
+                });
+            }
+            _ if started.elapsed() > Duration::from_secs(300) => {
+                return Err(DeployError::Timeout { stack: stack.into(), status: "computing a change set".into(), minutes: 5, command: "up" });
+            }
+            _ => tokio::time::sleep(Duration::from_millis(700)).await,
+        }
+    }
+}
+
+/// Deletes a change set we no longer need; failure to tidy is not worth failing the run.
+pub async fn delete_change_set(cfn: &Client, stack: &str, name: &str) {
+    if let Err(err) = cfn.delete_change_set().stack_name(stack).change_set_name(name).send().await {
+        tracing::debug!(error = %aws_sdk_cloudformation::error::DisplayErrorContext(&err), "could not delete change set {name}");
+    }
+}
+
+pub async fn execute_change_set(cfn: &Client, stack: &str, name: &str) -> Result<(), DeployError> {
+    cfn.execute_change_set()
+        .stack_name(stack)
+        .change_set_name(name)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("execute change set {name} on stack {stack}"), err))?;
+    Ok(())
+}
+
+pub async fn delete(cfn: &Client, stack: &str) -> Result<(), DeployError> {
+    cfn.delete_stack()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("delete stack {stack}"), err))?;
+    Ok(())
+}
+
+/// How an operation ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: String,
+    pub state: StackState,
+    pub events: Vec<StackEvent>,
+}
+
+/// Polls the stack (by id, so a deleted stack is still visible) until its status is no longer
+/// in progress, printing each new event on stderr as it appears.
+pub async fn wait(cfn: &Client, stack_id: &str, since: SystemTime, command: &'static str) -> Result<Finished, DeployError> {
+    let started = Instant::now();
+    // A few seconds of margin for clock skew between this machine and AWS; `seen` keeps the
+    // margin from printing anything twice.
+    let since_ms = millis(since) - 5_000;
+    let mut seen = HashSet::new();
+    let mut events_so_far = Vec::new();
+    loop {
+        let fresh = events::new_events(&mut seen, recent_events(cfn, stack_id).await?, since_ms);
+        for event in &fresh {
+            eprintln!("{}", events::render(event));
+        }
+        events_so_far.extend(fresh);
+        let status = match cfn.describe_stacks().stack_name(stack_id).send().await {
+            Ok(output) => output
+                .stacks()
+                .first()
+                .and_then(|s| s.stack_status())
+                .map_or("DELETE_COMPLETE".to_owned(), |s| s.as_str().to_owned()),
+            Err(err) if is_missing(&err) => "DELETE_COMPLETE".to_owned(),
+            Err(err) => return Err(DeployError::aws(format!("describe stack {stack_id}"), err)),
+        };
+        let state = events::classify(&status);
+        // Right after a change set is executed the stack may still read REVIEW_IN_PROGRESS.
+        let settling = state == StackState::Review && started.elapsed() < Duration::from_secs(60);
+        if state.is_terminal() && !settling {
+            return Ok(Finished { status, state, events: events_so_far });
+        }
+        if started.elapsed() > OPERATION_LIMIT {
+            return Err(DeployError::Timeout {
+                stack: stack_id.into(),
+                status,
+                minutes: OPERATION_LIMIT.as_secs() / 60,
+                command,
+            });
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// The newest page of events (newest first, as CloudFormation returns them); an operation's
+/// events that scroll past one page between two polls are rare and only cost a line of progress.
+async fn recent_events(cfn: &Client, stack_id: &str) -> Result<Vec<StackEvent>, DeployError> {
+    let output = match cfn.describe_stack_events().stack_name(stack_id).send().await {
+        Ok(output) => output,
+        Err(err) if is_missing(&err) => return Ok(Vec::new()),
+        Err(err) => return Err(DeployError::aws(format!("read events of stack {stack_id}"), err)),
+    };
+    Ok(output.stack_events().iter().map(from_sdk).collect())
+}
+
+fn from_sdk(event: &aws_sdk_cloudformation::types::StackEvent) -> StackEvent {
+    StackEvent {
+        event_id: event.event_id().unwrap_or_default().to_owned(),
+        timestamp_ms: event.timestamp().and_then(|t| t.to_millis().ok()).unwrap_or_default(),
+        logical_id: event.logical_resource_id().unwrap_or_default().to_owned(),
+        resource_type: event.resource_type().unwrap_or_default().to_owned(),
+        status: event.resource_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        reason: event.resource_status_reason().map(str::to_owned),
+    }
+}
+
+fn millis(time: SystemTime) -> i64 {
+    time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The error for an operation that did not end as meant: the first failing resource and its
+/// reason (not just the stack status), and what to do.
+pub fn failure(stack: &str, region: &str, finished: &Finished) -> DeployError {
+    let cause = events::first_failure(&finished.events)
+        .map(events::explain_failure)
+        .unwrap_or_else(|| "CloudFormation reported no failing resource; see the stack's events in the console".into());
+    DeployError::Failed {
+        stack: stack.to_owned(),
+        status: finished.status.clone(),
+        cause,
+        fix: finished
+            .state
+            .guidance(stack, region)
+            .unwrap_or_else(|| "fix the cause above and run the command again".into()),
+    }
+}

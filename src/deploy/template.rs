@@ -1,0 +1,127 @@
+//! The stack template, compiled into the tool, and its parameters: defaults and limits are read
+//! from the template itself, so the tool validates values against the same rules CloudFormation
+//! (and AWS behind it) will apply, before any call.
+
+use std::collections::BTreeMap;
+
+use serde_yaml::Value;
+
+/// `templates/stack.yaml`, passed as the template body (no S3 round trip; it stays well under
+/// CloudFormation's 51,200-byte limit for a body).
+pub const TEMPLATE: &str = include_str!("../../templates/stack.yaml");
+
+/// A parameter as the template declares it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParameterSpec {
+    pub default: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub allowed: Vec<String>,
+}
+
+/// A value the template would refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{flag} {value} is not allowed: {rule}")]
+pub struct ParameterError {
+    pub flag: String,
+    pub value: String,
+    pub rule: String,
+}
+
+/// The template's parameters by name.
+pub fn parameter_specs() -> BTreeMap<String, ParameterSpec> {
+    let template: Value = serde_yaml::from_str(TEMPLATE).expect("the bundled template is YAML");
+    let Some(Value::Mapping(parameters)) = template.get("Parameters") else {
+        return BTreeMap::new();
+    };
+    parameters
+        .iter()
+        .filter_map(|(name, spec)| Some((name.as_str()?.to_owned(), spec_of(spec))))
+        .collect()
+}
+
+fn spec_of(spec: &Value) -> ParameterSpec {
+    let text = |value: &Value| match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let number = |key: &str| spec.get(key).and_then(Value::as_f64);
+    ParameterSpec {
+        default: spec.get("Default").and_then(text),
+        min: number("MinValue"),
+        max: number("MaxValue"),
+        allowed: match spec.get("AllowedValues") {
+            Some(Value::Sequence(values)) => values.iter().filter_map(text).collect(),
+            _ => Vec::new(),
+        },
+    }
+}
+
+impl ParameterSpec {
+    /// Checks `value` (given on the command line as `flag`) against the declared limits.
+    pub fn check(&self, flag: &str, value: &str) -> Result<(), ParameterError> {
+        let refuse = |rule: String| ParameterError {
+            flag: flag.to_owned(),
+            value: value.to_owned(),
+            rule,
+        };
+        if !self.allowed.is_empty() && !self.allowed.iter().any(|allowed| allowed == value) {
+            return Err(refuse(format!("use one of {}", self.allowed.join(", "))));
+        }
+        if self.min.is_none() && self.max.is_none() {
+            return Ok(());
+        }
+        let number: f64 = value.parse().map_err(|_| refuse("must be a number".into()))?;
+        let range = match (self.min, self.max) {
+            (Some(min), Some(max)) => format!("the allowed range is {min}–{max}"),
+            (Some(min), None) => format!("the minimum is {min}"),
+            (None, Some(max)) => format!("the maximum is {max}"),
+            (None, None) => unreachable!(),
+        };
+        let below = self.min.is_some_and(|min| number < min);
+        let above = self.max.is_some_and(|max| number > max);
+        if below || above || number.fract() != 0.0 {
+            return Err(refuse(format!("{range} (whole numbers)")));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_declares_awss_limits_for_the_mappings() {
+        let specs = parameter_specs();
+        let batch = &specs["BatchSize1"];
+        assert_eq!((batch.min, batch.max), (Some(1.0), Some(10_000.0)));
+        assert_eq!(batch.default.as_deref(), Some("100"));
+        assert_eq!(specs["Window1"].default.as_deref(), Some("30"));
+        assert_eq!(specs["BatchSize2"].default.as_deref(), Some("10"));
+        assert_eq!(specs["Window2"].default.as_deref(), Some("2"));
+        assert_eq!((specs["Window2"].min, specs["Window2"].max), (Some(0.0), Some(300.0)));
+        assert_eq!(specs["Architecture"].allowed, ["arm64", "x86_64"]);
+        assert!(TEMPLATE.len() < 51_200);
+    }
+
+    #[test]
+    fn values_are_checked_against_the_declared_limits() {
+        let specs = parameter_specs();
+        let batch = &specs["BatchSize1"];
+        assert!(batch.check("--batch-size-1", "1").is_ok());
+        assert!(batch.check("--batch-size-1", "10000").is_ok());
+        let err = batch.check("--batch-size-1", "20000").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--batch-size-1 20000 is not allowed: the allowed range is 1–10000 (whole numbers)"
+        );
+        assert!(batch.check("--batch-size-1", "0").is_err());
+        assert!(batch.check("--batch-size-1", "1.5").is_err());
+        assert!(batch.check("--batch-size-1", "many").is_err());
+        assert!(specs["Window1"].check("--window-1", "301").is_err());
+        assert!(specs["Architecture"].check("--arch", "sparc").is_err());
+        assert!(specs["ArtifactBucket"].check("x", "anything").is_ok());
+    }
+}

@@ -1,0 +1,79 @@
+//! The errors `main` reports, and the exit code each maps to: 1 failure, 2 usage or environment.
+
+use std::process::ExitCode;
+
+use crate::artifacts::BuildError;
+use crate::deploy::DeployError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A flag value clap cannot check by itself.
+    #[error("{0}")]
+    Usage(String),
+
+    #[error(transparent)]
+    Build(#[from] BuildError),
+
+    #[error(transparent)]
+    Deploy(#[from] DeployError),
+
+    #[error(transparent)]
+    Load(#[from] crate::load::LoadError),
+
+    #[error("could not write the result to stdout")]
+    Output(#[source] std::io::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> ExitCode {
+        let environment = match self {
+            CliError::Usage(_) => true,
+            CliError::Build(error) => error.is_environment(),
+            CliError::Deploy(error) => error.is_environment(),
+            CliError::Load(error) => error.is_usage(),
+            CliError::Output(_) => false,
+        };
+        ExitCode::from(if environment { 2 } else { 1 })
+    }
+
+    /// `error: …` then each cause on its own line; expected errors need no backtrace.
+    pub fn report(&self) -> String {
+        let mut text = format!("error: {self}");
+        // `transparent` variants forward `source()` to the inner error, so nothing repeats.
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(&format!("\n  caused by: {cause}"));
+            source = cause.source();
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_errors_exit_2_and_build_failures_1() {
+        let missing = CliError::from(BuildError::TargetMissing {
+            triple: "aarch64-unknown-linux-musl".into(),
+        });
+        assert_eq!(missing.exit_code(), ExitCode::from(2));
+        assert!(
+            missing
+                .report()
+                .contains("rustup target add aarch64-unknown-linux-musl")
+        );
+        let io = CliError::from(BuildError::Io {
+            action: "read",
+            path: "/x".into(),
+            source: std::io::Error::other("disk on fire"),
+        });
+        assert_eq!(io.exit_code(), ExitCode::from(1));
+        assert_eq!(
+            io.report(),
+            "error: could not read /x\n  caused by: disk on fire"
+        );
+        assert_eq!(CliError::Usage("bad".into()).exit_code(), ExitCode::from(2));
+    }
+}

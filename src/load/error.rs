@@ -1,0 +1,84 @@
+//! What can go wrong in `demo load` and `demo verify`, and which of it is the user's to fix (exit 2).
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(
+        "no --url given: pass the API's order endpoint, e.g. --url https://<api-id>.execute-api.<region>.amazonaws.com/prod/order \
+         (once the stack is deployed, `demo up` will provide it)"
+    )]
+    NoUrl,
+
+    #[error(
+        "--url {url}: cannot connect to {address} ({reason}); check that the server is running and the address is right"
+    )]
+    Unreachable {
+        url: String,
+        address: String,
+        reason: String,
+    },
+
+    #[error(
+        "no {flag} given: pass the DynamoDB table's name with {flag} or {env} \
+         (once the stack is deployed, `demo up` will provide it)"
+    )]
+    NoTable {
+        flag: &'static str,
+        env: &'static str,
+    },
+
+    #[error("could not {action} {path}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{path}, line {line}: {reason}")]
+    BadIdsFile {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+
+    #[error("could not build the HTTP client")]
+    Client(#[source] reqwest::Error),
+
+    #[error("could not read table {table} ({role}) with BatchGetItem")]
+    Dynamodb {
+        table: String,
+        role: &'static str,
+        #[source]
+        source: Box<aws_sdk_dynamodb::Error>,
+    },
+
+    #[error("{not_accepted} of {sent} orders were not accepted (see the summary above)")]
+    NotAllAccepted { not_accepted: u64, sent: u64 },
+
+    #[error(
+        "verification failed after {waited_s:.0} s: {missing} of {expected} accepted orders missing \
+         from a table, {duplicates} duplicates; if orders are still arriving, rerun \
+         `demo verify --ids FILE` with a longer --verify-timeout, otherwise read the consumers' logs"
+    )]
+    Unverified {
+        missing: u64,
+        duplicates: u64,
+        expected: u64,
+        waited_s: f64,
+    },
+}
+
+impl LoadError {
+    /// Mistakes in flags, files or addresses: exit 2, and nothing was sent.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            LoadError::NoUrl
+                | LoadError::Unreachable { .. }
+                | LoadError::NoTable { .. }
+                | LoadError::BadIdsFile { .. }
+        )
+    }
+}

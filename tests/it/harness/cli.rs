@@ -1,0 +1,39 @@
+//! Runs the real `demo` binary against the test emulator.
+
+use std::process::{Command, Output, Stdio};
+
+use super::emulator;
+
+/// `demo` with `--local` pointed at the test emulator, no stdin (as in CI).
+pub fn demo_local(stack: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_demo"));
+    command
+        .env("DEMO_EMULATOR_URL", &emulator().url)
+        .env_remove("DEMO_STACK_NAME")
+        .env_remove("DEMO_OUTPUT")
+        .args(["--local", "--stack-name", stack])
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `demo --local --stack-name <stack> <args>` and returns what it printed.
+pub fn run_local(stack: &str, args: &[&str]) -> Output {
+    demo_local(stack).args(args).output().expect("run demo")
+}
+
+/// Runs it, expecting success; panics with its stderr otherwise.
+pub fn ok_local(stack: &str, args: &[&str]) -> Output {
+    let output = run_local(stack, args);
+    assert!(output.status.success(), "demo {args:?} failed ({}):\n{}", output.status, text(&output.stderr));
+    output
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A stack name no other test uses, within the tool's 38-character limit.
+pub fn unique_stack() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("t{}", &id[..12])
+}

@@ -1,0 +1,294 @@
+//! `demo up`, `status` and `down` through the real binary against the emulator, every result
+//! checked through each service's own API rather than CloudFormation's say-so.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::harness::cli::{ok_local, run_local, text, unique_stack};
+use crate::harness::sdk_config;
+
+/// Fake artifacts for tests that exercise deployment, not code: the emulator never runs them.
+fn fake_artifacts(dir: &Path, version: &str) {
+    for function in ["put-record", "put-item"] {
+        std::fs::create_dir_all(dir.join(function)).unwrap();
+        write_zip(&dir.join(function).join("bootstrap.zip"), format!("{function} {version}").as_bytes());
+    }
+}
+
+fn write_zip(path: &Path, bootstrap: &[u8]) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    zip.start_file("bootstrap", options).unwrap();
+    zip.write_all(bootstrap).unwrap();
+    zip.finish().unwrap();
+}
+
+fn json(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", text(&output.stdout)))
+}
+
+fn up_json(stack: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["up", "--output", "json"];
+    args.extend_from_slice(extra);
+    json(&ok_local(stack, &args))
+}
+
+/// Decodes an IAM policy document (AWS returns it URL-encoded).
+fn policy(document: &str) -> Value {
+    let decoded = percent_encoding::percent_decode_str(document).decode_utf8().unwrap();
+    serde_json::from_str(&decoded).unwrap()
+}
+
+async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
+    let config = sdk_config().await;
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    for (function, variable) in [("put-record", "STREAM_NAME"), ("put-item-1", "TABLE_NAME"), ("put-item-2", "TABLE_NAME")] {
+        let name = format!("{stack}-{function}");
+        let f = lambda.get_function_configuration().function_name(&name).send().await.unwrap();
+        assert_eq!(f.runtime().map(|r| r.as_str()), Some("provided.al2023"), "{name}");
+        assert_eq!(f.handler(), Some("bootstrap"), "{name}");
+        let env = f.environment().and_then(|e| e.variables()).expect("environment");
+        assert!(env.contains_key(variable), "{name} lacks {variable}: {env:?}");
+    }
+    for (consumer, (batch, window)) in batching.iter().enumerate() {
+        let name = format!("{stack}-put-item-{}", consumer + 1);
+        let arn = lambda.get_function_configuration().function_name(&name).send().await.unwrap().function_arn.unwrap();
+        let mappings = lambda.list_event_source_mappings().function_name(arn).send().await.unwrap();
+        let [mapping] = mappings.event_source_mappings() else { panic!("{name}: one mapping expected: {mappings:?}") };
+        assert_eq!(mapping.batch_size(), Some(*batch), "{name} batch size");
+        assert_eq!(mapping.maximum_batching_window_in_seconds(), Some(*window), "{name} window");
+        assert_eq!(mapping.starting_position().map(|p| p.as_str()), Some("TRIM_HORIZON"));
+        assert!(mapping.function_response_types().iter().any(|t| t.as_str() == "ReportBatchItemFailures"));
+    }
+
+    let apigateway = aws_sdk_apigateway::Client::new(&config);
+    let apis = apigateway.get_rest_apis().limit(500).send().await.unwrap();
+    let api = apis.items().iter().find(|a| a.name() == Some(&format!("{stack}-api"))).expect("the REST API");
+    let resources = apigateway.get_resources().rest_api_id(api.id().unwrap()).send().await.unwrap();
+    let order = resources.items().iter().find(|r| r.path() == Some("/order")).expect("/order");
+    assert!(order.resource_methods().is_some_and(|m| m.contains_key("POST")), "POST /order: {order:?}");
+    let stages = apigateway.get_stages().rest_api_id(api.id().unwrap()).send().await.unwrap();
+    assert!(stages.item().iter().any(|s| s.stage_name() == Some("prod")), "stage prod: {stages:?}");
+
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let groups = logs.describe_log_groups().log_group_name_prefix(format!("/aws/lambda/{stack}-")).send().await.unwrap();
+    assert_eq!(groups.log_groups().len(), 3);
+    assert!(groups.log_groups().iter().all(|g| g.retention_in_days() == Some(14)), "{groups:?}");
+
+    let iam = aws_sdk_iam::Client::new(&config);
+    for function in ["put-record", "put-item-1", "put-item-2"] {
+        let role = format!("{stack}-{function}-ap-southeast-2");
+        assert!(iam.list_attached_role_policies().role_name(&role).send().await.unwrap().attached_policies().is_empty());
+        let document = iam.get_role_policy().role_name(&role).policy_name(function).send().await.unwrap();
+        let statements = policy(document.policy_document()).get("Statement").cloned().unwrap();
+        for statement in statements.as_array().unwrap() {
+            let actions = statement["Action"].to_string();
+            if statement["Resource"] == "*" {
+                assert!(actions.contains("xray:") && !actions.contains("kinesis") && !actions.contains("dynamodb"), "{role}: * for {actions}");
+            }
+        }
+    }
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
+        let described = dynamodb.describe_table().table_name(&table).send().await.unwrap().table.unwrap();
+        let keys: Vec<_> = described.key_schema().iter().map(|k| k.attribute_name().to_owned()).collect();
+        assert_eq!(keys, ["accountid", "orderid"], "{table}");
+    }
+    let kinesis = aws_sdk_kinesis::Client::new(&config);
+    kinesis.describe_stream_summary().stream_name(format!("{stack}-orders")).send().await.expect("the stream");
+}
+
+/// What is left of the stack, looked up service by service (not through `demo`).
+async fn leftovers(stack: &str) -> Vec<String> {
+    let config = sdk_config().await;
+    let mut left = Vec::new();
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    for function in ["put-record", "put-item-1", "put-item-2"] {
+        if lambda.get_function().function_name(format!("{stack}-{function}")).send().await.is_ok() {
+            left.push(format!("function {function}"));
+        }
+    }
+    let mappings = lambda.list_event_source_mappings().send().await.unwrap();
+    left.extend(
+        mappings
+            .event_source_mappings()
+            .iter()
+            .filter(|m| m.function_arn().is_some_and(|arn| arn.contains(&format!(":{stack}-"))))
+            .map(|m| format!("mapping {:?}", m.uuid())),
+    );
+    let apis = aws_sdk_apigateway::Client::new(&config).get_rest_apis().limit(500).send().await.unwrap();
+    left.extend(apis.items().iter().filter(|a| a.name() == Some(&format!("{stack}-api"))).map(|a| format!("api {:?}", a.id())));
+    if aws_sdk_kinesis::Client::new(&config).describe_stream_summary().stream_name(format!("{stack}-orders")).send().await.is_ok() {
+        left.push("stream".into());
+    }
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
+        if dynamodb.describe_table().table_name(&table).send().await.is_ok() {
+            left.push(table);
+        }
+    }
+    if aws_sdk_sqs::Client::new(&config).get_queue_url().queue_name(format!("{stack}-on-failure")).send().await.is_ok() {
+        left.push("queue".into());
+    }
+    let groups = aws_sdk_cloudwatchlogs::Client::new(&config)
+        .describe_log_groups()
+        .log_group_name_prefix(format!("/aws/lambda/{stack}-"))
+        .send()
+        .await
+        .unwrap();
+    left.extend(groups.log_groups().iter().map(|g| format!("log group {:?}", g.log_group_name())));
+    let iam = aws_sdk_iam::Client::new(&config);
+    for function in ["put-record", "put-item-1", "put-item-2"] {
+        if iam.get_role().role_name(format!("{stack}-{function}-ap-southeast-2")).send().await.is_ok() {
+            left.push(format!("role {function}"));
+        }
+    }
+    let buckets = aws_sdk_s3::Client::new(&config).list_buckets().send().await.unwrap();
+    left.extend(buckets.buckets().iter().filter_map(|b| b.name()).filter(|n| n.starts_with(&format!("{stack}-artifacts"))).map(str::to_owned));
+    left
+}
+
+async fn change_set_count(stack: &str) -> usize {
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
+    cfn.list_change_sets().stack_name(stack).send().await.unwrap().summaries().len()
+}
+
+#[tokio::test]
+async fn up_builds_and_deploys_everything_then_down_leaves_nothing() {
+    let stack = unique_stack();
+    let first = up_json(&stack, &[]);
+    assert_eq!(first["outcome"], "created", "{first}");
+    assert!(first["uploads"].as_array().unwrap().iter().all(|u| u["uploaded"] == true));
+    assert_eq!(first["insights_layer"], Value::Null, "no Insights layer against an emulator");
+    assert_deployed(&stack, [(100, 30), (10, 2)]).await;
+
+    let change_sets = change_set_count(&stack).await;
+    let again = up_json(&stack, &[]);
+    assert_eq!(again["outcome"], "up to date");
+    assert!(again["uploads"].as_array().unwrap().is_empty(), "nothing uploaded: {again}");
+    assert_eq!(change_set_count(&stack).await, change_sets, "a no-op up made a change set");
+
+    let status = json(&ok_local(&stack, &["status", "--output", "json"]));
+    assert_eq!(status["status"], "CREATE_COMPLETE");
+    assert_eq!(status["parameters"]["Architecture"], "arm64", "moto drops Architectures; the parameter is what we sent");
+    assert_eq!(status["deployed"]["api_url"], first["deployed"]["api_url"]);
+    assert!(status["deployed"]["api_url"].as_str().unwrap().ends_with(".execute-api.ap-southeast-2.amazonaws.com/prod/order"));
+    let mappings = status["deployed"]["mappings"].as_array().unwrap();
+    assert_eq!((mappings[0]["batch_size"].as_i64(), mappings[0]["window_seconds"].as_i64()), (Some(100), Some(30)));
+    assert_eq!((mappings[1]["batch_size"].as_i64(), mappings[1]["window_seconds"].as_i64()), (Some(10), Some(2)));
+
+    let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
+    assert_eq!(down["stack_deleted"], true, "{down}");
+    assert!(down["bucket_deleted"].is_string(), "{down}");
+    assert_eq!(leftovers(&stack).await, Vec::<String>::new());
+
+    let again = ok_local(&stack, &["down", "--yes"]);
+    assert!(text(&again.stdout).contains("nothing to delete"), "{}", text(&again.stdout));
+}
+
+#[tokio::test]
+async fn a_code_change_uploads_and_updates_only_that_function() {
+    let stack = unique_stack();
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    let artifacts = dir.path().to_str().unwrap();
+    up_json(&stack, &["--artifacts", artifacts]);
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config().await);
+    let code = |function: &'static str| {
+        let lambda = lambda.clone();
+        let name = format!("{stack}-{function}");
+        async move { lambda.get_function_configuration().function_name(name).send().await.unwrap().code_sha256.unwrap() }
+    };
+    let before = [code("put-record").await, code("put-item-1").await, code("put-item-2").await];
+
+    write_zip(&dir.path().join("put-item/bootstrap.zip"), b"put-item v2");
+    let second = up_json(&stack, &["--artifacts", artifacts]);
+    assert_eq!(second["outcome"], "updated", "{second}");
+    let uploaded: Vec<&str> = second["uploads"].as_array().unwrap().iter().filter(|u| u["uploaded"] == true).map(|u| u["function"].as_str().unwrap()).collect();
+    assert_eq!(uploaded, ["put-item"]);
+    let after = [code("put-record").await, code("put-item-1").await, code("put-item-2").await];
+    assert_eq!(after[0], before[0], "put-record must not change");
+    assert_ne!(after[1], before[1], "put-item-1 must get the new code");
+    assert_ne!(after[2], before[2], "put-item-2 must get the new code");
+
+    ok_local(&stack, &["down", "--yes"]);
+    assert_eq!(leftovers(&stack).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn tuning_flags_at_deploy_time_are_kept_by_a_plain_up() {
+    let stack = unique_stack();
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    let artifacts = dir.path().to_str().unwrap();
+    up_json(&stack, &["--artifacts", artifacts, "--batch-size-2", "50", "--window-2", "5"]);
+    assert_deployed(&stack, [(100, 30), (50, 5)]).await;
+    let again = up_json(&stack, &["--artifacts", artifacts]);
+    assert_eq!(again["outcome"], "up to date", "a plain up must keep tuned values: {again}");
+    let changed = up_json(&stack, &["--artifacts", artifacts, "--batch-size-1", "200"]);
+    assert_eq!(changed["outcome"], "updated");
+    assert_deployed(&stack, [(200, 30), (50, 5)]).await;
+    ok_local(&stack, &["down", "--yes"]);
+}
+
+#[tokio::test]
+async fn bad_values_are_refused_before_any_call_naming_flag_value_and_range() {
+    let stack = unique_stack();
+    let output = run_local(&stack, &["up", "--batch-size-1", "20000", "--window-2", "301", "--artifacts", "/nonexistent"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("--batch-size-1 20000") && stderr.contains("1–10000"), "{stderr}");
+    assert!(stderr.contains("--window-2 301") && stderr.contains("0–300"), "{stderr}");
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
+    assert!(cfn.describe_stacks().stack_name(&stack).send().await.is_err(), "no stack may exist");
+}
+
+#[tokio::test]
+async fn dry_run_changes_nothing() {
+    let stack = unique_stack();
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    let output = ok_local(&stack, &["up", "--dry-run", "--artifacts", dir.path().to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("would create it") && stderr.contains("would upload"), "{stderr}");
+    assert_eq!(leftovers(&stack).await, Vec::<String>::new());
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
+    assert!(cfn.describe_stacks().stack_name(&stack).send().await.is_err(), "no stack may exist");
+}
+
+#[tokio::test]
+async fn down_without_a_terminal_needs_yes_and_deletes_nothing() {
+    let stack = unique_stack();
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    up_json(&stack, &["--artifacts", dir.path().to_str().unwrap()]);
+    let refused = run_local(&stack, &["down"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("--yes"), "{}", text(&refused.stderr));
+    assert!(leftovers(&stack).await.len() > 5, "everything must still be there");
+    ok_local(&stack, &["down", "--yes"]);
+}
+
+#[tokio::test]
+async fn status_without_a_stack_says_to_run_up() {
+    let output = run_local(&unique_stack(), &["status"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("run `demo up` first"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn an_unreachable_endpoint_is_one_sentence_and_exit_2() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_demo"))
+        .args(["status", "--endpoint-url", "http://127.0.0.1:9", "--region", "ap-southeast-2"])
+        .env("AWS_ACCESS_KEY_ID", "x")
+        .env("AWS_SECRET_ACCESS_KEY", "y")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
