@@ -67,6 +67,8 @@ pub enum Command {
     Down(DownArgs),
     /// Show the stack, its resources, the API URL and each mapping's batching.
     Status,
+    /// Change a consumer's batch size and batching window, effective in seconds.
+    Tune(TuneArgs),
     /// Send orders to the API as the original notebook did (but concurrently, with retries),
     /// and summarise what was accepted, how fast, and how quickly.
     Load(LoadArgs),
@@ -97,7 +99,7 @@ pub struct LoadArgs {
     #[arg(long)]
     pub seed: Option<u64>,
 
-    /// The API's order endpoint (…/prod/order). Required until `demo up` provides it.
+    /// The API's order endpoint (…/prod/order); default: the deployed stack's (AWS only).
     #[arg(long, env = "DEMO_URL", value_name = "URL")]
     pub url: Option<String>,
 
@@ -134,11 +136,11 @@ pub struct VerifyArgs {
 /// Where verification looks, and for how long.
 #[derive(Debug, Args)]
 pub struct TableArgs {
-    /// Name of table 1 (batch 100 / 30 s consumer). Required until `demo up` provides it.
+    /// Name of table 1 (batch 100 / 30 s consumer); default: the deployed stack's.
     #[arg(long = "table-1", env = "DEMO_TABLE_1", value_name = "NAME")]
     pub table_1: Option<String>,
 
-    /// Name of table 2 (batch 10 / 2 s consumer). Required until `demo up` provides it.
+    /// Name of table 2 (batch 10 / 2 s consumer); default: the deployed stack's.
     #[arg(long = "table-2", env = "DEMO_TABLE_2", value_name = "NAME")]
     pub table_2: Option<String>,
 
@@ -193,6 +195,34 @@ pub struct UpArgs {
     /// Print the plan (build, uploads, stack changes) without changing anything.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    /// Records per batch, 1–10000 (AWS's limit for Kinesis mappings).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub batch_size: Option<i64>,
+
+    /// Maximum batching window, 0–300 seconds.
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub window: Option<i64>,
+
+    /// Which consumer: 1 (the original's 100 / 30 s), 2 (10 / 2 s) or all.
+    #[arg(long, value_enum, default_value_t = ConsumerArg::One)]
+    pub consumer: ConsumerArg,
+
+    /// Show before → after without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConsumerArg {
+    #[value(name = "1")]
+    One,
+    #[value(name = "2")]
+    Two,
+    All,
 }
 
 #[derive(Debug, Args)]

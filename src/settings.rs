@@ -1,7 +1,8 @@
 //! Flags, environment and defaults resolved once into plain structs; commands never see clap.
 
 use crate::artifacts::{Arch, CargoVerbosity};
-use crate::cli::{ArchArg, BuildArgs, GlobalArgs, OutputArg, UpArgs};
+use crate::cli::{ArchArg, BuildArgs, ConsumerArg, GlobalArgs, OutputArg, TuneArgs, UpArgs};
+use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::commands::up::{InsightsChoice, UpSettings};
 use crate::deploy::names::MAX_STACK_NAME;
 use crate::error::CliError;
@@ -29,14 +30,21 @@ pub struct AwsSettings {
 pub struct Verbosity(pub i8);
 
 impl Verbosity {
-    /// The default tracing filter for this level (RUST_LOG, when set, wins).
-    pub fn log_filter(self) -> &'static str {
-        match self.0 {
+    /// The default tracing filter for this level (RUST_LOG, when set, wins). The tool speaks at
+    /// its level; the AWS SDK's own chatter (a credential provider that did not apply, say) is
+    /// shown only from -v on, since the tool reports every failure that matters itself.
+    pub fn log_filter(self) -> String {
+        let level = match self.0 {
             i8::MIN..=-2 => "error",
             -1 => "warn",
             0 => "info",
             1 => "debug",
             _ => "trace",
+        };
+        if self.0 >= 1 {
+            level.to_owned()
+        } else {
+            format!("{level},aws_config=error,aws_smithy_runtime=error,aws_runtime=error")
         }
     }
 
@@ -98,6 +106,21 @@ impl From<&UpArgs> for UpSettings {
                 (None, false) => InsightsChoice::Auto,
             },
             artifacts: args.artifacts.clone(),
+            dry_run: args.dry_run,
+        }
+    }
+}
+
+impl From<&TuneArgs> for TuneRequest {
+    fn from(args: &TuneArgs) -> Self {
+        TuneRequest {
+            consumers: match args.consumer {
+                ConsumerArg::One => Consumers::One,
+                ConsumerArg::Two => Consumers::Two,
+                ConsumerArg::All => Consumers::All,
+            },
+            batch_size: args.batch_size,
+            window: args.window,
             dry_run: args.dry_run,
         }
     }
@@ -247,9 +270,10 @@ mod tests {
 
     #[test]
     fn verbosity_maps_to_filters_and_cargo_flags() {
-        assert_eq!(Verbosity(0).log_filter(), "info");
-        assert_eq!(Verbosity(-1).log_filter(), "warn");
-        assert_eq!(Verbosity(-5).log_filter(), "error");
+        assert!(Verbosity(0).log_filter().starts_with("info,aws_config=error"));
+        assert!(Verbosity(-1).log_filter().starts_with("warn,"));
+        assert!(Verbosity(-5).log_filter().starts_with("error,"));
+        assert_eq!(Verbosity(1).log_filter(), "debug");
         assert_eq!(Verbosity(2).log_filter(), "trace");
         assert_eq!(Verbosity(-1).cargo(), CargoVerbosity::Quiet);
         assert_eq!(Verbosity(1).cargo(), CargoVerbosity::Normal);

@@ -123,7 +123,7 @@ mod tests {
         let digest = write_bootstrap_zip(&binary, &dest).unwrap();
         let bytes = fs::read(&dest).unwrap();
         assert_eq!(digest.size, bytes.len() as u64);
-        assert_eq!(digest.sha256, super::sha256_hex(&bytes));
+        assert_eq!(digest.sha256, crate::artifacts::sha256_hex(&bytes));
         assert_eq!(
             fs::read_to_string(dest.with_file_name("bootstrap.zip.sha256")).unwrap(),
             format!("{}  bootstrap.zip\n", digest.sha256)

@@ -1,11 +1,12 @@
 //! `demo load`: send orders to the stack's API, summarise, and optionally verify they landed.
 
 use crate::error::CliError;
+use crate::load::error::LoadError;
 use crate::load::progress::ProgressMode;
 use crate::load::report::LoadReport;
 use crate::load::run::{self, LoadPlan};
 use crate::load::verify::{self, VerifyPlan};
-use crate::load::{aws, ids, target};
+use crate::load::{ids, target};
 use crate::output;
 use crate::settings::{LoadSettings, Settings};
 
@@ -15,12 +16,8 @@ pub async fn run(settings: &Settings, args: LoadSettings) -> Result<(), CliError
     let verification = match &args.verify {
         Some(verify) => {
             let tables = target::resolve_tables(&settings.aws, &verify.tables).await?;
-            let config = aws::sdk_config(&settings.aws).await;
-            Some((
-                tables,
-                verify.timeout,
-                aws_sdk_dynamodb::Client::new(&config),
-            ))
+            let clients = crate::aws::connect(&settings.aws).await.map_err(LoadError::from)?;
+            Some((tables, verify.timeout, clients.dynamodb))
         }
         None => None,
     };

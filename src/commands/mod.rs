@@ -4,6 +4,7 @@ pub mod build;
 pub mod down;
 pub mod load;
 pub mod status;
+pub mod tune;
 pub mod up;
 pub mod verify;
 
@@ -17,6 +18,7 @@ pub async fn dispatch(command: Command, settings: &Settings) -> Result<(), CliEr
         Command::Up(args) => up::run(settings, (&args).into()).await,
         Command::Down(args) => down::run(settings, down::DownSettings { yes: args.yes }).await,
         Command::Status => status::run(settings).await,
+        Command::Tune(args) => tune::run(settings, (&args).into()).await,
         Command::Load(args) => load::run(settings, (&args).try_into()?).await,
         Command::Verify(args) => verify::run(settings, (&args).try_into()?).await,
     }

@@ -10,8 +10,8 @@ use crate::artifacts::{self, Arch, Artifact, BuildRequest};
 use crate::aws::{Clients, account_id, connect};
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
 use crate::deploy::resources::{self, Deployed};
-use crate::deploy::stack::{self, ChangeSetOutcome};
-use crate::deploy::{DeployError, bucket, changes, names::StackNames, template};
+use crate::deploy::stack;
+use crate::deploy::{DeployError, bucket, names::StackNames, teardown, template};
 use crate::error::CliError;
 use crate::insights;
 use crate::output;
@@ -116,10 +116,16 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 stack::wait(&clients.cloudformation, &id, SystemTime::now(), "up").await?;
             }
             Plan::Recreate { status } if !up.dry_run => {
-                eprintln!("stack {} is {status} (a failed create leaves nothing usable): deleting it to create it again", names.stack);
+                eprintln!("stack {} is {status} (a failed or interrupted create leaves nothing usable): deleting it to create it again", names.stack);
                 let id = current.as_ref().map_or(names.stack.clone(), |c| c.stack_id.clone());
                 stack::delete(&clients.cloudformation, &id).await?;
                 stack::wait(&clients.cloudformation, &id, SystemTime::now(), "up").await?;
+                // What a failed create left behind under the stack's names would make the next
+                // create fail with "already exists".
+                for leftover in teardown::leftovers(&clients, &names).await? {
+                    eprintln!("removing {leftover}, left by the failed create");
+                    teardown::remove(&clients, &leftover).await?;
+                }
             }
             Plan::Blocked { status, guidance } => {
                 return Err(DeployError::Blocked { stack: names.stack.clone(), status, guidance: guidance.replace("<stack>", &names.stack) }.into());
@@ -131,7 +137,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
             }
             Plan::Create | Plan::Update => {
                 report.uploads = upload_artifacts(&clients, &bucket_name, &names.stack, &artifacts).await?;
-                report.outcome = deploy(&clients, &names.stack, current.as_ref(), &desired).await?;
+                report.outcome = stack::apply(&clients.cloudformation, &clients.region, &names.stack, template::TEMPLATE, current.as_ref(), &desired).await?;
                 break;
             }
             Plan::Wait { .. } | Plan::Recreate { .. } => unreachable!("handled above unless dry run"),
@@ -193,28 +199,6 @@ async fn upload_artifacts(clients: &Clients, bucket_name: &str, stack: &str, art
         uploads.push(Upload { function: artifact.function.clone(), key, uploaded: !present });
     }
     Ok(uploads)
-}
-
-/// Runs one change set to completion. Returns the outcome word for the report.
-async fn deploy(clients: &Clients, stack_name: &str, current: Option<&DeployedState>, desired: &BTreeMap<String, String>) -> Result<&'static str, DeployError> {
-    let cfn = &clients.cloudformation;
-    let create = current.is_none_or(|c| c.status == "REVIEW_IN_PROGRESS");
-    let (name, change_list) = match stack::create_change_set(cfn, stack_name, template::TEMPLATE, desired, create).await? {
-        ChangeSetOutcome::NoChanges => return Ok("up to date"),
-        ChangeSetOutcome::Ready { name, changes } => (name, changes),
-    };
-    eprint!("{}", changes::render(&change_list));
-    let since = SystemTime::now();
-    stack::execute_change_set(cfn, stack_name, &name).await?;
-    let id = match current {
-        Some(c) => c.stack_id.clone(),
-        None => stack::describe(cfn, stack_name).await?.map_or(stack_name.to_owned(), |s| s.stack_id),
-    };
-    let finished = stack::wait(cfn, &id, since, "up").await?;
-    if finished.state != crate::deploy::events::StackState::Succeeded {
-        return Err(stack::failure(stack_name, &clients.region, &finished));
-    }
-    Ok(if create { "created" } else { "updated" })
 }
 
 async fn print_dry_run(

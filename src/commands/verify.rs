@@ -1,17 +1,17 @@
 //! `demo verify`: check that the orders in an ids file (from `demo load --ids`) reached both tables.
 
 use crate::error::CliError;
+use crate::load::error::LoadError;
 use crate::load::progress::ProgressMode;
 use crate::load::verify::{self, VerifyPlan};
-use crate::load::{aws, ids, target};
+use crate::load::{ids, target};
 use crate::output;
 use crate::settings::{Settings, VerifyCommandSettings};
 
 pub async fn run(settings: &Settings, args: VerifyCommandSettings) -> Result<(), CliError> {
     let tables = target::resolve_tables(&settings.aws, &args.verify.tables).await?;
     let expected = ids::read(&args.ids_file)?;
-    let config = aws::sdk_config(&settings.aws).await;
-    let client = aws_sdk_dynamodb::Client::new(&config);
+    let client = crate::aws::connect(&settings.aws).await.map_err(LoadError::from)?.dynamodb;
     let plan = VerifyPlan {
         tables,
         expected,

@@ -11,7 +11,9 @@ pub mod resources;
 pub mod stack;
 pub mod teardown;
 pub mod template;
+pub mod tuning;
 
+use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use template::ParameterError;
@@ -55,16 +57,16 @@ pub enum DeployError {
 
 impl DeployError {
     /// An SDK error on `action`; connection and credential problems become one sentence of guidance.
-    pub fn aws<E, R>(action: impl Into<String>, err: SdkError<E, R>) -> Self
+    pub fn aws<E>(action: impl Into<String>, err: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         let action = action.into();
-        let detail = DisplayErrorContext(&err).to_string();
-        match errors::classify_connection(&detail) {
-            Some(problem) => DeployError::Environment { action, detail, guidance: problem.guidance(None) },
-            None => DeployError::Aws { action, detail },
+        let full = DisplayErrorContext(&err).to_string();
+        tracing::debug!(%action, error = %full, "AWS call failed");
+        match errors::classify_connection(&full) {
+            Some(problem) => DeployError::Environment { action, detail: brief(&err), guidance: problem.guidance(None) },
+            None => DeployError::Aws { action, detail: brief(&err) },
         }
     }
 
@@ -83,4 +85,25 @@ impl DeployError {
 fn join_lines(problems: &[ParameterError]) -> String {
     // main prefixes the first line with "error: "; the others get the same prefix here.
     problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: ")
+}
+
+/// The useful part of an SDK error: the service's code and message when it sent them, else the
+/// chain of causes, plus the body of an answer the SDK could not parse (emulators answer some
+/// errors in another service's format). `-v` logs the full form.
+fn brief<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &SdkError<E, HttpResponse>) -> String {
+    if let (Some(code), Some(message)) = (err.code(), err.message()) {
+        return format!("{code}: {message}");
+    }
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    if let Some(body) = err.raw_response().and_then(|r| r.body().bytes()).filter(|b| !b.is_empty()) {
+        let body = String::from_utf8_lossy(body);
+        let body: String = body.chars().take(300).collect();
+        text.push_str(&format!(" (HTTP {}: {body})", err.raw_response().map_or(0, |r| r.status().as_u16())));
+    }
+    text
 }

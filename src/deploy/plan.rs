@@ -47,10 +47,13 @@ pub fn validate(
     specs: &BTreeMap<String, ParameterSpec>,
     overrides: &[Override],
 ) -> Result<(), Vec<ParameterError>> {
-    let problems: Vec<ParameterError> = overrides
-        .iter()
-        .filter_map(|o| specs.get(o.parameter)?.check(o.flag, &o.value).err())
-        .collect();
+    let mut problems: Vec<ParameterError> = Vec::new();
+    for problem in overrides.iter().filter_map(|o| specs.get(o.parameter)?.check(o.flag, &o.value).err()) {
+        // One flag can set a parameter per consumer: say each problem once.
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
@@ -88,8 +91,12 @@ pub fn decide(
     };
     let status = current.status.as_str();
     match status {
-        "REVIEW_IN_PROGRESS" | "DELETE_COMPLETE" => Plan::Create,
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "DELETE_FAILED" => Plan::Recreate { status: status.into() },
+        "DELETE_COMPLETE" => Plan::Create,
+        // REVIEW_IN_PROGRESS: a create change set was made but not (successfully) executed, e.g.
+        // an interrupted `up`. It holds no resources; starting afresh converges on AWS and moto.
+        "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "DELETE_FAILED" => {
+            Plan::Recreate { status: status.into() }
+        }
         "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED" => Plan::Blocked {
             status: status.into(),
             guidance: "a rollback failed and CloudFormation needs it finished first: run \
@@ -193,7 +200,7 @@ mod tests {
         let params = BTreeMap::new();
         let plan = |status| decide(Some(&deployed(status, &params)), TEMPLATE, &params);
         assert_eq!(decide(None, TEMPLATE, &params), Plan::Create);
-        assert_eq!(plan("REVIEW_IN_PROGRESS"), Plan::Create);
+        assert!(matches!(plan("REVIEW_IN_PROGRESS"), Plan::Recreate { .. }));
         assert!(matches!(plan("ROLLBACK_COMPLETE"), Plan::Recreate { .. }));
         assert!(matches!(plan("UPDATE_IN_PROGRESS"), Plan::Wait { .. }));
         assert!(matches!(plan("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"), Plan::Wait { .. }));

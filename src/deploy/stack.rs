@@ -139,6 +139,35 @@ pub async fn create_change_set(
     }
 }
 
+/// Creates a change set, prints it, executes it and waits with progress. Returns "created",
+/// "updated" or "up to date" (CloudFormation found nothing to change).
+pub async fn apply(
+    cfn: &Client,
+    region: &str,
+    stack_name: &str,
+    template: &str,
+    current: Option<&DeployedState>,
+    desired: &BTreeMap<String, String>,
+) -> Result<&'static str, DeployError> {
+    let create = current.is_none_or(|c| c.status == "REVIEW_IN_PROGRESS");
+    let (name, change_list) = match create_change_set(cfn, stack_name, template, desired, create).await? {
+        ChangeSetOutcome::NoChanges => return Ok("up to date"),
+        ChangeSetOutcome::Ready { name, changes } => (name, changes),
+    };
+    eprint!("{}", super::changes::render(&change_list));
+    let since = SystemTime::now();
+    execute_change_set(cfn, stack_name, &name).await?;
+    let id = match current {
+        Some(c) => c.stack_id.clone(),
+        None => describe(cfn, stack_name).await?.map_or(stack_name.to_owned(), |s| s.stack_id),
+    };
+    let finished = wait(cfn, &id, since, "up").await?;
+    if finished.state != StackState::Succeeded {
+        return Err(failure(stack_name, region, &finished));
+    }
+    Ok(if create { "created" } else { "updated" })
+}
+
 /// Deletes a change set we no longer need; failure to tidy is not worth failing the run.
 pub async fn delete_change_set(cfn: &Client, stack: &str, name: &str) {
     if let Err(err) = cfn.delete_change_set().stack_name(stack).change_set_name(name).send().await {

@@ -2,7 +2,8 @@
 //! left (moto keeps the REST API; AWS may keep log groups a function wrote to after their
 //! deletion) and removes such stragglers. Only exact names the template gives are touched.
 
-use aws_sdk_iam::error::ProvideErrorMetadata;
+use aws_sdk_iam::config::http::HttpResponse;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 
 use super::DeployError;
 use super::names::{FUNCTIONS, StackNames};
@@ -131,10 +132,9 @@ async fn rest_api_ids(clients: &Clients, name: &str) -> Result<Vec<String>, Depl
     Ok(ids)
 }
 
-fn exists<T, E, R>(result: Result<T, aws_sdk_iam::error::SdkError<E, R>>, missing_code: &str, name: &str) -> Result<bool, DeployError>
+fn exists<T, E>(result: Result<T, SdkError<E, HttpResponse>>, missing_code: &str, name: &str) -> Result<bool, DeployError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     match result {
         Ok(_) => Ok(true),
@@ -143,7 +143,7 @@ where
     }
 }
 
-fn is_code<E: ProvideErrorMetadata, R>(err: &aws_sdk_iam::error::SdkError<E, R>, codes: &[&str]) -> bool {
+fn is_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, codes: &[&str]) -> bool {
     err.code().is_some_and(|code| codes.contains(&code))
 }
 

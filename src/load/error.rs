@@ -5,10 +5,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error(
-        "no --url given: pass the API's order endpoint, e.g. --url https://<api-id>.execute-api.<region>.amazonaws.com/prod/order \
-         (once the stack is deployed, `demo up` will provide it)"
+        "no --url given and none from the stack: pass the order endpoint, e.g. --url https://<api-id>.execute-api.<region>.amazonaws.com/prod/order \
+         (against AWS it is read from the deployed stack; the emulator does not serve API Gateway URLs)"
     )]
     NoUrl,
+
+    /// Looking up the deployed stack failed.
+    #[error(transparent)]
+    Stack(#[from] crate::deploy::DeployError),
 
     #[error(
         "--url {url}: cannot connect to {address} ({reason}); check that the server is running and the address is right"
@@ -20,8 +24,7 @@ pub enum LoadError {
     },
 
     #[error(
-        "no {flag} given: pass the DynamoDB table's name with {flag} or {env} \
-         (once the stack is deployed, `demo up` will provide it)"
+        "no {flag} given and the stack has no such table: pass the DynamoDB table's name with {flag} or {env}"
     )]
     NoTable {
         flag: &'static str,
@@ -73,6 +76,9 @@ pub enum LoadError {
 impl LoadError {
     /// Mistakes in flags, files or addresses: exit 2, and nothing was sent.
     pub fn is_usage(&self) -> bool {
+        if let LoadError::Stack(error) = self {
+            return error.is_environment();
+        }
         matches!(
             self,
             LoadError::NoUrl

@@ -5,7 +5,6 @@
 //! the workers, `stats` and `progress` count and show, `report` sums up; `target` says where
 //! orders go, `ids` records what was accepted, and `verify` reads it back from DynamoDB.
 
-pub mod aws;
 pub mod error;
 pub mod flags;
 pub mod generate;

@@ -1,12 +1,13 @@
 //! Where orders go (the API URL) and where they should land (the two tables).
 //!
-//! Today these come from flags; this is the one place a "look it up in the deployed stack"
-//! step plugs in: when a flag is absent, ask the stack instead of failing.
+//! Flags win; when one is absent, the deployed stack is asked (DescribeStackResources), so
+//! after `demo up` a plain `demo load --verify` needs no names at all.
 
 use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::deploy::{DeployError, resources, stack};
 use crate::load::error::LoadError;
 use crate::settings::AwsSettings;
 
@@ -24,20 +25,57 @@ pub struct Tables {
     pub table_2: String,
 }
 
-pub async fn resolve_url(_aws: &AwsSettings, flag: Option<&Url>) -> Result<Url, LoadError> {
-    flag.cloned().ok_or(LoadError::NoUrl)
+/// The order endpoint: `--url`, else the deployed stack's API.
+pub async fn resolve_url(aws: &AwsSettings, flag: Option<&Url>) -> Result<Url, LoadError> {
+    if let Some(url) = flag {
+        return Ok(url.clone());
+    }
+    if aws.local {
+        // moto creates the REST API but does not serve execute-api URLs.
+        return Err(LoadError::NoUrl);
+    }
+    let deployed = Deployed::look_up(aws).await?;
+    let api_id = deployed.physical("Api").ok_or(LoadError::NoUrl)?;
+    Url::parse(&resources::api_url(&api_id, &deployed.region)).map_err(|_| LoadError::NoUrl)
 }
 
-pub async fn resolve_tables(_aws: &AwsSettings, flags: &TableNames) -> Result<Tables, LoadError> {
-    let table_1 = flags.table_1.clone().ok_or(LoadError::NoTable {
-        flag: "--table-1",
-        env: "DEMO_TABLE_1",
-    })?;
-    let table_2 = flags.table_2.clone().ok_or(LoadError::NoTable {
-        flag: "--table-2",
-        env: "DEMO_TABLE_2",
-    })?;
-    Ok(Tables { table_1, table_2 })
+/// The two tables: the flags, else the deployed stack's.
+pub async fn resolve_tables(aws: &AwsSettings, flags: &TableNames) -> Result<Tables, LoadError> {
+    if let (Some(table_1), Some(table_2)) = (&flags.table_1, &flags.table_2) {
+        return Ok(Tables { table_1: table_1.clone(), table_2: table_2.clone() });
+    }
+    let deployed = Deployed::look_up(aws).await?;
+    let pick = |flag: &Option<String>, logical, name: &'static str, env| {
+        flag.clone().or_else(|| deployed.physical(logical)).ok_or(LoadError::NoTable { flag: name, env })
+    };
+    Ok(Tables {
+        table_1: pick(&flags.table_1, "Table1", "--table-1", "DEMO_TABLE_1")?,
+        table_2: pick(&flags.table_2, "Table2", "--table-2", "DEMO_TABLE_2")?,
+    })
+}
+
+/// The deployed stack's resources, for the names the flags left out.
+struct Deployed {
+    region: String,
+    resources: Vec<resources::Resource>,
+}
+
+impl Deployed {
+    async fn look_up(aws: &AwsSettings) -> Result<Self, LoadError> {
+        let clients = crate::aws::connect(aws).await?;
+        let stack = &aws.stack_name;
+        if stack::describe(&clients.cloudformation, stack).await?.is_none() {
+            let region = clients.region.clone();
+            return Err(DeployError::NoStack { stack: stack.clone(), region }.into());
+        }
+        let resources = resources::resources(&clients, stack).await?;
+        Ok(Deployed { region: clients.region, resources })
+    }
+
+    fn physical(&self, logical: &str) -> Option<String> {
+        let resource = self.resources.iter().find(|r| r.logical_id == logical)?;
+        resource.physical_id.clone()
+    }
 }
 
 /// A quick TCP connect, so a wrong address fails in a second with a clear message instead of

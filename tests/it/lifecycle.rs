@@ -25,6 +25,24 @@ fn write_zip(path: &Path, bootstrap: &[u8]) {
     zip.finish().unwrap();
 }
 
+/// Deploys `stack` with fake artifacts; keep the returned directory alive to redeploy them.
+pub fn deploy_fake(stack: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    up_json(stack, &["--artifacts", dir.path().to_str().unwrap()]);
+    dir
+}
+
+/// Consumer `consumer`'s (batch size, window) as Lambda reports them.
+pub async fn mapping_batching(stack: &str, consumer: usize) -> (i32, i32) {
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config().await);
+    let name = format!("{stack}-put-item-{consumer}");
+    let arn = lambda.get_function_configuration().function_name(&name).send().await.unwrap().function_arn.unwrap();
+    let mappings = lambda.list_event_source_mappings().function_name(arn).send().await.unwrap();
+    let [mapping] = mappings.event_source_mappings() else { panic!("{name}: one mapping expected: {mappings:?}") };
+    (mapping.batch_size().unwrap(), mapping.maximum_batching_window_in_seconds().unwrap())
+}
+
 fn json(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", text(&output.stdout)))
@@ -53,13 +71,12 @@ async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
         let env = f.environment().and_then(|e| e.variables()).expect("environment");
         assert!(env.contains_key(variable), "{name} lacks {variable}: {env:?}");
     }
-    for (consumer, (batch, window)) in batching.iter().enumerate() {
+    for (consumer, expected) in batching.iter().enumerate() {
         let name = format!("{stack}-put-item-{}", consumer + 1);
+        assert_eq!(mapping_batching(stack, consumer + 1).await, *expected, "{name} batch size / window");
         let arn = lambda.get_function_configuration().function_name(&name).send().await.unwrap().function_arn.unwrap();
         let mappings = lambda.list_event_source_mappings().function_name(arn).send().await.unwrap();
-        let [mapping] = mappings.event_source_mappings() else { panic!("{name}: one mapping expected: {mappings:?}") };
-        assert_eq!(mapping.batch_size(), Some(*batch), "{name} batch size");
-        assert_eq!(mapping.maximum_batching_window_in_seconds(), Some(*window), "{name} window");
+        let mapping = &mappings.event_source_mappings()[0];
         assert_eq!(mapping.starting_position().map(|p| p.as_str()), Some("TRIM_HORIZON"));
         assert!(mapping.function_response_types().iter().any(|t| t.as_str() == "ReportBatchItemFailures"));
     }
@@ -153,7 +170,9 @@ async fn leftovers(stack: &str) -> Vec<String> {
 
 async fn change_set_count(stack: &str) -> usize {
     let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
-    cfn.list_change_sets().stack_name(stack).send().await.unwrap().summaries().len()
+    let summaries = cfn.list_change_sets().stack_name(stack).send().await.unwrap();
+    // moto lists every stack's change sets here; AWS only this stack's.
+    summaries.summaries().iter().filter(|s| s.stack_name() == Some(stack)).count()
 }
 
 #[tokio::test]
@@ -291,4 +310,70 @@ fn an_unreachable_endpoint_is_one_sentence_and_exit_2() {
     let stderr = text(&output.stderr);
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
+
+#[tokio::test]
+async fn verify_finds_the_tables_from_the_deployed_stack() {
+    use orders::catalog::random_order;
+    use orders::item::{RecordMeta, to_item};
+
+    let stack = unique_stack();
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    up_json(&stack, &["--artifacts", dir.path().to_str().unwrap()]);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let mut rng = fastrand::Rng::with_seed(3);
+    let mut ids = String::new();
+    for i in 0..5 {
+        let order = random_order(&mut rng, i, "t".into(), format!("order-{i}"));
+        let meta = RecordMeta { sequence_number: i.to_string(), arrived_at_ms: 1_000, written_at_ms: 1_250 };
+        for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
+            dynamodb.put_item().table_name(table).set_item(Some(to_item(&order, &meta))).send().await.unwrap();
+        }
+        ids.push_str(&format!("order-{i}\n"));
+    }
+    let ids_file = dir.path().join("ids.txt");
+    std::fs::write(&ids_file, ids).unwrap();
+    let output = ok_local(&stack, &["verify", "--ids", ids_file.to_str().unwrap(), "--output", "json"]);
+    let report = json(&output);
+    for table in report["tables"].as_array().unwrap() {
+        assert_eq!((table["found"].as_u64(), table["missing"].as_u64()), (Some(5), Some(0)), "{report}");
+    }
+    ok_local(&stack, &["down", "--yes"]);
+}
+
+#[tokio::test]
+async fn a_failed_create_is_recovered_by_the_next_up() {
+    let stack = unique_stack();
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    let artifacts = dir.path().to_str().unwrap();
+    // A table outside the stack holding a name the stack needs makes the create fail.
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let squatter = format!("{stack}-table-1");
+    create_table(&dynamodb, &squatter).await;
+    let failed = run_local(&stack, &["up", "--artifacts", artifacts]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    let stderr = text(&failed.stderr);
+    assert!(stderr.contains("error: ") && stderr.contains("already exists"), "the cause must be named: {stderr}");
+
+    dynamodb.delete_table().table_name(&squatter).send().await.unwrap();
+    let recovered = up_json(&stack, &["--artifacts", artifacts]);
+    assert_eq!(recovered["outcome"], "created", "{recovered}");
+    assert_deployed(&stack, [(100, 30), (10, 2)]).await;
+    ok_local(&stack, &["down", "--yes"]);
+    assert_eq!(leftovers(&stack).await, Vec::<String>::new());
+}
+
+async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
+    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    dynamodb
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("a").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("a").key_type(KeyType::Hash).build().unwrap())
+        .send()
+        .await
+        .unwrap();
 }

@@ -6,3 +6,4 @@ mod harness;
 mod lifecycle;
 mod load;
 mod template;
+mod tune;
