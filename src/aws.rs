@@ -80,10 +80,12 @@ pub async fn load_config(aws: &AwsSettings, emulator_url: Option<&str>) -> SdkCo
 /// be), else AWS (or `--endpoint-url`).
 pub async fn connect(aws: &AwsSettings) -> Result<Clients, crate::deploy::DeployError> {
     let emulator = if aws.local {
-        let running = crate::emulator::ensure_running().map_err(|err| crate::deploy::DeployError::Environment {
-            action: "start the local emulator".into(),
-            detail: err.to_string(),
-            guidance: "--local needs moto; see the detail below".into(),
+        let running = crate::emulator::ensure_running().map_err(|err| {
+            crate::deploy::DeployError::Environment {
+                action: "start the local emulator".into(),
+                detail: err.to_string(),
+                guidance: "--local needs moto; see the detail below".into(),
+            }
         })?;
         Some(running.url)
     } else {
@@ -94,7 +96,9 @@ pub async fn connect(aws: &AwsSettings) -> Result<Clients, crate::deploy::Deploy
         return Err(crate::deploy::DeployError::Environment {
             action: "choose a region".into(),
             detail: "no region in --region, AWS_REGION or the profile".into(),
-            guidance: "no AWS region set: pass --region (e.g. --region ap-southeast-2) or set AWS_REGION".into(),
+            guidance:
+                "no AWS region set: pass --region (e.g. --region ap-southeast-2) or set AWS_REGION"
+                    .into(),
         });
     }
     Ok(Clients::new(&config))
@@ -107,6 +111,8 @@ pub async fn account_id(clients: &Clients) -> Result<String, crate::deploy::Depl
         .get_caller_identity()
         .send()
         .await
-        .map_err(|err| crate::deploy::DeployError::aws("find the AWS account (sts:GetCallerIdentity)", err))?;
+        .map_err(|err| {
+            crate::deploy::DeployError::aws("find the AWS account (sts:GetCallerIdentity)", err)
+        })?;
     Ok(identity.account().unwrap_or_default().to_owned())
 }

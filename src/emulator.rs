@@ -23,10 +23,16 @@ pub enum EmulatorError {
          emulator there, or unset DEMO_EMULATOR_URL"
     )]
     NotLocal { url: String },
-    #[error("could not {action}: {detail}\n  fix: install Python 3 with venv and pip (Debian: `apt-get install python3-venv`), then retry")]
+    #[error(
+        "could not {action}: {detail}\n  fix: install Python 3 with venv and pip (Debian: `apt-get install python3-venv`), then retry"
+    )]
     Install { action: String, detail: String },
     #[error("moto did not answer at {url} within {seconds} s; its log is {log}")]
-    NoAnswer { url: String, seconds: u64, log: String },
+    NoAnswer {
+        url: String,
+        seconds: u64,
+        log: String,
+    },
 }
 
 /// Where the emulator is.
@@ -54,7 +60,9 @@ pub fn ensure_running() -> Result<Emulator, EmulatorError> {
     let log = root.join("target").join("moto.log");
     let pid = start_moto(&moto, address.port(), &log)?;
     wait_until_answering(&url, address, &log)?;
-    eprintln!("started moto at {url} (pid {pid}); it keeps running for later commands — stop it with `kill {pid}`");
+    eprintln!(
+        "started moto at {url} (pid {pid}); it keeps running for later commands — stop it with `kill {pid}`"
+    );
     Ok(Emulator { url })
 }
 
@@ -62,7 +70,11 @@ fn socket_address(url: &str) -> Result<SocketAddr, EmulatorError> {
     let bad = || EmulatorError::BadUrl(url.to_owned());
     let host_port = url.strip_prefix("http://").ok_or_else(bad)?;
     let host_port = host_port.split('/').next().unwrap_or_default();
-    host_port.to_socket_addrs().map_err(|_| bad())?.next().ok_or_else(bad)
+    host_port
+        .to_socket_addrs()
+        .map_err(|_| bad())?
+        .next()
+        .ok_or_else(bad)
 }
 
 fn answers(address: SocketAddr) -> bool {
@@ -80,8 +92,14 @@ fn install_moto(root: &Path) -> Result<PathBuf, EmulatorError> {
     if moto.exists() {
         return Ok(moto);
     }
-    eprintln!("installing {MOTO_REQUIREMENT} into {} (first use only)…", venv.display());
-    run(Command::new("python3").args(["-m", "venv"]).arg(&venv), "create a Python virtualenv")?;
+    eprintln!(
+        "installing {MOTO_REQUIREMENT} into {} (first use only)…",
+        venv.display()
+    );
+    run(
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        "create a Python virtualenv",
+    )?;
     run(
         Command::new(venv.join("bin").join("pip")).args(["install", "--quiet", MOTO_REQUIREMENT]),
         &format!("pip install {MOTO_REQUIREMENT}"),
@@ -90,7 +108,10 @@ fn install_moto(root: &Path) -> Result<PathBuf, EmulatorError> {
 }
 
 fn run(command: &mut Command, action: &str) -> Result<(), EmulatorError> {
-    let failed = |detail: String| EmulatorError::Install { action: action.to_owned(), detail };
+    let failed = |detail: String| EmulatorError::Install {
+        action: action.to_owned(),
+        detail,
+    };
     let status = command.status().map_err(|err| failed(err.to_string()))?;
     if status.success() {
         Ok(())
@@ -101,7 +122,10 @@ fn run(command: &mut Command, action: &str) -> Result<(), EmulatorError> {
 
 fn start_moto(moto: &Path, port: u16, log: &Path) -> Result<u32, EmulatorError> {
     use std::os::unix::process::CommandExt;
-    let failed = |detail: String| EmulatorError::Install { action: "start moto".into(), detail };
+    let failed = |detail: String| EmulatorError::Install {
+        action: "start moto".into(),
+        detail,
+    };
     if let Some(dir) = log.parent() {
         std::fs::create_dir_all(dir).map_err(|err| failed(err.to_string()))?;
     }
@@ -109,7 +133,11 @@ fn start_moto(moto: &Path, port: u16, log: &Path) -> Result<u32, EmulatorError> 
     let child = Command::new(moto)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdin(Stdio::null())
-        .stdout(log_file.try_clone().map_err(|err| failed(err.to_string()))?)
+        .stdout(
+            log_file
+                .try_clone()
+                .map_err(|err| failed(err.to_string()))?,
+        )
         .stderr(log_file)
         // Its own process group: a Ctrl-C in this terminal stops `demo`, not the emulator.
         .process_group(0)
@@ -140,10 +168,19 @@ mod tests {
 
     #[test]
     fn urls_resolve_to_socket_addresses() {
-        assert_eq!(socket_address("http://127.0.0.1:4599").unwrap().port(), 4599);
-        assert_eq!(socket_address("http://127.0.0.1:5000/").unwrap().port(), 5000);
+        assert_eq!(
+            socket_address("http://127.0.0.1:4599").unwrap().port(),
+            4599
+        );
+        assert_eq!(
+            socket_address("http://127.0.0.1:5000/").unwrap().port(),
+            5000
+        );
         assert!(socket_address("https://127.0.0.1:4599").is_err());
         assert!(socket_address("127.0.0.1:4599").is_err());
-        assert!(socket_address("http://127.0.0.1").is_err(), "a port is required");
+        assert!(
+            socket_address("http://127.0.0.1").is_err(),
+            "a port is required"
+        );
     }
 }

@@ -2,9 +2,9 @@
 
 use crate::artifacts::{Arch, CargoVerbosity};
 use crate::cli::{ArchArg, BuildArgs, ConsumerArg, GlobalArgs, OutputArg, TuneArgs, UpArgs};
-use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::commands::up::{InsightsChoice, UpSettings};
 use crate::deploy::names::MAX_STACK_NAME;
+use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::error::CliError;
 
 /// Everything the global flags decide.
@@ -263,14 +263,25 @@ mod tests {
         for good in ["demo", "d", "demo-2", &"a".repeat(MAX_STACK_NAME)] {
             assert!(validate_stack_name(good).is_ok(), "{good}");
         }
-        for bad in ["", "2demo", "-demo", "demo_x", "demo.x", &"a".repeat(MAX_STACK_NAME + 1)] {
+        for bad in [
+            "",
+            "2demo",
+            "-demo",
+            "demo_x",
+            "demo.x",
+            &"a".repeat(MAX_STACK_NAME + 1),
+        ] {
             assert!(validate_stack_name(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn verbosity_maps_to_filters_and_cargo_flags() {
-        assert!(Verbosity(0).log_filter().starts_with("info,aws_config=error"));
+        assert!(
+            Verbosity(0)
+                .log_filter()
+                .starts_with("info,aws_config=error")
+        );
         assert!(Verbosity(-1).log_filter().starts_with("warn,"));
         assert!(Verbosity(-5).log_filter().starts_with("error,"));
         assert_eq!(Verbosity(1).log_filter(), "debug");

@@ -52,7 +52,8 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
     if let Some(current) = current {
         let since = SystemTime::now();
         stack::delete(&clients.cloudformation, &current.stack_id).await?;
-        let finished = stack::wait(&clients.cloudformation, &current.stack_id, since, "down").await?;
+        let finished =
+            stack::wait(&clients.cloudformation, &current.stack_id, since, "down").await?;
         if finished.state != StackState::Deleted {
             return Err(stack::failure(&names.stack, &clients.region, &finished).into());
         }
@@ -84,9 +85,14 @@ fn confirm(names: &StackNames, yes: bool) -> Result<(), DeployError> {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(DeployError::NeedsConfirmation { stack: names.stack.clone() });
+        return Err(DeployError::NeedsConfirmation {
+            stack: names.stack.clone(),
+        });
     }
-    eprint!("delete stack {} in {} and everything it holds (tables included)? [y/N] ", names.stack, names.region);
+    eprint!(
+        "delete stack {} in {} and everything it holds (tables included)? [y/N] ",
+        names.stack, names.region
+    );
     std::io::stderr().flush().ok();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).ok();
@@ -99,10 +105,21 @@ fn confirm(names: &StackNames, yes: bool) -> Result<(), DeployError> {
 
 impl fmt::Display for DownReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.stack_deleted && self.bucket_deleted.is_none() && self.stragglers_removed.is_empty() {
-            return writeln!(f, "stack {} in {}: nothing to delete", self.stack, self.region);
+        if !self.stack_deleted
+            && self.bucket_deleted.is_none()
+            && self.stragglers_removed.is_empty()
+        {
+            return writeln!(
+                f,
+                "stack {} in {}: nothing to delete",
+                self.stack, self.region
+            );
         }
-        writeln!(f, "stack {} in {}: deleted, nothing left", self.stack, self.region)?;
+        writeln!(
+            f,
+            "stack {} in {}: deleted, nothing left",
+            self.stack, self.region
+        )?;
         if let Some(bucket) = &self.bucket_deleted {
             writeln!(f, "  emptied and deleted bucket {bucket}")?;
         }

@@ -16,7 +16,9 @@ pub async fn run(settings: &Settings, args: LoadSettings) -> Result<(), CliError
     let verification = match &args.verify {
         Some(verify) => {
             let tables = target::resolve_tables(&settings.aws, &verify.tables).await?;
-            let clients = crate::aws::connect(&settings.aws).await.map_err(LoadError::from)?;
+            let clients = crate::aws::connect(&settings.aws)
+                .await
+                .map_err(LoadError::from)?;
             Some((tables, verify.timeout, clients.dynamodb))
         }
         None => None,

@@ -26,7 +26,10 @@ pub async fn run(settings: &Settings) -> Result<(), CliError> {
     let name = &settings.aws.stack_name;
     let current = stack::describe(&clients.cloudformation, name)
         .await?
-        .ok_or_else(|| DeployError::NoStack { stack: name.clone(), region: clients.region.clone() })?;
+        .ok_or_else(|| DeployError::NoStack {
+            stack: name.clone(),
+            region: clients.region.clone(),
+        })?;
     let deployed = resources::deployed(&clients, name).await?;
     let report = StatusReport {
         stack: name.clone(),
@@ -40,7 +43,11 @@ pub async fn run(settings: &Settings) -> Result<(), CliError> {
 
 impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "stack {} in {}: {}", self.stack, self.region, self.status)?;
+        writeln!(
+            f,
+            "stack {} in {}: {}",
+            self.stack, self.region, self.status
+        )?;
         write!(f, "{}", self.deployed)?;
         for key in ["PutRecordCodeKey", "PutItemCodeKey"] {
             if let Some(value) = self.parameters.get(key) {

@@ -52,7 +52,10 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
     let stack_name = &settings.aws.stack_name;
     let current = stack::describe(&clients.cloudformation, stack_name)
         .await?
-        .ok_or_else(|| DeployError::NoStack { stack: stack_name.clone(), region: clients.region.clone() })?;
+        .ok_or_else(|| DeployError::NoStack {
+            stack: stack_name.clone(),
+            region: clients.region.clone(),
+        })?;
     let mut changes = Vec::new();
     let mut mappings = Vec::new();
     for consumer in request.consumers.numbers() {
@@ -82,7 +85,10 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
             wait_for_effect(&clients, mapping, change.after, started).await?;
         }
         report.effect_seconds = Some(started.elapsed().as_secs_f64());
-        eprintln!("mappings report the new values after {:.1} s; recording them in the stack", started.elapsed().as_secs_f64());
+        eprintln!(
+            "mappings report the new values after {:.1} s; recording them in the stack",
+            started.elapsed().as_secs_f64()
+        );
         let started = Instant::now();
         record_in_stack(&clients, stack_name, &current, &request, &specs).await?;
         report.stack_seconds = Some(started.elapsed().as_secs_f64());
@@ -90,7 +96,11 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
     output::emit(settings.output, &report)
 }
 
-async fn consumer_mapping(clients: &Clients, stack: &str, consumer: usize) -> Result<Mapping, DeployError> {
+async fn consumer_mapping(
+    clients: &Clients,
+    stack: &str,
+    consumer: usize,
+) -> Result<Mapping, DeployError> {
     let function = format!("{stack}-{}", CONSUMERS[consumer - 1]);
     let mut found = resources::mappings_of(clients, consumer, &function).await?;
     match found.len() {
@@ -108,7 +118,11 @@ fn batching(mapping: &Mapping) -> Batching {
     }
 }
 
-async fn update_mapping(clients: &Clients, mapping: &Mapping, after: Batching) -> Result<(), DeployError> {
+async fn update_mapping(
+    clients: &Clients,
+    mapping: &Mapping,
+    after: Batching,
+) -> Result<(), DeployError> {
     clients
         .lambda
         .update_event_source_mapping()
@@ -117,12 +131,22 @@ async fn update_mapping(clients: &Clients, mapping: &Mapping, after: Batching) -
         .maximum_batching_window_in_seconds(after.window_seconds)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("update the event source mapping of {}", mapping.function), err))?;
+        .map_err(|err| {
+            DeployError::aws(
+                format!("update the event source mapping of {}", mapping.function),
+                err,
+            )
+        })?;
     Ok(())
 }
 
 /// Polls until the mapping is Enabled with the new values: that is when the change is live.
-async fn wait_for_effect(clients: &Clients, mapping: &Mapping, after: Batching, started: Instant) -> Result<(), DeployError> {
+async fn wait_for_effect(
+    clients: &Clients,
+    mapping: &Mapping,
+    after: Batching,
+    started: Instant,
+) -> Result<(), DeployError> {
     loop {
         let current = clients
             .lambda
@@ -130,16 +154,27 @@ async fn wait_for_effect(clients: &Clients, mapping: &Mapping, after: Batching, 
             .uuid(&mapping.uuid)
             .send()
             .await
-            .map_err(|err| DeployError::aws(format!("read the event source mapping of {}", mapping.function), err))?;
+            .map_err(|err| {
+                DeployError::aws(
+                    format!("read the event source mapping of {}", mapping.function),
+                    err,
+                )
+            })?;
         let state = current.state().unwrap_or_default().to_owned();
-        let values = (current.batch_size(), current.maximum_batching_window_in_seconds());
+        let values = (
+            current.batch_size(),
+            current.maximum_batching_window_in_seconds(),
+        );
         if state == "Enabled" && values == (Some(after.batch_size), Some(after.window_seconds)) {
             return Ok(());
         }
         if started.elapsed() > EFFECT_LIMIT {
             return Err(DeployError::Incomplete(format!(
                 "the mapping of {} is still {state} with batch {:?} / window {:?} after {} s; `demo status` shows it, `demo tune` again retries",
-                mapping.function, values.0, values.1, EFFECT_LIMIT.as_secs()
+                mapping.function,
+                values.0,
+                values.1,
+                EFFECT_LIMIT.as_secs()
             )));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -154,19 +189,44 @@ async fn record_in_stack(
     request: &TuneRequest,
     specs: &BTreeMap<String, template::ParameterSpec>,
 ) -> Result<(), DeployError> {
-    let overrides: Vec<_> = request.consumers.numbers().into_iter().flat_map(|c| tuning::overrides(request, c)).collect();
-    let desired = plan::desired_parameters(specs, &BTreeMap::new(), &overrides, Some(&current.parameters));
+    let overrides: Vec<_> = request
+        .consumers
+        .numbers()
+        .into_iter()
+        .flat_map(|c| tuning::overrides(request, c))
+        .collect();
+    let desired = plan::desired_parameters(
+        specs,
+        &BTreeMap::new(),
+        &overrides,
+        Some(&current.parameters),
+    );
     if desired == current.parameters {
         return Ok(());
     }
-    let template = current.template_body.as_deref().unwrap_or(template::TEMPLATE);
-    stack::apply(&clients.cloudformation, &clients.region, stack_name, template, Some(current), &desired).await?;
+    let template = current
+        .template_body
+        .as_deref()
+        .unwrap_or(template::TEMPLATE);
+    stack::apply(
+        &clients.cloudformation,
+        &clients.region,
+        stack_name,
+        template,
+        Some(current),
+        &desired,
+    )
+    .await?;
     Ok(())
 }
 
 impl fmt::Display for TuneReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verb = if self.dry_run { "would change" } else { "changed" };
+        let verb = if self.dry_run {
+            "would change"
+        } else {
+            "changed"
+        };
         for change in &self.changes {
             writeln!(
                 f,
@@ -180,10 +240,17 @@ impl fmt::Display for TuneReport {
             )?;
         }
         if let Some(seconds) = self.effect_seconds {
-            writeln!(f, "in effect after {seconds:.1} s (mapping Enabled with the new values)")?;
+            writeln!(
+                f,
+                "in effect after {seconds:.1} s (mapping Enabled with the new values)"
+            )?;
         }
         if let Some(seconds) = self.stack_seconds {
-            writeln!(f, "stack {} records the new values ({seconds:.1} s)", self.stack)?;
+            writeln!(
+                f,
+                "stack {} records the new values ({seconds:.1} s)",
+                self.stack
+            )?;
         }
         Ok(())
     }

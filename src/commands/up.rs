@@ -48,7 +48,11 @@ impl UpSettings {
         let mut overrides = Vec::new();
         let mut add = |parameter, flag, value: Option<u32>| {
             if let Some(value) = value {
-                overrides.push(Override { parameter, flag, value: value.to_string() });
+                overrides.push(Override {
+                    parameter,
+                    flag,
+                    value: value.to_string(),
+                });
             }
         };
         add("MemorySize", "--memory", self.memory);
@@ -90,14 +94,25 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     let layer = insights_layer(&clients, &up.insights, arch)?;
     let artifacts = match &up.artifacts {
         Some(dir) => artifacts::from_dir(dir, arch)?,
-        None => artifacts::build(BuildRequest { arch, cargo_verbosity: settings.verbosity.cargo() }).await?,
+        None => {
+            artifacts::build(BuildRequest {
+                arch,
+                cargo_verbosity: settings.verbosity.cargo(),
+            })
+            .await?
+        }
     };
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
     let bucket_name = names.bucket(&account_id(&clients).await?);
     let managed = managed_parameters(&bucket_name, &artifacts, arch, layer.as_deref());
 
     let mut current = stack::describe(&clients.cloudformation, &names.stack).await?;
-    let mut desired = plan::desired_parameters(&specs, &managed, &overrides, current.as_ref().map(|c| &c.parameters));
+    let mut desired = plan::desired_parameters(
+        &specs,
+        &managed,
+        &overrides,
+        current.as_ref().map(|c| &c.parameters),
+    );
     let mut report = UpReport {
         stack: names.stack.clone(),
         region: clients.region.clone(),
@@ -111,13 +126,23 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         match plan::decide(current.as_ref(), template::TEMPLATE, &desired) {
             Plan::UpToDate => break,
             Plan::Wait { status } if !up.dry_run => {
-                eprintln!("stack {} is {status}; waiting for that to finish first", names.stack);
-                let id = current.as_ref().map_or(names.stack.clone(), |c| c.stack_id.clone());
+                eprintln!(
+                    "stack {} is {status}; waiting for that to finish first",
+                    names.stack
+                );
+                let id = current
+                    .as_ref()
+                    .map_or(names.stack.clone(), |c| c.stack_id.clone());
                 stack::wait(&clients.cloudformation, &id, SystemTime::now(), "up").await?;
             }
             Plan::Recreate { status } if !up.dry_run => {
-                eprintln!("stack {} is {status} (a failed or interrupted create leaves nothing usable): deleting it to create it again", names.stack);
-                let id = current.as_ref().map_or(names.stack.clone(), |c| c.stack_id.clone());
+                eprintln!(
+                    "stack {} is {status} (a failed or interrupted create leaves nothing usable): deleting it to create it again",
+                    names.stack
+                );
+                let id = current
+                    .as_ref()
+                    .map_or(names.stack.clone(), |c| c.stack_id.clone());
                 stack::delete(&clients.cloudformation, &id).await?;
                 stack::wait(&clients.cloudformation, &id, SystemTime::now(), "up").await?;
                 // What a failed create left behind under the stack's names would make the next
@@ -128,22 +153,51 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 }
             }
             Plan::Blocked { status, guidance } => {
-                return Err(DeployError::Blocked { stack: names.stack.clone(), status, guidance: guidance.replace("<stack>", &names.stack) }.into());
+                return Err(DeployError::Blocked {
+                    stack: names.stack.clone(),
+                    status,
+                    guidance: guidance.replace("<stack>", &names.stack),
+                }
+                .into());
             }
             plan if up.dry_run => {
-                print_dry_run(&clients, &bucket_name, &artifacts, &plan, current.as_ref(), &desired).await?;
+                print_dry_run(
+                    &clients,
+                    &bucket_name,
+                    &artifacts,
+                    &plan,
+                    current.as_ref(),
+                    &desired,
+                )
+                .await?;
                 report.outcome = "dry run: nothing changed";
                 break;
             }
             Plan::Create | Plan::Update => {
-                report.uploads = upload_artifacts(&clients, &bucket_name, &names.stack, &artifacts).await?;
-                report.outcome = stack::apply(&clients.cloudformation, &clients.region, &names.stack, template::TEMPLATE, current.as_ref(), &desired).await?;
+                report.uploads =
+                    upload_artifacts(&clients, &bucket_name, &names.stack, &artifacts).await?;
+                report.outcome = stack::apply(
+                    &clients.cloudformation,
+                    &clients.region,
+                    &names.stack,
+                    template::TEMPLATE,
+                    current.as_ref(),
+                    &desired,
+                )
+                .await?;
                 break;
             }
-            Plan::Wait { .. } | Plan::Recreate { .. } => unreachable!("handled above unless dry run"),
+            Plan::Wait { .. } | Plan::Recreate { .. } => {
+                unreachable!("handled above unless dry run")
+            }
         }
         current = stack::describe(&clients.cloudformation, &names.stack).await?;
-        desired = plan::desired_parameters(&specs, &managed, &overrides, current.as_ref().map(|c| &c.parameters));
+        desired = plan::desired_parameters(
+            &specs,
+            &managed,
+            &overrides,
+            current.as_ref().map(|c| &c.parameters),
+        );
     }
     if !up.dry_run {
         report.deployed = Some(resources::deployed(&clients, &names.stack).await?);
@@ -152,39 +206,66 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     output::emit(settings.output, &report)
 }
 
-fn insights_layer(clients: &Clients, choice: &InsightsChoice, arch: Arch) -> Result<Option<String>, DeployError> {
+fn insights_layer(
+    clients: &Clients,
+    choice: &InsightsChoice,
+    arch: Arch,
+) -> Result<Option<String>, DeployError> {
     match choice {
         InsightsChoice::Off => Ok(None),
         InsightsChoice::Arn(arn) => Ok(Some(arn.clone())),
         InsightsChoice::Auto if clients.is_emulator() => {
-            eprintln!("note: against an emulator the Lambda Insights layer is left out (the AWS-published layer cannot exist there)");
+            eprintln!(
+                "note: against an emulator the Lambda Insights layer is left out (the AWS-published layer cannot exist there)"
+            );
             Ok(None)
         }
         InsightsChoice::Auto => insights::layer_arn(&clients.region, arch)
             .map(Some)
-            .map_err(|err| DeployError::Invalid(vec![template::ParameterError {
-                flag: "--region".into(),
-                value: clients.region.clone(),
-                rule: err.to_string(),
-            }])),
+            .map_err(|err| {
+                DeployError::Invalid(vec![template::ParameterError {
+                    flag: "--region".into(),
+                    value: clients.region.clone(),
+                    rule: err.to_string(),
+                }])
+            }),
     }
 }
 
 fn artifact<'a>(artifacts: &'a [Artifact], function: &str) -> &'a Artifact {
-    artifacts.iter().find(|a| a.function == function).expect("build makes every function")
+    artifacts
+        .iter()
+        .find(|a| a.function == function)
+        .expect("build makes every function")
 }
 
-fn managed_parameters(bucket_name: &str, artifacts: &[Artifact], arch: Arch, layer: Option<&str>) -> BTreeMap<&'static str, String> {
+fn managed_parameters(
+    bucket_name: &str,
+    artifacts: &[Artifact],
+    arch: Arch,
+    layer: Option<&str>,
+) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
         ("ArtifactBucket", bucket_name.to_owned()),
-        ("PutRecordCodeKey", bucket::artifact_key(artifact(artifacts, "put-record"))),
-        ("PutItemCodeKey", bucket::artifact_key(artifact(artifacts, "put-item"))),
+        (
+            "PutRecordCodeKey",
+            bucket::artifact_key(artifact(artifacts, "put-record")),
+        ),
+        (
+            "PutItemCodeKey",
+            bucket::artifact_key(artifact(artifacts, "put-item")),
+        ),
         ("Architecture", arch.name().to_owned()),
         ("InsightsLayerArn", layer.unwrap_or_default().to_owned()),
     ])
 }
 
-async fn upload_artifacts(clients: &Clients, bucket_name: &str, stack: &str, artifacts: &[Artifact]) -> Result<Vec<Upload>, DeployError> {
+async fn upload_artifacts(
+    clients: &Clients,
+    bucket_name: &str,
+    stack: &str,
+    artifacts: &[Artifact],
+) -> Result<Vec<Upload>, DeployError> {
     if bucket::ensure(&clients.s3, bucket_name, &clients.region, stack).await? {
         eprintln!("created artifact bucket {bucket_name}");
     }
@@ -193,10 +274,17 @@ async fn upload_artifacts(clients: &Clients, bucket_name: &str, stack: &str, art
         let key = bucket::artifact_key(artifact);
         let present = bucket::has_object(&clients.s3, bucket_name, &key).await?;
         if !present {
-            eprintln!("uploading {} ({} bytes) to s3://{bucket_name}/{key}", artifact.function, artifact.size);
+            eprintln!(
+                "uploading {} ({} bytes) to s3://{bucket_name}/{key}",
+                artifact.function, artifact.size
+            );
             bucket::upload(&clients.s3, bucket_name, &key, artifact).await?;
         }
-        uploads.push(Upload { function: artifact.function.clone(), key, uploaded: !present });
+        uploads.push(Upload {
+            function: artifact.function.clone(),
+            key,
+            uploaded: !present,
+        });
     }
     Ok(uploads)
 }
@@ -218,22 +306,46 @@ async fn print_dry_run(
     for artifact in artifacts {
         let key = bucket::artifact_key(artifact);
         let present = bucket_exists && bucket::has_object(&clients.s3, bucket_name, &key).await?;
-        eprintln!("  upload: {key}: {}", if present { "already there" } else { "would upload" });
+        eprintln!(
+            "  upload: {key}: {}",
+            if present {
+                "already there"
+            } else {
+                "would upload"
+            }
+        );
     }
     let before = current.map(|c| c.parameters.clone()).unwrap_or_default();
-    eprintln!("  stack: would {}", match plan { Plan::Create => "create it", Plan::Recreate { .. } => "delete the failed stack and create it", Plan::Wait { .. } => "wait for the running operation, then update it", _ => "update it" });
-    if current.is_some_and(|c| c.template_body.as_deref().map(str::trim) != Some(template::TEMPLATE.trim())) {
+    eprintln!(
+        "  stack: would {}",
+        match plan {
+            Plan::Create => "create it",
+            Plan::Recreate { .. } => "delete the failed stack and create it",
+            Plan::Wait { .. } => "wait for the running operation, then update it",
+            _ => "update it",
+        }
+    );
+    if current.is_some_and(|c| {
+        c.template_body.as_deref().map(str::trim) != Some(template::TEMPLATE.trim())
+    }) {
         eprintln!("  template: changed");
     }
     for (name, old, new) in plan::parameter_changes(&before, desired) {
-        eprintln!("  parameter {name}: {} → {new}", old.as_deref().unwrap_or("(new)"));
+        eprintln!(
+            "  parameter {name}: {} → {new}",
+            old.as_deref().unwrap_or("(new)")
+        );
     }
     Ok(())
 }
 
 impl fmt::Display for UpReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "stack {} in {}: {} ({:.1} s)", self.stack, self.region, self.outcome, self.seconds)?;
+        writeln!(
+            f,
+            "stack {} in {}: {} ({:.1} s)",
+            self.stack, self.region, self.outcome, self.seconds
+        )?;
         for upload in self.uploads.iter().filter(|u| u.uploaded) {
             writeln!(f, "  uploaded {} as {}", upload.function, upload.key)?;
         }

@@ -11,7 +11,10 @@ use crate::settings::{Settings, VerifyCommandSettings};
 pub async fn run(settings: &Settings, args: VerifyCommandSettings) -> Result<(), CliError> {
     let tables = target::resolve_tables(&settings.aws, &args.verify.tables).await?;
     let expected = ids::read(&args.ids_file)?;
-    let client = crate::aws::connect(&settings.aws).await.map_err(LoadError::from)?.dynamodb;
+    let client = crate::aws::connect(&settings.aws)
+        .await
+        .map_err(LoadError::from)?
+        .dynamodb;
     let plan = VerifyPlan {
         tables,
         expected,

@@ -17,20 +17,34 @@ pub const OWNER_TAG: &str = "demo:stack";
 
 /// The S3 key of an artifact: function name and content hash, so a key never changes meaning.
 pub fn artifact_key(artifact: &Artifact) -> String {
-    format!("{}/{}/{}.zip", artifact.function, artifact.arch, artifact.sha256)
+    format!(
+        "{}/{}/{}.zip",
+        artifact.function, artifact.arch, artifact.sha256
+    )
 }
 
 pub async fn exists(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, DeployError> {
     match s3.head_bucket().bucket(bucket).send().await {
         Ok(_) => Ok(true),
         Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
-        Err(err) if err.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
+        Err(err)
+            if err
+                .raw_response()
+                .is_some_and(|r| r.status().as_u16() == 404) =>
+        {
+            Ok(false)
+        }
         Err(err) => Err(DeployError::aws(format!("check bucket {bucket}"), err)),
     }
 }
 
 /// Creates the bucket if it is missing, locked down. Returns whether it was created.
-pub async fn ensure(s3: &aws_sdk_s3::Client, bucket: &str, region: &str, stack: &str) -> Result<bool, DeployError> {
+pub async fn ensure(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    region: &str,
+    stack: &str,
+) -> Result<bool, DeployError> {
     if exists(s3, bucket).await? {
         return Ok(false);
     }
@@ -84,7 +98,11 @@ async fn lock_down(s3: &aws_sdk_s3::Client, bucket: &str, stack: &str) -> Result
         .send()
         .await
         .map_err(|err| DeployError::aws(format!("encrypt {bucket}"), err))?;
-    let tag = Tag::builder().key(OWNER_TAG).value(stack).build().expect("key and value set");
+    let tag = Tag::builder()
+        .key(OWNER_TAG)
+        .value(stack)
+        .build()
+        .expect("key and value set");
     s3.put_bucket_tagging()
         .bucket(bucket)
         .tagging(Tagging::builder().tag_set(tag).build().expect("tags set"))
@@ -95,20 +113,37 @@ async fn lock_down(s3: &aws_sdk_s3::Client, bucket: &str, stack: &str) -> Result
 }
 
 /// Whether the object is already there (a content-addressed key never needs re-uploading).
-pub async fn has_object(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<bool, DeployError> {
+pub async fn has_object(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<bool, DeployError> {
     match s3.head_object().bucket(bucket).key(key).send().await {
         Ok(_) => Ok(true),
         Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
-        Err(err) if err.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
+        Err(err)
+            if err
+                .raw_response()
+                .is_some_and(|r| r.status().as_u16() == 404) =>
+        {
+            Ok(false)
+        }
         Err(err) => Err(DeployError::aws(format!("check s3://{bucket}/{key}"), err)),
     }
 }
 
-pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, artifact: &Artifact) -> Result<(), DeployError> {
-    let body = ByteStream::from_path(&artifact.path).await.map_err(|err| DeployError::Local {
-        action: format!("read {}", artifact.path.display()),
-        detail: err.to_string(),
-    })?;
+pub async fn upload(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    artifact: &Artifact,
+) -> Result<(), DeployError> {
+    let body = ByteStream::from_path(&artifact.path)
+        .await
+        .map_err(|err| DeployError::Local {
+            action: format!("read {}", artifact.path.display()),
+            detail: err.to_string(),
+        })?;
     s3.put_object()
         .bucket(bucket)
         .key(key)
@@ -137,9 +172,15 @@ pub async fn empty_and_delete(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<b
             .await
             .map_err(|err| DeployError::aws(format!("list s3://{bucket}"), err))?;
         let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
-        let markers = page.delete_markers().iter().map(|m| (m.key(), m.version_id()));
+        let markers = page
+            .delete_markers()
+            .iter()
+            .map(|m| (m.key(), m.version_id()));
         for (key, version) in versions.chain(markers) {
-            doomed.push((key.unwrap_or_default().to_owned(), version.map(str::to_owned)));
+            doomed.push((
+                key.unwrap_or_default().to_owned(),
+                version.map(str::to_owned),
+            ));
         }
         if page.is_truncated() != Some(true) {
             break;

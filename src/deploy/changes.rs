@@ -7,7 +7,9 @@ pub fn render(changes: &[Change]) -> String {
     let mut text = String::from("changes:\n");
     let (mut add, mut modify, mut remove) = (0, 0, 0);
     for change in changes {
-        let Some(resource) = change.resource_change() else { continue };
+        let Some(resource) = change.resource_change() else {
+            continue;
+        };
         let (word, count) = match resource.action() {
             Some(ChangeAction::Add) => ("add", &mut add),
             Some(ChangeAction::Remove) => ("remove", &mut remove),
@@ -28,7 +30,9 @@ pub fn render(changes: &[Change]) -> String {
     if changes.is_empty() {
         text.push_str("  no resource changes listed (parameter values only)\n");
     }
-    text.push_str(&format!("  {add} to add, {modify} to modify, {remove} to remove\n"));
+    text.push_str(&format!(
+        "  {add} to add, {modify} to modify, {remove} to remove\n"
+    ));
     text
 }
 
@@ -37,7 +41,12 @@ mod tests {
     use super::*;
     use aws_sdk_cloudformation::types::ResourceChange;
 
-    fn change(action: ChangeAction, logical: &str, kind: &str, replacement: Option<Replacement>) -> Change {
+    fn change(
+        action: ChangeAction,
+        logical: &str,
+        kind: &str,
+        replacement: Option<Replacement>,
+    ) -> Change {
         Change::builder()
             .resource_change(
                 ResourceChange::builder()
@@ -54,8 +63,18 @@ mod tests {
     fn renders_each_change_and_counts() {
         let text = render(&[
             change(ChangeAction::Add, "Stream", "AWS::Kinesis::Stream", None),
-            change(ChangeAction::Modify, "PutItem1Function", "AWS::Lambda::Function", Some(Replacement::False)),
-            change(ChangeAction::Modify, "Table1", "AWS::DynamoDB::Table", Some(Replacement::True)),
+            change(
+                ChangeAction::Modify,
+                "PutItem1Function",
+                "AWS::Lambda::Function",
+                Some(Replacement::False),
+            ),
+            change(
+                ChangeAction::Modify,
+                "Table1",
+                "AWS::DynamoDB::Table",
+                Some(Replacement::True),
+            ),
             change(ChangeAction::Remove, "Old", "AWS::SQS::Queue", None),
         ]);
         assert_eq!(

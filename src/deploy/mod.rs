@@ -27,7 +27,11 @@ pub enum DeployError {
 
     /// Credentials, region or endpoint: nothing can work until the user fixes it.
     #[error("{guidance}\n  ({action}: {detail})")]
-    Environment { action: String, detail: String, guidance: String },
+    Environment {
+        action: String,
+        detail: String,
+        guidance: String,
+    },
 
     #[error("no stack named {stack} in {region}: run `demo up` first")]
     NoStack { stack: String, region: String },
@@ -40,15 +44,33 @@ pub enum DeployError {
 
     /// The stack operation ended badly; `cause` is the first failing resource and its reason.
     #[error("stack {stack} ended in {status}\n  cause: {cause}\n  fix: {fix}")]
-    Failed { stack: String, status: String, cause: String, fix: String },
+    Failed {
+        stack: String,
+        status: String,
+        cause: String,
+        fix: String,
+    },
 
     #[error("stack {stack} is {status}: {guidance}")]
-    Blocked { stack: String, status: String, guidance: String },
+    Blocked {
+        stack: String,
+        status: String,
+        guidance: String,
+    },
 
-    #[error("stack {stack} was still {status} after {minutes} min; `demo status` shows where it is, and `demo {command}` again resumes waiting")]
-    Timeout { stack: String, status: String, minutes: u64, command: &'static str },
+    #[error(
+        "stack {stack} was still {status} after {minutes} min; `demo status` shows where it is, and `demo {command}` again resumes waiting"
+    )]
+    Timeout {
+        stack: String,
+        status: String,
+        minutes: u64,
+        command: &'static str,
+    },
 
-    #[error("refusing to delete stack {stack} without confirmation: pass --yes (stdin is not a terminal)")]
+    #[error(
+        "refusing to delete stack {stack} without confirmation: pass --yes (stdin is not a terminal)"
+    )]
     NeedsConfirmation { stack: String },
 
     #[error("{0}")]
@@ -65,8 +87,15 @@ impl DeployError {
         let full = DisplayErrorContext(&err).to_string();
         tracing::debug!(%action, error = %full, "AWS call failed");
         match errors::classify_connection(&full) {
-            Some(problem) => DeployError::Environment { action, detail: brief(&err), guidance: problem.guidance(None) },
-            None => DeployError::Aws { action, detail: brief(&err) },
+            Some(problem) => DeployError::Environment {
+                action,
+                detail: brief(&err),
+                guidance: problem.guidance(None),
+            },
+            None => DeployError::Aws {
+                action,
+                detail: brief(&err),
+            },
         }
     }
 
@@ -84,13 +113,19 @@ impl DeployError {
 
 fn join_lines(problems: &[ParameterError]) -> String {
     // main prefixes the first line with "error: "; the others get the same prefix here.
-    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: ")
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\nerror: ")
 }
 
 /// The useful part of an SDK error: the service's code and message when it sent them, else the
 /// chain of causes, plus the body of an answer the SDK could not parse (emulators answer some
 /// errors in another service's format). `-v` logs the full form.
-fn brief<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &SdkError<E, HttpResponse>) -> String {
+fn brief<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    err: &SdkError<E, HttpResponse>,
+) -> String {
     if let (Some(code), Some(message)) = (err.code(), err.message()) {
         return format!("{code}: {message}");
     }
@@ -100,10 +135,17 @@ fn brief<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &SdkError<E
         text.push_str(&format!(": {cause}"));
         source = cause.source();
     }
-    if let Some(body) = err.raw_response().and_then(|r| r.body().bytes()).filter(|b| !b.is_empty()) {
+    if let Some(body) = err
+        .raw_response()
+        .and_then(|r| r.body().bytes())
+        .filter(|b| !b.is_empty())
+    {
         let body = String::from_utf8_lossy(body);
         let body: String = body.chars().take(300).collect();
-        text.push_str(&format!(" (HTTP {}: {body})", err.raw_response().map_or(0, |r| r.status().as_u16())));
+        text.push_str(&format!(
+            " (HTTP {}: {body})",
+            err.raw_response().map_or(0, |r| r.status().as_u16())
+        ));
     }
     text
 }

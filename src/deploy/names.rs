@@ -18,7 +18,10 @@ pub struct StackNames {
 
 impl StackNames {
     pub fn new(stack: &str, region: &str) -> Self {
-        StackNames { stack: stack.to_owned(), region: region.to_owned() }
+        StackNames {
+            stack: stack.to_owned(),
+            region: region.to_owned(),
+        }
     }
 
     pub fn api(&self) -> String {
@@ -82,7 +85,10 @@ mod tests {
         assert_eq!(names.tables(), ["demo-table-1", "demo-table-2"]);
         assert_eq!(names.log_group("put-item-2"), "/aws/lambda/demo-put-item-2");
         assert_eq!(names.role("put-record"), "demo-put-record-ap-southeast-2");
-        assert_eq!(names.bucket("123456789012"), "demo-artifacts-123456789012-ap-southeast-2");
+        assert_eq!(
+            names.bucket("123456789012"),
+            "demo-artifacts-123456789012-ap-southeast-2"
+        );
     }
 
     #[test]

@@ -27,11 +27,18 @@ pub enum Plan {
     Update,
     UpToDate,
     /// A failed create left the stack in `status`; it holds nothing and must be deleted first.
-    Recreate { status: String },
+    Recreate {
+        status: String,
+    },
     /// Another operation is running; wait for it, then decide again.
-    Wait { status: String },
+    Wait {
+        status: String,
+    },
     /// The stack needs a person: `guidance` says what to run.
-    Blocked { status: String, guidance: String },
+    Blocked {
+        status: String,
+        guidance: String,
+    },
 }
 
 /// A value given on the command line for a template parameter.
@@ -48,13 +55,20 @@ pub fn validate(
     overrides: &[Override],
 ) -> Result<(), Vec<ParameterError>> {
     let mut problems: Vec<ParameterError> = Vec::new();
-    for problem in overrides.iter().filter_map(|o| specs.get(o.parameter)?.check(o.flag, &o.value).err()) {
+    for problem in overrides
+        .iter()
+        .filter_map(|o| specs.get(o.parameter)?.check(o.flag, &o.value).err())
+    {
         // One flag can set a parameter per consumer: say each problem once.
         if !problems.contains(&problem) {
             problems.push(problem);
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// The full parameter set to deploy. For each parameter: what the tool manages (bucket, code
@@ -72,7 +86,12 @@ pub fn desired_parameters(
             let value = managed
                 .get(name.as_str())
                 .cloned()
-                .or_else(|| overrides.iter().find(|o| o.parameter == name).map(|o| o.value.clone()))
+                .or_else(|| {
+                    overrides
+                        .iter()
+                        .find(|o| o.parameter == name)
+                        .map(|o| o.value.clone())
+                })
                 .or_else(|| previous.and_then(|p| p.get(name)).cloned())
                 .or_else(|| spec.default.clone())?;
             Some((name.clone(), value))
@@ -154,14 +173,25 @@ mod tests {
     }
 
     fn tune(parameter: &'static str, value: &str) -> Override {
-        Override { parameter, flag: "--flag", value: value.into() }
+        Override {
+            parameter,
+            flag: "--flag",
+            value: value.into(),
+        }
     }
 
     #[test]
     fn same_template_and_values_is_up_to_date_whatever_the_stable_status() {
         let params = desired_parameters(&parameter_specs(), &managed(), &[], None);
-        for status in ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"] {
-            assert_eq!(decide(Some(&deployed(status, &params)), TEMPLATE, &params), Plan::UpToDate);
+        for status in [
+            "CREATE_COMPLETE",
+            "UPDATE_COMPLETE",
+            "UPDATE_ROLLBACK_COMPLETE",
+        ] {
+            assert_eq!(
+                decide(Some(&deployed(status, &params)), TEMPLATE, &params),
+                Plan::UpToDate
+            );
         }
     }
 
@@ -176,7 +206,11 @@ mod tests {
         assert_eq!(decide(Some(&current), TEMPLATE, &new_code), Plan::Update);
         assert_eq!(
             parameter_changes(&params, &new_code),
-            vec![("PutItemCodeKey".into(), Some("put-item/bb.zip".into()), "put-item/cc.zip".into())]
+            vec![(
+                "PutItemCodeKey".into(),
+                Some("put-item/bb.zip".into()),
+                "put-item/cc.zip".into()
+            )]
         );
         let edited = format!("{TEMPLATE}\n# edited\n");
         assert_eq!(decide(Some(&current), &edited, &params), Plan::Update);
@@ -190,8 +224,12 @@ mod tests {
         let mut tuned = first.clone();
         tuned.insert("BatchSize2".into(), "50".into());
         let plain_up = desired_parameters(&specs, &managed(), &[], Some(&tuned));
-        assert_eq!(plain_up["BatchSize2"], "50", "a plain up must not revert a tune");
-        let flagged = desired_parameters(&specs, &managed(), &[tune("BatchSize2", "7")], Some(&tuned));
+        assert_eq!(
+            plain_up["BatchSize2"], "50",
+            "a plain up must not revert a tune"
+        );
+        let flagged =
+            desired_parameters(&specs, &managed(), &[tune("BatchSize2", "7")], Some(&tuned));
         assert_eq!(flagged["BatchSize2"], "7");
     }
 
@@ -203,16 +241,28 @@ mod tests {
         assert!(matches!(plan("REVIEW_IN_PROGRESS"), Plan::Recreate { .. }));
         assert!(matches!(plan("ROLLBACK_COMPLETE"), Plan::Recreate { .. }));
         assert!(matches!(plan("UPDATE_IN_PROGRESS"), Plan::Wait { .. }));
-        assert!(matches!(plan("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"), Plan::Wait { .. }));
-        let Plan::Blocked { guidance, .. } = plan("UPDATE_ROLLBACK_FAILED") else { panic!() };
+        assert!(matches!(
+            plan("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"),
+            Plan::Wait { .. }
+        ));
+        let Plan::Blocked { guidance, .. } = plan("UPDATE_ROLLBACK_FAILED") else {
+            panic!()
+        };
         assert!(guidance.contains("continue-update-rollback"));
     }
 
     #[test]
     fn every_bad_value_is_reported_before_anything_runs() {
         let specs = parameter_specs();
-        let problems = validate(&specs, &[tune("BatchSize1", "0"), tune("Window2", "301"), tune("Window1", "5")])
-            .unwrap_err();
+        let problems = validate(
+            &specs,
+            &[
+                tune("BatchSize1", "0"),
+                tune("Window2", "301"),
+                tune("Window1", "5"),
+            ],
+        )
+        .unwrap_err();
         assert_eq!(problems.len(), 2);
         assert!(validate(&specs, &[tune("BatchSize1", "10000")]).is_ok());
     }

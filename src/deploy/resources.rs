@@ -45,7 +45,11 @@ pub struct Deployed {
 pub const STAGE: &str = "prod";
 
 pub fn api_url(api_id: &str, region: &str) -> String {
-    let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
     format!("https://{api_id}.execute-api.{region}.{suffix}/{STAGE}/order")
 }
 
@@ -65,8 +69,14 @@ pub async fn resources(clients: &Clients, stack: &str) -> Result<Vec<Resource>, 
         .map(|r| Resource {
             logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
             resource_type: r.resource_type().unwrap_or_default().to_owned(),
-            physical_id: r.physical_resource_id().filter(|id| !id.is_empty()).map(str::to_owned),
-            status: r.resource_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            physical_id: r
+                .physical_resource_id()
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned),
+            status: r
+                .resource_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
         })
         .collect())
 }
@@ -97,7 +107,10 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
     Ok(Deployed {
         api_url: physical("Api").map(|id| api_url(&id, &clients.region)),
         stream: physical("Stream").map(|s| s.rsplit('/').next().unwrap_or(&s).to_owned()),
-        tables: ["Table1", "Table2"].into_iter().filter_map(physical).collect(),
+        tables: ["Table1", "Table2"]
+            .into_iter()
+            .filter_map(physical)
+            .collect(),
         queue: physical("OnFailureQueue"),
         functions,
         mappings,
@@ -106,7 +119,11 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
 }
 
 /// The event source mappings of one consumer function.
-pub async fn mappings_of(clients: &Clients, consumer: usize, function: &str) -> Result<Vec<Mapping>, DeployError> {
+pub async fn mappings_of(
+    clients: &Clients,
+    consumer: usize,
+    function: &str,
+) -> Result<Vec<Mapping>, DeployError> {
     // By ARN: AWS takes a name too, but moto matches only the ARN.
     let arn = clients
         .lambda
@@ -123,7 +140,9 @@ pub async fn mappings_of(clients: &Clients, consumer: usize, function: &str) -> 
         .function_name(arn)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("list the event source mappings of {function}"), err))?;
+        .map_err(|err| {
+            DeployError::aws(format!("list the event source mappings of {function}"), err)
+        })?;
     Ok(output
         .event_source_mappings()
         .iter()
@@ -141,7 +160,11 @@ pub async fn mappings_of(clients: &Clients, consumer: usize, function: &str) -> 
 impl std::fmt::Display for Deployed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let none = "-".to_owned();
-        writeln!(f, "  api:       POST {}", self.api_url.as_ref().unwrap_or(&none))?;
+        writeln!(
+            f,
+            "  api:       POST {}",
+            self.api_url.as_ref().unwrap_or(&none)
+        )?;
         writeln!(f, "  stream:    {}", self.stream.as_ref().unwrap_or(&none))?;
         for (role, name) in &self.functions {
             writeln!(f, "  function:  {name} ({role})")?;

@@ -28,14 +28,22 @@ pub async fn describe(cfn: &Client, stack: &str) -> Result<Option<DeployedState>
     let Some(found) = output.stacks().first() else {
         return Ok(None);
     };
-    let status = found.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default();
+    let status = found
+        .stack_status()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
     if status == "DELETE_COMPLETE" {
         return Ok(None);
     }
     let parameters = found
         .parameters()
         .iter()
-        .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
+        .filter_map(|p| {
+            Some((
+                p.parameter_key()?.to_owned(),
+                p.parameter_value().unwrap_or_default().to_owned(),
+            ))
+        })
         .collect();
     let template_body = if status == "REVIEW_IN_PROGRESS" {
         None
@@ -60,7 +68,10 @@ fn is_missing<E, R>(err: &aws_sdk_cloudformation::error::SdkError<E, R>) -> bool
 where
     E: aws_sdk_cloudformation::error::ProvideErrorMetadata,
 {
-    let message = err.as_service_error().and_then(|e| e.message()).unwrap_or_default();
+    let message = err
+        .as_service_error()
+        .and_then(|e| e.message())
+        .unwrap_or_default();
     super::errors::is_stack_missing(err.as_service_error().and_then(|e| e.code()), message)
 }
 
@@ -82,13 +93,22 @@ pub async fn create_change_set(
     let name = format!("demo-{}-{}", millis(SystemTime::now()), std::process::id());
     let parameters: Vec<Parameter> = parameters
         .iter()
-        .map(|(key, value)| Parameter::builder().parameter_key(key).parameter_value(value).build())
+        .map(|(key, value)| {
+            Parameter::builder()
+                .parameter_key(key)
+                .parameter_value(value)
+                .build()
+        })
         .collect();
     let created = cfn
         .create_change_set()
         .stack_name(stack)
         .change_set_name(&name)
-        .change_set_type(if create { ChangeSetType::Create } else { ChangeSetType::Update })
+        .change_set_type(if create {
+            ChangeSetType::Create
+        } else {
+            ChangeSetType::Update
+        })
         .template_body(template)
         .set_parameters(Some(parameters))
         .capabilities(Capability::CapabilityNamedIam)
@@ -96,11 +116,19 @@ pub async fn create_change_set(
         .send()
         .await;
     if let Err(err) = created {
-        let message = aws_sdk_cloudformation::error::ProvideErrorMetadata::message(&err).unwrap_or_default().to_owned();
-        if super::errors::is_no_changes(aws_sdk_cloudformation::error::ProvideErrorMetadata::code(&err), &message) {
+        let message = aws_sdk_cloudformation::error::ProvideErrorMetadata::message(&err)
+            .unwrap_or_default()
+            .to_owned();
+        if super::errors::is_no_changes(
+            aws_sdk_cloudformation::error::ProvideErrorMetadata::code(&err),
+            &message,
+        ) {
             return Ok(ChangeSetOutcome::NoChanges);
         }
-        return Err(DeployError::aws(format!("create a change set for stack {stack}"), err));
+        return Err(DeployError::aws(
+            format!("create a change set for stack {stack}"),
+            err,
+        ));
     }
     let started = Instant::now();
     loop {
@@ -116,7 +144,10 @@ pub async fn create_change_set(
                 // An empty change set is executed all the same: the caller only gets here when
                 // the template or a parameter differs, and moto lists no changes for a
                 // parameter-only update it does apply. On AWS, executing it is harmless.
-                return Ok(ChangeSetOutcome::Ready { name, changes: described.changes().to_vec() });
+                return Ok(ChangeSetOutcome::Ready {
+                    name,
+                    changes: described.changes().to_vec(),
+                });
             }
             Some(ChangeSetStatus::Failed) => {
                 let reason = described.status_reason().unwrap_or_default().to_owned();
@@ -132,7 +163,12 @@ pub async fn create_change_set(
                 });
             }
             _ if started.elapsed() > Duration::from_secs(300) => {
-                return Err(DeployError::Timeout { stack: stack.into(), status: "computing a change set".into(), minutes: 5, command: "up" });
+                return Err(DeployError::Timeout {
+                    stack: stack.into(),
+                    status: "computing a change set".into(),
+                    minutes: 5,
+                    command: "up",
+                });
             }
             _ => tokio::time::sleep(Duration::from_millis(700)).await,
         }
@@ -150,16 +186,19 @@ pub async fn apply(
     desired: &BTreeMap<String, String>,
 ) -> Result<&'static str, DeployError> {
     let create = current.is_none_or(|c| c.status == "REVIEW_IN_PROGRESS");
-    let (name, change_list) = match create_change_set(cfn, stack_name, template, desired, create).await? {
-        ChangeSetOutcome::NoChanges => return Ok("up to date"),
-        ChangeSetOutcome::Ready { name, changes } => (name, changes),
-    };
+    let (name, change_list) =
+        match create_change_set(cfn, stack_name, template, desired, create).await? {
+            ChangeSetOutcome::NoChanges => return Ok("up to date"),
+            ChangeSetOutcome::Ready { name, changes } => (name, changes),
+        };
     eprint!("{}", super::changes::render(&change_list));
     let since = SystemTime::now();
     execute_change_set(cfn, stack_name, &name).await?;
     let id = match current {
         Some(c) => c.stack_id.clone(),
-        None => describe(cfn, stack_name).await?.map_or(stack_name.to_owned(), |s| s.stack_id),
+        None => describe(cfn, stack_name)
+            .await?
+            .map_or(stack_name.to_owned(), |s| s.stack_id),
     };
     let finished = wait(cfn, &id, since, "up").await?;
     if finished.state != StackState::Succeeded {
@@ -170,7 +209,13 @@ pub async fn apply(
 
 /// Deletes a change set we no longer need; failure to tidy is not worth failing the run.
 pub async fn delete_change_set(cfn: &Client, stack: &str, name: &str) {
-    if let Err(err) = cfn.delete_change_set().stack_name(stack).change_set_name(name).send().await {
+    if let Err(err) = cfn
+        .delete_change_set()
+        .stack_name(stack)
+        .change_set_name(name)
+        .send()
+        .await
+    {
         tracing::debug!(error = %aws_sdk_cloudformation::error::DisplayErrorContext(&err), "could not delete change set {name}");
     }
 }
@@ -181,7 +226,9 @@ pub async fn execute_change_set(cfn: &Client, stack: &str, name: &str) -> Result
         .change_set_name(name)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("execute change set {name} on stack {stack}"), err))?;
+        .map_err(|err| {
+            DeployError::aws(format!("execute change set {name} on stack {stack}"), err)
+        })?;
     Ok(())
 }
 
@@ -204,7 +251,12 @@ pub struct Finished {
 
 /// Polls the stack (by id, so a deleted stack is still visible) until its status is no longer
 /// in progress, printing each new event on stderr as it appears.
-pub async fn wait(cfn: &Client, stack_id: &str, since: SystemTime, command: &'static str) -> Result<Finished, DeployError> {
+pub async fn wait(
+    cfn: &Client,
+    stack_id: &str,
+    since: SystemTime,
+    command: &'static str,
+) -> Result<Finished, DeployError> {
     let started = Instant::now();
     // A few seconds of margin for clock skew between this machine and AWS; `seen` keeps the
     // margin from printing anything twice.
@@ -230,7 +282,11 @@ pub async fn wait(cfn: &Client, stack_id: &str, since: SystemTime, command: &'st
         // Right after a change set is executed the stack may still read REVIEW_IN_PROGRESS.
         let settling = state == StackState::Review && started.elapsed() < Duration::from_secs(60);
         if state.is_terminal() && !settling {
-            return Ok(Finished { status, state, events: events_so_far });
+            return Ok(Finished {
+                status,
+                state,
+                events: events_so_far,
+            });
         }
         if started.elapsed() > OPERATION_LIMIT {
             return Err(DeployError::Timeout {
@@ -247,10 +303,20 @@ pub async fn wait(cfn: &Client, stack_id: &str, since: SystemTime, command: &'st
 /// The newest page of events (newest first, as CloudFormation returns them); an operation's
 /// events that scroll past one page between two polls are rare and only cost a line of progress.
 async fn recent_events(cfn: &Client, stack_id: &str) -> Result<Vec<StackEvent>, DeployError> {
-    let output = match cfn.describe_stack_events().stack_name(stack_id).send().await {
+    let output = match cfn
+        .describe_stack_events()
+        .stack_name(stack_id)
+        .send()
+        .await
+    {
         Ok(output) => output,
         Err(err) if is_missing(&err) => return Ok(Vec::new()),
-        Err(err) => return Err(DeployError::aws(format!("read events of stack {stack_id}"), err)),
+        Err(err) => {
+            return Err(DeployError::aws(
+                format!("read events of stack {stack_id}"),
+                err,
+            ));
+        }
     };
     Ok(output.stack_events().iter().map(from_sdk).collect())
 }
@@ -258,16 +324,23 @@ async fn recent_events(cfn: &Client, stack_id: &str) -> Result<Vec<StackEvent>, 
 fn from_sdk(event: &aws_sdk_cloudformation::types::StackEvent) -> StackEvent {
     StackEvent {
         event_id: event.event_id().unwrap_or_default().to_owned(),
-        timestamp_ms: event.timestamp().and_then(|t| t.to_millis().ok()).unwrap_or_default(),
+        timestamp_ms: event
+            .timestamp()
+            .and_then(|t| t.to_millis().ok())
+            .unwrap_or_default(),
         logical_id: event.logical_resource_id().unwrap_or_default().to_owned(),
         resource_type: event.resource_type().unwrap_or_default().to_owned(),
-        status: event.resource_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        status: event
+            .resource_status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
         reason: event.resource_status_reason().map(str::to_owned),
     }
 }
 
 fn millis(time: SystemTime) -> i64 {
-    time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The error for an operation that did not end as meant: the first failing resource and its
@@ -275,7 +348,10 @@ fn millis(time: SystemTime) -> i64 {
 pub fn failure(stack: &str, region: &str, finished: &Finished) -> DeployError {
     let cause = events::first_failure(&finished.events)
         .map(events::explain_failure)
-        .unwrap_or_else(|| "CloudFormation reported no failing resource; see the stack's events in the console".into());
+        .unwrap_or_else(|| {
+            "CloudFormation reported no failing resource; see the stack's events in the console"
+                .into()
+        });
     DeployError::Failed {
         stack: stack.to_owned(),
         status: finished.status.clone(),

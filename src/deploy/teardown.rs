@@ -10,29 +10,66 @@ use super::names::{FUNCTIONS, StackNames};
 use crate::aws::Clients;
 
 /// Everything of the stack still present, as "kind name" strings.
-pub async fn leftovers(clients: &Clients, names: &StackNames) -> Result<Vec<Leftover>, DeployError> {
+pub async fn leftovers(
+    clients: &Clients,
+    names: &StackNames,
+) -> Result<Vec<Leftover>, DeployError> {
     let mut found = Vec::new();
     for id in rest_api_ids(clients, &names.api()).await? {
         found.push(Leftover::RestApi(id));
     }
     for function in names.functions() {
-        if exists(clients.lambda.get_function().function_name(&function).send().await, "ResourceNotFoundException", &function)? {
+        if exists(
+            clients
+                .lambda
+                .get_function()
+                .function_name(&function)
+                .send()
+                .await,
+            "ResourceNotFoundException",
+            &function,
+        )? {
             found.push(Leftover::Function(function));
         }
     }
     let stream = names.stream();
-    if exists(clients.kinesis.describe_stream_summary().stream_name(&stream).send().await, "ResourceNotFoundException", &stream)? {
+    if exists(
+        clients
+            .kinesis
+            .describe_stream_summary()
+            .stream_name(&stream)
+            .send()
+            .await,
+        "ResourceNotFoundException",
+        &stream,
+    )? {
         found.push(Leftover::Stream(stream));
     }
     for table in names.tables() {
-        if exists(clients.dynamodb.describe_table().table_name(&table).send().await, "ResourceNotFoundException", &table)? {
+        if exists(
+            clients
+                .dynamodb
+                .describe_table()
+                .table_name(&table)
+                .send()
+                .await,
+            "ResourceNotFoundException",
+            &table,
+        )? {
             found.push(Leftover::Table(table));
         }
     }
     let queue = names.queue();
     match clients.sqs.get_queue_url().queue_name(&queue).send().await {
         Ok(output) => found.push(Leftover::Queue(output.queue_url.unwrap_or(queue))),
-        Err(err) if is_code(&err, &["AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"]) => {}
+        Err(err)
+            if is_code(
+                &err,
+                &[
+                    "AWS.SimpleQueueService.NonExistentQueue",
+                    "QueueDoesNotExist",
+                ],
+            ) => {}
         Err(err) => return Err(DeployError::aws(format!("look for queue {queue}"), err)),
     }
     for function in FUNCTIONS {
@@ -44,13 +81,21 @@ pub async fn leftovers(clients: &Clients, names: &StackNames) -> Result<Vec<Left
             .send()
             .await
             .map_err(|err| DeployError::aws(format!("look for log group {group}"), err))?;
-        if output.log_groups().iter().any(|g| g.log_group_name() == Some(group.as_str())) {
+        if output
+            .log_groups()
+            .iter()
+            .any(|g| g.log_group_name() == Some(group.as_str()))
+        {
             found.push(Leftover::LogGroup(group));
         }
     }
     for function in FUNCTIONS {
         let role = names.role(function);
-        if exists(clients.iam.get_role().role_name(&role).send().await, "NoSuchEntity", &role)? {
+        if exists(
+            clients.iam.get_role().role_name(&role).send().await,
+            "NoSuchEntity",
+            &role,
+        )? {
             found.push(Leftover::Role(role));
         }
     }
@@ -89,50 +134,144 @@ impl std::fmt::Display for Leftover {
 pub async fn remove(clients: &Clients, leftover: &Leftover) -> Result<(), DeployError> {
     let failed = |err| DeployError::Incomplete(format!("could not remove {leftover}: {err}"));
     match leftover {
-        Leftover::RestApi(id) => clients.apigateway.delete_rest_api().rest_api_id(id).send().await.map(drop).map_err(|e| failed(display(e))),
+        Leftover::RestApi(id) => clients
+            .apigateway
+            .delete_rest_api()
+            .rest_api_id(id)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(display(e))),
         Leftover::Function(name) => {
-            let mappings = clients.lambda.list_event_source_mappings().function_name(name).send().await.map_err(|e| failed(display(e)))?;
+            let mappings = clients
+                .lambda
+                .list_event_source_mappings()
+                .function_name(name)
+                .send()
+                .await
+                .map_err(|e| failed(display(e)))?;
             for mapping in mappings.event_source_mappings() {
                 if let Some(uuid) = mapping.uuid() {
-                    clients.lambda.delete_event_source_mapping().uuid(uuid).send().await.map_err(|e| failed(display(e)))?;
+                    clients
+                        .lambda
+                        .delete_event_source_mapping()
+                        .uuid(uuid)
+                        .send()
+                        .await
+                        .map_err(|e| failed(display(e)))?;
                 }
             }
-            clients.lambda.delete_function().function_name(name).send().await.map(drop).map_err(|e| failed(display(e)))
+            clients
+                .lambda
+                .delete_function()
+                .function_name(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| failed(display(e)))
         }
-        Leftover::Stream(name) => clients.kinesis.delete_stream().stream_name(name).enforce_consumer_deletion(true).send().await.map(drop).map_err(|e| failed(display(e))),
-        Leftover::Table(name) => clients.dynamodb.delete_table().table_name(name).send().await.map(drop).map_err(|e| failed(display(e))),
-        Leftover::Queue(url) => clients.sqs.delete_queue().queue_url(url).send().await.map(drop).map_err(|e| failed(display(e))),
-        Leftover::LogGroup(name) => clients.logs.delete_log_group().log_group_name(name).send().await.map(drop).map_err(|e| failed(display(e))),
+        Leftover::Stream(name) => clients
+            .kinesis
+            .delete_stream()
+            .stream_name(name)
+            .enforce_consumer_deletion(true)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(display(e))),
+        Leftover::Table(name) => clients
+            .dynamodb
+            .delete_table()
+            .table_name(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(display(e))),
+        Leftover::Queue(url) => clients
+            .sqs
+            .delete_queue()
+            .queue_url(url)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(display(e))),
+        Leftover::LogGroup(name) => clients
+            .logs
+            .delete_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(display(e))),
         Leftover::Role(name) => remove_role(clients, name).await.map_err(failed),
     }
 }
 
 async fn remove_role(clients: &Clients, role: &str) -> Result<(), String> {
     let iam = &clients.iam;
-    let inline = iam.list_role_policies().role_name(role).send().await.map_err(display)?;
+    let inline = iam
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(display)?;
     for policy in inline.policy_names() {
-        iam.delete_role_policy().role_name(role).policy_name(policy).send().await.map_err(display)?;
+        iam.delete_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(display)?;
     }
-    let attached = iam.list_attached_role_policies().role_name(role).send().await.map_err(display)?;
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(display)?;
     for policy in attached.attached_policies() {
         if let Some(arn) = policy.policy_arn() {
-            iam.detach_role_policy().role_name(role).policy_arn(arn).send().await.map_err(display)?;
+            iam.detach_role_policy()
+                .role_name(role)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(display)?;
         }
     }
-    iam.delete_role().role_name(role).send().await.map(drop).map_err(display)
+    iam.delete_role()
+        .role_name(role)
+        .send()
+        .await
+        .map(drop)
+        .map_err(display)
 }
 
 async fn rest_api_ids(clients: &Clients, name: &str) -> Result<Vec<String>, DeployError> {
-    let mut pages = clients.apigateway.get_rest_apis().limit(500).into_paginator().send();
+    let mut pages = clients
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .into_paginator()
+        .send();
     let mut ids = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|err| DeployError::aws("list REST APIs", err))?;
-        ids.extend(page.items().iter().filter(|api| api.name() == Some(name)).filter_map(|api| api.id().map(str::to_owned)));
+        ids.extend(
+            page.items()
+                .iter()
+                .filter(|api| api.name() == Some(name))
+                .filter_map(|api| api.id().map(str::to_owned)),
+        );
     }
     Ok(ids)
 }
 
-fn exists<T, E>(result: Result<T, SdkError<E, HttpResponse>>, missing_code: &str, name: &str) -> Result<bool, DeployError>
+fn exists<T, E>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+    missing_code: &str,
+    name: &str,
+) -> Result<bool, DeployError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

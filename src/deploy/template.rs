@@ -72,7 +72,9 @@ impl ParameterSpec {
         if self.min.is_none() && self.max.is_none() {
             return Ok(());
         }
-        let number: f64 = value.parse().map_err(|_| refuse("must be a number".into()))?;
+        let number: f64 = value
+            .parse()
+            .map_err(|_| refuse("must be a number".into()))?;
         let range = match (self.min, self.max) {
             (Some(min), Some(max)) => format!("the allowed range is {min}–{max}"),
             (Some(min), None) => format!("the minimum is {min}"),
@@ -101,7 +103,10 @@ mod tests {
         assert_eq!(specs["Window1"].default.as_deref(), Some("30"));
         assert_eq!(specs["BatchSize2"].default.as_deref(), Some("10"));
         assert_eq!(specs["Window2"].default.as_deref(), Some("2"));
-        assert_eq!((specs["Window2"].min, specs["Window2"].max), (Some(0.0), Some(300.0)));
+        assert_eq!(
+            (specs["Window2"].min, specs["Window2"].max),
+            (Some(0.0), Some(300.0))
+        );
         assert_eq!(specs["Architecture"].allowed, ["arm64", "x86_64"]);
         assert!(TEMPLATE.len() < 51_200);
     }

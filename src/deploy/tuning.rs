@@ -46,13 +46,18 @@ pub struct Batching {
 }
 
 /// Checks the request against the template's limits (which are AWS's for Kinesis mappings).
-pub fn validate(specs: &BTreeMap<String, ParameterSpec>, request: &TuneRequest) -> Result<(), DeployError> {
+pub fn validate(
+    specs: &BTreeMap<String, ParameterSpec>,
+    request: &TuneRequest,
+) -> Result<(), DeployError> {
     if request.batch_size.is_none() && request.window.is_none() {
-        return Err(DeployError::Invalid(vec![super::template::ParameterError {
-            flag: "--batch-size/--window".into(),
-            value: "(neither given)".into(),
-            rule: "give --batch-size N (1–10000), --window S (0–300 seconds), or both".into(),
-        }]));
+        return Err(DeployError::Invalid(vec![
+            super::template::ParameterError {
+                flag: "--batch-size/--window".into(),
+                value: "(neither given)".into(),
+                rule: "give --batch-size N (1–10000), --window S (0–300 seconds), or both".into(),
+            },
+        ]));
     }
     let overrides: Vec<Override> = request
         .consumers
@@ -65,13 +70,25 @@ pub fn validate(specs: &BTreeMap<String, ParameterSpec>, request: &TuneRequest) 
 
 /// The template parameters a tune of `consumer` sets.
 pub fn overrides(request: &TuneRequest, consumer: usize) -> Vec<Override> {
-    let (batch, window) = if consumer == 1 { ("BatchSize1", "Window1") } else { ("BatchSize2", "Window2") };
+    let (batch, window) = if consumer == 1 {
+        ("BatchSize1", "Window1")
+    } else {
+        ("BatchSize2", "Window2")
+    };
     let mut overrides = Vec::new();
     if let Some(value) = request.batch_size {
-        overrides.push(Override { parameter: batch, flag: "--batch-size", value: value.to_string() });
+        overrides.push(Override {
+            parameter: batch,
+            flag: "--batch-size",
+            value: value.to_string(),
+        });
     }
     if let Some(value) = request.window {
-        overrides.push(Override { parameter: window, flag: "--window", value: value.to_string() });
+        overrides.push(Override {
+            parameter: window,
+            flag: "--window",
+            value: value.to_string(),
+        });
     }
     overrides
 }
@@ -91,7 +108,12 @@ mod tests {
     use crate::deploy::template::parameter_specs;
 
     fn request(batch_size: Option<i64>, window: Option<i64>) -> TuneRequest {
-        TuneRequest { consumers: Consumers::Two, batch_size, window, dry_run: false }
+        TuneRequest {
+            consumers: Consumers::Two,
+            batch_size,
+            window,
+            dry_run: false,
+        }
     }
 
     #[test]
@@ -99,22 +121,52 @@ mod tests {
         let specs = parameter_specs();
         assert!(validate(&specs, &request(Some(1), Some(0))).is_ok());
         assert!(validate(&specs, &request(Some(10_000), Some(300))).is_ok());
-        for (batch, window, flag) in [(Some(0), None, "--batch-size 0"), (Some(10_001), None, "--batch-size 10001"), (None, Some(301), "--window 301"), (Some(-5), None, "--batch-size -5")] {
-            let err = validate(&specs, &request(batch, window)).unwrap_err().to_string();
+        for (batch, window, flag) in [
+            (Some(0), None, "--batch-size 0"),
+            (Some(10_001), None, "--batch-size 10001"),
+            (None, Some(301), "--window 301"),
+            (Some(-5), None, "--batch-size -5"),
+        ] {
+            let err = validate(&specs, &request(batch, window))
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with(flag), "{err}");
             assert!(err.contains("allowed range"), "{err}");
         }
-        let neither = validate(&specs, &request(None, None)).unwrap_err().to_string();
+        let neither = validate(&specs, &request(None, None))
+            .unwrap_err()
+            .to_string();
         assert!(neither.contains("give --batch-size"), "{neither}");
     }
 
     #[test]
     fn only_given_values_change() {
-        let before = Batching { batch_size: 10, window_seconds: 2 };
-        assert_eq!(after(before, &request(Some(50), None)), Batching { batch_size: 50, window_seconds: 2 });
-        assert_eq!(after(before, &request(None, Some(5))), Batching { batch_size: 10, window_seconds: 5 });
-        let names: Vec<_> = overrides(&request(Some(50), Some(5)), 2).iter().map(|o| o.parameter).collect();
+        let before = Batching {
+            batch_size: 10,
+            window_seconds: 2,
+        };
+        assert_eq!(
+            after(before, &request(Some(50), None)),
+            Batching {
+                batch_size: 50,
+                window_seconds: 2
+            }
+        );
+        assert_eq!(
+            after(before, &request(None, Some(5))),
+            Batching {
+                batch_size: 10,
+                window_seconds: 5
+            }
+        );
+        let names: Vec<_> = overrides(&request(Some(50), Some(5)), 2)
+            .iter()
+            .map(|o| o.parameter)
+            .collect();
         assert_eq!(names, ["BatchSize2", "Window2"]);
-        assert_eq!(overrides(&request(Some(50), None), 1)[0].parameter, "BatchSize1");
+        assert_eq!(
+            overrides(&request(Some(50), None), 1)[0].parameter,
+            "BatchSize1"
+        );
     }
 }

@@ -42,11 +42,16 @@ pub async fn resolve_url(aws: &AwsSettings, flag: Option<&Url>) -> Result<Url, L
 /// The two tables: the flags, else the deployed stack's.
 pub async fn resolve_tables(aws: &AwsSettings, flags: &TableNames) -> Result<Tables, LoadError> {
     if let (Some(table_1), Some(table_2)) = (&flags.table_1, &flags.table_2) {
-        return Ok(Tables { table_1: table_1.clone(), table_2: table_2.clone() });
+        return Ok(Tables {
+            table_1: table_1.clone(),
+            table_2: table_2.clone(),
+        });
     }
     let deployed = Deployed::look_up(aws).await?;
     let pick = |flag: &Option<String>, logical, name: &'static str, env| {
-        flag.clone().or_else(|| deployed.physical(logical)).ok_or(LoadError::NoTable { flag: name, env })
+        flag.clone()
+            .or_else(|| deployed.physical(logical))
+            .ok_or(LoadError::NoTable { flag: name, env })
     };
     Ok(Tables {
         table_1: pick(&flags.table_1, "Table1", "--table-1", "DEMO_TABLE_1")?,
@@ -64,12 +69,22 @@ impl Deployed {
     async fn look_up(aws: &AwsSettings) -> Result<Self, LoadError> {
         let clients = crate::aws::connect(aws).await?;
         let stack = &aws.stack_name;
-        if stack::describe(&clients.cloudformation, stack).await?.is_none() {
+        if stack::describe(&clients.cloudformation, stack)
+            .await?
+            .is_none()
+        {
             let region = clients.region.clone();
-            return Err(DeployError::NoStack { stack: stack.clone(), region }.into());
+            return Err(DeployError::NoStack {
+                stack: stack.clone(),
+                region,
+            }
+            .into());
         }
         let resources = resources::resources(&clients, stack).await?;
-        Ok(Deployed { region: clients.region, resources })
+        Ok(Deployed {
+            region: clients.region,
+            resources,
+        })
     }
 
     fn physical(&self, logical: &str) -> Option<String> {

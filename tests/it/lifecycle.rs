@@ -12,7 +12,10 @@ use crate::harness::sdk_config;
 fn fake_artifacts(dir: &Path, version: &str) {
     for function in ["put-record", "put-item"] {
         std::fs::create_dir_all(dir.join(function)).unwrap();
-        write_zip(&dir.join(function).join("bootstrap.zip"), format!("{function} {version}").as_bytes());
+        write_zip(
+            &dir.join(function).join("bootstrap.zip"),
+            format!("{function} {version}").as_bytes(),
+        );
     }
 }
 
@@ -37,10 +40,27 @@ pub fn deploy_fake(stack: &str) -> tempfile::TempDir {
 pub async fn mapping_batching(stack: &str, consumer: usize) -> (i32, i32) {
     let lambda = aws_sdk_lambda::Client::new(&sdk_config().await);
     let name = format!("{stack}-put-item-{consumer}");
-    let arn = lambda.get_function_configuration().function_name(&name).send().await.unwrap().function_arn.unwrap();
-    let mappings = lambda.list_event_source_mappings().function_name(arn).send().await.unwrap();
-    let [mapping] = mappings.event_source_mappings() else { panic!("{name}: one mapping expected: {mappings:?}") };
-    (mapping.batch_size().unwrap(), mapping.maximum_batching_window_in_seconds().unwrap())
+    let arn = lambda
+        .get_function_configuration()
+        .function_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .function_arn
+        .unwrap();
+    let mappings = lambda
+        .list_event_source_mappings()
+        .function_name(arn)
+        .send()
+        .await
+        .unwrap();
+    let [mapping] = mappings.event_source_mappings() else {
+        panic!("{name}: one mapping expected: {mappings:?}")
+    };
+    (
+        mapping.batch_size().unwrap(),
+        mapping.maximum_batching_window_in_seconds().unwrap(),
+    )
 }
 
 fn json(output: &std::process::Output) -> Value {
@@ -56,66 +76,186 @@ fn up_json(stack: &str, extra: &[&str]) -> Value {
 
 /// Decodes an IAM policy document (AWS returns it URL-encoded).
 fn policy(document: &str) -> Value {
-    let decoded = percent_encoding::percent_decode_str(document).decode_utf8().unwrap();
+    let decoded = percent_encoding::percent_decode_str(document)
+        .decode_utf8()
+        .unwrap();
     serde_json::from_str(&decoded).unwrap()
 }
 
 async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
     let config = sdk_config().await;
     let lambda = aws_sdk_lambda::Client::new(&config);
-    for (function, variable) in [("put-record", "STREAM_NAME"), ("put-item-1", "TABLE_NAME"), ("put-item-2", "TABLE_NAME")] {
+    for (function, variable) in [
+        ("put-record", "STREAM_NAME"),
+        ("put-item-1", "TABLE_NAME"),
+        ("put-item-2", "TABLE_NAME"),
+    ] {
         let name = format!("{stack}-{function}");
-        let f = lambda.get_function_configuration().function_name(&name).send().await.unwrap();
-        assert_eq!(f.runtime().map(|r| r.as_str()), Some("provided.al2023"), "{name}");
+        let f = lambda
+            .get_function_configuration()
+            .function_name(&name)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            f.runtime().map(|r| r.as_str()),
+            Some("provided.al2023"),
+            "{name}"
+        );
         assert_eq!(f.handler(), Some("bootstrap"), "{name}");
-        let env = f.environment().and_then(|e| e.variables()).expect("environment");
-        assert!(env.contains_key(variable), "{name} lacks {variable}: {env:?}");
+        let env = f
+            .environment()
+            .and_then(|e| e.variables())
+            .expect("environment");
+        assert!(
+            env.contains_key(variable),
+            "{name} lacks {variable}: {env:?}"
+        );
     }
     for (consumer, expected) in batching.iter().enumerate() {
         let name = format!("{stack}-put-item-{}", consumer + 1);
-        assert_eq!(mapping_batching(stack, consumer + 1).await, *expected, "{name} batch size / window");
-        let arn = lambda.get_function_configuration().function_name(&name).send().await.unwrap().function_arn.unwrap();
-        let mappings = lambda.list_event_source_mappings().function_name(arn).send().await.unwrap();
+        assert_eq!(
+            mapping_batching(stack, consumer + 1).await,
+            *expected,
+            "{name} batch size / window"
+        );
+        let arn = lambda
+            .get_function_configuration()
+            .function_name(&name)
+            .send()
+            .await
+            .unwrap()
+            .function_arn
+            .unwrap();
+        let mappings = lambda
+            .list_event_source_mappings()
+            .function_name(arn)
+            .send()
+            .await
+            .unwrap();
         let mapping = &mappings.event_source_mappings()[0];
-        assert_eq!(mapping.starting_position().map(|p| p.as_str()), Some("TRIM_HORIZON"));
-        assert!(mapping.function_response_types().iter().any(|t| t.as_str() == "ReportBatchItemFailures"));
+        assert_eq!(
+            mapping.starting_position().map(|p| p.as_str()),
+            Some("TRIM_HORIZON")
+        );
+        assert!(
+            mapping
+                .function_response_types()
+                .iter()
+                .any(|t| t.as_str() == "ReportBatchItemFailures")
+        );
     }
 
     let apigateway = aws_sdk_apigateway::Client::new(&config);
     let apis = apigateway.get_rest_apis().limit(500).send().await.unwrap();
-    let api = apis.items().iter().find(|a| a.name() == Some(&format!("{stack}-api"))).expect("the REST API");
-    let resources = apigateway.get_resources().rest_api_id(api.id().unwrap()).send().await.unwrap();
-    let order = resources.items().iter().find(|r| r.path() == Some("/order")).expect("/order");
-    assert!(order.resource_methods().is_some_and(|m| m.contains_key("POST")), "POST /order: {order:?}");
-    let stages = apigateway.get_stages().rest_api_id(api.id().unwrap()).send().await.unwrap();
-    assert!(stages.item().iter().any(|s| s.stage_name() == Some("prod")), "stage prod: {stages:?}");
+    let api = apis
+        .items()
+        .iter()
+        .find(|a| a.name() == Some(&format!("{stack}-api")))
+        .expect("the REST API");
+    let resources = apigateway
+        .get_resources()
+        .rest_api_id(api.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let order = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/order"))
+        .expect("/order");
+    assert!(
+        order
+            .resource_methods()
+            .is_some_and(|m| m.contains_key("POST")),
+        "POST /order: {order:?}"
+    );
+    let stages = apigateway
+        .get_stages()
+        .rest_api_id(api.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        stages.item().iter().any(|s| s.stage_name() == Some("prod")),
+        "stage prod: {stages:?}"
+    );
 
     let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
-    let groups = logs.describe_log_groups().log_group_name_prefix(format!("/aws/lambda/{stack}-")).send().await.unwrap();
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix(format!("/aws/lambda/{stack}-"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(groups.log_groups().len(), 3);
-    assert!(groups.log_groups().iter().all(|g| g.retention_in_days() == Some(14)), "{groups:?}");
+    assert!(
+        groups
+            .log_groups()
+            .iter()
+            .all(|g| g.retention_in_days() == Some(14)),
+        "{groups:?}"
+    );
 
     let iam = aws_sdk_iam::Client::new(&config);
     for function in ["put-record", "put-item-1", "put-item-2"] {
         let role = format!("{stack}-{function}-ap-southeast-2");
-        assert!(iam.list_attached_role_policies().role_name(&role).send().await.unwrap().attached_policies().is_empty());
-        let document = iam.get_role_policy().role_name(&role).policy_name(function).send().await.unwrap();
-        let statements = policy(document.policy_document()).get("Statement").cloned().unwrap();
+        assert!(
+            iam.list_attached_role_policies()
+                .role_name(&role)
+                .send()
+                .await
+                .unwrap()
+                .attached_policies()
+                .is_empty()
+        );
+        let document = iam
+            .get_role_policy()
+            .role_name(&role)
+            .policy_name(function)
+            .send()
+            .await
+            .unwrap();
+        let statements = policy(document.policy_document())
+            .get("Statement")
+            .cloned()
+            .unwrap();
         for statement in statements.as_array().unwrap() {
             let actions = statement["Action"].to_string();
             if statement["Resource"] == "*" {
-                assert!(actions.contains("xray:") && !actions.contains("kinesis") && !actions.contains("dynamodb"), "{role}: * for {actions}");
+                assert!(
+                    actions.contains("xray:")
+                        && !actions.contains("kinesis")
+                        && !actions.contains("dynamodb"),
+                    "{role}: * for {actions}"
+                );
             }
         }
     }
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
-        let described = dynamodb.describe_table().table_name(&table).send().await.unwrap().table.unwrap();
-        let keys: Vec<_> = described.key_schema().iter().map(|k| k.attribute_name().to_owned()).collect();
+        let described = dynamodb
+            .describe_table()
+            .table_name(&table)
+            .send()
+            .await
+            .unwrap()
+            .table
+            .unwrap();
+        let keys: Vec<_> = described
+            .key_schema()
+            .iter()
+            .map(|k| k.attribute_name().to_owned())
+            .collect();
         assert_eq!(keys, ["accountid", "orderid"], "{table}");
     }
     let kinesis = aws_sdk_kinesis::Client::new(&config);
-    kinesis.describe_stream_summary().stream_name(format!("{stack}-orders")).send().await.expect("the stream");
+    kinesis
+        .describe_stream_summary()
+        .stream_name(format!("{stack}-orders"))
+        .send()
+        .await
+        .expect("the stream");
 }
 
 /// What is left of the stack, looked up service by service (not through `demo`).
@@ -124,7 +264,13 @@ async fn leftovers(stack: &str) -> Vec<String> {
     let mut left = Vec::new();
     let lambda = aws_sdk_lambda::Client::new(&config);
     for function in ["put-record", "put-item-1", "put-item-2"] {
-        if lambda.get_function().function_name(format!("{stack}-{function}")).send().await.is_ok() {
+        if lambda
+            .get_function()
+            .function_name(format!("{stack}-{function}"))
+            .send()
+            .await
+            .is_ok()
+        {
             left.push(format!("function {function}"));
         }
     }
@@ -133,21 +279,52 @@ async fn leftovers(stack: &str) -> Vec<String> {
         mappings
             .event_source_mappings()
             .iter()
-            .filter(|m| m.function_arn().is_some_and(|arn| arn.contains(&format!(":{stack}-"))))
+            .filter(|m| {
+                m.function_arn()
+                    .is_some_and(|arn| arn.contains(&format!(":{stack}-")))
+            })
             .map(|m| format!("mapping {:?}", m.uuid())),
     );
-    let apis = aws_sdk_apigateway::Client::new(&config).get_rest_apis().limit(500).send().await.unwrap();
-    left.extend(apis.items().iter().filter(|a| a.name() == Some(&format!("{stack}-api"))).map(|a| format!("api {:?}", a.id())));
-    if aws_sdk_kinesis::Client::new(&config).describe_stream_summary().stream_name(format!("{stack}-orders")).send().await.is_ok() {
+    let apis = aws_sdk_apigateway::Client::new(&config)
+        .get_rest_apis()
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        apis.items()
+            .iter()
+            .filter(|a| a.name() == Some(&format!("{stack}-api")))
+            .map(|a| format!("api {:?}", a.id())),
+    );
+    if aws_sdk_kinesis::Client::new(&config)
+        .describe_stream_summary()
+        .stream_name(format!("{stack}-orders"))
+        .send()
+        .await
+        .is_ok()
+    {
         left.push("stream".into());
     }
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
-        if dynamodb.describe_table().table_name(&table).send().await.is_ok() {
+        if dynamodb
+            .describe_table()
+            .table_name(&table)
+            .send()
+            .await
+            .is_ok()
+        {
             left.push(table);
         }
     }
-    if aws_sdk_sqs::Client::new(&config).get_queue_url().queue_name(format!("{stack}-on-failure")).send().await.is_ok() {
+    if aws_sdk_sqs::Client::new(&config)
+        .get_queue_url()
+        .queue_name(format!("{stack}-on-failure"))
+        .send()
+        .await
+        .is_ok()
+    {
         left.push("queue".into());
     }
     let groups = aws_sdk_cloudwatchlogs::Client::new(&config)
@@ -156,23 +333,54 @@ async fn leftovers(stack: &str) -> Vec<String> {
         .send()
         .await
         .unwrap();
-    left.extend(groups.log_groups().iter().map(|g| format!("log group {:?}", g.log_group_name())));
+    left.extend(
+        groups
+            .log_groups()
+            .iter()
+            .map(|g| format!("log group {:?}", g.log_group_name())),
+    );
     let iam = aws_sdk_iam::Client::new(&config);
     for function in ["put-record", "put-item-1", "put-item-2"] {
-        if iam.get_role().role_name(format!("{stack}-{function}-ap-southeast-2")).send().await.is_ok() {
+        if iam
+            .get_role()
+            .role_name(format!("{stack}-{function}-ap-southeast-2"))
+            .send()
+            .await
+            .is_ok()
+        {
             left.push(format!("role {function}"));
         }
     }
-    let buckets = aws_sdk_s3::Client::new(&config).list_buckets().send().await.unwrap();
-    left.extend(buckets.buckets().iter().filter_map(|b| b.name()).filter(|n| n.starts_with(&format!("{stack}-artifacts"))).map(str::to_owned));
+    let buckets = aws_sdk_s3::Client::new(&config)
+        .list_buckets()
+        .send()
+        .await
+        .unwrap();
+    left.extend(
+        buckets
+            .buckets()
+            .iter()
+            .filter_map(|b| b.name())
+            .filter(|n| n.starts_with(&format!("{stack}-artifacts")))
+            .map(str::to_owned),
+    );
     left
 }
 
 async fn change_set_count(stack: &str) -> usize {
     let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
-    let summaries = cfn.list_change_sets().stack_name(stack).send().await.unwrap();
+    let summaries = cfn
+        .list_change_sets()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap();
     // moto lists every stack's change sets here; AWS only this stack's.
-    summaries.summaries().iter().filter(|s| s.stack_name() == Some(stack)).count()
+    summaries
+        .summaries()
+        .iter()
+        .filter(|s| s.stack_name() == Some(stack))
+        .count()
 }
 
 #[tokio::test]
@@ -180,24 +388,61 @@ async fn up_builds_and_deploys_everything_then_down_leaves_nothing() {
     let stack = unique_stack();
     let first = up_json(&stack, &[]);
     assert_eq!(first["outcome"], "created", "{first}");
-    assert!(first["uploads"].as_array().unwrap().iter().all(|u| u["uploaded"] == true));
-    assert_eq!(first["insights_layer"], Value::Null, "no Insights layer against an emulator");
+    assert!(
+        first["uploads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["uploaded"] == true)
+    );
+    assert_eq!(
+        first["insights_layer"],
+        Value::Null,
+        "no Insights layer against an emulator"
+    );
     assert_deployed(&stack, [(100, 30), (10, 2)]).await;
 
     let change_sets = change_set_count(&stack).await;
     let again = up_json(&stack, &[]);
     assert_eq!(again["outcome"], "up to date");
-    assert!(again["uploads"].as_array().unwrap().is_empty(), "nothing uploaded: {again}");
-    assert_eq!(change_set_count(&stack).await, change_sets, "a no-op up made a change set");
+    assert!(
+        again["uploads"].as_array().unwrap().is_empty(),
+        "nothing uploaded: {again}"
+    );
+    assert_eq!(
+        change_set_count(&stack).await,
+        change_sets,
+        "a no-op up made a change set"
+    );
 
     let status = json(&ok_local(&stack, &["status", "--output", "json"]));
     assert_eq!(status["status"], "CREATE_COMPLETE");
-    assert_eq!(status["parameters"]["Architecture"], "arm64", "moto drops Architectures; the parameter is what we sent");
+    assert_eq!(
+        status["parameters"]["Architecture"], "arm64",
+        "moto drops Architectures; the parameter is what we sent"
+    );
     assert_eq!(status["deployed"]["api_url"], first["deployed"]["api_url"]);
-    assert!(status["deployed"]["api_url"].as_str().unwrap().ends_with(".execute-api.ap-southeast-2.amazonaws.com/prod/order"));
+    assert!(
+        status["deployed"]["api_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(".execute-api.ap-southeast-2.amazonaws.com/prod/order")
+    );
     let mappings = status["deployed"]["mappings"].as_array().unwrap();
-    assert_eq!((mappings[0]["batch_size"].as_i64(), mappings[0]["window_seconds"].as_i64()), (Some(100), Some(30)));
-    assert_eq!((mappings[1]["batch_size"].as_i64(), mappings[1]["window_seconds"].as_i64()), (Some(10), Some(2)));
+    assert_eq!(
+        (
+            mappings[0]["batch_size"].as_i64(),
+            mappings[0]["window_seconds"].as_i64()
+        ),
+        (Some(100), Some(30))
+    );
+    assert_eq!(
+        (
+            mappings[1]["batch_size"].as_i64(),
+            mappings[1]["window_seconds"].as_i64()
+        ),
+        (Some(10), Some(2))
+    );
 
     let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
     assert_eq!(down["stack_deleted"], true, "{down}");
@@ -205,7 +450,11 @@ async fn up_builds_and_deploys_everything_then_down_leaves_nothing() {
     assert_eq!(leftovers(&stack).await, Vec::<String>::new());
 
     let again = ok_local(&stack, &["down", "--yes"]);
-    assert!(text(&again.stdout).contains("nothing to delete"), "{}", text(&again.stdout));
+    assert!(
+        text(&again.stdout).contains("nothing to delete"),
+        "{}",
+        text(&again.stdout)
+    );
 }
 
 #[tokio::test]
@@ -219,16 +468,39 @@ async fn a_code_change_uploads_and_updates_only_that_function() {
     let code = |function: &'static str| {
         let lambda = lambda.clone();
         let name = format!("{stack}-{function}");
-        async move { lambda.get_function_configuration().function_name(name).send().await.unwrap().code_sha256.unwrap() }
+        async move {
+            lambda
+                .get_function_configuration()
+                .function_name(name)
+                .send()
+                .await
+                .unwrap()
+                .code_sha256
+                .unwrap()
+        }
     };
-    let before = [code("put-record").await, code("put-item-1").await, code("put-item-2").await];
+    let before = [
+        code("put-record").await,
+        code("put-item-1").await,
+        code("put-item-2").await,
+    ];
 
     write_zip(&dir.path().join("put-item/bootstrap.zip"), b"put-item v2");
     let second = up_json(&stack, &["--artifacts", artifacts]);
     assert_eq!(second["outcome"], "updated", "{second}");
-    let uploaded: Vec<&str> = second["uploads"].as_array().unwrap().iter().filter(|u| u["uploaded"] == true).map(|u| u["function"].as_str().unwrap()).collect();
+    let uploaded: Vec<&str> = second["uploads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["uploaded"] == true)
+        .map(|u| u["function"].as_str().unwrap())
+        .collect();
     assert_eq!(uploaded, ["put-item"]);
-    let after = [code("put-record").await, code("put-item-1").await, code("put-item-2").await];
+    let after = [
+        code("put-record").await,
+        code("put-item-1").await,
+        code("put-item-2").await,
+    ];
     assert_eq!(after[0], before[0], "put-record must not change");
     assert_ne!(after[1], before[1], "put-item-1 must get the new code");
     assert_ne!(after[2], before[2], "put-item-2 must get the new code");
@@ -243,10 +515,23 @@ async fn tuning_flags_at_deploy_time_are_kept_by_a_plain_up() {
     let dir = tempfile::tempdir().unwrap();
     fake_artifacts(dir.path(), "v1");
     let artifacts = dir.path().to_str().unwrap();
-    up_json(&stack, &["--artifacts", artifacts, "--batch-size-2", "50", "--window-2", "5"]);
+    up_json(
+        &stack,
+        &[
+            "--artifacts",
+            artifacts,
+            "--batch-size-2",
+            "50",
+            "--window-2",
+            "5",
+        ],
+    );
     assert_deployed(&stack, [(100, 30), (50, 5)]).await;
     let again = up_json(&stack, &["--artifacts", artifacts]);
-    assert_eq!(again["outcome"], "up to date", "a plain up must keep tuned values: {again}");
+    assert_eq!(
+        again["outcome"], "up to date",
+        "a plain up must keep tuned values: {again}"
+    );
     let changed = up_json(&stack, &["--artifacts", artifacts, "--batch-size-1", "200"]);
     assert_eq!(changed["outcome"], "updated");
     assert_deployed(&stack, [(200, 30), (50, 5)]).await;
@@ -256,13 +541,37 @@ async fn tuning_flags_at_deploy_time_are_kept_by_a_plain_up() {
 #[tokio::test]
 async fn bad_values_are_refused_before_any_call_naming_flag_value_and_range() {
     let stack = unique_stack();
-    let output = run_local(&stack, &["up", "--batch-size-1", "20000", "--window-2", "301", "--artifacts", "/nonexistent"]);
+    let output = run_local(
+        &stack,
+        &[
+            "up",
+            "--batch-size-1",
+            "20000",
+            "--window-2",
+            "301",
+            "--artifacts",
+            "/nonexistent",
+        ],
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("--batch-size-1 20000") && stderr.contains("1–10000"), "{stderr}");
-    assert!(stderr.contains("--window-2 301") && stderr.contains("0–300"), "{stderr}");
+    assert!(
+        stderr.contains("--batch-size-1 20000") && stderr.contains("1–10000"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--window-2 301") && stderr.contains("0–300"),
+        "{stderr}"
+    );
     let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
-    assert!(cfn.describe_stacks().stack_name(&stack).send().await.is_err(), "no stack may exist");
+    assert!(
+        cfn.describe_stacks()
+            .stack_name(&stack)
+            .send()
+            .await
+            .is_err(),
+        "no stack may exist"
+    );
 }
 
 #[tokio::test]
@@ -270,12 +579,30 @@ async fn dry_run_changes_nothing() {
     let stack = unique_stack();
     let dir = tempfile::tempdir().unwrap();
     fake_artifacts(dir.path(), "v1");
-    let output = ok_local(&stack, &["up", "--dry-run", "--artifacts", dir.path().to_str().unwrap()]);
+    let output = ok_local(
+        &stack,
+        &[
+            "up",
+            "--dry-run",
+            "--artifacts",
+            dir.path().to_str().unwrap(),
+        ],
+    );
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("would create it") && stderr.contains("would upload"), "{stderr}");
+    assert!(
+        stderr.contains("would create it") && stderr.contains("would upload"),
+        "{stderr}"
+    );
     assert_eq!(leftovers(&stack).await, Vec::<String>::new());
     let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
-    assert!(cfn.describe_stacks().stack_name(&stack).send().await.is_err(), "no stack may exist");
+    assert!(
+        cfn.describe_stacks()
+            .stack_name(&stack)
+            .send()
+            .await
+            .is_err(),
+        "no stack may exist"
+    );
 }
 
 #[tokio::test]
@@ -286,8 +613,15 @@ async fn down_without_a_terminal_needs_yes_and_deletes_nothing() {
     up_json(&stack, &["--artifacts", dir.path().to_str().unwrap()]);
     let refused = run_local(&stack, &["down"]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(text(&refused.stderr).contains("--yes"), "{}", text(&refused.stderr));
-    assert!(leftovers(&stack).await.len() > 5, "everything must still be there");
+    assert!(
+        text(&refused.stderr).contains("--yes"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(
+        leftovers(&stack).await.len() > 5,
+        "everything must still be there"
+    );
     ok_local(&stack, &["down", "--yes"]);
 }
 
@@ -295,13 +629,23 @@ async fn down_without_a_terminal_needs_yes_and_deletes_nothing() {
 async fn status_without_a_stack_says_to_run_up() {
     let output = run_local(&unique_stack(), &["status"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("run `demo up` first"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("run `demo up` first"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]
 fn an_unreachable_endpoint_is_one_sentence_and_exit_2() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_demo"))
-        .args(["status", "--endpoint-url", "http://127.0.0.1:9", "--region", "ap-southeast-2"])
+        .args([
+            "status",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "ap-southeast-2",
+        ])
         .env("AWS_ACCESS_KEY_ID", "x")
         .env("AWS_SECRET_ACCESS_KEY", "y")
         .output()
@@ -309,7 +653,10 @@ fn an_unreachable_endpoint_is_one_sentence_and_exit_2() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     let stderr = text(&output.stderr);
     assert!(stderr.starts_with("error: "), "{stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -326,18 +673,41 @@ async fn verify_finds_the_tables_from_the_deployed_stack() {
     let mut ids = String::new();
     for i in 0..5 {
         let order = random_order(&mut rng, i, "t".into(), format!("order-{i}"));
-        let meta = RecordMeta { sequence_number: i.to_string(), arrived_at_ms: 1_000, written_at_ms: 1_250 };
+        let meta = RecordMeta {
+            sequence_number: i.to_string(),
+            arrived_at_ms: 1_000,
+            written_at_ms: 1_250,
+        };
         for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
-            dynamodb.put_item().table_name(table).set_item(Some(to_item(&order, &meta))).send().await.unwrap();
+            dynamodb
+                .put_item()
+                .table_name(table)
+                .set_item(Some(to_item(&order, &meta)))
+                .send()
+                .await
+                .unwrap();
         }
         ids.push_str(&format!("order-{i}\n"));
     }
     let ids_file = dir.path().join("ids.txt");
     std::fs::write(&ids_file, ids).unwrap();
-    let output = ok_local(&stack, &["verify", "--ids", ids_file.to_str().unwrap(), "--output", "json"]);
+    let output = ok_local(
+        &stack,
+        &[
+            "verify",
+            "--ids",
+            ids_file.to_str().unwrap(),
+            "--output",
+            "json",
+        ],
+    );
     let report = json(&output);
     for table in report["tables"].as_array().unwrap() {
-        assert_eq!((table["found"].as_u64(), table["missing"].as_u64()), (Some(5), Some(0)), "{report}");
+        assert_eq!(
+            (table["found"].as_u64(), table["missing"].as_u64()),
+            (Some(5), Some(0)),
+            "{report}"
+        );
     }
     ok_local(&stack, &["down", "--yes"]);
 }
@@ -355,9 +725,17 @@ async fn a_failed_create_is_recovered_by_the_next_up() {
     let failed = run_local(&stack, &["up", "--artifacts", artifacts]);
     assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
     let stderr = text(&failed.stderr);
-    assert!(stderr.contains("error: ") && stderr.contains("already exists"), "the cause must be named: {stderr}");
+    assert!(
+        stderr.contains("error: ") && stderr.contains("already exists"),
+        "the cause must be named: {stderr}"
+    );
 
-    dynamodb.delete_table().table_name(&squatter).send().await.unwrap();
+    dynamodb
+        .delete_table()
+        .table_name(&squatter)
+        .send()
+        .await
+        .unwrap();
     let recovered = up_json(&stack, &["--artifacts", artifacts]);
     assert_eq!(recovered["outcome"], "created", "{recovered}");
     assert_deployed(&stack, [(100, 30), (10, 2)]).await;
@@ -366,13 +744,27 @@ async fn a_failed_create_is_recovered_by_the_next_up() {
 }
 
 async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
-    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
     dynamodb
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("a").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("a").key_type(KeyType::Hash).build().unwrap())
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("a")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("a")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();

@@ -244,6 +244,7 @@ fn bad_flags_exit_2_before_anything_is_sent() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}/prod/order", listener.local_addr().unwrap())
     };
+    let moto = crate::harness::emulator().url.clone();
     let cases: [(&[&str], &str); 9] = [
         (&["--orders", "0", "--url", &server.url], "--orders 0"),
         (
@@ -262,7 +263,18 @@ fn bad_flags_exit_2_before_anything_is_sent() {
         ),
         (&["--url", "not a url"], "--url \"not a url\""),
         (&["--url", &closed], "cannot connect"),
-        (&[], "demo up"),
+        // No --url: the stack is asked for it, and there is none.
+        (
+            &[
+                "--region",
+                "ap-southeast-2",
+                "--endpoint-url",
+                &moto,
+                "--stack-name",
+                "nostack",
+            ],
+            "run `demo up` first",
+        ),
     ];
     for (flags, expected) in cases {
         let mut args = vec!["load"];
@@ -279,9 +291,25 @@ fn bad_flags_exit_2_before_anything_is_sent() {
         assert_eq!(message.trim().lines().count(), 1, "one sentence: {message}");
         assert!(output.stdout.is_empty());
     }
-    let verify_without_tables = demo(&["load", "--verify", "--url", &server.url]);
+    // No table names: the stack is asked for them, and there is none.
+    let verify_without_tables = demo(&[
+        "load",
+        "--verify",
+        "--url",
+        &server.url,
+        "--region",
+        "ap-southeast-2",
+        "--endpoint-url",
+        &moto,
+        "--stack-name",
+        "nostack",
+    ]);
     assert_eq!(verify_without_tables.status.code(), Some(2));
-    assert!(stderr(&verify_without_tables).contains("--table-1"));
+    assert!(
+        stderr(&verify_without_tables).contains("run `demo up` first"),
+        "{}",
+        stderr(&verify_without_tables)
+    );
     assert_eq!(server.requests(), 0, "nothing was sent");
 }
 

@@ -24,7 +24,12 @@ pub fn run_local(stack: &str, args: &[&str]) -> Output {
 /// Runs it, expecting success; panics with its stderr otherwise.
 pub fn ok_local(stack: &str, args: &[&str]) -> Output {
     let output = run_local(stack, args);
-    assert!(output.status.success(), "demo {args:?} failed ({}):\n{}", output.status, text(&output.stderr));
+    assert!(
+        output.status.success(),
+        "demo {args:?} failed ({}):\n{}",
+        output.status,
+        text(&output.stderr)
+    );
     output
 }
 
