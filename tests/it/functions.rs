@@ -4,9 +4,6 @@ use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use aws_sdk_kinesis::types::ShardIteratorType;
 use orders::Order;
 use orders::catalog::random_order;
@@ -14,49 +11,8 @@ use put_item::{Consumer, WriteSettings};
 use put_record::Producer;
 use serde_json::{Value, json};
 
+use crate::harness::resources::{create_orders_table, create_stream};
 use crate::harness::{sdk_config, unique_name};
-
-async fn create_stream(kinesis: &aws_sdk_kinesis::Client, shards: i32) -> String {
-    let name = unique_name("orders");
-    kinesis
-        .create_stream()
-        .stream_name(&name)
-        .shard_count(shards)
-        .send()
-        .await
-        .expect("create stream");
-    name
-}
-
-async fn create_table(dynamodb: &aws_sdk_dynamodb::Client) -> String {
-    let name = unique_name("orders");
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    dynamodb
-        .create_table()
-        .table_name(&name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("accountid"))
-        .attribute_definitions(attribute("orderid"))
-        .key_schema(key("accountid", KeyType::Hash))
-        .key_schema(key("orderid", KeyType::Range))
-        .send()
-        .await
-        .expect("create table");
-    name
-}
 
 /// An API Gateway proxy event posting `body` to /order.
 fn post(body: &[u8]) -> ApiGatewayProxyRequest {
@@ -160,8 +116,15 @@ async fn scan(
 
 #[tokio::test]
 async fn accepted_orders_are_on_the_stream_spread_by_orderid() {
-    let producer =
-        producer(&create_stream(&aws_sdk_kinesis::Client::new(&sdk_config().await), 4).await).await;
+    let producer = producer(
+        &create_stream(
+            &aws_sdk_kinesis::Client::new(&sdk_config().await),
+            "orders",
+            4,
+        )
+        .await,
+    )
+    .await;
     let mut accepted = Vec::new();
     for order in orders(40) {
         let response = put_record::handle(&producer, post(&order.to_request_body())).await;
@@ -195,8 +158,15 @@ async fn accepted_orders_are_on_the_stream_spread_by_orderid() {
 
 #[tokio::test]
 async fn refused_orders_never_reach_the_stream() {
-    let producer =
-        producer(&create_stream(&aws_sdk_kinesis::Client::new(&sdk_config().await), 1).await).await;
+    let producer = producer(
+        &create_stream(
+            &aws_sdk_kinesis::Client::new(&sdk_config().await),
+            "orders",
+            1,
+        )
+        .await,
+    )
+    .await;
     let bad_bodies: [&[u8]; 4] = [
         b"not json",
         br#"{"order": {}}"#,
@@ -227,9 +197,10 @@ async fn a_missing_stream_is_a_503_not_a_200() {
 #[tokio::test]
 async fn orders_flow_from_api_to_table_exactly_once() {
     let config = sdk_config().await;
-    let producer = producer(&create_stream(&aws_sdk_kinesis::Client::new(&config), 2).await).await;
+    let producer =
+        producer(&create_stream(&aws_sdk_kinesis::Client::new(&config), "orders", 2).await).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    let consumer = consumer(&create_table(&dynamodb).await).await;
+    let consumer = consumer(&create_orders_table(&dynamodb, "orders").await).await;
     let count = 120;
     for order in orders(count) {
         assert_eq!(
@@ -276,7 +247,7 @@ async fn orders_flow_from_api_to_table_exactly_once() {
 async fn a_poison_record_is_reported_alone_and_the_rest_are_written() {
     let config = sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    let consumer = consumer(&create_table(&dynamodb).await).await;
+    let consumer = consumer(&create_orders_table(&dynamodb, "orders").await).await;
     let mut event: Value = serde_json::from_str(include_str!(
         "../../functions/put-item/tests/fixtures/kinesis-batch-with-poison.json"
     ))

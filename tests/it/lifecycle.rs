@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::harness::cli::{ok_local, run_local, text, unique_stack};
+use crate::harness::resources::create_table_named;
 use crate::harness::sdk_config;
 
 /// Fake artifacts for tests that exercise deployment, not code: the emulator never runs them.
@@ -721,7 +722,7 @@ async fn a_failed_create_is_recovered_by_the_next_up() {
     // A table outside the stack holding a name the stack needs makes the create fail.
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let squatter = format!("{stack}-table-1");
-    create_table(&dynamodb, &squatter).await;
+    create_table_named(&dynamodb, &squatter).await;
     let failed = run_local(&stack, &["up", "--artifacts", artifacts]);
     assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
     let stderr = text(&failed.stderr);
@@ -741,31 +742,4 @@ async fn a_failed_create_is_recovered_by_the_next_up() {
     assert_deployed(&stack, [(100, 30), (10, 2)]).await;
     ok_local(&stack, &["down", "--yes"]);
     assert_eq!(leftovers(&stack).await, Vec::<String>::new());
-}
-
-async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-    dynamodb
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("a")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("a")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
 }

@@ -8,14 +8,12 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use orders::Order;
 use orders::catalog::{CITIES, COFFEE_TYPES, QUANTITY, SIZES, random_order};
 use orders::item::{RecordMeta, to_item};
 use serde_json::Value;
 
+use crate::harness::resources::create_orders_table;
 use crate::harness::{emulator, sdk_config, unique_name};
 use server::{Behaviour, OrderServer};
 
@@ -364,36 +362,6 @@ fn a_duration_bounds_the_run() {
     assert!((90..=115).contains(&sent), "1 s at 100/s sent {sent}");
 }
 
-async fn create_table(dynamodb: &aws_sdk_dynamodb::Client) -> String {
-    let name = unique_name("load-verify");
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    dynamodb
-        .create_table()
-        .table_name(&name)
-        .attribute_definitions(attribute("accountid"))
-        .attribute_definitions(attribute("orderid"))
-        .key_schema(key("accountid", KeyType::Hash))
-        .key_schema(key("orderid", KeyType::Range))
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create table");
-    name
-}
-
 async fn put(dynamodb: &aws_sdk_dynamodb::Client, table: &str, order: &Order, sent_at_ms: i64) {
     let meta = RecordMeta {
         sequence_number: "1".into(),
@@ -432,7 +400,10 @@ fn verify(ids: &Path, table_1: &str, table_2: &str, timeout: &str) -> Output {
 #[tokio::test]
 async fn verify_finds_what_landed_and_fails_on_what_did_not() {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-    let (table_1, table_2) = (create_table(&dynamodb).await, create_table(&dynamodb).await);
+    let (table_1, table_2) = (
+        create_orders_table(&dynamodb, "load-verify").await,
+        create_orders_table(&dynamodb, "load-verify").await,
+    );
     let mut rng = fastrand::Rng::with_seed(5);
     // 150 orders: more than one BatchGetItem of 100 keys.
     let orders: Vec<Order> = (0..150)

@@ -6,16 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use serde_json::{Value, json};
 
 use super::{BUILDS, bootstrap_of, build_arm64, contains, make_executable};
+use crate::harness::resources::{create_orders_table, create_stream};
 use crate::harness::runtime_api::{Invocation, Outcome, RuntimeApi};
-use crate::harness::{emulator, sdk_config, unique_name};
+use crate::harness::{emulator, sdk_config};
 
 /// Builds (or reuses) the arm64 zips and unpacks each `bootstrap` into its own directory.
 fn unpacked_bootstraps() -> tempfile::TempDir {
@@ -140,48 +138,6 @@ fn api_gateway_post(body: &Value) -> Value {
     })
 }
 
-async fn create_stream(kinesis: &aws_sdk_kinesis::Client) -> String {
-    let name = unique_name("bootstrap-orders");
-    kinesis
-        .create_stream()
-        .stream_name(&name)
-        .shard_count(1)
-        .send()
-        .await
-        .expect("create stream");
-    name
-}
-
-async fn create_table(dynamodb: &aws_sdk_dynamodb::Client) -> String {
-    let name = unique_name("bootstrap-orders");
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    dynamodb
-        .create_table()
-        .table_name(&name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("accountid"))
-        .attribute_definitions(attribute("orderid"))
-        .key_schema(key("accountid", KeyType::Hash))
-        .key_schema(key("orderid", KeyType::Range))
-        .send()
-        .await
-        .expect("create table");
-    name
-}
-
 /// The Kinesis event Lambda's poller would build from the stream record carrying `orderid`.
 async fn kinesis_event_for(
     kinesis: &aws_sdk_kinesis::Client,
@@ -244,8 +200,8 @@ async fn both_bootstraps_serve_a_real_invocation_against_the_emulator() {
     let config = sdk_config().await;
     let kinesis = aws_sdk_kinesis::Client::new(&config);
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    let stream = create_stream(&kinesis).await;
-    let table = create_table(&dynamodb).await;
+    let stream = create_stream(&kinesis, "bootstrap-orders", 1).await;
+    let table = create_orders_table(&dynamodb, "bootstrap-orders").await;
 
     // Producer: an order posted through API Gateway lands on the stream.
     let order = json!({"order": {

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod emulator;
+pub mod resources;
 pub mod runtime_api;
 
 pub use emulator::{emulator, sdk_config, unique_name};
