@@ -1,7 +1,8 @@
 //! The artifact bucket `up` owns: private, encrypted, public access blocked; zips are stored
 //! under content-addressed keys and uploaded only when the key is absent.
 
-use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration,
@@ -24,9 +25,20 @@ pub fn artifact_key(artifact: &Artifact) -> String {
 }
 
 pub async fn exists(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, DeployError> {
-    match s3.head_bucket().bucket(bucket).send().await {
+    let answer = s3.head_bucket().bucket(bucket).send().await;
+    present(answer, || format!("check bucket {bucket}"))
+}
+
+/// Present or absent from a HEAD answer: a HEAD has no body, so a 404 is all S3 says.
+fn present<T, E>(
+    answer: Result<T, SdkError<E, HttpResponse>>,
+    action: impl FnOnce() -> String,
+) -> Result<bool, DeployError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match answer {
         Ok(_) => Ok(true),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
         Err(err)
             if err
                 .raw_response()
@@ -34,7 +46,7 @@ pub async fn exists(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, Deplo
         {
             Ok(false)
         }
-        Err(err) => Err(DeployError::aws(format!("check bucket {bucket}"), err)),
+        Err(err) => Err(DeployError::aws(action(), err)),
     }
 }
 
@@ -118,18 +130,8 @@ pub async fn has_object(
     bucket: &str,
     key: &str,
 ) -> Result<bool, DeployError> {
-    match s3.head_object().bucket(bucket).key(key).send().await {
-        Ok(_) => Ok(true),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
-        Err(err)
-            if err
-                .raw_response()
-                .is_some_and(|r| r.status().as_u16() == 404) =>
-        {
-            Ok(false)
-        }
-        Err(err) => Err(DeployError::aws(format!("check s3://{bucket}/{key}"), err)),
-    }
+    let answer = s3.head_object().bucket(bucket).key(key).send().await;
+    present(answer, || format!("check s3://{bucket}/{key}"))
 }
 
 pub async fn upload(
