@@ -15,6 +15,7 @@ pub struct Cli {
 
 /// Flags every command accepts, before or after the command name.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// AWS named profile to use (default: the SDK's default chain).
     #[arg(long, global = true, env = "DEMO_PROFILE")]
