@@ -4,14 +4,13 @@ use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use aws_sdk_kinesis::types::ShardIteratorType;
 use orders::Order;
 use orders::catalog::random_order;
 use put_item::{Consumer, WriteSettings};
 use put_record::Producer;
 use serde_json::{Value, json};
 
-use crate::harness::resources::{create_orders_table, create_stream};
+use crate::harness::resources::{create_orders_table, create_stream, stream_as_event};
 use crate::harness::{sdk_config, unique_name};
 
 /// An API Gateway proxy event posting `body` to /order.
@@ -37,52 +36,9 @@ fn orders(count: u64) -> Vec<Order> {
         .collect()
 }
 
-/// Everything on the stream, read the way Lambda's poller reads it, as the event Lambda would
-/// hand a consumer.
+/// Everything on the stream, as the event Lambda would hand a consumer.
 async fn read_stream(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> KinesisEvent {
-    let shards = kinesis
-        .list_shards()
-        .stream_name(stream)
-        .send()
-        .await
-        .unwrap();
-    let mut records = Vec::new();
-    for shard in shards.shards() {
-        let iterator = kinesis
-            .get_shard_iterator()
-            .stream_name(stream)
-            .shard_id(shard.shard_id())
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .unwrap()
-            .shard_iterator
-            .unwrap();
-        let output = kinesis
-            .get_records()
-            .shard_iterator(iterator)
-            .limit(10_000)
-            .send()
-            .await
-            .unwrap();
-        for record in output.records() {
-            use base64::Engine;
-            let arrival = record.approximate_arrival_timestamp().unwrap();
-            records.push(json!({
-                "kinesis": {
-                    "kinesisSchemaVersion": "1.0",
-                    "partitionKey": record.partition_key(),
-                    "sequenceNumber": record.sequence_number(),
-                    "data": base64::engine::general_purpose::STANDARD.encode(record.data().as_ref()),
-                    "approximateArrivalTimestamp": arrival.as_secs_f64(),
-                },
-                "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventName": "aws:kinesis:record",
-                "eventID": format!("{}:{}", shard.shard_id(), record.sequence_number()),
-                "awsRegion": "ap-southeast-2",
-            }));
-        }
-    }
-    serde_json::from_value(json!({ "Records": records })).unwrap()
+    serde_json::from_value(stream_as_event(kinesis, stream).await).unwrap()
 }
 
 async fn producer(stream: &str) -> Producer {

@@ -7,11 +7,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_kinesis::types::ShardIteratorType;
 use serde_json::{Value, json};
 
 use super::{BUILDS, bootstrap_of, build_arm64, contains, make_executable};
-use crate::harness::resources::{create_orders_table, create_stream};
+use crate::harness::resources::{create_orders_table, create_stream, stream_as_event};
 use crate::harness::runtime_api::{Invocation, Outcome, RuntimeApi};
 use crate::harness::{emulator, sdk_config};
 
@@ -145,53 +144,20 @@ async fn kinesis_event_for(
     orderid: &str,
 ) -> Value {
     use base64::Engine;
-    let shards = kinesis
-        .list_shards()
-        .stream_name(stream)
-        .send()
-        .await
-        .unwrap();
-    for shard in shards.shards() {
-        let iterator = kinesis
-            .get_shard_iterator()
-            .stream_name(stream)
-            .shard_id(shard.shard_id())
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .unwrap()
-            .shard_iterator
+    let mut event = stream_as_event(kinesis, stream).await;
+    let records = event["Records"].as_array_mut().unwrap();
+    records.retain(|record| {
+        let data = record["kinesis"]["data"].as_str().unwrap();
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(data)
             .unwrap();
-        let records = kinesis
-            .get_records()
-            .shard_iterator(iterator)
-            .send()
-            .await
-            .unwrap();
-        for record in records.records() {
-            if !contains(record.data().as_ref(), orderid.as_bytes()) {
-                continue;
-            }
-            let arrival = record.approximate_arrival_timestamp().unwrap();
-            return json!({"Records": [{
-                "kinesis": {
-                    "kinesisSchemaVersion": "1.0",
-                    "partitionKey": record.partition_key(),
-                    "sequenceNumber": record.sequence_number(),
-                    "data": base64::engine::general_purpose::STANDARD.encode(record.data().as_ref()),
-                    "approximateArrivalTimestamp": arrival.as_secs_f64(),
-                },
-                "eventSource": "aws:kinesis",
-                "eventVersion": "1.0",
-                "eventID": format!("{}:{}", shard.shard_id(), record.sequence_number()),
-                "eventName": "aws:kinesis:record",
-                "invokeIdentityArn": "arn:aws:iam::123456789012:role/put-item",
-                "awsRegion": "ap-southeast-2",
-                "eventSourceARN": format!("arn:aws:kinesis:ap-southeast-2:123456789012:stream/{stream}"),
-            }]});
-        }
-    }
-    panic!("no record for order {orderid} on stream {stream}")
+        contains(&data, orderid.as_bytes())
+    });
+    assert!(
+        !records.is_empty(),
+        "no record for order {orderid} on stream {stream}"
+    );
+    event
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -54,3 +54,55 @@ pub async fn create_table_named(dynamodb: &aws_sdk_dynamodb::Client, name: &str)
         .await
         .expect("create table");
 }
+
+/// Every record on the stream, read from TRIM_HORIZON as Lambda's poller reads it, shaped as
+/// the Kinesis event Lambda hands a consumer.
+pub async fn stream_as_event(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> serde_json::Value {
+    use base64::Engine;
+    let shards = kinesis
+        .list_shards()
+        .stream_name(stream)
+        .send()
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    for shard in shards.shards() {
+        let iterator = kinesis
+            .get_shard_iterator()
+            .stream_name(stream)
+            .shard_id(shard.shard_id())
+            .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .unwrap()
+            .shard_iterator
+            .unwrap();
+        let output = kinesis
+            .get_records()
+            .shard_iterator(iterator)
+            .limit(10_000)
+            .send()
+            .await
+            .unwrap();
+        for record in output.records() {
+            let arrival = record.approximate_arrival_timestamp().unwrap();
+            records.push(serde_json::json!({
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record.partition_key(),
+                    "sequenceNumber": record.sequence_number(),
+                    "data": base64::engine::general_purpose::STANDARD.encode(record.data().as_ref()),
+                    "approximateArrivalTimestamp": arrival.as_secs_f64(),
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": format!("{}:{}", shard.shard_id(), record.sequence_number()),
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": "arn:aws:iam::123456789012:role/put-item",
+                "awsRegion": "ap-southeast-2",
+                "eventSourceARN": format!("arn:aws:kinesis:ap-southeast-2:123456789012:stream/{stream}"),
+            }));
+        }
+    }
+    serde_json::json!({ "Records": records })
+}
