@@ -368,6 +368,12 @@ async fn leftovers(stack: &str) -> Vec<String> {
     left
 }
 
+async fn assert_no_stack(stack: &str) {
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
+    let described = cfn.describe_stacks().stack_name(stack).send().await;
+    assert!(described.is_err(), "no stack may exist: {described:?}");
+}
+
 async fn change_set_count(stack: &str) -> usize {
     let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
     let summaries = cfn
@@ -564,15 +570,7 @@ async fn bad_values_are_refused_before_any_call_naming_flag_value_and_range() {
         stderr.contains("--window-2 301") && stderr.contains("0–300"),
         "{stderr}"
     );
-    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
-    assert!(
-        cfn.describe_stacks()
-            .stack_name(&stack)
-            .send()
-            .await
-            .is_err(),
-        "no stack may exist"
-    );
+    assert_no_stack(&stack).await;
 }
 
 #[tokio::test]
@@ -595,23 +593,13 @@ async fn dry_run_changes_nothing() {
         "{stderr}"
     );
     assert_eq!(leftovers(&stack).await, Vec::<String>::new());
-    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
-    assert!(
-        cfn.describe_stacks()
-            .stack_name(&stack)
-            .send()
-            .await
-            .is_err(),
-        "no stack may exist"
-    );
+    assert_no_stack(&stack).await;
 }
 
 #[tokio::test]
 async fn down_without_a_terminal_needs_yes_and_deletes_nothing() {
     let stack = unique_stack();
-    let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
-    up_json(&stack, &["--artifacts", dir.path().to_str().unwrap()]);
+    let _artifacts = deploy_fake(&stack);
     let refused = run_local(&stack, &["down"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
@@ -666,9 +654,7 @@ async fn verify_finds_the_tables_from_the_deployed_stack() {
     use orders::item::{RecordMeta, to_item};
 
     let stack = unique_stack();
-    let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
-    up_json(&stack, &["--artifacts", dir.path().to_str().unwrap()]);
+    let dir = deploy_fake(&stack);
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let mut rng = fastrand::Rng::with_seed(3);
     let mut ids = String::new();
