@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::aws::connect;
 use crate::deploy::resources::{self, Deployed};
-use crate::deploy::{DeployError, stack};
+use crate::deploy::stack;
 use crate::error::CliError;
 use crate::output;
 use crate::settings::Settings;
@@ -24,12 +24,7 @@ pub struct StatusReport {
 pub async fn run(settings: &Settings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let name = &settings.aws.stack_name;
-    let current = stack::describe(&clients.cloudformation, name)
-        .await?
-        .ok_or_else(|| DeployError::NoStack {
-            stack: name.clone(),
-            region: clients.region.clone(),
-        })?;
+    let current = stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
     let deployed = resources::deployed(&clients, name).await?;
     let report = StatusReport {
         stack: name.clone(),

@@ -50,12 +50,8 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
     tuning::validate(&specs, &request)?;
     let clients = connect(&settings.aws).await?;
     let stack_name = &settings.aws.stack_name;
-    let current = stack::describe(&clients.cloudformation, stack_name)
-        .await?
-        .ok_or_else(|| DeployError::NoStack {
-            stack: stack_name.clone(),
-            region: clients.region.clone(),
-        })?;
+    let current =
+        stack::describe_existing(&clients.cloudformation, stack_name, &clients.region).await?;
     let mut changes = Vec::new();
     let mut mappings = Vec::new();
     for consumer in request.consumers.numbers() {

@@ -18,6 +18,20 @@ const POLL: Duration = Duration::from_millis(1500);
 /// Longest a create, update or delete may take before the tool gives up waiting.
 const OPERATION_LIMIT: Duration = Duration::from_secs(30 * 60);
 
+/// The stack's state, or the error telling the user to run `demo up` first.
+pub async fn describe_existing(
+    cfn: &Client,
+    stack: &str,
+    region: &str,
+) -> Result<DeployedState, DeployError> {
+    describe(cfn, stack)
+        .await?
+        .ok_or_else(|| DeployError::NoStack {
+            stack: stack.to_owned(),
+            region: region.to_owned(),
+        })
+}
+
 /// The stack's state, or None when there is none (or only a deleted one).
 pub async fn describe(cfn: &Client, stack: &str) -> Result<Option<DeployedState>, DeployError> {
     let output = match cfn.describe_stacks().stack_name(stack).send().await {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::deploy::{DeployError, resources, stack};
+use crate::deploy::{resources, stack};
 use crate::load::error::LoadError;
 use crate::settings::AwsSettings;
 
@@ -69,17 +69,7 @@ impl Deployed {
     async fn look_up(aws: &AwsSettings) -> Result<Self, LoadError> {
         let clients = crate::aws::connect(aws).await?;
         let stack = &aws.stack_name;
-        if stack::describe(&clients.cloudformation, stack)
-            .await?
-            .is_none()
-        {
-            let region = clients.region.clone();
-            return Err(DeployError::NoStack {
-                stack: stack.clone(),
-                region,
-            }
-            .into());
-        }
+        stack::describe_existing(&clients.cloudformation, stack, &clients.region).await?;
         let resources = resources::resources(&clients, stack).await?;
         Ok(Deployed {
             region: clients.region,

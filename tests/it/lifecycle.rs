@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use aws_sdk_lambda::types::EventSourceMappingConfiguration;
 use serde_json::Value;
 
 use crate::harness::cli::{ok_local, run_local, text, unique_stack};
@@ -37,8 +38,8 @@ pub fn deploy_fake(stack: &str) -> tempfile::TempDir {
     dir
 }
 
-/// Consumer `consumer`'s (batch size, window) as Lambda reports them.
-pub async fn mapping_batching(stack: &str, consumer: usize) -> (i32, i32) {
+/// Consumer `consumer`'s one event source mapping, as Lambda reports it.
+async fn consumer_mapping(stack: &str, consumer: usize) -> EventSourceMappingConfiguration {
     let lambda = aws_sdk_lambda::Client::new(&sdk_config().await);
     let name = format!("{stack}-put-item-{consumer}");
     let arn = lambda
@@ -58,6 +59,12 @@ pub async fn mapping_batching(stack: &str, consumer: usize) -> (i32, i32) {
     let [mapping] = mappings.event_source_mappings() else {
         panic!("{name}: one mapping expected: {mappings:?}")
     };
+    mapping.clone()
+}
+
+/// Consumer `consumer`'s (batch size, window) as Lambda reports them.
+pub async fn mapping_batching(stack: &str, consumer: usize) -> (i32, i32) {
+    let mapping = consumer_mapping(stack, consumer).await;
     (
         mapping.batch_size().unwrap(),
         mapping.maximum_batching_window_in_seconds().unwrap(),
@@ -115,26 +122,12 @@ async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
     }
     for (consumer, expected) in batching.iter().enumerate() {
         let name = format!("{stack}-put-item-{}", consumer + 1);
-        assert_eq!(
-            mapping_batching(stack, consumer + 1).await,
-            *expected,
-            "{name} batch size / window"
+        let mapping = consumer_mapping(stack, consumer + 1).await;
+        let batching = (
+            mapping.batch_size().unwrap(),
+            mapping.maximum_batching_window_in_seconds().unwrap(),
         );
-        let arn = lambda
-            .get_function_configuration()
-            .function_name(&name)
-            .send()
-            .await
-            .unwrap()
-            .function_arn
-            .unwrap();
-        let mappings = lambda
-            .list_event_source_mappings()
-            .function_name(arn)
-            .send()
-            .await
-            .unwrap();
-        let mapping = &mappings.event_source_mappings()[0];
+        assert_eq!(batching, *expected, "{name} batch size / window");
         assert_eq!(
             mapping.starting_position().map(|p| p.as_str()),
             Some("TRIM_HORIZON")
