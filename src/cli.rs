@@ -75,6 +75,30 @@ pub enum Command {
     Load(LoadArgs),
     /// Check that the orders in an ids file (from `demo load --ids`) reached both tables.
     Verify(VerifyArgs),
+    /// Compare what each function did and cost in a window, the two consumers side by side,
+    /// from CloudWatch metrics and Lambda Insights; optionally draw it.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Start of the window: a length back from now (30m, 1h, 2h30m) or a time
+    /// (2026-11-26T07:00:00Z) [default: the last `up` or `tune`, whichever is later].
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Also draw function cost, duration and network over time to FILE (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<std::path::PathBuf>,
+
+    /// Price per GB-second to use instead of Lambda's published one for the architecture
+    /// (us-east-1 list price; some regions charge more).
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub price_gb_second: Option<f64>,
+
+    /// Price per million requests to use instead of the published $0.20.
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub price_per_million_requests: Option<f64>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod error;
 mod insights;
 mod load;
 mod output;
+mod report;
 mod settings;
 
 use std::process::ExitCode;

@@ -3,6 +3,7 @@
 pub mod build;
 pub mod down;
 pub mod load;
+pub mod report;
 pub mod status;
 pub mod tune;
 pub mod up;
@@ -21,5 +22,6 @@ pub async fn dispatch(command: Command, settings: &Settings) -> Result<(), CliEr
         Command::Tune(args) => tune::run(settings, (&args).into()).await,
         Command::Load(args) => load::run(settings, (&args).try_into()?).await,
         Command::Verify(args) => verify::run(settings, (&args).try_into()?).await,
+        Command::Report(args) => report::run(settings, (&args).try_into()?).await,
     }
 }

@@ -39,7 +39,7 @@ pub fn deploy_fake(stack: &str) -> tempfile::TempDir {
 }
 
 /// Consumer `consumer`'s one event source mapping, as Lambda reports it.
-async fn consumer_mapping(stack: &str, consumer: usize) -> EventSourceMappingConfiguration {
+pub async fn consumer_mapping(stack: &str, consumer: usize) -> EventSourceMappingConfiguration {
     let lambda = aws_sdk_lambda::Client::new(&sdk_config().await);
     let name = format!("{stack}-put-item-{consumer}");
     let arn = lambda

@@ -5,5 +5,6 @@ mod functions;
 mod harness;
 mod lifecycle;
 mod load;
+mod report;
 mod template;
 mod tune;

@@ -1,0 +1,245 @@
+//! `demo report`: what each function did and cost in a window, the two consumers side by side.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crate::artifacts::Arch;
+use crate::aws::{Clients, connect};
+use crate::deploy::names::CONSUMERS;
+use crate::deploy::resources::{self, Deployed};
+use crate::deploy::tuning::Batching;
+use crate::deploy::{DeployError, stack};
+use crate::error::CliError;
+use crate::output;
+use crate::report::cost::{PUBLISHED, PriceOverrides};
+use crate::report::metrics::{Measured, Target};
+use crate::report::window::{Since, Window};
+use crate::report::{self, Context, Readings, Subject, billed, chart, series};
+use crate::settings::Settings;
+
+/// What the flags asked for, checked before any AWS call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSettings {
+    pub since: Option<Since>,
+    pub chart: Option<PathBuf>,
+    pub prices: PriceOverrides,
+}
+
+pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliError> {
+    let clients = connect(&settings.aws).await?;
+    let name = &settings.aws.stack_name;
+    let current = stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
+    let deployed = resources::deployed(&clients, name).await?;
+    let now = SystemTime::now();
+    let last_change = last_change(&clients, name, &deployed).await?;
+    let window = Window::resolve(args.since, last_change, now).map_err(CliError::Usage)?;
+    let arch = match current.parameters.get("Architecture").map(String::as_str) {
+        Some("x86_64") => Arch::X86_64,
+        _ => Arch::Arm64,
+    };
+    let context = Context {
+        stack: name.clone(),
+        region: clients.region.clone(),
+        window,
+        window_basis: match args.since {
+            Some(_) => "from --since".into(),
+            None => "since the last up or tune".into(),
+        },
+        memory_mb: current
+            .parameters
+            .get("MemorySize")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(128.0),
+        prices: PUBLISHED.for_arch(arch, args.prices),
+        subjects: subjects(&deployed),
+    };
+    let readings = read(&clients, &context, now).await?;
+    let mut report = report::build(&context, &readings);
+    report.period_seconds = window.series_period(now);
+    if let Some(path) = &args.chart {
+        if report.has_data {
+            chart::write(path, &series::chart(&context, &readings, &report))
+                .map_err(|err| CliError::Usage(err.to_string()))?;
+            report.chart = Some(path.display().to_string());
+        } else {
+            report
+                .notes
+                .push(format!("no chart drawn at {}: no data yet", path.display()));
+        }
+    }
+    output::emit(settings.output, &report)
+}
+
+/// Producer, consumer 1, consumer 2, from what is deployed.
+fn subjects(deployed: &Deployed) -> Vec<Subject> {
+    let mut subjects = Vec::new();
+    if let Some(function) = deployed.functions.get("put-record") {
+        subjects.push(Subject {
+            role: "producer".into(),
+            function: function.clone(),
+            mapping_uuid: None,
+            batching: None,
+        });
+    }
+    for (index, consumer) in CONSUMERS.iter().enumerate() {
+        let Some(function) = deployed.functions.get(*consumer) else {
+            continue;
+        };
+        let mapping = deployed.mappings.iter().find(|m| m.consumer == index + 1);
+        subjects.push(Subject {
+            role: format!("consumer {}", index + 1),
+            function: function.clone(),
+            mapping_uuid: mapping.map(|m| m.uuid.clone()),
+            batching: mapping.and_then(|m| {
+                Some(Batching {
+                    batch_size: m.batch_size?,
+                    window_seconds: m.window_seconds?,
+                })
+            }),
+        });
+    }
+    subjects
+}
+
+/// Metrics, percentiles and billed durations. Percentiles and Insights queries are extras:
+/// when an endpoint cannot answer them the report says so and goes on.
+async fn read(clients: &Clients, context: &Context, now: SystemTime) -> Result<Readings, CliError> {
+    let targets: Vec<Target> = context
+        .subjects
+        .iter()
+        .map(|s| Target {
+            function: s.function.clone(),
+            mapping_uuid: s.mapping_uuid.clone(),
+        })
+        .collect();
+    let window = context.window;
+    let period = window.series_period(now);
+    let series = Measured::read(&clients.cloudwatch, &targets, window, period).await?;
+    let mut notes = Vec::new();
+    let percentiles = Measured::read_percentiles(
+        &clients.cloudwatch,
+        &targets,
+        window,
+        window.whole_period(now),
+    )
+    .await
+    .unwrap_or_else(|err| {
+        notes.push(format!(
+            "percentiles (p50, p99) unavailable: {}",
+            one_line(&err)
+        ));
+        Measured::default()
+    });
+    let names: Vec<String> = targets.iter().map(|t| t.function.clone()).collect();
+    let billed = billed::read(&clients.logs, &names, window, period)
+        .await
+        .unwrap_or_else(|err| {
+            notes.push(format!(
+                "billed durations from Lambda Insights unavailable: {}",
+                one_line(&err)
+            ));
+            Default::default()
+        });
+    Ok(Readings {
+        series,
+        percentiles,
+        billed,
+        notes,
+    })
+}
+
+/// The first line of an error, short enough for a note (`-v` logs the whole of it).
+fn one_line(err: &DeployError) -> String {
+    let text = err.to_string();
+    let mut first = text.lines().next().unwrap_or_default().to_owned();
+    // Keep the status of an answer the SDK could not parse, not the HTML page that came with it.
+    if let Some(at) = first.find(" (HTTP ") {
+        let status: String = first[at + 7..].chars().take(3).collect();
+        first = format!("{} (HTTP {status})", &first[..at]);
+    }
+    match first.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &first[..cut]),
+        None => first,
+    }
+}
+
+/// When the stack or a mapping last changed: the default start of the window.
+async fn last_change(
+    clients: &Clients,
+    stack: &str,
+    deployed: &Deployed,
+) -> Result<SystemTime, DeployError> {
+    let described = clients
+        .cloudformation
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("describe stack {stack}"), err))?;
+    let mut latest = described
+        .stacks()
+        .first()
+        .and_then(|s| s.last_updated_time().or(s.creation_time()))
+        .and_then(|t| SystemTime::try_from(*t).ok())
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    for mapping in &deployed.mappings {
+        let found = clients
+            .lambda
+            .get_event_source_mapping()
+            .uuid(&mapping.uuid)
+            .send()
+            .await
+            .map_err(|err| {
+                DeployError::aws(format!("read event source mapping {}", mapping.uuid), err)
+            })?;
+        if let Some(modified) = found
+            .last_modified()
+            .and_then(|t| SystemTime::try_from(*t).ok())
+        {
+            latest = latest.max(modified);
+        }
+    }
+    Ok(latest)
+}
+
+impl TryFrom<&crate::cli::ReportArgs> for ReportSettings {
+    type Error = CliError;
+
+    fn try_from(args: &crate::cli::ReportArgs) -> Result<Self, CliError> {
+        let since = args
+            .since
+            .as_deref()
+            .map(report::window::parse_since)
+            .transpose()
+            .map_err(CliError::Usage)?;
+        // A start in the future or beyond CloudWatch's retention is refused now, not after
+        // the stack has been read.
+        if since.is_some() {
+            Window::resolve(since, SystemTime::UNIX_EPOCH, SystemTime::now())
+                .map_err(CliError::Usage)?;
+        }
+        if let Some(path) = &args.chart {
+            chart::check_path(path).map_err(|err| CliError::Usage(err.to_string()))?;
+        }
+        Ok(ReportSettings {
+            since,
+            chart: args.chart.clone(),
+            prices: PriceOverrides {
+                gb_second: price("--price-gb-second", args.price_gb_second)?,
+                per_million_requests: price(
+                    "--price-per-million-requests",
+                    args.price_per_million_requests,
+                )?,
+            },
+        })
+    }
+}
+
+fn price(flag: &str, value: Option<f64>) -> Result<Option<f64>, CliError> {
+    match value {
+        Some(v) if !(v.is_finite() && v >= 0.0) => Err(CliError::Usage(format!(
+            "invalid {flag} {v}: a price is a dollar amount of 0 or more, e.g. {flag} 0.0000133334"
+        ))),
+        other => Ok(other),
+    }
+}

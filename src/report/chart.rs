@@ -1,0 +1,713 @@
+//! Draws the report's cost / duration / network panels to an SVG or PNG file.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// One line of a panel: a function's values over time.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub label: String,
+    /// (seconds since the start of the window, value); sorted by time; may be empty.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One panel: a title, the unit of its y axis, and its lines.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub title: String,
+    pub unit: String,
+    pub series: Vec<Series>,
+}
+
+/// What the whole picture shows.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// Top caption, e.g. "stack demo, ap-southeast-2, 2026-11-26 07:00 → 08:00 UTC".
+    pub caption: String,
+    /// Length of the window in seconds (x axis runs 0..=window_seconds; label it in minutes).
+    pub window_seconds: f64,
+    pub panels: Vec<Panel>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("cannot draw a chart to {}: unsupported file extension, use .svg or .png", .path.display())]
+    UnsupportedExtension { path: PathBuf },
+    #[error(
+        "no TrueType/OpenType font found to draw text in a PNG chart (searched {}); \
+         install one (e.g. `apt install fonts-dejavu-core`) or write the chart as .svg",
+        join_paths(.searched)
+    )]
+    NoFont { searched: Vec<PathBuf> },
+    #[error("drawing the chart to {} failed: {cause}", .path.display())]
+    Draw { path: PathBuf, cause: String },
+}
+
+/// Picture size: tall enough for three readable panels stacked vertically.
+const SIZE: (u32, u32) = (1000, 900);
+const CAPTION_HEIGHT: u32 = 40;
+const PANEL_HEADER_HEIGHT: u32 = 26;
+const LEGEND_HEIGHT: u32 = 24;
+const Y_LABEL_AREA: u32 = 70;
+const FONT: &str = "sans-serif";
+
+/// Colours handed out to functions in order of first appearance (Tableau 10, as
+/// readable on white as CloudWatch's own palette).
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Format {
+    Svg,
+    Png,
+}
+
+/// Draws the chart to `path`; the format follows the extension (.svg or .png, case-insensitive).
+pub fn write(path: &Path, chart: &Chart) -> Result<(), ChartError> {
+    let format = format_of(path)?;
+    if format == Format::Png {
+        // The bitmap backend rasterises text itself, so it needs font bytes;
+        // fail before touching the file system when there are none.
+        ensure_font()?;
+    }
+    // Draw next to the target and rename, so a failed draw never leaves a
+    // truncated chart where the old one (or nothing) was.
+    let temp = temp_path(path, format);
+    let drawn = match format {
+        Format::Svg => draw(SVGBackend::new(&temp, SIZE).into_drawing_area(), chart),
+        Format::Png => draw(BitMapBackend::new(&temp, SIZE).into_drawing_area(), chart),
+    };
+    let finished = drawn.and_then(|()| std::fs::rename(&temp, path).map_err(|e| e.to_string()));
+    finished.map_err(|cause| {
+        let _ = std::fs::remove_file(&temp);
+        ChartError::Draw {
+            path: path.to_path_buf(),
+            cause,
+        }
+    })
+}
+
+/// Checks, before any work, that `path` can be drawn: a known extension, and a font for PNG.
+pub fn check_path(path: &Path) -> Result<(), ChartError> {
+    if format_of(path)? == Format::Png {
+        ensure_font()?;
+    }
+    Ok(())
+}
+
+fn format_of(path: &Path) -> Result<Format, ChartError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("svg") => Ok(Format::Svg),
+        Some("png") => Ok(Format::Png),
+        _ => Err(ChartError::UnsupportedExtension {
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// A hidden sibling of `path` with the right lowercase extension: the bitmap
+/// encoder picks its format from the extension.
+fn temp_path(path: &Path, format: Format) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = match format {
+        Format::Svg => "svg",
+        Format::Png => "png",
+    };
+    path.with_file_name(format!(".{name}.{}.tmp.{ext}", std::process::id()))
+}
+
+fn join_paths(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
+}
+
+// ---------------------------------------------------------------- drawing
+
+/// Any plotters error, flattened to text: the caller only reports it.
+fn fail(error: impl std::fmt::Display) -> String {
+    error.to_string()
+}
+
+/// Draws the whole picture. Text goes through `draw_text` only (no plotters
+/// captions or series legends), because those measure text with the
+/// registered font, and the SVG path must work on a machine without fonts.
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), String> {
+    root.fill(&WHITE).map_err(fail)?;
+    let (header, body) = root.split_vertically(CAPTION_HEIGHT);
+    let width = header.dim_in_pixel().0 as i32;
+    let caption_style = text_style(18, BLACK, HPos::Center, VPos::Center);
+    header
+        .draw_text(
+            &chart.caption,
+            &caption_style,
+            (width / 2, CAPTION_HEIGHT as i32 / 2),
+        )
+        .map_err(fail)?;
+
+    let colours = colour_map(chart);
+    let minutes = x_range_minutes(chart);
+    if chart.panels.is_empty() {
+        draw_note(&body, "no data")?;
+    } else {
+        let areas = body.split_evenly((chart.panels.len(), 1));
+        for (panel, area) in chart.panels.iter().zip(&areas) {
+            draw_panel(area, panel, &colours, minutes)?;
+        }
+    }
+    root.present().map_err(fail)
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &Panel,
+    colours: &[(String, RGBColor)],
+    x_max_minutes: f64,
+) -> Result<(), String> {
+    let (header, rest) = area.split_vertically(PANEL_HEADER_HEIGHT);
+    let rest_height = rest.dim_in_pixel().1;
+    let (plot, legend) = rest.split_vertically(rest_height.saturating_sub(LEGEND_HEIGHT));
+    let title_style = TextStyle {
+        font: (FONT, 15, FontStyle::Bold).into_font(),
+        ..text_style(15, BLACK, HPos::Left, VPos::Center)
+    };
+    header
+        .draw_text(
+            &panel.title,
+            &title_style,
+            (10, PANEL_HEADER_HEIGHT as i32 / 2),
+        )
+        .map_err(fail)?;
+
+    let (y_min, y_max) = y_range(panel);
+    let mut ctx = ChartBuilder::on(&plot)
+        .margin_top(4)
+        .margin_right(24)
+        .x_label_area_size(40)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(0f64..x_max_minutes, y_min..y_max)
+        .map_err(fail)?;
+    ctx.configure_mesh()
+        .x_desc("minutes since start")
+        .y_desc(panel.unit.as_str())
+        .x_labels(13)
+        .y_labels(6)
+        .x_label_formatter(&|m| compact_number(*m))
+        .y_label_formatter(&|v| compact_number(*v))
+        .label_style((FONT, 12))
+        .axis_desc_style((FONT, 13))
+        // Only the labelled grid lines: the fine sub-grid crowds small panels.
+        .max_light_lines(0)
+        .bold_line_style(RGBColor(220, 220, 220))
+        .draw()
+        .map_err(fail)?;
+
+    for series in &panel.series {
+        draw_series(&mut ctx, series, colour_of(colours, &series.label))?;
+    }
+    if !panel
+        .series
+        .iter()
+        .any(|s| finite_points(s).next().is_some())
+    {
+        draw_note(&ctx.plotting_area().strip_coord_spec(), "no data")?;
+    }
+    draw_legend(&legend, &panel.series, colours)
+}
+
+type PanelContext<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+fn draw_series<DB: DrawingBackend>(
+    ctx: &mut PanelContext<'_, DB>,
+    series: &Series,
+    colour: RGBColor,
+) -> Result<(), String> {
+    let points: Vec<(f64, f64)> = finite_points(series).map(|(t, v)| (t / 60.0, v)).collect();
+    let line = ShapeStyle::from(&colour).stroke_width(2);
+    ctx.draw_series(LineSeries::new(points.iter().copied(), line))
+        .map_err(fail)?;
+    // A line through one point is invisible; mark lone samples so they show.
+    if points.len() == 1 {
+        let dot = points.iter().map(|&p| Circle::new(p, 3, colour.filled()));
+        ctx.draw_series(dot).map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// One row under the plot: a coloured stroke then the label, for each series.
+/// Widths are estimated from the character count because SVG output must not
+/// depend on font metrics (see `draw`).
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    series: &[Series],
+    colours: &[(String, RGBColor)],
+) -> Result<(), String> {
+    const TEXT_SIZE: u32 = 13;
+    const SWATCH: i32 = 22;
+    let y = LEGEND_HEIGHT as i32 / 2;
+    let mut x = Y_LABEL_AREA as i32;
+    for s in series {
+        let colour = colour_of(colours, &s.label);
+        let stroke = ShapeStyle::from(&colour).stroke_width(3);
+        area.draw(&PathElement::new(vec![(x, y), (x + SWATCH, y)], stroke))
+            .map_err(fail)?;
+        let style = text_style(TEXT_SIZE, BLACK, HPos::Left, VPos::Center);
+        area.draw_text(&s.label, &style, (x + SWATCH + 6, y))
+            .map_err(fail)?;
+        let text_width = (s.label.chars().count() as f64 * f64::from(TEXT_SIZE) * 0.55) as i32;
+        x += SWATCH + 6 + text_width + 28;
+    }
+    Ok(())
+}
+
+/// A grey note in the middle of `area`, for panels with nothing to plot.
+fn draw_note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: &str) -> Result<(), String> {
+    let (w, h) = area.dim_in_pixel();
+    let style = text_style(16, RGBColor(120, 120, 120), HPos::Center, VPos::Center);
+    area.draw_text(note, &style, (w as i32 / 2, h as i32 / 2))
+        .map_err(fail)
+}
+
+fn text_style(size: u32, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+    TextStyle {
+        font: (FONT, size).into_font(),
+        color: colour.to_backend_color(),
+        pos: Pos::new(h, v),
+    }
+}
+
+// ------------------------------------------------------ scales and colours
+
+/// Points that can be drawn: NaN or infinite values would poison the ranges.
+fn finite_points(series: &Series) -> impl Iterator<Item = (f64, f64)> + '_ {
+    series
+        .points
+        .iter()
+        .copied()
+        .filter(|(t, v)| t.is_finite() && v.is_finite())
+}
+
+/// The x axis covers the window, widened if some sample lies past its end
+/// (so nothing is drawn outside the plot), and is never empty.
+fn x_range_minutes(chart: &Chart) -> f64 {
+    let window = if chart.window_seconds.is_finite() {
+        chart.window_seconds
+    } else {
+        0.0
+    };
+    let last_sample = chart
+        .panels
+        .iter()
+        .flat_map(|p| &p.series)
+        .flat_map(finite_points)
+        .map(|(t, _)| t)
+        .fold(0.0, f64::max);
+    (window.max(last_sample) / 60.0).max(1.0)
+}
+
+/// 0 to 110 % of the largest value (at least 1), so lines never touch the top;
+/// extended downwards only if a value is negative.
+fn y_range(panel: &Panel) -> (f64, f64) {
+    let values = || panel.series.iter().flat_map(finite_points).map(|(_, v)| v);
+    let max = values().fold(0.0, f64::max);
+    let min = values().fold(0.0, f64::min);
+    (min * 1.1, (max * 1.1).max(1.0))
+}
+
+/// One colour per function label across all panels, so a function keeps its
+/// colour from panel to panel even when a panel lacks some functions.
+fn colour_map(chart: &Chart) -> Vec<(String, RGBColor)> {
+    let mut map: Vec<(String, RGBColor)> = Vec::new();
+    for series in chart.panels.iter().flat_map(|p| &p.series) {
+        if !map.iter().any(|(label, _)| *label == series.label) {
+            let colour = PALETTE[map.len() % PALETTE.len()];
+            map.push((series.label.clone(), colour));
+        }
+    }
+    map
+}
+
+fn colour_of(map: &[(String, RGBColor)], label: &str) -> RGBColor {
+    map.iter()
+        .find(|(l, _)| l == label)
+        .map_or(PALETTE[0], |(_, c)| *c)
+}
+
+/// Short axis numbers: 5000000 → "5M", 12345 → "12.3k", 0.25 → "0.25".
+fn compact_number(value: f64) -> String {
+    let magnitude = value.abs();
+    let (scaled, suffix) = match magnitude {
+        m if m >= 1e12 => (value / 1e12, "T"),
+        m if m >= 1e9 => (value / 1e9, "G"),
+        m if m >= 1e6 => (value / 1e6, "M"),
+        m if m >= 1e3 => (value / 1e3, "k"),
+        _ => (value, ""),
+    };
+    // Three significant figures at most: enough to tell ticks apart.
+    let decimals = match scaled.abs() {
+        s if s >= 100.0 => 0,
+        s if s >= 10.0 => 1,
+        _ => 2,
+    };
+    let mut text = format!("{scaled:.decimals$}");
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    if text == "-0" {
+        text = "0".to_string();
+    }
+    format!("{text}{suffix}")
+}
+
+// ------------------------------------------------------------------- fonts
+
+/// Outcome of the one font search per process: the font registered, or the
+/// directories that held none.
+static FONT_SEARCH: OnceLock<Result<PathBuf, Vec<PathBuf>>> = OnceLock::new();
+
+/// Registers a system sans font as plotters' "sans-serif" once per process.
+fn ensure_font() -> Result<(), ChartError> {
+    match FONT_SEARCH.get_or_init(|| register_font_from(font_dirs())) {
+        Ok(_) => Ok(()),
+        Err(searched) => Err(ChartError::NoFont {
+            searched: searched.clone(),
+        }),
+    }
+}
+
+fn font_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = ["/usr/share/fonts", "/usr/local/share/fonts"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        let home = PathBuf::from(home);
+        dirs.push(home.join(".local/share/fonts"));
+        dirs.push(home.join(".fonts"));
+        dirs.push(home.join("Library/Fonts"));
+    }
+    dirs.extend(
+        ["/System/Library/Fonts", "/Library/Fonts"]
+            .iter()
+            .map(PathBuf::from),
+    );
+    if let Some(windir) = std::env::var_os("WINDIR") {
+        dirs.push(PathBuf::from(windir).join("Fonts"));
+    }
+    dirs
+}
+
+/// Registers the best font found under `dirs`, or hands `dirs` back for the
+/// error message when none is usable.
+fn register_font_from(dirs: Vec<PathBuf>) -> Result<PathBuf, Vec<PathBuf>> {
+    let mut candidates: Vec<(u8, PathBuf)> = Vec::new();
+    for dir in &dirs {
+        collect_fonts(dir, 0, &mut candidates);
+    }
+    candidates.sort();
+    // A damaged file is skipped; only a few tries, since each read is leaked.
+    for (_, path) in candidates.into_iter().take(5) {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        if !looks_like_font(&bytes) {
+            continue;
+        }
+        // plotters keeps a reference for the life of the process.
+        let bytes: &'static [u8] = Vec::leak(bytes);
+        if plotters::style::register_font(FONT, FontStyle::Normal, bytes).is_ok() {
+            return Ok(path);
+        }
+    }
+    Err(dirs)
+}
+
+/// Walks `dir` for font files with their preference rank; bounded in depth so
+/// a symlink loop cannot hang the report.
+fn collect_fonts(dir: &Path, depth: u32, found: &mut Vec<(u8, PathBuf)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if depth < 5 {
+                collect_fonts(&path, depth + 1, found);
+            }
+        } else if let Some(rank) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(font_rank)
+        {
+            found.push((rank, path));
+        }
+    }
+}
+
+/// Lower is better: the well-known plain sans fonts, then any plain sans, then
+/// any plain font, then styled ones; `None` for files that are not fonts.
+fn font_rank(file_name: &str) -> Option<u8> {
+    let name = file_name.to_ascii_lowercase();
+    let is_font = [".ttf", ".otf", ".ttc"]
+        .iter()
+        .any(|ext| name.ends_with(ext));
+    if !is_font {
+        return None;
+    }
+    let styled = [
+        "bold",
+        "italic",
+        "oblique",
+        "light",
+        "thin",
+        "black",
+        "mono",
+        "condensed",
+    ]
+    .iter()
+    .any(|s| name.contains(s));
+    let sans = name.contains("sans") || name.starts_with("arial") || name.starts_with("helvetica");
+    Some(match name.as_str() {
+        "dejavusans.ttf" => 0,
+        "liberationsans-regular.ttf" => 1,
+        "arial.ttf" | "helvetica.ttc" => 2,
+        _ if sans && !styled => 3,
+        _ if !styled => 4,
+        _ => 5,
+    })
+}
+
+/// TrueType, OpenType or collection magic, checked before leaking the bytes.
+fn looks_like_font(bytes: &[u8]) -> bool {
+    matches!(
+        bytes.get(..4),
+        Some([0, 1, 0, 0]) | Some(b"OTTO") | Some(b"true") | Some(b"ttcf")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wave(phase: f64, scale: f64) -> Vec<(f64, f64)> {
+        (0..60)
+            .map(|i| {
+                let t = f64::from(i) * 60.0;
+                (t, scale * (1.2 + (t / 600.0 + phase).sin()))
+            })
+            .collect()
+    }
+
+    fn sample_chart() -> Chart {
+        let labels = [
+            "put-record",
+            "put-item-1 (100 / 30 s)",
+            "put-item-2 (10 / 2 s)",
+        ];
+        let panel = |title: &str, unit: &str, scale: f64| Panel {
+            title: title.to_string(),
+            unit: unit.to_string(),
+            series: labels
+                .iter()
+                .enumerate()
+                .map(|(i, label)| Series {
+                    label: label.to_string(),
+                    points: wave(i as f64, scale * (i + 1) as f64),
+                })
+                .collect(),
+        };
+        Chart {
+            caption: "stack demo, ap-southeast-2, 2026-11-26 07:00 → 08:00 UTC".to_string(),
+            window_seconds: 3600.0,
+            panels: vec![
+                panel("Function cost (MB-ms)", "MB-ms", 2_000_000.0),
+                panel("Duration (ms, avg)", "ms", 40.0),
+                panel("Network (bytes)", "bytes", 15_000.0),
+            ],
+        }
+    }
+
+    #[test]
+    fn svg_has_every_panel_and_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.svg");
+        let chart = sample_chart();
+        write(&path, &chart).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.len() > 5 * 1024, "svg only {} bytes", svg.len());
+        for panel in &chart.panels {
+            assert!(svg.contains(&panel.title), "missing title {}", panel.title);
+            for series in &panel.series {
+                assert!(
+                    svg.contains(&series.label),
+                    "missing label {}",
+                    series.label
+                );
+            }
+        }
+        let lines = svg.matches("<polyline").count() + svg.matches("<path").count();
+        assert!(lines >= 9, "only {lines} polylines/paths");
+        assert!(svg.contains("minutes since start"));
+        // Tick labels are compact: the cost panel reaches millions of MB-ms.
+        let compact = |l: &str| {
+            l.trim()
+                .strip_suffix('M')
+                .is_some_and(|n| n.parse::<f64>().is_ok())
+        };
+        assert!(svg.lines().any(compact), "no compact y labels");
+        // The temporary sibling was renamed away.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn empty_series_still_render() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("EMPTY.SVG");
+        let mut chart = sample_chart();
+        for panel in &mut chart.panels {
+            panel.series.iter_mut().for_each(|s| s.points.clear());
+        }
+        chart.panels[2].series.clear();
+        write(&path, &chart).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(svg.matches("no data").count(), 3);
+
+        chart.panels.clear();
+        write(&path, &chart).unwrap();
+    }
+
+    #[test]
+    fn png_has_signature_and_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.png");
+        write(&path, &sample_chart()).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert!(bytes.len() > 10 * 1024, "png only {} bytes", bytes.len());
+    }
+
+    #[test]
+    fn unsupported_extension_names_path_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.jpg");
+        let err = write(&path, &sample_chart()).unwrap_err();
+        assert!(matches!(err, ChartError::UnsupportedExtension { .. }));
+        let message = err.to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(
+            message.contains(".svg") && message.contains(".png"),
+            "{message}"
+        );
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn failed_write_names_path_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing-dir").join("report.svg");
+        let err = write(&path, &sample_chart()).unwrap_err();
+        assert!(matches!(err, ChartError::Draw { .. }), "{err:?}");
+        assert!(err.to_string().contains(&path.display().to_string()));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn no_font_message_is_actionable() {
+        let err = ChartError::NoFont {
+            searched: vec![
+                PathBuf::from("/usr/share/fonts"),
+                PathBuf::from("/Library/Fonts"),
+            ],
+        };
+        let message = err.to_string();
+        assert!(
+            message.contains("/usr/share/fonts, /Library/Fonts"),
+            "{message}"
+        );
+        assert!(
+            message.contains("apt install fonts-dejavu-core"),
+            "{message}"
+        );
+        assert!(message.contains(".svg"), "{message}");
+    }
+
+    #[test]
+    fn font_search_without_fonts_reports_dirs() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Fake-Sans.ttf"), b"not a font").unwrap();
+        let dirs = vec![dir.path().to_path_buf(), dir.path().join("absent")];
+        assert_eq!(register_font_from(dirs.clone()), Err(dirs));
+    }
+
+    #[test]
+    fn compact_numbers() {
+        let cases = [
+            (0.0, "0"),
+            (0.25, "0.25"),
+            (1.0, "1"),
+            (40.0, "40"),
+            (950.0, "950"),
+            (12_345.0, "12.3k"),
+            (250_000.0, "250k"),
+            (5_000_000.0, "5M"),
+            (1_250_000.0, "1.25M"),
+            (-2_000.0, "-2k"),
+            (3e9, "3G"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(compact_number(value), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn font_preference() {
+        assert_eq!(font_rank("DejaVuSans.ttf"), Some(0));
+        assert_eq!(font_rank("LiberationSans-Regular.ttf"), Some(1));
+        assert_eq!(font_rank("NotoSans-Regular.otf"), Some(3));
+        assert_eq!(font_rank("DejaVuSerif.ttf"), Some(4));
+        assert_eq!(font_rank("DejaVuSans-Bold.ttf"), Some(5));
+        assert_eq!(font_rank("fonts.dir"), None);
+    }
+
+    #[test]
+    fn ranges_cover_data() {
+        let chart = sample_chart();
+        assert_eq!(x_range_minutes(&chart), 60.0);
+        let panel = &chart.panels[1];
+        let max = panel
+            .series
+            .iter()
+            .flat_map(finite_points)
+            .map(|p| p.1)
+            .fold(0.0, f64::max);
+        assert_eq!(y_range(panel), (0.0, max * 1.1));
+        let empty = Panel {
+            title: String::new(),
+            unit: String::new(),
+            series: vec![],
+        };
+        assert_eq!(y_range(&empty), (0.0, 1.0));
+    }
+}

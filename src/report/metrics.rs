@@ -1,0 +1,403 @@
+//! CloudWatch metrics of the stack's functions: one GetMetricData query per figure, and the
+//! answers kept as time series per function, from which totals, averages and maxima follow.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
+
+use super::window::Window;
+use crate::deploy::DeployError;
+
+/// A function the report covers: its name and, for a consumer, its mapping's UUID.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub function: String,
+    pub mapping_uuid: Option<String>,
+}
+
+/// Each figure the report reads, one CloudWatch statistic each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Figure {
+    Invocations,
+    Errors,
+    Throttles,
+    DurationSum,
+    DurationCount,
+    DurationMax,
+    DurationP50,
+    DurationP99,
+    IteratorAgeMax,
+    IteratorAgeP99,
+    RecordsRead,
+    MemoryUtilizationSum,
+    MemoryUtilizationCount,
+    MemoryUtilizationMax,
+    UsedMemoryMax,
+    CpuTimeSum,
+    RxBytes,
+    TxBytes,
+    NetworkBytes,
+    InitDurationSum,
+    InitDurationCount,
+}
+
+/// Where a figure lives: Lambda's own metrics, Lambda Insights', or the mapping's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Source {
+    Lambda,
+    Insights,
+    Mapping,
+}
+
+struct Spec {
+    figure: Figure,
+    source: Source,
+    metric: &'static str,
+    stat: &'static str,
+}
+
+const fn spec(figure: Figure, source: Source, metric: &'static str, stat: &'static str) -> Spec {
+    Spec {
+        figure,
+        source,
+        metric,
+        stat,
+    }
+}
+
+/// Figures that add up across periods, read as series.
+const SERIES: &[Spec] = &[
+    spec(Figure::Invocations, Source::Lambda, "Invocations", "Sum"),
+    spec(Figure::Errors, Source::Lambda, "Errors", "Sum"),
+    spec(Figure::Throttles, Source::Lambda, "Throttles", "Sum"),
+    spec(Figure::DurationSum, Source::Lambda, "Duration", "Sum"),
+    spec(
+        Figure::DurationCount,
+        Source::Lambda,
+        "Duration",
+        "SampleCount",
+    ),
+    spec(Figure::DurationMax, Source::Lambda, "Duration", "Maximum"),
+    spec(
+        Figure::IteratorAgeMax,
+        Source::Lambda,
+        "IteratorAge",
+        "Maximum",
+    ),
+    spec(
+        Figure::RecordsRead,
+        Source::Mapping,
+        "PolledEventCount",
+        "Sum",
+    ),
+    spec(
+        Figure::MemoryUtilizationSum,
+        Source::Insights,
+        "memory_utilization",
+        "Sum",
+    ),
+    spec(
+        Figure::MemoryUtilizationCount,
+        Source::Insights,
+        "memory_utilization",
+        "SampleCount",
+    ),
+    spec(
+        Figure::MemoryUtilizationMax,
+        Source::Insights,
+        "memory_utilization",
+        "Maximum",
+    ),
+    spec(
+        Figure::UsedMemoryMax,
+        Source::Insights,
+        "used_memory_max",
+        "Maximum",
+    ),
+    spec(
+        Figure::CpuTimeSum,
+        Source::Insights,
+        "cpu_total_time",
+        "Sum",
+    ),
+    spec(Figure::RxBytes, Source::Insights, "rx_bytes", "Sum"),
+    spec(Figure::TxBytes, Source::Insights, "tx_bytes", "Sum"),
+    spec(
+        Figure::NetworkBytes,
+        Source::Insights,
+        "total_network",
+        "Sum",
+    ),
+    spec(
+        Figure::InitDurationSum,
+        Source::Insights,
+        "init_duration",
+        "Sum",
+    ),
+    spec(
+        Figure::InitDurationCount,
+        Source::Insights,
+        "init_duration",
+        "SampleCount",
+    ),
+];
+
+/// Figures that do not add up across periods: read over one period spanning the window.
+const PERCENTILES: &[Spec] = &[
+    spec(Figure::DurationP50, Source::Lambda, "Duration", "p50"),
+    spec(Figure::DurationP99, Source::Lambda, "Duration", "p99"),
+    spec(Figure::IteratorAgeP99, Source::Lambda, "IteratorAge", "p99"),
+];
+
+/// (seconds since the Unix epoch, value), oldest first.
+pub type Points = Vec<(i64, f64)>;
+
+/// Every series read, per function (in the order of the targets) and figure.
+#[derive(Debug, Default)]
+pub struct Measured {
+    series: HashMap<(usize, Figure), Points>,
+}
+
+impl Measured {
+    pub fn points(&self, function: usize, figure: Figure) -> &[(i64, f64)] {
+        self.series
+            .get(&(function, figure))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Adds datapoints, as a GetMetricData answer would.
+    #[cfg(test)]
+    pub fn insert(&mut self, function: usize, figure: Figure, points: &[(i64, f64)]) {
+        let series = self.series.entry((function, figure)).or_default();
+        series.extend_from_slice(points);
+        series.sort_by_key(|(at, _)| *at);
+    }
+
+    /// The sum over the window, or None when CloudWatch had no datapoint.
+    pub fn total(&self, function: usize, figure: Figure) -> Option<f64> {
+        let points = self.points(function, figure);
+        (!points.is_empty()).then(|| points.iter().map(|(_, v)| v).sum())
+    }
+
+    pub fn max(&self, function: usize, figure: Figure) -> Option<f64> {
+        self.points(function, figure)
+            .iter()
+            .map(|(_, v)| *v)
+            .reduce(f64::max)
+    }
+
+    /// Sum ÷ count across the window (the true average of per-invocation datapoints).
+    pub fn average(&self, function: usize, sum: Figure, count: Figure) -> Option<f64> {
+        let count = self.total(function, count).filter(|c| *c > 0.0)?;
+        Some(self.total(function, sum)? / count)
+    }
+
+    /// The figures that add up (Invocations, Duration, network, …), as series of `period` seconds.
+    pub async fn read(
+        cloudwatch: &Client,
+        targets: &[Target],
+        window: Window,
+        period: i32,
+    ) -> Result<Measured, DeployError> {
+        fetch(cloudwatch, targets, SERIES, window, period).await
+    }
+
+    /// Percentiles over the whole window (one period).
+    pub async fn read_percentiles(
+        cloudwatch: &Client,
+        targets: &[Target],
+        window: Window,
+        period: i32,
+    ) -> Result<Measured, DeployError> {
+        fetch(cloudwatch, targets, PERCENTILES, window, period).await
+    }
+}
+
+async fn fetch(
+    cloudwatch: &Client,
+    targets: &[Target],
+    specs: &[Spec],
+    window: Window,
+    period: i32,
+) -> Result<Measured, DeployError> {
+    let queries = queries(targets, specs);
+    let mut ids: HashMap<String, (usize, Figure)> = HashMap::new();
+    for (id, key) in &queries {
+        ids.insert(id.clone(), *key);
+    }
+    let mut measured = Measured::default();
+    // GetMetricData takes at most 500 queries per call.
+    for chunk in queries.chunks(500) {
+        let mut pages = cloudwatch
+            .get_metric_data()
+            .set_metric_data_queries(Some(
+                chunk
+                    .iter()
+                    .map(|(id, _)| query(id, targets, specs, period))
+                    .collect(),
+            ))
+            .start_time(window.start.into())
+            .end_time(window.end.into())
+            .scan_by(ScanBy::TimestampAscending)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| {
+                DeployError::aws(
+                    "read the functions' metrics (cloudwatch:GetMetricData)",
+                    err,
+                )
+            })?;
+            for result in page.metric_data_results() {
+                let Some(key) = result.id().and_then(|id| ids.get(id)) else {
+                    continue;
+                };
+                let points = result
+                    .timestamps()
+                    .iter()
+                    .zip(result.values())
+                    .map(|(at, value)| (at.secs(), *value));
+                measured.series.entry(*key).or_default().extend(points);
+            }
+        }
+    }
+    for points in measured.series.values_mut() {
+        points.sort_by_key(|(at, _)| *at);
+    }
+    Ok(measured)
+}
+
+/// Query ids (`f<function>_<spec>`) for every figure that applies to each target.
+fn queries(targets: &[Target], specs: &[Spec]) -> Vec<(String, (usize, Figure))> {
+    let mut ids = Vec::new();
+    for (t, target) in targets.iter().enumerate() {
+        for (s, spec) in specs.iter().enumerate() {
+            if spec.source == Source::Mapping && target.mapping_uuid.is_none() {
+                continue;
+            }
+            if spec.metric == "IteratorAge" && target.mapping_uuid.is_none() {
+                continue;
+            }
+            ids.push((format!("f{t}_{s}"), (t, spec.figure)));
+        }
+    }
+    ids
+}
+
+/// The GetMetricData query behind an id made by `queries`.
+fn query(id: &str, targets: &[Target], specs: &[Spec], period: i32) -> MetricDataQuery {
+    let (t, s) = id[1..]
+        .split_once('_')
+        .and_then(|(t, s)| Some((t.parse::<usize>().ok()?, s.parse::<usize>().ok()?)))
+        .expect("ids come from `queries`");
+    let (target, spec) = (&targets[t], &specs[s]);
+    let (namespace, dimension, value) = match spec.source {
+        Source::Lambda => ("AWS/Lambda", "FunctionName", target.function.as_str()),
+        Source::Insights => ("LambdaInsights", "function_name", target.function.as_str()),
+        Source::Mapping => (
+            "AWS/Lambda",
+            "EventSourceMappingUUID",
+            target.mapping_uuid.as_deref().unwrap_or_default(),
+        ),
+    };
+    let metric = Metric::builder()
+        .namespace(namespace)
+        .metric_name(spec.metric)
+        .dimensions(Dimension::builder().name(dimension).value(value).build())
+        .build();
+    let stat = MetricStat::builder()
+        .metric(metric)
+        .period(period)
+        .stat(spec.stat)
+        .build();
+    MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(stat)
+        .return_data(true)
+        .build()
+}
+
+/// Seconds since the epoch, for placing points on the report's time axis.
+pub fn epoch_seconds(time: SystemTime) -> i64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets() -> Vec<Target> {
+        vec![
+            Target {
+                function: "s-put-record".into(),
+                mapping_uuid: None,
+            },
+            Target {
+                function: "s-put-item-1".into(),
+                mapping_uuid: Some("uuid-1".into()),
+            },
+        ]
+    }
+
+    #[test]
+    fn producers_get_no_mapping_or_iterator_queries() {
+        let ids = queries(&targets(), SERIES);
+        let producer: Vec<_> = ids.iter().filter(|(_, (t, _))| *t == 0).collect();
+        let consumer: Vec<_> = ids.iter().filter(|(_, (t, _))| *t == 1).collect();
+        assert_eq!(consumer.len(), SERIES.len());
+        assert_eq!(producer.len(), SERIES.len() - 2);
+        assert!(!producer.iter().any(|(_, (_, f))| *f == Figure::RecordsRead));
+    }
+
+    #[test]
+    fn queries_name_namespace_dimension_and_statistic() {
+        let targets = targets();
+        let ids = queries(&targets, SERIES);
+        let find = |figure: Figure| {
+            let (id, _) = ids.iter().find(|(_, k)| *k == (1, figure)).unwrap();
+            query(id, &targets, SERIES, 60)
+        };
+        let records = find(Figure::RecordsRead);
+        let stat = records.metric_stat().unwrap();
+        let metric = stat.metric().unwrap();
+        assert_eq!(metric.namespace(), Some("AWS/Lambda"));
+        assert_eq!(metric.metric_name(), Some("PolledEventCount"));
+        assert_eq!(
+            metric.dimensions()[0].name(),
+            Some("EventSourceMappingUUID")
+        );
+        assert_eq!(metric.dimensions()[0].value(), Some("uuid-1"));
+        assert_eq!(stat.stat(), Some("Sum"));
+        assert_eq!(stat.period(), Some(60));
+        let memory = find(Figure::MemoryUtilizationMax);
+        let metric = memory.metric_stat().unwrap().metric().unwrap();
+        assert_eq!(metric.namespace(), Some("LambdaInsights"));
+        assert_eq!(metric.dimensions()[0].name(), Some("function_name"));
+        assert_eq!(metric.dimensions()[0].value(), Some("s-put-item-1"));
+    }
+
+    #[test]
+    fn totals_averages_and_maxima_come_from_the_series() {
+        let mut measured = Measured::default();
+        measured
+            .series
+            .insert((0, Figure::DurationSum), vec![(60, 100.0), (120, 50.0)]);
+        measured
+            .series
+            .insert((0, Figure::DurationCount), vec![(60, 4.0), (120, 1.0)]);
+        measured
+            .series
+            .insert((0, Figure::DurationMax), vec![(60, 40.0), (120, 50.0)]);
+        assert_eq!(measured.total(0, Figure::DurationSum), Some(150.0));
+        assert_eq!(
+            measured.average(0, Figure::DurationSum, Figure::DurationCount),
+            Some(30.0)
+        );
+        assert_eq!(measured.max(0, Figure::DurationMax), Some(50.0));
+        assert_eq!(measured.total(0, Figure::Errors), None);
+        assert_eq!(measured.total(1, Figure::DurationSum), None);
+    }
+}

@@ -1,0 +1,344 @@
+//! `demo report`'s figures: what each function did and cost in a window, side by side, from
+//! CloudWatch metrics, Lambda Insights and the billed durations in its log events.
+
+pub mod billed;
+pub mod chart;
+pub mod cost;
+pub mod metrics;
+mod render;
+pub mod series;
+pub mod window;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use self::billed::Billed;
+use self::cost::{Cost, Prices, Usage};
+use self::metrics::{Figure, Measured};
+use crate::deploy::tuning::Batching;
+
+/// One function the report covers.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// "producer", "consumer 1", "consumer 2".
+    pub role: String,
+    pub function: String,
+    pub mapping_uuid: Option<String>,
+    pub batching: Option<Batching>,
+}
+
+/// What the report is about, besides the measurements.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub stack: String,
+    pub region: String,
+    pub window: window::Window,
+    /// How the window was chosen: "--since" or "since the last up or tune".
+    pub window_basis: String,
+    pub memory_mb: f64,
+    pub prices: Prices,
+    pub subjects: Vec<Subject>,
+}
+
+/// Everything read from AWS for one report.
+#[derive(Debug, Default)]
+pub struct Readings {
+    pub series: Measured,
+    pub percentiles: Measured,
+    pub billed: HashMap<String, Billed>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub stack: String,
+    pub region: String,
+    pub window: WindowOut,
+    pub memory_mb: f64,
+    pub prices: Prices,
+    /// Orders in the window: the producer's invocations, one per POST /order.
+    pub orders: u64,
+    pub functions: Vec<FunctionReport>,
+    /// The consumer with the lower total cost, when both ran and they differ.
+    pub cheaper: Option<String>,
+    /// The consumer whose records waited less (iterator age), when both ran and they differ.
+    pub faster: Option<String>,
+    pub faster_basis: Option<String>,
+    pub has_data: bool,
+    pub notes: Vec<String>,
+    /// The chart file written, if one was asked for.
+    pub chart: Option<String>,
+    #[serde(skip)]
+    pub period_seconds: i32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WindowOut {
+    pub start: String,
+    pub end: String,
+    pub seconds: u64,
+    pub basis: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FunctionReport {
+    pub role: String,
+    pub function: String,
+    pub batching: Option<Batching>,
+    pub invocations: u64,
+    pub errors: u64,
+    pub throttles: u64,
+    pub duration_ms: DurationStats,
+    /// Records the mapping read from the stream (its PolledEventCount), consumers only.
+    pub records_read: Option<u64>,
+    pub records_per_invocation: Option<f64>,
+    pub iterator_age_ms: Option<IteratorAge>,
+    pub insights: InsightsFigures,
+    pub billed: BilledOut,
+    pub cost: Cost,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct DurationStats {
+    pub average: Option<f64>,
+    pub p50: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct IteratorAge {
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// Lambda Insights' figures (namespace LambdaInsights); None without the layer.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct InsightsFigures {
+    pub memory_utilization_avg_pct: Option<f64>,
+    pub memory_utilization_max_pct: Option<f64>,
+    pub used_memory_max_mb: Option<f64>,
+    pub cpu_time_ms: Option<f64>,
+    pub rx_bytes: Option<f64>,
+    pub tx_bytes: Option<f64>,
+    pub network_bytes: Option<f64>,
+    pub cold_starts: Option<u64>,
+    pub init_duration_avg_ms: Option<f64>,
+}
+
+/// Billed duration × memory ("function cost" in the Insights console), and where it came from.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct BilledOut {
+    pub mb_ms: f64,
+    pub billed_ms: Option<f64>,
+    pub source: BilledSource,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum BilledSource {
+    /// Summed from the `billed_mb_ms` of the `/aws/lambda-insights` log events.
+    LambdaInsightsLogs,
+    /// Invocations × average duration rounded up to the ms × memory.
+    EstimatedFromAverageDuration,
+    /// No invocations, nothing billed.
+    None,
+}
+
+/// Puts the readings together: per-function figures, costs, and which consumer wins.
+pub fn build(context: &Context, readings: &Readings) -> Report {
+    let orders = readings.series.total(0, Figure::Invocations).unwrap_or(0.0);
+    let functions: Vec<FunctionReport> = context
+        .subjects
+        .iter()
+        .enumerate()
+        .map(|(index, subject)| function_report(context, readings, index, subject, orders))
+        .collect();
+    let has_data = functions.iter().any(|f| f.invocations > 0);
+    let mut notes = readings.notes.clone();
+    notes.extend(billing_notes(&functions));
+    let (faster, faster_basis) = faster(&functions);
+    Report {
+        stack: context.stack.clone(),
+        region: context.region.clone(),
+        window: WindowOut {
+            start: window::rfc3339(context.window.start),
+            end: window::rfc3339(context.window.end),
+            seconds: context.window.seconds(),
+            basis: context.window_basis.clone(),
+        },
+        memory_mb: context.memory_mb,
+        prices: context.prices.clone(),
+        orders: orders as u64,
+        cheaper: cheaper(&functions),
+        faster,
+        faster_basis,
+        functions,
+        has_data,
+        notes,
+        chart: None,
+        period_seconds: 0,
+    }
+}
+
+fn function_report(
+    context: &Context,
+    readings: &Readings,
+    index: usize,
+    subject: &Subject,
+    orders: f64,
+) -> FunctionReport {
+    let m = &readings.series;
+    let p = &readings.percentiles;
+    let invocations = m.total(index, Figure::Invocations).unwrap_or(0.0);
+    let average = m.average(index, Figure::DurationSum, Figure::DurationCount);
+    let billed = billed_usage(
+        readings.billed.get(&subject.function),
+        invocations,
+        average,
+        context.memory_mb,
+    );
+    let usage = Usage {
+        requests: invocations,
+        billed_mb_ms: billed.mb_ms,
+    };
+    let records_read = m.total(index, Figure::RecordsRead);
+    let consumer = subject.mapping_uuid.is_some();
+    FunctionReport {
+        role: subject.role.clone(),
+        function: subject.function.clone(),
+        batching: subject.batching,
+        invocations: invocations as u64,
+        errors: m.total(index, Figure::Errors).unwrap_or(0.0) as u64,
+        throttles: m.total(index, Figure::Throttles).unwrap_or(0.0) as u64,
+        duration_ms: DurationStats {
+            average,
+            p50: p.max(index, Figure::DurationP50),
+            p99: p.max(index, Figure::DurationP99),
+            max: m.max(index, Figure::DurationMax),
+        },
+        records_read: records_read.map(|r| r as u64),
+        records_per_invocation: records_read
+            .filter(|_| invocations > 0.0)
+            .map(|r| r / invocations),
+        iterator_age_ms: consumer.then(|| IteratorAge {
+            p99: p.max(index, Figure::IteratorAgeP99),
+            max: m.max(index, Figure::IteratorAgeMax),
+        }),
+        insights: insights(m, index),
+        cost: cost::cost(usage, &context.prices, orders),
+        billed,
+    }
+}
+
+fn billed_usage(
+    measured: Option<&Billed>,
+    invocations: f64,
+    average_ms: Option<f64>,
+    memory_mb: f64,
+) -> BilledOut {
+    if let Some(billed) = measured.filter(|b| b.invocations > 0.0) {
+        return BilledOut {
+            mb_ms: billed.mb_ms,
+            billed_ms: Some(billed.billed_ms),
+            source: BilledSource::LambdaInsightsLogs,
+        };
+    }
+    match average_ms.filter(|_| invocations > 0.0) {
+        Some(average) => BilledOut {
+            mb_ms: cost::estimated_mb_ms(invocations, average, memory_mb),
+            billed_ms: None,
+            source: BilledSource::EstimatedFromAverageDuration,
+        },
+        None => BilledOut {
+            mb_ms: 0.0,
+            billed_ms: None,
+            source: BilledSource::None,
+        },
+    }
+}
+
+fn insights(m: &Measured, index: usize) -> InsightsFigures {
+    InsightsFigures {
+        memory_utilization_avg_pct: m.average(
+            index,
+            Figure::MemoryUtilizationSum,
+            Figure::MemoryUtilizationCount,
+        ),
+        memory_utilization_max_pct: m.max(index, Figure::MemoryUtilizationMax),
+        used_memory_max_mb: m.max(index, Figure::UsedMemoryMax),
+        cpu_time_ms: m.total(index, Figure::CpuTimeSum),
+        rx_bytes: m.total(index, Figure::RxBytes),
+        tx_bytes: m.total(index, Figure::TxBytes),
+        network_bytes: m.total(index, Figure::NetworkBytes),
+        cold_starts: m.total(index, Figure::InitDurationCount).map(|c| c as u64),
+        init_duration_avg_ms: m.average(index, Figure::InitDurationSum, Figure::InitDurationCount),
+    }
+}
+
+/// The two consumers, when both ran.
+fn consumers(functions: &[FunctionReport]) -> Option<(&FunctionReport, &FunctionReport)> {
+    let ran: Vec<&FunctionReport> = functions
+        .iter()
+        .filter(|f| f.iterator_age_ms.is_some() && f.invocations > 0)
+        .collect();
+    match ran.as_slice() {
+        [a, b] => Some((a, b)),
+        _ => None,
+    }
+}
+
+fn cheaper(functions: &[FunctionReport]) -> Option<String> {
+    let (a, b) = consumers(functions)?;
+    lower(a, b, a.cost.total_usd, b.cost.total_usd)
+}
+
+/// Faster = records waited less before being processed: iterator age p99, else its maximum.
+fn faster(functions: &[FunctionReport]) -> (Option<String>, Option<String>) {
+    let Some((a, b)) = consumers(functions) else {
+        return (None, None);
+    };
+    let age = |f: &FunctionReport| f.iterator_age_ms.as_ref().map(|i| (i.p99, i.max));
+    let (Some((a_p99, a_max)), Some((b_p99, b_max))) = (age(a), age(b)) else {
+        return (None, None);
+    };
+    let (basis, values) = match (a_p99, b_p99, a_max, b_max) {
+        (Some(x), Some(y), _, _) => ("iterator age p99", (x, y)),
+        (_, _, Some(x), Some(y)) => ("iterator age maximum", (x, y)),
+        _ => return (None, None),
+    };
+    match lower(a, b, values.0, values.1) {
+        Some(name) => (Some(name), Some(basis.to_owned())),
+        None => (None, None),
+    }
+}
+
+fn lower(a: &FunctionReport, b: &FunctionReport, x: f64, y: f64) -> Option<String> {
+    if x < y {
+        Some(a.function.clone())
+    } else if y < x {
+        Some(b.function.clone())
+    } else {
+        None
+    }
+}
+
+fn billing_notes(functions: &[FunctionReport]) -> Vec<String> {
+    let estimated: Vec<&str> = functions
+        .iter()
+        .filter(|f| f.billed.source == BilledSource::EstimatedFromAverageDuration)
+        .map(|f| f.function.as_str())
+        .collect();
+    if estimated.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "billed MB-ms of {} estimated from average duration (invocations × average rounded up to the ms × memory): no Lambda Insights log events with billed_mb_ms in {}",
+        estimated.join(", "),
+        billed::LOG_GROUP
+    )]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,143 @@
+//! Putting readings together: per-function figures, estimates, and the cheaper/faster marks.
+
+use super::*;
+use crate::artifacts::Arch;
+use crate::report::cost::{PUBLISHED, PriceOverrides};
+use crate::report::window::Window;
+use std::time::{Duration, SystemTime};
+
+fn context() -> Context {
+    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let subject =
+        |role: &str, function: &str, uuid: Option<&str>, batch: Option<(i32, i32)>| Subject {
+            role: role.into(),
+            function: function.into(),
+            mapping_uuid: uuid.map(str::to_owned),
+            batching: batch.map(|(batch_size, window_seconds)| Batching {
+                batch_size,
+                window_seconds,
+            }),
+        };
+    Context {
+        stack: "s".into(),
+        region: "ap-southeast-2".into(),
+        window: Window {
+            start,
+            end: start + Duration::from_secs(3600),
+        },
+        window_basis: "from --since".into(),
+        memory_mb: 128.0,
+        prices: PUBLISHED.for_arch(Arch::Arm64, PriceOverrides::default()),
+        subjects: vec![
+            subject("producer", "s-put-record", None, None),
+            subject("consumer 1", "s-put-item-1", Some("u1"), Some((100, 30))),
+            subject("consumer 2", "s-put-item-2", Some("u2"), Some((10, 2))),
+        ],
+    }
+}
+
+/// 1000 orders; consumer 1: 10 invocations of 40 ms reading 1000 records, iterator age up to
+/// 30 s; consumer 2: 100 invocations of 8 ms, iterator age up to 2 s.
+fn readings() -> Readings {
+    let mut series = Measured::default();
+    let t = 1_800_000_000;
+    for (index, invocations, duration_sum, age) in [
+        (0, 1000.0, 3000.0, None),
+        (1, 10.0, 400.0, Some(30_000.0)),
+        (2, 100.0, 800.0, Some(2_000.0)),
+    ] {
+        series.insert(index, Figure::Invocations, &[(t, invocations)]);
+        series.insert(index, Figure::DurationSum, &[(t, duration_sum)]);
+        series.insert(index, Figure::DurationCount, &[(t, invocations)]);
+        if let Some(age) = age {
+            series.insert(index, Figure::IteratorAgeMax, &[(t, age)]);
+            series.insert(index, Figure::RecordsRead, &[(t, 1000.0)]);
+        }
+    }
+    Readings {
+        series,
+        ..Readings::default()
+    }
+}
+
+#[test]
+fn estimates_cost_from_average_duration_without_insights_events() {
+    let report = build(&context(), &readings());
+    assert!(report.has_data);
+    assert_eq!(report.orders, 1000);
+    let c1 = &report.functions[1];
+    assert_eq!(c1.invocations, 10);
+    assert_eq!(c1.duration_ms.average, Some(40.0));
+    assert_eq!(c1.records_per_invocation, Some(100.0));
+    // 10 × 40 ms × 128 MB.
+    assert_eq!(c1.billed.mb_ms, 51_200.0);
+    assert_eq!(c1.billed.source, BilledSource::EstimatedFromAverageDuration);
+    // 100 × 8 ms × 128 MB = 102,400 MB-ms: consumer 2 costs more and waits less.
+    assert_eq!(report.functions[2].billed.mb_ms, 102_400.0);
+    assert_eq!(report.cheaper.as_deref(), Some("s-put-item-1"));
+    assert_eq!(report.faster.as_deref(), Some("s-put-item-2"));
+    assert_eq!(report.faster_basis.as_deref(), Some("iterator age maximum"));
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("estimated from average duration"))
+    );
+    // The producer has no mapping, hence no iterator age or records.
+    assert_eq!(report.functions[0].iterator_age_ms, None);
+    assert_eq!(report.functions[0].records_read, None);
+}
+
+#[test]
+fn billed_figures_from_insights_events_win_over_the_estimate() {
+    let mut readings = readings();
+    readings.billed.insert(
+        "s-put-item-1".into(),
+        Billed {
+            invocations: 10.0,
+            billed_ms: 410.0,
+            mb_ms: 52_480.0,
+            series: vec![],
+        },
+    );
+    let report = build(&context(), &readings);
+    let c1 = &report.functions[1];
+    assert_eq!(c1.billed.source, BilledSource::LambdaInsightsLogs);
+    assert_eq!(c1.billed.mb_ms, 52_480.0);
+    assert_eq!(c1.billed.billed_ms, Some(410.0));
+    // 52,480 MB-ms = 0.05125 GB-s.
+    assert!((c1.cost.gb_seconds - 0.051_25).abs() < 1e-12);
+    let per_million = c1.cost.per_million_orders_usd.unwrap();
+    let expected = (0.051_25 * 0.000_013_333_4 + 10.0 * 0.2 / 1e6) / 1000.0 * 1e6;
+    assert!((per_million - expected).abs() < 1e-12);
+}
+
+#[test]
+fn no_invocations_means_no_data_and_no_marks() {
+    let report = build(&context(), &Readings::default());
+    assert!(!report.has_data);
+    assert_eq!(report.cheaper, None);
+    assert_eq!(report.faster, None);
+    assert!(
+        report
+            .functions
+            .iter()
+            .all(|f| f.billed.source == BilledSource::None)
+    );
+    let text = report.to_string();
+    assert!(text.contains("Run `demo load` first"), "{text}");
+}
+
+#[test]
+fn the_text_table_marks_the_cheaper_and_the_faster_consumer() {
+    let text = build(&context(), &readings()).to_string();
+    let marks = text.lines().find(|l| l.contains("✓")).unwrap();
+    let cheaper = marks.find("✓ cheaper").unwrap();
+    let faster = marks.find("✓ faster").unwrap();
+    assert!(cheaper < faster, "{marks}");
+    assert!(
+        text.contains("100 / 30 s") && text.contains("10 / 2 s"),
+        "{text}"
+    );
+    assert!(text.contains("51,200 (est.)"), "{text}");
+}

@@ -1,0 +1,187 @@
+//! The time window a report covers, and the CloudWatch periods that fit it.
+
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_cloudwatch::primitives::{DateTime, DateTimeFormat};
+
+/// CloudWatch keeps data 15 months; older windows have nothing to show.
+const RETENTION: Duration = Duration::from_secs(455 * 24 * 3600);
+/// CloudWatch's finest standard resolution: a shorter window is widened to this.
+const SHORTEST: Duration = Duration::from_secs(60);
+/// About this many points per line on the chart.
+const POINTS: u64 = 120;
+
+/// What `--since` said: a length back from now, or a moment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Since {
+    Ago(Duration),
+    At(SystemTime),
+}
+
+/// The half-open interval [start, end) the report covers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub start: SystemTime,
+    pub end: SystemTime,
+}
+
+/// `--since 1h`, `90m`, `1h30m` or an RFC 3339 time such as `2026-11-26T07:00:00Z`.
+pub fn parse_since(value: &str) -> Result<Since, String> {
+    if let Ok(at) = DateTime::from_str(value.trim(), DateTimeFormat::DateTime) {
+        return SystemTime::try_from(at)
+            .map(Since::At)
+            .map_err(|_| format!("invalid --since {value:?}: the time is out of range"));
+    }
+    crate::load::flags::duration("--since", value)
+        .map(Since::Ago)
+        .map_err(|err| format!("{err} (or give a time such as 2026-11-26T07:00:00Z)"))
+}
+
+impl Window {
+    /// From `--since` when given, else from the last change to the stack or its mappings.
+    pub fn resolve(
+        since: Option<Since>,
+        last_change: SystemTime,
+        now: SystemTime,
+    ) -> Result<Window, String> {
+        let start = match since {
+            Some(Since::Ago(ago)) => now.checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH),
+            Some(Since::At(at)) => at,
+            None => last_change,
+        };
+        if start >= now {
+            return Err(format!(
+                "invalid --since: {} is not in the past (now is {})",
+                rfc3339(start),
+                rfc3339(now)
+            ));
+        }
+        let oldest = now.checked_sub(RETENTION).unwrap_or(SystemTime::UNIX_EPOCH);
+        if start < oldest && since.is_some() {
+            return Err(format!(
+                "invalid --since: {} is older than CloudWatch keeps metrics (15 months); give a later time",
+                rfc3339(start)
+            ));
+        }
+        let latest = now.checked_sub(SHORTEST).unwrap_or(SystemTime::UNIX_EPOCH);
+        Ok(Window {
+            start: start.max(oldest).min(latest),
+            end: now,
+        })
+    }
+
+    pub fn seconds(&self) -> u64 {
+        self.end
+            .duration_since(self.start)
+            .unwrap_or_default()
+            .as_secs()
+            .max(1)
+    }
+
+    /// The period of the chart's series: about 120 points, and no finer than CloudWatch
+    /// still keeps for data that old (1 min for 15 days, 5 min for 63 days, then 1 h).
+    pub fn series_period(&self, now: SystemTime) -> i32 {
+        let wanted = self.seconds().div_ceil(POINTS);
+        to_period(wanted.max(self.granularity(now)), self.granularity(now))
+    }
+
+    /// One period that spans the whole window, for statistics that cannot be summed across
+    /// periods (percentiles).
+    pub fn whole_period(&self, now: SystemTime) -> i32 {
+        to_period(self.seconds(), self.granularity(now))
+    }
+
+    fn granularity(&self, now: SystemTime) -> u64 {
+        let age = now.duration_since(self.start).unwrap_or_default().as_secs();
+        match age {
+            a if a > 63 * 24 * 3600 => 3600,
+            a if a > 15 * 24 * 3600 => 300,
+            _ => 60,
+        }
+    }
+}
+
+/// `seconds` rounded up to a multiple of `step` (CloudWatch periods are multiples of 60).
+fn to_period(seconds: u64, step: u64) -> i32 {
+    i32::try_from(seconds.div_ceil(step) * step).unwrap_or(i32::MAX / 3600 * 3600)
+}
+
+/// The time to the second, e.g. `2026-11-26T07:00:00Z`.
+pub fn rfc3339(time: SystemTime) -> String {
+    DateTime::from_secs(DateTime::from(time).secs())
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| "?".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> SystemTime {
+        match parse_since(text).unwrap() {
+            Since::At(time) => time,
+            Since::Ago(_) => panic!("{text} parsed as a duration"),
+        }
+    }
+
+    #[test]
+    fn since_takes_durations_and_times() {
+        assert_eq!(parse_since("1h"), Ok(Since::Ago(Duration::from_secs(3600))));
+        assert_eq!(
+            parse_since("90m"),
+            Ok(Since::Ago(Duration::from_secs(5400)))
+        );
+        let time = at("2026-11-26T07:00:00Z");
+        assert_eq!(rfc3339(time), "2026-11-26T07:00:00Z");
+        let err = parse_since("yesterday").unwrap_err();
+        assert!(
+            err.contains("--since") && err.contains("2026-11-26T07:00:00Z"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn default_window_starts_at_the_last_change() {
+        let now = at("2026-11-26T08:00:00Z");
+        let changed = at("2026-11-26T07:30:00Z");
+        let window = Window::resolve(None, changed, now).unwrap();
+        assert_eq!(window.start, changed);
+        assert_eq!(window.seconds(), 1800);
+        let hour = Window::resolve(Some(Since::Ago(Duration::from_secs(3600))), changed, now);
+        assert_eq!(hour.unwrap().seconds(), 3600);
+        // A change a moment ago still gives CloudWatch one whole minute to answer for.
+        let just_now = at("2026-11-26T07:59:59Z");
+        assert_eq!(Window::resolve(None, just_now, now).unwrap().seconds(), 60);
+    }
+
+    #[test]
+    fn future_and_too_old_starts_are_refused() {
+        let now = at("2026-11-26T08:00:00Z");
+        let later = Some(Since::At(at("2026-11-26T09:00:00Z")));
+        let err = Window::resolve(later, now, now).unwrap_err();
+        assert!(err.contains("not in the past"), "{err}");
+        let ancient = Some(Since::At(at("2020-01-01T00:00:00Z")));
+        let err = Window::resolve(ancient, now, now).unwrap_err();
+        assert!(err.contains("15 months"), "{err}");
+    }
+
+    #[test]
+    fn periods_are_whole_minutes_and_coarser_for_old_data() {
+        let now = at("2026-11-26T08:00:00Z");
+        let window = |start| Window {
+            start: at(start),
+            end: now,
+        };
+        let hour = window("2026-11-26T07:00:00Z");
+        assert_eq!(hour.series_period(now), 60);
+        assert_eq!(hour.whole_period(now), 3600);
+        let day = window("2026-11-25T08:00:00Z");
+        assert_eq!(day.series_period(now), 720); // 86400 / 120
+        let odd = window("2026-11-26T07:59:30Z");
+        assert_eq!(odd.whole_period(now), 60);
+        let month = window("2026-10-26T08:00:00Z");
+        assert_eq!(month.series_period(now) % 300, 0);
+        let quarter = window("2026-08-26T08:00:00Z");
+        assert_eq!(quarter.series_period(now) % 3600, 0);
+    }
+}
