@@ -14,6 +14,7 @@ pub struct Clients {
     pub endpoint_url: Option<String>,
     pub apigateway: aws_sdk_apigateway::Client,
     pub cloudformation: aws_sdk_cloudformation::Client,
+    /// Pinned to 1.99.0, the last release moto can answer (see Cargo.toml).
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub iam: aws_sdk_iam::Client,

@@ -53,6 +53,11 @@ impl StackNames {
         FUNCTIONS.iter().map(|f| self.function(f)).collect()
     }
 
+    /// The CloudWatch dashboard (`DashboardName` in the template).
+    pub fn dashboard(&self) -> String {
+        format!("{}-batching", self.stack)
+    }
+
     pub fn log_group(&self, function: &str) -> String {
         format!("/aws/lambda/{}", self.function(function))
     }
@@ -85,6 +90,7 @@ mod tests {
         assert_eq!(names.tables(), ["demo-table-1", "demo-table-2"]);
         assert_eq!(names.log_group("put-item-2"), "/aws/lambda/demo-put-item-2");
         assert_eq!(names.role("put-record"), "demo-put-record-ap-southeast-2");
+        assert_eq!(names.dashboard(), "demo-batching");
         assert_eq!(
             names.bucket("123456789012"),
             "demo-artifacts-123456789012-ap-southeast-2"

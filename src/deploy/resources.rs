@@ -38,7 +38,25 @@ pub struct Deployed {
     pub tables: Vec<String>,
     pub queue: Option<String>,
     pub mappings: Vec<Mapping>,
+    pub dashboard: Option<Dashboard>,
     pub resources: Vec<Resource>,
+}
+
+/// The stack's CloudWatch dashboard.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Dashboard {
+    pub name: String,
+    /// Its console page; none against an emulator, which has no console to open it in.
+    pub url: Option<String>,
+}
+
+impl Dashboard {
+    pub fn new(name: &str, region: &str, in_emulator: bool) -> Self {
+        Dashboard {
+            name: name.to_owned(),
+            url: (!in_emulator).then(|| dashboard_url(name, region)),
+        }
+    }
 }
 
 /// The stage the template deploys the API to.
@@ -51,6 +69,19 @@ pub fn api_url(api_id: &str, region: &str) -> String {
         "amazonaws.com"
     };
     format!("https://{api_id}.execute-api.{region}.{suffix}/{STAGE}/order")
+}
+
+/// The CloudWatch console page of dashboard `name`. China and GovCloud have consoles of their
+/// own; elsewhere the regional console host saves a redirect.
+pub fn dashboard_url(name: &str, region: &str) -> String {
+    let host = if region.starts_with("cn-") {
+        "console.amazonaws.cn".to_owned()
+    } else if region.starts_with("us-gov-") {
+        "console.amazonaws-us-gov.com".to_owned()
+    } else {
+        format!("{region}.console.aws.amazon.com")
+    };
+    format!("https://{host}/cloudwatch/home?region={region}#dashboards/dashboard/{name}")
 }
 
 pub async fn resources(clients: &Clients, stack: &str) -> Result<Vec<Resource>, DeployError> {
@@ -114,6 +145,8 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
         queue: physical("OnFailureQueue"),
         functions,
         mappings,
+        dashboard: physical("Dashboard")
+            .map(|name| Dashboard::new(&name, &clients.region, clients.is_emulator())),
         resources,
     })
 }
@@ -184,6 +217,63 @@ impl std::fmt::Display for Deployed {
                 m.function
             )?;
         }
+        if let Some(dashboard) = &self.dashboard {
+            match &dashboard.url {
+                Some(url) => writeln!(f, "  dashboard: {url}")?,
+                None => writeln!(
+                    f,
+                    "  dashboard: {} (in the emulator, which has no console to open it in)",
+                    dashboard.name
+                )?,
+            }
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dashboard_url_opens_the_dashboard_in_the_regions_console() {
+        assert_eq!(
+            dashboard_url("demo-batching", "ap-southeast-2"),
+            "https://ap-southeast-2.console.aws.amazon.com/cloudwatch/home\
+             ?region=ap-southeast-2#dashboards/dashboard/demo-batching"
+        );
+        assert_eq!(
+            dashboard_url("demo-batching", "cn-north-1"),
+            "https://console.amazonaws.cn/cloudwatch/home\
+             ?region=cn-north-1#dashboards/dashboard/demo-batching"
+        );
+        assert_eq!(
+            dashboard_url("d", "us-gov-west-1"),
+            "https://console.amazonaws-us-gov.com/cloudwatch/home\
+             ?region=us-gov-west-1#dashboards/dashboard/d"
+        );
+    }
+
+    #[test]
+    fn an_emulators_dashboard_has_a_name_but_no_console_url() {
+        let local = Dashboard::new("demo-batching", "ap-southeast-2", true);
+        assert_eq!(local.url, None);
+        let aws = Dashboard::new("demo-batching", "eu-west-1", false);
+        assert!(
+            aws.url
+                .is_some_and(|u| u.starts_with("https://eu-west-1.console.aws"))
+        );
+    }
+
+    #[test]
+    fn api_url_uses_the_partitions_domain() {
+        assert_eq!(
+            api_url("abc123", "ap-southeast-2"),
+            "https://abc123.execute-api.ap-southeast-2.amazonaws.com/prod/order"
+        );
+        assert_eq!(
+            api_url("abc123", "cn-north-1"),
+            "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/prod/order"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! After the stack is deleted: checks, service by service, that nothing named for the stack is
 //! left (moto keeps the REST API; AWS may keep log groups a function wrote to after their
-//! deletion) and removes such stragglers. Only exact names the template gives are touched.
+//! deletion; a failed create may leave a dashboard) and removes such stragglers. Only exact
+//! names the template gives are touched.
 
 use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
@@ -89,6 +90,19 @@ pub async fn leftovers(
             found.push(Leftover::LogGroup(group));
         }
     }
+    let dashboard = names.dashboard();
+    if exists(
+        clients
+            .cloudwatch
+            .get_dashboard()
+            .dashboard_name(&dashboard)
+            .send()
+            .await,
+        "ResourceNotFound",
+        &dashboard,
+    )? {
+        found.push(Leftover::Dashboard(dashboard));
+    }
     for function in FUNCTIONS {
         let role = names.role(function);
         if exists(
@@ -112,6 +126,7 @@ pub enum Leftover {
     Table(String),
     Queue(String),
     LogGroup(String),
+    Dashboard(String),
     Role(String),
 }
 
@@ -124,6 +139,7 @@ impl std::fmt::Display for Leftover {
             Leftover::Table(n) => ("table", n),
             Leftover::Queue(n) => ("queue", n),
             Leftover::LogGroup(n) => ("log group", n),
+            Leftover::Dashboard(n) => ("dashboard", n),
             Leftover::Role(n) => ("role", n),
         };
         write!(f, "{kind} {name}")
@@ -199,6 +215,14 @@ pub async fn remove(clients: &Clients, leftover: &Leftover) -> Result<(), Deploy
             .logs
             .delete_log_group()
             .log_group_name(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(display(e))),
+        Leftover::Dashboard(name) => clients
+            .cloudwatch
+            .delete_dashboards()
+            .dashboard_names(name)
             .send()
             .await
             .map(drop)

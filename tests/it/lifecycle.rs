@@ -333,6 +333,9 @@ async fn leftovers(stack: &str) -> Vec<String> {
             .iter()
             .map(|g| format!("log group {:?}", g.log_group_name())),
     );
+    if dashboard_body(&format!("{stack}-batching")).await.is_some() {
+        left.push("dashboard".into());
+    }
     let iam = aws_sdk_iam::Client::new(&config);
     for function in ["put-record", "put-item-1", "put-item-2"] {
         if iam
@@ -359,6 +362,51 @@ async fn leftovers(stack: &str) -> Vec<String> {
             .map(str::to_owned),
     );
     left
+}
+
+/// The body of dashboard `name`, or None if CloudWatch says it does not exist.
+async fn dashboard_body(name: &str) -> Option<String> {
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&sdk_config().await);
+    match cloudwatch.get_dashboard().dashboard_name(name).send().await {
+        Ok(dashboard) => Some(dashboard.dashboard_body.unwrap_or_default()),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_dashboard_not_found_error()) =>
+        {
+            None
+        }
+        Err(err) => panic!("GetDashboard {name}: {err:?}"),
+    }
+}
+
+/// The stack's dashboard body, parsed: it must exist and be JSON.
+async fn dashboard_json(stack: &str) -> Value {
+    let name = format!("{stack}-batching");
+    let body = dashboard_body(&name)
+        .await
+        .unwrap_or_else(|| panic!("dashboard {name} does not exist"));
+    serde_json::from_str(&body)
+        .unwrap_or_else(|err| panic!("dashboard {name} is not JSON ({err}):\n{body}"))
+}
+
+/// How the dashboard labels the two consumers (with their batching).
+pub async fn dashboard_consumer_labels(stack: &str) -> Vec<String> {
+    let dashboard = dashboard_json(stack).await;
+    series(widget(&dashboard, "Invocations"), "Invocations")
+        .into_iter()
+        .map(|(_, label)| label)
+        .collect()
+}
+
+/// The widget titled `title`.
+fn widget<'a>(dashboard: &'a Value, title: &str) -> &'a Value {
+    dashboard["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["properties"]["title"] == title)
+        .unwrap_or_else(|| panic!("no widget {title:?} in {dashboard}"))
 }
 
 async fn assert_no_stack(stack: &str) {
@@ -535,7 +583,166 @@ async fn tuning_flags_at_deploy_time_are_kept_by_a_plain_up() {
     let changed = up_json(&stack, &["--artifacts", artifacts, "--batch-size-1", "200"]);
     assert_eq!(changed["outcome"], "updated");
     assert_deployed(&stack, [(200, 30), (50, 5)]).await;
+    // The dashboard's labels come from the parameters, so they follow the batching.
+    assert_eq!(
+        dashboard_consumer_labels(&stack).await,
+        ["put-item-1 (200 / 30 s)", "put-item-2 (50 / 5 s)"]
+    );
     ok_local(&stack, &["down", "--yes"]);
+}
+
+/// (dimension value, label) of each row of a metric widget that plots `metric`.
+fn series(widget: &Value, metric: &str) -> Vec<(String, String)> {
+    widget["properties"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row[1] == metric)
+        .map(|row| {
+            let options = row.as_array().unwrap().last().unwrap();
+            (
+                row[3].as_str().unwrap().to_owned(),
+                options["label"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_plots_the_deployed_functions_and_mappings_and_goes_with_down() {
+    let stack = unique_stack();
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    let artifacts = dir.path().to_str().unwrap();
+    let up = up_json(&stack, &["--artifacts", artifacts]);
+    let name = format!("{stack}-batching");
+    assert_eq!(up["deployed"]["dashboard"]["name"], name.as_str(), "{up}");
+    assert_eq!(
+        up["deployed"]["dashboard"]["url"],
+        Value::Null,
+        "an emulator has no console to link to: {up}"
+    );
+    let status = json(&ok_local(&stack, &["status", "--output", "json"]));
+    assert_eq!(status["deployed"]["dashboard"], up["deployed"]["dashboard"]);
+    let functions = ["put-record", "put-item-1", "put-item-2"].map(|f| {
+        status["deployed"]["functions"][f]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    });
+    let uuids: Vec<String> = status["deployed"]["mappings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["uuid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(uuids.len(), 2, "{status}");
+
+    let dashboard = dashboard_json(&stack).await;
+    let cost = widget(&dashboard, "Function cost (MB-ms)");
+    assert_eq!(cost["type"], "log");
+    let query = cost["properties"]["query"].as_str().unwrap();
+    assert!(
+        query.starts_with("SOURCE '/aws/lambda-insights'") && query.contains("billed_mb_ms"),
+        "{query}"
+    );
+    for function in &functions {
+        assert!(query.contains(&format!("\"{function}\"")), "{query}");
+    }
+    for (title, metric) in [
+        ("Duration (ms, avg)", "Duration"),
+        ("Network (bytes)", "total_network"),
+    ] {
+        let plotted: Vec<String> = series(widget(&dashboard, title), metric)
+            .into_iter()
+            .map(|(function, _)| function)
+            .collect();
+        assert_eq!(plotted, functions, "{title}");
+    }
+    let first_row: Vec<&Value> = dashboard["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["y"] == 0)
+        .collect();
+    assert_eq!(first_row.len(), 3, "the three Insights panels side by side");
+    assert!(first_row.iter().all(|w| w["width"] == 8), "{dashboard}");
+
+    let read = series(
+        widget(&dashboard, "Records read (PolledEventCount)"),
+        "PolledEventCount",
+    );
+    let consumers = [
+        (uuids[0].clone(), "put-item-1 (100 / 30 s)".to_owned()),
+        (uuids[1].clone(), "put-item-2 (10 / 2 s)".to_owned()),
+    ];
+    assert_eq!(
+        read, consumers,
+        "records read per mapping, labelled with its batching"
+    );
+    let invoked: Vec<String> = series(widget(&dashboard, "Invocations"), "Invocations")
+        .into_iter()
+        .map(|(function, _)| function)
+        .collect();
+    assert_eq!(invoked, functions[1..]);
+    let age = series(widget(&dashboard, "Iterator age (ms)"), "IteratorAge");
+    assert_eq!(age.len(), 4, "maximum and p99 of each consumer: {age:?}");
+    widget(&dashboard, "Records per invocation");
+    for consumer in [1, 2] {
+        let mapping = consumer_mapping(&stack, consumer).await;
+        let metrics = mapping
+            .metrics_config()
+            .map(|c| c.metrics())
+            .unwrap_or_default();
+        assert!(
+            metrics.iter().any(|m| m.as_str() == "EventCount"),
+            "mapping {consumer} must emit its EventCount metrics: {mapping:?}"
+        );
+    }
+
+    let again = ok_local(&stack, &["up", "--artifacts", artifacts]);
+    let printed = text(&again.stdout);
+    assert!(
+        printed.contains("up to date")
+            && printed.contains(&format!("dashboard: {name} (in the emulator")),
+        "{printed}"
+    );
+    let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
+    assert!(
+        !down["stragglers_removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "dashboard"),
+        "the stack delete itself must take the dashboard: {down}"
+    );
+    assert_eq!(
+        dashboard_body(&name).await,
+        None,
+        "down must delete the dashboard"
+    );
+    assert_eq!(leftovers(&stack).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn down_removes_a_dashboard_left_without_its_stack() {
+    let stack = unique_stack();
+    let name = format!("{stack}-batching");
+    aws_sdk_cloudwatch::Client::new(&sdk_config().await)
+        .put_dashboard()
+        .dashboard_name(&name)
+        .dashboard_body(r#"{"widgets": []}"#)
+        .send()
+        .await
+        .unwrap();
+    let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
+    assert_eq!(down["stack_deleted"], false, "{down}");
+    assert_eq!(
+        down["stragglers_removed"],
+        serde_json::json!([{"kind": "dashboard", "name": name}]),
+        "{down}"
+    );
+    assert_eq!(dashboard_body(&name).await, None);
 }
 
 #[tokio::test]

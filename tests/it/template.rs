@@ -466,11 +466,17 @@ fn insights_is_conditional_on_a_non_empty_layer_parameter() {
             && equals.iter().any(|v| lit(v) == Some("")),
         "HasInsights should compare InsightsLayerArn with \"\""
     );
-    // Every statement touching the Insights log group lives in a HasInsights resource.
+    // Every statement touching the Insights log group lives in a HasInsights resource. (Only
+    // policy documents count: the dashboard reads that log group, and it stays without the
+    // layer, for the panels that do not need it.)
     for (id, r) in resources(&t) {
         let mut mentions = false;
         walk(r, &mut |v| {
-            mentions |= lit(v).is_some_and(|s| s.contains("/aws/lambda-insights"))
+            if let Some(doc) = field(v, "PolicyDocument") {
+                walk(doc, &mut |v| {
+                    mentions |= lit(v).is_some_and(|s| s.contains("/aws/lambda-insights"))
+                });
+            }
         });
         if mentions {
             assert_eq!(
@@ -530,6 +536,14 @@ fn mappings_are_parameter_driven_and_fail_safely() {
             "{id}: event source"
         );
         assert_bounded_retries(&t, id, p("MaximumRetryAttempts"));
+        let metrics = prop(m, &["MetricsConfig", "Metrics"])
+            .map(one_or_many)
+            .unwrap_or_default();
+        assert!(
+            metrics.iter().any(|v| lit(v) == Some("EventCount")),
+            "{id}: MetricsConfig should turn on EventCount (PolledEventCount, records per \
+             invocation in the dashboard and `demo report`)"
+        );
 
         let batch = p("BatchSize").and_then(ref_target);
         let window = p("MaximumBatchingWindowInSeconds").and_then(ref_target);
@@ -687,6 +701,7 @@ fn physical_names_carry_the_stack_name_and_fit_aws_limits() {
         ("AWS::Kinesis::Stream", "Name", 128),
         ("AWS::Logs::LogGroup", "LogGroupName", 512),
         ("AWS::ApiGateway::RestApi", "Name", 1024),
+        ("AWS::CloudWatch::Dashboard", "DashboardName", 255),
     ];
     let stack = "s".repeat(MAX_STACK_NAME_LEN);
     for (ty, key, limit) in named {
@@ -715,4 +730,96 @@ fn physical_names_carry_the_stack_name_and_fit_aws_limits() {
             );
         }
     }
+}
+
+/// `body` with every `${name}` replaced by `value(name)`.
+fn substitute(body: &str, value: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("${") {
+        let end = rest[start..]
+            .find('}')
+            .unwrap_or_else(|| panic!("unclosed ${{ in {rest:?}"));
+        out.push_str(&rest[..start]);
+        out.push_str(&value(&rest[start + 2..start + end]));
+        rest = &rest[start + end + 1..];
+    }
+    out + rest
+}
+
+#[test]
+fn dashboard_body_is_json_after_substitution_and_plots_every_function_and_mapping() {
+    let t = template();
+    let dashboards = of_type(&t, "AWS::CloudWatch::Dashboard");
+    let [(id, dashboard)] = dashboards[..] else {
+        panic!("expected one dashboard, found {}", dashboards.len())
+    };
+    let sub = prop(dashboard, &["DashboardBody"]);
+    let body = sub
+        .and_then(sub_string)
+        .unwrap_or_else(|| panic!("{id}: DashboardBody should be a !Sub string"));
+    // `!Sub [body, {Var: !Ref X}]`: each variable stands for what it Refs.
+    let variables = sub
+        .and_then(|v| call(v, "Sub"))
+        .and_then(seq)
+        .and_then(|parts| parts.get(1));
+    let target = |name: &str| -> String {
+        variables
+            .and_then(|vars| field(vars, name))
+            .map(|v| {
+                ref_target(v)
+                    .unwrap_or_else(|| panic!("{id}: variable {name} should be a !Ref"))
+                    .to_owned()
+            })
+            .unwrap_or_else(|| name.to_owned())
+    };
+    // Sample values as CloudFormation would give them: a resource's Ref, a parameter's default.
+    let substituted = substitute(body, |name| match target(name).as_str() {
+        "AWS::Region" => LONGEST_REGION.to_owned(),
+        "AWS::StackName" => "demo".to_owned(),
+        name if resources(&t).contains_key(name) => format!("physical-{name}"),
+        name => {
+            let default = field(parameter(&t, name), "Default")
+                .unwrap_or_else(|| panic!("{id}: ${{{name}}} has no default to sample"));
+            number(default).map_or_else(|| format!("{default:?}"), |n| n.to_string())
+        }
+    });
+    let json: serde_json::Value = serde_json::from_str(&substituted).unwrap_or_else(|err| {
+        panic!("{id}: DashboardBody is not JSON after substitution ({err}):\n{substituted}")
+    });
+    let widgets = json["widgets"].as_array().expect("a widgets array");
+    for w in widgets {
+        let at = &w["properties"]["title"];
+        assert_eq!(w["properties"]["region"], LONGEST_REGION, "{at}: region");
+        let (x, width) = (w["x"].as_u64().unwrap(), w["width"].as_u64().unwrap());
+        assert!(x + width <= 24, "{at}: beyond the dashboard's 24 columns");
+    }
+    let text = json.to_string();
+    for (function, _) in of_type(&t, "AWS::Lambda::Function")
+        .into_iter()
+        .chain(of_type(&t, "AWS::Lambda::EventSourceMapping"))
+    {
+        assert!(
+            text.contains(&format!("physical-{function}")),
+            "{id}: the dashboard does not plot {function}"
+        );
+    }
+    let titles: Vec<&str> = widgets
+        .iter()
+        .filter_map(|w| w["properties"]["title"].as_str())
+        .collect();
+    for panel in [
+        "Function cost (MB-ms)",
+        "Duration (ms, avg)",
+        "Network (bytes)",
+    ] {
+        assert!(
+            titles.contains(&panel),
+            "{id}: no {panel:?} panel in {titles:?}"
+        );
+    }
+    assert!(
+        text.contains("put-item-1 (100 / 30 s)") && text.contains("put-item-2 (10 / 2 s)"),
+        "{id}: each consumer should be labelled with its batching"
+    );
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::harness::cli::{ok_local, run_local, text, unique_stack};
 use crate::harness::sdk_config;
-use crate::lifecycle::{deploy_fake, mapping_batching};
+use crate::lifecycle::{dashboard_consumer_labels, deploy_fake, mapping_batching};
 
 #[tokio::test]
 async fn tuning_consumer_2_changes_only_its_mapping_and_survives_up() {
@@ -54,6 +54,11 @@ async fn tuning_consumer_2_changes_only_its_mapping_and_survives_up() {
         "the stack records the tune"
     );
     assert_eq!(status["parameters"]["Window2"], "5");
+    assert_eq!(
+        dashboard_consumer_labels(&stack).await,
+        ["put-item-1 (100 / 30 s)", "put-item-2 (50 / 5 s)"],
+        "the dashboard follows the tune"
+    );
 
     let up: Value = serde_json::from_slice(
         &ok_local(
