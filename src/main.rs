@@ -9,6 +9,7 @@ mod emulator;
 mod error;
 mod insights;
 mod load;
+mod local;
 mod output;
 mod report;
 mod settings;

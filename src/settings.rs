@@ -44,7 +44,11 @@ impl Verbosity {
         if self.0 >= 1 {
             level.to_owned()
         } else {
-            format!("{level},aws_config=error,aws_smithy_runtime=error,aws_runtime=error")
+            // The functions' handlers, run in-process by `load --local`, log a line per
+            // invocation: their warnings are worth seeing, the rest only from -v on.
+            format!(
+                "{level},aws_config=error,aws_smithy_runtime=error,aws_runtime=error,put_item=warn,put_record=warn"
+            )
         }
     }
 

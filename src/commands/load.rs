@@ -1,5 +1,6 @@
 //! `demo load`: send orders to the stack's API, summarise, and optionally verify they landed.
 
+use crate::deploy::{resources, stack};
 use crate::error::CliError;
 use crate::load::error::LoadError;
 use crate::load::progress::ProgressMode;
@@ -7,12 +8,20 @@ use crate::load::report::LoadReport;
 use crate::load::run::{self, LoadPlan};
 use crate::load::verify::{self, VerifyPlan};
 use crate::load::{ids, target};
+use crate::local::LocalRun;
 use crate::output;
 use crate::settings::{LoadSettings, Settings};
 
 pub async fn run(settings: &Settings, args: LoadSettings) -> Result<(), CliError> {
     // Everything that can be wrong with the flags is found before the first order is sent.
-    let url = target::resolve_url(&settings.aws, args.url.as_ref()).await?;
+    let local = match (&args.url, settings.aws.local) {
+        (None, true) => Some(start_local(settings).await?),
+        _ => None,
+    };
+    let url = match &local {
+        Some(run) => reqwest::Url::parse(&run.url()).map_err(|_| LoadError::NoUrl)?,
+        None => target::resolve_url(&settings.aws, args.url.as_ref()).await?,
+    };
     let verification = match &args.verify {
         Some(verify) => {
             let tables = target::resolve_tables(&settings.aws, &verify.tables).await?;
@@ -59,6 +68,55 @@ pub async fn run(settings: &Settings, args: LoadSettings) -> Result<(), CliError
         };
         report.verify = Some(verify::verify(&client, &plan, mode).await?);
     }
+    if let Some(run) = local {
+        finish_local(run, settings).await?;
+    }
     output::emit(settings.output, &report)?;
     Ok(report.outcome()?)
+}
+
+/// The in-process stand-ins for the API and the mappings (see `crate::local`).
+async fn start_local(settings: &Settings) -> Result<LocalRun, CliError> {
+    let clients = crate::aws::connect(&settings.aws).await?;
+    let name = &settings.aws.stack_name;
+    stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
+    let deployed = resources::deployed(&clients, name).await?;
+    Ok(LocalRun::start(&clients, &deployed).await?)
+}
+
+/// Lets the consumers' batching windows pass, then says what each consumer did.
+async fn finish_local(run: LocalRun, settings: &Settings) -> Result<(), CliError> {
+    if settings.verbosity.0 >= 0 {
+        eprintln!(
+            "waiting for the consumers to hand over what they have read (batching windows up to {} s)",
+            run.longest_window().as_secs()
+        );
+    }
+    let summaries = run.finish().await?;
+    if settings.verbosity.0 >= 0 {
+        for s in &summaries {
+            let per = if s.invocations > 0 {
+                s.records as f64 / s.invocations as f64
+            } else {
+                0.0
+            };
+            eprintln!(
+                "local {} ({} / {} s): {} invocations, {} records, {per:.1} per invocation{}",
+                s.function,
+                s.batch_size,
+                s.window_seconds,
+                s.invocations,
+                s.records,
+                if s.given_up > 0 {
+                    format!(", {} given up", s.given_up)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        eprintln!(
+            "measurements sent to the emulator's CloudWatch: `demo report --local` compares the consumers"
+        );
+    }
+    Ok(())
 }

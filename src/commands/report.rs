@@ -53,7 +53,12 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
         prices: PUBLISHED.for_arch(arch, args.prices),
         subjects: subjects(&deployed),
     };
-    let readings = read(&clients, &context, now).await?;
+    let mut readings = read(&clients, &context, now).await?;
+    if clients.is_emulator() {
+        readings.notes.push(
+            "against an emulator: the figures are what was put into its CloudWatch, normally what `demo load --local` measured running the functions' handlers in-process (not Lambda, so no Lambda Insights figures)".into(),
+        );
+    }
     let mut report = report::build(&context, &readings);
     report.period_seconds = window.series_period(now);
     if let Some(path) = &args.chart {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 pub enum LoadError {
     #[error(
         "no --url given and none from the stack: pass the order endpoint, e.g. --url https://<api-id>.execute-api.<region>.amazonaws.com/prod/order \
-         (against AWS it is read from the deployed stack; the emulator does not serve API Gateway URLs)"
+         (it is read from the deployed stack's API; with --local, demo serves it itself)"
     )]
     NoUrl,
 

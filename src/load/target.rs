@@ -25,14 +25,11 @@ pub struct Tables {
     pub table_2: String,
 }
 
-/// The order endpoint: `--url`, else the deployed stack's API.
+/// The order endpoint: `--url`, else the deployed stack's API. (`--local` without `--url`
+/// never gets here: `crate::local` serves the API itself.)
 pub async fn resolve_url(aws: &AwsSettings, flag: Option<&Url>) -> Result<Url, LoadError> {
     if let Some(url) = flag {
         return Ok(url.clone());
-    }
-    if aws.local {
-        // moto creates the REST API but does not serve execute-api URLs.
-        return Err(LoadError::NoUrl);
     }
     let deployed = Deployed::look_up(aws).await?;
     let api_id = deployed.physical("Api").ok_or(LoadError::NoUrl)?;

@@ -62,7 +62,7 @@ pub struct Report {
     pub functions: Vec<FunctionReport>,
     /// The consumer with the lower total cost, when both ran and they differ.
     pub cheaper: Option<String>,
-    /// The consumer whose records waited less (iterator age), when both ran and they differ.
+    /// The consumer with the shorter average invocation, when both ran and they differ.
     pub faster: Option<String>,
     pub faster_basis: Option<String>,
     pub has_data: bool,
@@ -294,22 +294,18 @@ fn cheaper(functions: &[FunctionReport]) -> Option<String> {
     lower(a, b, a.cost.total_usd, b.cost.total_usd)
 }
 
-/// Faster = records waited less before being processed: iterator age p99, else its maximum.
+/// Faster = the shorter average invocation, as the original (and the Insights console) judged
+/// it. Iterator age is no measure of batching delay: it is the age of a batch's *last* record,
+/// which a full batch hands over at once.
 fn faster(functions: &[FunctionReport]) -> (Option<String>, Option<String>) {
     let Some((a, b)) = consumers(functions) else {
         return (None, None);
     };
-    let age = |f: &FunctionReport| f.iterator_age_ms.as_ref().map(|i| (i.p99, i.max));
-    let (Some((a_p99, a_max)), Some((b_p99, b_max))) = (age(a), age(b)) else {
+    let (Some(x), Some(y)) = (a.duration_ms.average, b.duration_ms.average) else {
         return (None, None);
     };
-    let (basis, values) = match (a_p99, b_p99, a_max, b_max) {
-        (Some(x), Some(y), _, _) => ("iterator age p99", (x, y)),
-        (_, _, Some(x), Some(y)) => ("iterator age maximum", (x, y)),
-        _ => return (None, None),
-    };
-    match lower(a, b, values.0, values.1) {
-        Some(name) => (Some(name), Some(basis.to_owned())),
+    match lower(a, b, x, y) {
+        Some(name) => (Some(name), Some("average duration".to_owned())),
         None => (None, None),
     }
 }

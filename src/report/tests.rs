@@ -76,7 +76,7 @@ fn estimates_cost_from_average_duration_without_insights_events() {
     assert_eq!(report.functions[2].billed.mb_ms, 102_400.0);
     assert_eq!(report.cheaper.as_deref(), Some("s-put-item-1"));
     assert_eq!(report.faster.as_deref(), Some("s-put-item-2"));
-    assert_eq!(report.faster_basis.as_deref(), Some("iterator age maximum"));
+    assert_eq!(report.faster_basis.as_deref(), Some("average duration"));
     assert!(
         report
             .notes

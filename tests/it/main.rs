@@ -5,6 +5,7 @@ mod functions;
 mod harness;
 mod lifecycle;
 mod load;
+mod local;
 mod report;
 mod template;
 mod tune;

@@ -1,0 +1,188 @@
+//! The API Gateway stand-in: `POST /prod/order` on 127.0.0.1, handed to the producer's own
+//! handler as the Lambda proxy integration would hand it.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use aws_lambda_events::encodings::Body;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::sync::oneshot;
+
+use super::recorder::{LocalMetric, Recorder};
+
+/// API Gateway refuses payloads over 10 MB before the function sees them.
+const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+/// The resource the template's API has, on its stage.
+pub const ORDER_PATH: &str = "/prod/order";
+
+/// What the stand-in needs: the producer and where to record its invocations.
+pub struct Producer {
+    pub function: String,
+    pub handler: put_record::Producer,
+    pub recorder: Recorder,
+    /// One invocation at a time: moto numbers a shard's records as "last + 1" without a lock,
+    /// so concurrent PutRecords can get the same sequence number and one record replaces the
+    /// other, though both callers were told it was written.
+    pub one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+/// A running stand-in; dropping `stop` ends it.
+pub struct LocalApi {
+    pub address: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl LocalApi {
+    pub async fn start(producer: Producer) -> std::io::Result<LocalApi> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(serve(listener, Arc::new(producer), stopped));
+        Ok(LocalApi {
+            address,
+            stop: Some(stop),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}{ORDER_PATH}", self.address)
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    producer: Arc<Producer>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+            _ = &mut stopped => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let producer = Arc::clone(&producer);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| answer(Arc::clone(&producer), request));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn answer(
+    producer: Arc<Producer>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    if request.method() != hyper::Method::POST || request.uri().path() != ORDER_PATH {
+        return Ok(reply(
+            StatusCode::NOT_FOUND,
+            format!("{{\"message\":\"only POST {ORDER_PATH} is served\"}}"),
+        ));
+    }
+    let body = match Limited::new(request.into_body(), MAX_PAYLOAD)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Ok(reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "{\"message\":\"Request Too Long\"}".into(),
+            ));
+        }
+    };
+    let _turn = producer.one_at_a_time.lock().await;
+    let started = Instant::now();
+    let response = put_record::handle(&producer.handler, proxy_request(&body)).await;
+    let recorder = &producer.recorder;
+    recorder.record(LocalMetric::Invocations, &producer.function, 1.0);
+    recorder.record(
+        LocalMetric::Duration,
+        &producer.function,
+        started.elapsed().as_secs_f64() * 1000.0,
+    );
+    Ok(http_response(response))
+}
+
+/// The proxy event for a body, as API Gateway builds it (the handler reads the body only).
+fn proxy_request(body: &[u8]) -> ApiGatewayProxyRequest {
+    let mut request = ApiGatewayProxyRequest::default();
+    request.http_method = hyper::Method::POST;
+    request.path = Some("/order".into());
+    request.resource = Some("/order".into());
+    match std::str::from_utf8(body) {
+        Ok(text) => request.body = Some(text.to_owned()),
+        Err(_) => {
+            use base64::Engine;
+            request.body = Some(base64::engine::general_purpose::STANDARD.encode(body));
+            request.is_base64_encoded = true;
+        }
+    }
+    request
+}
+
+fn http_response(proxy: ApiGatewayProxyResponse) -> Response<Full<Bytes>> {
+    let body = match proxy.body {
+        Some(Body::Text(text)) => Bytes::from(text),
+        Some(Body::Binary(bytes)) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() =
+        StatusCode::from_u16(proxy.status_code as u16).unwrap_or(StatusCode::BAD_GATEWAY);
+    for (name, value) in &proxy.headers {
+        response.headers_mut().insert(name, value.clone());
+    }
+    response
+}
+
+fn reply(status: StatusCode, text: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(text)));
+    *response.status_mut() = status;
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_reach_the_handler_as_api_gateway_sends_them() {
+        let request = proxy_request(b"{\"order\":{}}");
+        assert_eq!(request.body.as_deref(), Some("{\"order\":{}}"));
+        assert!(!request.is_base64_encoded);
+        let binary = proxy_request(&[0xff, 0xfe]);
+        assert!(binary.is_base64_encoded);
+        assert_eq!(binary.body.as_deref(), Some("//4="));
+    }
+
+    #[test]
+    fn the_handlers_status_headers_and_body_are_passed_on() {
+        let mut proxy = ApiGatewayProxyResponse::default();
+        proxy.status_code = 400;
+        proxy.body = Some(Body::Text("{\"field\":\"order.city\"}".into()));
+        proxy
+            .headers
+            .insert("content-type", "application/json".parse().unwrap());
+        let response = http_response(proxy);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()["content-type"], "application/json");
+    }
+}

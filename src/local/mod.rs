@@ -1,0 +1,248 @@
+//! `--local`'s data path. The emulator stores the stack but runs no Lambda code and serves no
+//! API, so `demo load --local` runs the functions' own handlers in-process instead: an API
+//! Gateway stand-in for the producer, and one poller per mapping and shard that batches as
+//! Lambda does (batch size, batching window) for each consumer, all against the emulator's
+//! Kinesis and DynamoDB. What they measure goes to the emulator's CloudWatch under Lambda's
+//! metric names, so `demo report --local` reads it as it reads Lambda's on AWS.
+
+mod api;
+mod event;
+mod mapping;
+mod recorder;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use self::api::{LocalApi, Producer};
+use self::mapping::{LocalMapping, ShardTally};
+use self::recorder::Recorder;
+use crate::aws::Clients;
+use crate::deploy::DeployError;
+use crate::deploy::resources::{Deployed, Mapping};
+
+/// How long after the last batching window the pollers may take to finish.
+const DRAIN_GRACE: Duration = Duration::from_secs(60);
+
+/// One shard's poller, and the mapping it works for.
+type Poller = (Arc<LocalMapping>, JoinHandle<Result<ShardTally, String>>);
+
+/// The running stand-ins.
+pub struct LocalRun {
+    api: LocalApi,
+    stop: watch::Sender<bool>,
+    pollers: Vec<Poller>,
+    recorder: Recorder,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    longest_window: Duration,
+}
+
+/// What one consumer did while the runner ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsumerSummary {
+    pub function: String,
+    pub batch_size: usize,
+    pub window_seconds: u64,
+    pub invocations: u64,
+    pub records: u64,
+    pub given_up: u64,
+}
+
+impl LocalRun {
+    /// Starts the API stand-in and a poller per enabled mapping and shard, each positioned at
+    /// the shard's tip before this returns, so no order sent afterwards is missed.
+    pub async fn start(clients: &Clients, deployed: &Deployed) -> Result<LocalRun, DeployError> {
+        let missing = |what: &str| DeployError::Local {
+            action: "run the stack locally".into(),
+            detail: format!("the stack has no {what}; run `demo up --local` again"),
+        };
+        let stream = deployed.stream.clone().ok_or_else(|| missing("stream"))?;
+        let producer = deployed
+            .functions
+            .get("put-record")
+            .ok_or_else(|| missing("put-record function"))?;
+        let recorder = Recorder::default();
+        let (stop, stopped) = watch::channel(false);
+        let shards = shard_ids(clients, &stream).await?;
+        let stream_arn = stream_arn(clients, &stream).await?;
+        let mut pollers = Vec::new();
+        let mut longest_window = Duration::ZERO;
+        for mapping in deployed.mappings.iter().filter(|m| m.state == "Enabled") {
+            let table = deployed
+                .tables
+                .get(mapping.consumer - 1)
+                .ok_or_else(|| missing("table for each consumer"))?;
+            let local = Arc::new(local_mapping(
+                clients,
+                mapping,
+                &stream,
+                &stream_arn,
+                table,
+                &recorder,
+            ));
+            longest_window = longest_window.max(local.window);
+            for shard in &shards {
+                let iterator = mapping::latest_iterator(&local, shard)
+                    .await
+                    .map_err(|detail| DeployError::Local {
+                        action: "start reading the stream".into(),
+                        detail,
+                    })?;
+                let task = mapping::run_shard(
+                    Arc::clone(&local),
+                    shard.clone(),
+                    iterator,
+                    stopped.clone(),
+                );
+                pollers.push((Arc::clone(&local), tokio::spawn(task)));
+            }
+        }
+        let api = LocalApi::start(Producer {
+            function: producer.clone(),
+            handler: put_record::Producer {
+                kinesis: clients.kinesis.clone(),
+                stream_name: stream.clone(),
+            },
+            recorder: recorder.clone(),
+            one_at_a_time: tokio::sync::Mutex::new(()),
+        })
+        .await
+        .map_err(|err| DeployError::Local {
+            action: "start the local API on 127.0.0.1".into(),
+            detail: err.to_string(),
+        })?;
+        Ok(LocalRun {
+            api,
+            stop,
+            pollers,
+            recorder,
+            cloudwatch: clients.cloudwatch.clone(),
+            longest_window,
+        })
+    }
+
+    /// Where to post orders: the stand-in's `…/prod/order`.
+    pub fn url(&self) -> String {
+        self.api.url()
+    }
+
+    /// The longest batching window: how long the last records may wait after the last order.
+    pub fn longest_window(&self) -> Duration {
+        self.longest_window
+    }
+
+    /// Stops taking orders, lets every poller hand over what it has read (the batching window
+    /// still applies), and sends the measurements to the emulator's CloudWatch.
+    pub async fn finish(mut self) -> Result<Vec<ConsumerSummary>, DeployError> {
+        self.api.stop();
+        let _ = self.stop.send(true);
+        let deadline = tokio::time::Instant::now() + self.longest_window + DRAIN_GRACE;
+        let mut summaries: Vec<ConsumerSummary> = Vec::new();
+        for (mapping, task) in self.pollers {
+            let tally = match tokio::time::timeout_at(deadline, task).await {
+                Ok(Ok(Ok(tally))) => tally,
+                Ok(Ok(Err(detail))) => return Err(local_failure(&mapping, detail)),
+                Ok(Err(join)) => return Err(local_failure(&mapping, join.to_string())),
+                Err(_) => {
+                    return Err(local_failure(
+                        &mapping,
+                        "still busy after its window and a minute more".into(),
+                    ));
+                }
+            };
+            add(&mut summaries, &mapping, tally);
+        }
+        self.recorder.publish(&self.cloudwatch).await?;
+        Ok(summaries)
+    }
+}
+
+fn local_mapping(
+    clients: &Clients,
+    mapping: &Mapping,
+    stream: &str,
+    stream_arn: &str,
+    table: &str,
+    recorder: &Recorder,
+) -> LocalMapping {
+    LocalMapping {
+        function: mapping.function.clone(),
+        uuid: mapping.uuid.clone(),
+        batch_size: mapping.batch_size.unwrap_or(100).max(1) as usize,
+        window: Duration::from_secs(mapping.window_seconds.unwrap_or(0).max(0) as u64),
+        stream: stream.to_owned(),
+        source: event::Source {
+            stream_arn: stream_arn.to_owned(),
+            region: clients.region.clone(),
+        },
+        kinesis: clients.kinesis.clone(),
+        consumer: put_item::Consumer {
+            dynamodb: clients.dynamodb.clone(),
+            table_name: table.to_owned(),
+            settings: put_item::WriteSettings::default(),
+        },
+        recorder: recorder.clone(),
+    }
+}
+
+fn add(summaries: &mut Vec<ConsumerSummary>, mapping: &LocalMapping, tally: ShardTally) {
+    let index = match summaries
+        .iter()
+        .position(|s| s.function == mapping.function)
+    {
+        Some(index) => index,
+        None => {
+            summaries.push(ConsumerSummary {
+                function: mapping.function.clone(),
+                batch_size: mapping.batch_size,
+                window_seconds: mapping.window.as_secs(),
+                invocations: 0,
+                records: 0,
+                given_up: 0,
+            });
+            summaries.len() - 1
+        }
+    };
+    let summary = &mut summaries[index];
+    summary.invocations += tally.invocations;
+    summary.records += tally.records;
+    summary.given_up += tally.given_up;
+}
+
+fn local_failure(mapping: &LocalMapping, detail: String) -> DeployError {
+    DeployError::Local {
+        action: format!("run {}'s mapping locally", mapping.function),
+        detail,
+    }
+}
+
+async fn shard_ids(clients: &Clients, stream: &str) -> Result<Vec<String>, DeployError> {
+    let output = clients
+        .kinesis
+        .list_shards()
+        .stream_name(stream)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("list the shards of {stream}"), err))?;
+    Ok(output
+        .shards()
+        .iter()
+        .map(|s| s.shard_id().to_owned())
+        .collect())
+}
+
+async fn stream_arn(clients: &Clients, stream: &str) -> Result<String, DeployError> {
+    let output = clients
+        .kinesis
+        .describe_stream_summary()
+        .stream_name(stream)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("describe stream {stream}"), err))?;
+    Ok(output
+        .stream_description_summary()
+        .map(|s| s.stream_arn().to_owned())
+        .unwrap_or_default())
+}
