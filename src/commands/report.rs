@@ -181,30 +181,18 @@ async fn last_change(
         .send()
         .await
         .map_err(|err| DeployError::aws(format!("describe stack {stack}"), err))?;
-    let mut latest = described
+    let stack_change = described
         .stacks()
         .first()
         .and_then(|s| s.last_updated_time().or(s.creation_time()))
-        .and_then(|t| SystemTime::try_from(*t).ok())
-        .unwrap_or(SystemTime::UNIX_EPOCH);
-    for mapping in &deployed.mappings {
-        let found = clients
-            .lambda
-            .get_event_source_mapping()
-            .uuid(&mapping.uuid)
-            .send()
-            .await
-            .map_err(|err| {
-                DeployError::aws(format!("read event source mapping {}", mapping.uuid), err)
-            })?;
-        if let Some(modified) = found
-            .last_modified()
-            .and_then(|t| SystemTime::try_from(*t).ok())
-        {
-            latest = latest.max(modified);
-        }
-    }
-    Ok(latest)
+        .and_then(|t| SystemTime::try_from(*t).ok());
+    Ok(deployed
+        .mappings
+        .iter()
+        .filter_map(|m| m.last_modified)
+        .chain(stack_change)
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH))
 }
 
 impl TryFrom<&crate::cli::ReportArgs> for ReportSettings {

@@ -27,6 +27,9 @@ pub struct Mapping {
     pub batch_size: Option<i32>,
     pub window_seconds: Option<i32>,
     pub state: String,
+    /// When the mapping last changed (`demo report`'s default window starts at the latest change).
+    #[serde(skip)]
+    pub last_modified: Option<std::time::SystemTime>,
 }
 
 /// The deployed stack, as the other commands need it.
@@ -186,6 +189,9 @@ pub async fn mappings_of(
             batch_size: m.batch_size(),
             window_seconds: m.maximum_batching_window_in_seconds(),
             state: m.state().unwrap_or_default().to_owned(),
+            last_modified: m
+                .last_modified()
+                .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
         })
         .collect())
 }
