@@ -60,7 +60,6 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
         );
     }
     let mut report = report::build(&context, &readings);
-    report.period_seconds = window.series_period(now);
     if let Some(path) = &args.chart {
         if report.has_data {
             chart::write(path, &series::chart(&context, &readings, &report))

@@ -69,8 +69,6 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The chart file written, if one was asked for.
     pub chart: Option<String>,
-    #[serde(skip)]
-    pub period_seconds: i32,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,7 +176,6 @@ pub fn build(context: &Context, readings: &Readings) -> Report {
         has_data,
         notes,
         chart: None,
-        period_seconds: 0,
     }
 }
 
