@@ -214,3 +214,98 @@ mod tests {
         assert!(billed.is_empty());
     }
 }
+
+/// The query flow against recorded answers of the shape AWS sends (at the SDK's HTTP layer).
+#[cfg(test)]
+mod flow_tests {
+    use aws_sdk_cloudwatchlogs::operation::get_query_results::GetQueryResultsOutput;
+    use aws_sdk_cloudwatchlogs::operation::start_query::{StartQueryError, StartQueryOutput};
+    use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::report::window::Window;
+
+    fn window() -> Window {
+        let start = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        Window {
+            start,
+            end: start + Duration::from_secs(3600),
+        }
+    }
+
+    fn field(name: &str, value: &str) -> ResultField {
+        ResultField::builder().field(name).value(value).build()
+    }
+
+    #[tokio::test]
+    async fn a_running_query_is_polled_until_complete_and_summed() {
+        let start = mock!(Client::start_query)
+            .then_output(|| StartQueryOutput::builder().query_id("q-1").build());
+        let running = mock!(Client::get_query_results)
+            .match_requests(|r| r.query_id() == Some("q-1"))
+            .then_output(|| {
+                GetQueryResultsOutput::builder()
+                    .status(QueryStatus::Running)
+                    .build()
+            });
+        let complete = mock!(Client::get_query_results).then_output(|| {
+            GetQueryResultsOutput::builder()
+                .status(QueryStatus::Complete)
+                .results(vec![
+                    field("function_name", "s-put-item-1"),
+                    field("bin(60s)", "2033-05-18 03:33:00.000"),
+                    field("mb_ms", "52480"),
+                    field("billed_ms", "410"),
+                    field("invocations", "10"),
+                ])
+                .build()
+        });
+        let logs = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::Sequential,
+            [&start, &running, &complete]
+        );
+        let billed = read(&logs, &["s-put-item-1".into()], window(), 60)
+            .await
+            .unwrap();
+        assert_eq!(billed["s-put-item-1"].mb_ms, 52_480.0);
+        assert_eq!(billed["s-put-item-1"].invocations, 10.0);
+        assert_eq!(complete.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn no_insights_log_group_means_no_billed_figures() {
+        let missing = mock!(Client::start_query).then_error(|| {
+            StartQueryError::ResourceNotFoundException(
+                ResourceNotFoundException::builder()
+                    .message("Log group '/aws/lambda-insights' does not exist")
+                    .build(),
+            )
+        });
+        let logs = mock_client!(aws_sdk_cloudwatchlogs, [&missing]);
+        let billed = read(&logs, &["f".into()], window(), 60).await.unwrap();
+        assert!(billed.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_query_is_an_error_naming_it() {
+        let start = mock!(Client::start_query)
+            .then_output(|| StartQueryOutput::builder().query_id("q-2").build());
+        let failed = mock!(Client::get_query_results).then_output(|| {
+            GetQueryResultsOutput::builder()
+                .status(QueryStatus::Failed)
+                .build()
+        });
+        let logs = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::Sequential,
+            [&start, &failed]
+        );
+        let err = read(&logs, &["f".into()], window(), 60).await.unwrap_err();
+        assert!(
+            err.to_string().contains("q-2") && err.to_string().contains("Failed"),
+            "{err}"
+        );
+    }
+}

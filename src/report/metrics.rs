@@ -400,4 +400,74 @@ mod tests {
         assert_eq!(measured.total(0, Figure::Errors), None);
         assert_eq!(measured.total(1, Figure::DurationSum), None);
     }
+
+    /// GetMetricData answers as AWS sends them: ids back, several pages, percentiles.
+    mod flow {
+        use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+        use aws_sdk_cloudwatch::primitives::DateTime;
+        use aws_sdk_cloudwatch::types::MetricDataResult;
+        use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+        use super::*;
+
+        fn window() -> Window {
+            let start = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+            Window {
+                start,
+                end: start + std::time::Duration::from_secs(3600),
+            }
+        }
+
+        fn result(id: &str, points: &[(i64, f64)]) -> MetricDataResult {
+            MetricDataResult::builder()
+                .id(id)
+                .set_timestamps(Some(
+                    points
+                        .iter()
+                        .map(|(t, _)| DateTime::from_secs(*t))
+                        .collect(),
+                ))
+                .set_values(Some(points.iter().map(|(_, v)| *v).collect()))
+                .build()
+        }
+
+        #[tokio::test]
+        async fn answers_over_several_pages_land_on_their_function_and_figure() {
+            let targets = targets();
+            let ids = queries(&targets, PERCENTILES);
+            let id =
+                |t: usize, f: Figure| ids.iter().find(|(_, k)| *k == (t, f)).unwrap().0.clone();
+            let (p99_consumer, p50_producer) =
+                (id(1, Figure::DurationP99), id(0, Figure::DurationP50));
+            let first = {
+                let p99 = p99_consumer.clone();
+                mock!(Client::get_metric_data).then_output(move || {
+                    GetMetricDataOutput::builder()
+                        .metric_data_results(result(&p99, &[(1_800_000_000, 812.5)]))
+                        .next_token("page-2")
+                        .build()
+                })
+            };
+            let second = {
+                let p50 = p50_producer.clone();
+                mock!(Client::get_metric_data)
+                    .match_requests(|r| r.next_token() == Some("page-2"))
+                    .then_output(move || {
+                        GetMetricDataOutput::builder()
+                            .metric_data_results(result(&p50, &[(1_800_000_000, 4.0)]))
+                            .metric_data_results(result("not-ours", &[(1_800_000_000, 1.0)]))
+                            .build()
+                    })
+            };
+            let cloudwatch =
+                mock_client!(aws_sdk_cloudwatch, RuleMode::Sequential, [&first, &second]);
+            let measured = Measured::read_percentiles(&cloudwatch, &targets, window(), 3600)
+                .await
+                .unwrap();
+            assert_eq!(measured.max(1, Figure::DurationP99), Some(812.5));
+            assert_eq!(measured.max(0, Figure::DurationP50), Some(4.0));
+            assert_eq!(measured.max(0, Figure::DurationP99), None);
+            assert_eq!(second.num_calls(), 1);
+        }
+    }
 }
