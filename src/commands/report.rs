@@ -54,7 +54,11 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
         subjects: subjects(&deployed),
     };
     let mut readings = read(&clients, &context, now).await?;
-    if clients.is_emulator() {
+    if !clients.is_emulator() {
+        readings.notes.push(
+            "Lambda's metrics reach CloudWatch a minute or two after the invocations: the last minutes of the window may be incomplete".into(),
+        );
+    } else {
         readings.notes.push(
             "against an emulator: the figures are what was put into its CloudWatch, normally what `demo load --local` measured running the functions' handlers in-process (not Lambda, so no Lambda Insights figures)".into(),
         );
@@ -128,10 +132,11 @@ async fn read(clients: &Clients, context: &Context, now: SystemTime) -> Result<R
     )
     .await
     .unwrap_or_else(|err| {
-        notes.push(format!(
-            "percentiles (p50, p99) unavailable: {}",
-            one_line(&err)
-        ));
+        notes.push(if clients.is_emulator() {
+            "percentiles (p50, p99) unavailable: the emulator does not compute them".into()
+        } else {
+            format!("percentiles (p50, p99) unavailable: {}", one_line(&err))
+        });
         Measured::default()
     });
     let names: Vec<String> = targets.iter().map(|t| t.function.clone()).collect();
