@@ -7,6 +7,7 @@ pub mod errors;
 pub mod events;
 pub mod names;
 pub mod plan;
+pub mod progress;
 pub mod resources;
 pub mod stack;
 pub mod teardown;

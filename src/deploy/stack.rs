@@ -13,6 +13,7 @@ use aws_sdk_cloudformation::types::{
 use super::DeployError;
 use super::events::{self, StackEvent, StackState};
 use super::plan::DeployedState;
+use super::progress::StackProgress;
 
 const POLL: Duration = Duration::from_millis(1500);
 /// Longest a create, update or delete may take before the tool gives up waiting.
@@ -277,10 +278,11 @@ pub async fn wait(
     let since_ms = millis(since) - 5_000;
     let mut seen = HashSet::new();
     let mut events_so_far = Vec::new();
+    let progress = StackProgress::start(stack_id.rsplit('/').nth(1).unwrap_or(stack_id));
     loop {
         let fresh = events::new_events(&mut seen, recent_events(cfn, stack_id).await?, since_ms);
         for event in &fresh {
-            eprintln!("{}", events::render(event));
+            progress.line(&events::render(event));
         }
         events_so_far.extend(fresh);
         let status = match cfn.describe_stacks().stack_name(stack_id).send().await {
@@ -293,6 +295,7 @@ pub async fn wait(
             Err(err) => return Err(DeployError::aws(format!("describe stack {stack_id}"), err)),
         };
         let state = events::classify(&status);
+        progress.status(&status, resources_done(&events_so_far));
         // Right after a change set is executed the stack may still read REVIEW_IN_PROGRESS.
         let settling = state == StackState::Review && started.elapsed() < Duration::from_secs(60);
         if state.is_terminal() && !settling {
@@ -312,6 +315,15 @@ pub async fn wait(
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// Resources (not the stack itself) whose latest event is a *_COMPLETE one.
+fn resources_done(events: &[StackEvent]) -> usize {
+    let mut latest: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for event in events.iter().filter(|e| !e.is_stack()) {
+        latest.insert(&event.logical_id, &event.status);
+    }
+    latest.values().filter(|s| s.ends_with("_COMPLETE")).count()
 }
 
 /// The newest page of events (newest first, as CloudFormation returns them); an operation's
@@ -374,5 +386,39 @@ pub fn failure(stack: &str, region: &str, finished: &Finished) -> DeployError {
             .state
             .guidance(stack, region)
             .unwrap_or_else(|| "fix the cause above and run the command again".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(logical_id: &str, status: &str) -> StackEvent {
+        StackEvent {
+            event_id: format!("{logical_id}-{status}"),
+            timestamp_ms: 0,
+            logical_id: logical_id.into(),
+            resource_type: if logical_id == "s" {
+                "AWS::CloudFormation::Stack".into()
+            } else {
+                "AWS::Kinesis::Stream".into()
+            },
+            status: status.into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn resources_done_counts_each_resource_by_its_latest_event_and_not_the_stack() {
+        let events = [
+            event("s", "CREATE_IN_PROGRESS"),
+            event("Stream", "CREATE_IN_PROGRESS"),
+            event("Table1", "CREATE_IN_PROGRESS"),
+            event("Stream", "CREATE_COMPLETE"),
+            event("Table1", "CREATE_COMPLETE"),
+            event("Table1", "UPDATE_IN_PROGRESS"),
+            event("s", "CREATE_COMPLETE"),
+        ];
+        assert_eq!(resources_done(&events), 1);
     }
 }
