@@ -188,10 +188,12 @@ async fn every_figure_comes_from_the_seeded_datapoints() {
         f[2]["batching"],
         json!({"batch_size": 10, "window_seconds": 2})
     );
-    for (i, invocations, errors, throttles, average, max) in [
-        (0, 1000, 2, 0, 3.0, 6.0),
-        (1, 10, 0, 0, 40.0, 80.0),
-        (2, 100, 0, 1, 8.0, 16.0),
+    assert!(close(&report["prices"]["gb_second"], 0.000_013_333_4));
+    assert!(close(&report["prices"]["per_million_requests"], 0.2));
+    for (i, invocations, errors, throttles, average, max, network) in [
+        (0, 1000, 2, 0, 3.0, 6.0, 2_000_000.0),
+        (1, 10, 0, 0, 40.0, 80.0, 300_000.0),
+        (2, 100, 0, 1, 8.0, 16.0, 900_000.0),
     ] {
         let r = &f[i];
         assert_eq!(r["invocations"], invocations, "{r}");
@@ -207,6 +209,12 @@ async fn every_figure_comes_from_the_seeded_datapoints() {
         assert!(close(&insights["cpu_time_ms"], average * n / 2.0), "{r}");
         assert_eq!(insights["cold_starts"], 2, "{r}");
         assert!(close(&insights["init_duration_avg_ms"], 30.0), "{r}");
+        assert!(close(&insights["network_bytes"], network), "{r}");
+        assert!(close(&insights["rx_bytes"], network * 0.25), "{r}");
+        assert!(close(&insights["tx_bytes"], network * 0.75), "{r}");
+        // The emulator computes no percentiles: shown as absent, not as zero.
+        assert_eq!(r["duration_ms"]["p50"], Value::Null, "{r}");
+        assert_eq!(r["duration_ms"]["p99"], Value::Null, "{r}");
         // Estimated: invocations × average (whole ms) × 128 MB.
         let mb_ms = n * average * 128.0;
         assert_eq!(
@@ -216,26 +224,28 @@ async fn every_figure_comes_from_the_seeded_datapoints() {
         assert!(close(&r["billed"]["mb_ms"], mb_ms), "{r}");
         let gb_s = mb_ms / 1024.0 / 1000.0;
         assert!(close(&r["cost"]["gb_seconds"], gb_s), "{r}");
-        let total = gb_s * 0.000_013_333_4 + n * 0.2 / 1e6;
+        let (compute, requests) = (gb_s * 0.000_013_333_4, n * 0.2 / 1e6);
+        assert!(close(&r["cost"]["compute_usd"], compute), "{r}");
+        assert!(close(&r["cost"]["requests_usd"], requests), "{r}");
+        let total = compute + requests;
         assert!(close(&r["cost"]["total_usd"], total), "{r}");
         assert!(
             close(&r["cost"]["per_million_orders_usd"], total / 1000.0 * 1e6),
             "{r}"
         );
     }
-    assert!(close(&f[0]["insights"]["network_bytes"], 2_000_000.0));
-    assert!(close(&f[1]["insights"]["rx_bytes"], 75_000.0));
-    assert!(close(&f[2]["insights"]["tx_bytes"], 675_000.0));
     assert_eq!(f[0]["records_read"], Value::Null);
     assert_eq!(f[0]["iterator_age_ms"], Value::Null);
     assert_eq!(f[1]["records_read"], 1000);
+    assert_eq!(f[2]["records_read"], 1000);
     assert!(close(&f[1]["records_per_invocation"], 100.0));
     assert!(close(&f[2]["records_per_invocation"], 10.0));
     assert!(close(&f[1]["iterator_age_ms"]["max"], 30_000.0));
     assert!(close(&f[2]["iterator_age_ms"]["max"], 2_000.0));
-    // The bigger batches cost less; the shorter window waits less.
+    // The bigger batches cost less; the smaller ones take less time per invocation.
     assert_eq!(report["cheaper"], format!("{stack}-put-item-1"));
     assert_eq!(report["faster"], format!("{stack}-put-item-2"));
+    assert_eq!(report["faster_basis"], "average duration");
     assert_eq!(report["has_data"], true);
 }
 
