@@ -11,7 +11,7 @@ use crate::aws::{Clients, account_id, connect};
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
-use crate::deploy::{DeployError, bucket, names::StackNames, teardown, template};
+use crate::deploy::{DeployError, bucket, changes, names::StackNames, teardown, template};
 use crate::error::CliError;
 use crate::insights;
 use crate::output;
@@ -163,6 +163,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
             plan if up.dry_run => {
                 print_dry_run(
                     &clients,
+                    &names.stack,
                     &bucket_name,
                     &artifacts,
                     &plan,
@@ -291,6 +292,7 @@ async fn upload_artifacts(
 
 async fn print_dry_run(
     clients: &Clients,
+    stack_name: &str,
     bucket_name: &str,
     artifacts: &[Artifact],
     plan: &Plan,
@@ -335,6 +337,34 @@ async fn print_dry_run(
             "  parameter {name}: {} → {new}",
             old.as_deref().unwrap_or("(new)")
         );
+    }
+    if matches!(plan, Plan::Update) {
+        preview_update(clients, stack_name, desired).await?;
+    }
+    Ok(())
+}
+
+/// CloudFormation's own view of an update (what it adds, modifies, replaces), from a change set
+/// that is made, read and deleted again: the stack itself does not change.
+async fn preview_update(
+    clients: &Clients,
+    stack_name: &str,
+    desired: &BTreeMap<String, String>,
+) -> Result<(), DeployError> {
+    let cfn = &clients.cloudformation;
+    let outcome =
+        stack::create_change_set(cfn, stack_name, template::TEMPLATE, desired, false).await?;
+    match outcome {
+        stack::ChangeSetOutcome::NoChanges => {
+            eprintln!("CloudFormation's preview: no changes");
+        }
+        stack::ChangeSetOutcome::Ready { name, changes } => {
+            eprint!(
+                "CloudFormation's preview (a change set, deleted again): {}",
+                changes::render(&changes)
+            );
+            stack::delete_change_set(cfn, stack_name, &name).await;
+        }
     }
     Ok(())
 }

@@ -797,6 +797,48 @@ async fn dry_run_changes_nothing() {
 }
 
 #[tokio::test]
+async fn dry_run_of_an_update_previews_it_and_leaves_the_stack_as_it_was() {
+    let stack = unique_stack();
+    let artifacts = deploy_fake(&stack);
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
+    let change_sets = || async {
+        cfn.list_change_sets()
+            .stack_name(&stack)
+            .send()
+            .await
+            .unwrap()
+            .summaries()
+            .len()
+    };
+    let before = change_sets().await;
+    let output = ok_local(
+        &stack,
+        &[
+            "up",
+            "--dry-run",
+            "--memory",
+            "256",
+            "--artifacts",
+            artifacts.path().to_str().unwrap(),
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("parameter MemorySize: 128 → 256"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("CloudFormation's preview"), "{stderr}");
+    assert_eq!(
+        change_sets().await,
+        before,
+        "the preview's change set is deleted"
+    );
+    let status = json(&ok_local(&stack, &["status", "--output", "json"]));
+    assert_eq!(status["parameters"]["MemorySize"], "128");
+    assert_eq!(status["status"], "CREATE_COMPLETE");
+}
+
+#[tokio::test]
 async fn down_without_a_terminal_needs_yes_and_deletes_nothing() {
     let stack = unique_stack();
     let _artifacts = deploy_fake(&stack);
