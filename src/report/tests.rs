@@ -141,3 +141,8 @@ fn the_text_table_marks_the_cheaper_and_the_faster_consumer() {
     );
     assert!(text.contains("51,200 (est.)"), "{text}");
 }
+
+#[test]
+fn the_text_report_reads_as_reviewed() {
+    insta::assert_snapshot!(build(&context(), &readings()).to_string());
+}

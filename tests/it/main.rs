@@ -3,6 +3,7 @@
 mod build;
 mod functions;
 mod harness;
+mod help;
 mod lifecycle;
 mod load;
 mod local;
