@@ -125,6 +125,11 @@ pub async fn run_shard(
             let _ = tokio::time::timeout(IDLE_POLL, stop.changed()).await;
         }
     }
+    // A closed shard (after a reshard) ends the loop: what was gathered still goes out.
+    while let Some(batch) = batcher.due(mapping.batch_size, Duration::ZERO) {
+        tally.invocations += 1;
+        tally.given_up += invoke(&mapping, &shard_id, batch).await;
+    }
     Ok(tally)
 }
 

@@ -140,7 +140,7 @@ impl LocalRun {
         let _ = self.stop.send(true);
         let deadline = tokio::time::Instant::now() + self.longest_window + DRAIN_GRACE;
         let mut summaries: Vec<ConsumerSummary> = Vec::new();
-        for (mapping, task) in self.pollers {
+        for (mapping, task) in std::mem::take(&mut self.pollers) {
             let tally = match tokio::time::timeout_at(deadline, task).await {
                 Ok(Ok(Ok(tally))) => tally,
                 Ok(Ok(Err(detail))) => return Err(local_failure(&mapping, detail)),
@@ -156,6 +156,16 @@ impl LocalRun {
         }
         self.recorder.publish(&self.cloudwatch).await?;
         Ok(summaries)
+    }
+}
+
+/// A run given up on (an error before `finish`) stops its pollers rather than leave them
+/// polling without anyone to stop them.
+impl Drop for LocalRun {
+    fn drop(&mut self) {
+        for (_, task) in &self.pollers {
+            task.abort();
+        }
     }
 }
 
