@@ -82,3 +82,56 @@ async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off()
         "{notes}"
     );
 }
+
+#[tokio::test]
+async fn two_shards_are_polled_each_and_every_order_arrives_once() {
+    let stack = unique_stack();
+    let artifacts = deploy_fake(&stack);
+    let dir = artifacts.path().to_str().unwrap();
+    ok_local(&stack, &["up", "--shards", "2", "--artifacts", dir]);
+    let kinesis = aws_sdk_kinesis::Client::new(&crate::harness::sdk_config().await);
+    let shards = kinesis
+        .list_shards()
+        .stream_name(format!("{stack}-orders"))
+        .send()
+        .await
+        .unwrap();
+    let open = shards
+        .shards()
+        .iter()
+        .filter(|s| {
+            s.sequence_number_range()
+                .and_then(|r| r.ending_sequence_number())
+                .is_none()
+        })
+        .count();
+    assert_eq!(open, 2, "{shards:?}");
+    ok_local(&stack, &["tune", "--consumer", "all", "--window", "1"]);
+    let load = json(&ok_local(
+        &stack,
+        &[
+            "load",
+            "--orders",
+            "60",
+            "--concurrency",
+            "4",
+            "--verify",
+            "--output",
+            "json",
+        ],
+    ));
+    for table in load["verify"]["tables"].as_array().unwrap() {
+        assert_eq!(table["found"], 60, "{table}");
+        assert_eq!(table["duplicates"], 0, "{table}");
+    }
+    let report = json(&ok_local(
+        &stack,
+        &["report", "--since", "15m", "--output", "json"],
+    ));
+    for consumer in [1, 2] {
+        assert_eq!(
+            report["functions"][consumer]["records_read"], 60,
+            "{report}"
+        );
+    }
+}
