@@ -52,6 +52,7 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
             .unwrap_or(128.0),
         prices: PUBLISHED.for_arch(arch, args.prices),
         subjects: subjects(&deployed),
+        on_lambda: !clients.is_emulator(),
     };
     let mut readings = read(&clients, &context, now).await?;
     if !clients.is_emulator() {

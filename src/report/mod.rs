@@ -18,6 +18,12 @@ use self::cost::{Cost, Prices, Usage};
 use self::metrics::{Figure, Measured};
 use crate::deploy::tuning::Batching;
 
+/// What the original (Python 3.8 functions, ap-southeast-2, December 2021) averaged per
+/// invocation with the default batching, from its Lambda Insights screenshots: the figures to
+/// beat, for producer, consumer 1 (100 / 30 s) and consumer 2 (10 / 2 s).
+pub const ORIGINAL_AVERAGE_MS: [f64; 3] = [216.0, 430.0, 202.0];
+const ORIGINAL_BATCHING: [(i32, i32); 2] = [(100, 30), (10, 2)];
+
 /// One function the report covers.
 #[derive(Debug, Clone)]
 pub struct Subject {
@@ -39,6 +45,8 @@ pub struct Context {
     pub memory_mb: f64,
     pub prices: Prices,
     pub subjects: Vec<Subject>,
+    /// Whether the durations are Lambda's (AWS), so comparable with the original's.
+    pub on_lambda: bool,
 }
 
 /// Everything read from AWS for one report.
@@ -66,6 +74,9 @@ pub struct Report {
     pub faster: Option<String>,
     pub faster_basis: Option<String>,
     pub has_data: bool,
+    /// The original's average durations, when the batching is the original's and the figures
+    /// are Lambda's: producer, consumer 1, consumer 2.
+    pub original_average_ms: Option<[f64; 3]>,
     pub notes: Vec<String>,
     /// The chart file written, if one was asked for.
     pub chart: Option<String>,
@@ -172,11 +183,23 @@ pub fn build(context: &Context, readings: &Readings) -> Report {
         cheaper: cheaper(&functions),
         faster,
         faster_basis,
+        original_average_ms: comparable_with_original(context, has_data)
+            .then_some(ORIGINAL_AVERAGE_MS),
         functions,
         has_data,
         notes,
         chart: None,
     }
+}
+
+/// Same batching as the original, and measured by Lambda.
+fn comparable_with_original(context: &Context, has_data: bool) -> bool {
+    let batching: Vec<(i32, i32)> = context
+        .subjects
+        .iter()
+        .filter_map(|s| s.batching.map(|b| (b.batch_size, b.window_seconds)))
+        .collect();
+    has_data && context.on_lambda && batching == ORIGINAL_BATCHING
 }
 
 fn function_report(

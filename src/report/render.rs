@@ -47,6 +47,12 @@ impl fmt::Display for Report {
             f,
             "cost covers Lambda compute and requests only (not Kinesis shard-hours, API Gateway, DynamoDB or CloudWatch)"
         )?;
+        if let Some([producer, one, two]) = self.original_average_ms {
+            writeln!(
+                f,
+                "the original (Python 3.8, December 2021, same batching) averaged {producer} / {one} / {two} ms per invocation"
+            )?;
+        }
         if let Some(chart) = &self.chart {
             writeln!(f, "chart: {chart}")?;
         }

@@ -33,6 +33,7 @@ fn context() -> Context {
             subject("consumer 1", "s-put-item-1", Some("u1"), Some((100, 30))),
             subject("consumer 2", "s-put-item-2", Some("u2"), Some((10, 2))),
         ],
+        on_lambda: true,
     }
 }
 
@@ -145,4 +146,26 @@ fn the_text_table_marks_the_cheaper_and_the_faster_consumer() {
 #[test]
 fn the_text_report_reads_as_reviewed() {
     insta::assert_snapshot!(build(&context(), &readings()).to_string());
+}
+
+#[test]
+fn the_originals_durations_are_shown_only_beside_lambdas_with_the_same_batching() {
+    let report = build(&context(), &readings());
+    assert_eq!(report.original_average_ms, Some([216.0, 430.0, 202.0]));
+    assert!(report.to_string().contains("averaged 216 / 430 / 202 ms"));
+    let emulator = Context {
+        on_lambda: false,
+        ..context()
+    };
+    assert_eq!(build(&emulator, &readings()).original_average_ms, None);
+    let mut tuned = context();
+    tuned.subjects[1].batching = Some(Batching {
+        batch_size: 50,
+        window_seconds: 5,
+    });
+    assert_eq!(build(&tuned, &readings()).original_average_ms, None);
+    assert_eq!(
+        build(&context(), &Readings::default()).original_average_ms,
+        None
+    );
 }
