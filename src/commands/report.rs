@@ -1,5 +1,6 @@
 //! `demo report`: what each function did and cost in a window, the two consumers side by side.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -14,7 +15,7 @@ use crate::output;
 use crate::report::cost::{PUBLISHED, PriceOverrides};
 use crate::report::metrics::{Measured, Target};
 use crate::report::window::{Since, Window};
-use crate::report::{self, Context, Readings, Subject, billed, chart, series};
+use crate::report::{self, Context, Readings, Subject, billed, chart, latency, series};
 use crate::settings::Settings;
 
 /// What the flags asked for, checked before any AWS call.
@@ -88,6 +89,7 @@ fn subjects(deployed: &Deployed) -> Vec<Subject> {
             function: function.clone(),
             mapping_uuid: None,
             batching: None,
+            table: None,
         });
     }
     for (index, consumer) in CONSUMERS.iter().enumerate() {
@@ -105,6 +107,7 @@ fn subjects(deployed: &Deployed) -> Vec<Subject> {
                     window_seconds: m.window_seconds?,
                 })
             }),
+            table: deployed.tables.get(index).cloned(),
         });
     }
     subjects
@@ -150,10 +153,26 @@ async fn read(clients: &Clients, context: &Context, now: SystemTime) -> Result<R
             ));
             Default::default()
         });
+    let mut latency = HashMap::new();
+    for subject in &context.subjects {
+        let Some(table) = &subject.table else {
+            continue;
+        };
+        let measured = latency::stream_to_table(&clients.dynamodb, table, window).await?;
+        if measured.sampled {
+            notes.push(format!(
+                "stream → table of {} from the first {} items scanned of {table}",
+                subject.function,
+                latency::MAX_SCANNED
+            ));
+        }
+        latency.insert(subject.function.clone(), measured);
+    }
     Ok(Readings {
         series,
         percentiles,
         billed,
+        latency,
         notes,
     })
 }

@@ -96,6 +96,11 @@ fn table(report: &Report) -> String {
                 .as_ref()
                 .map_or(NONE.into(), |i| format!("{} / {}", opt(i.p99), opt(i.max)))
         }),
+        ("stream → table p50 / p99 (ms)", |r| {
+            r.stream_to_table_ms.map_or(NONE.into(), |l| {
+                format!("{} / {}", number(l.p50_ms), number(l.p99_ms))
+            })
+        }),
         ("memory used avg / max (%)", |r| {
             format!(
                 "{} / {}",

@@ -17,6 +17,7 @@ fn context() -> Context {
                 batch_size,
                 window_seconds,
             }),
+            table: uuid.map(|_| format!("{function}-table")),
         };
     Context {
         stack: "s".into(),
@@ -168,4 +169,35 @@ fn the_originals_durations_are_shown_only_beside_lambdas_with_the_same_batching(
         build(&context(), &Readings::default()).original_average_ms,
         None
     );
+}
+
+#[test]
+fn faster_is_judged_on_the_tables_delays_when_there_are_items() {
+    use crate::load::stats::LatencySummary;
+    use crate::report::latency::TableLatency;
+    let delay = |p50_ms: f64| TableLatency {
+        summary: Some(LatencySummary {
+            count: 1000,
+            mean_ms: p50_ms,
+            p50_ms,
+            p90_ms: p50_ms,
+            p99_ms: p50_ms,
+            max_ms: p50_ms,
+        }),
+        sampled: false,
+    };
+    let mut readings = readings();
+    // Consumer 1's invocations are longer, but here its records reach the table first.
+    readings.latency.insert("s-put-item-1".into(), delay(400.0));
+    readings
+        .latency
+        .insert("s-put-item-2".into(), delay(1_900.0));
+    let report = build(&context(), &readings);
+    assert_eq!(report.faster.as_deref(), Some("s-put-item-1"));
+    assert_eq!(report.faster_basis.as_deref(), Some("stream → table p50"));
+    assert_eq!(
+        report.functions[1].stream_to_table_ms.unwrap().p50_ms,
+        400.0
+    );
+    assert!(report.to_string().contains("400 / 400"));
 }

@@ -65,7 +65,10 @@ async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off()
     assert!(age(c1) > age(c2), "{c1}\n{c2}");
     // Bigger batches take longer per invocation and cost less per record.
     assert_eq!(report["faster"], format!("{stack}-put-item-2"));
-    assert_eq!(report["faster_basis"], "average duration");
+    assert_eq!(report["faster_basis"], "stream → table p50");
+    let p50 = |c: &Value| c["stream_to_table_ms"]["p50_ms"].as_f64().unwrap();
+    assert!(p50(c1) > p50(c2), "{c1}\n{c2}");
+    assert_eq!(c1["stream_to_table_ms"]["count"], orders);
     let average = |c: &Value| c["duration_ms"]["average"].as_f64().unwrap();
     assert!(average(c1) > average(c2), "{c1}\n{c2}");
     // Stream → table: consumer 1's last 20 records waited out its window.
