@@ -113,8 +113,8 @@ fn subjects(deployed: &Deployed) -> Vec<Subject> {
     subjects
 }
 
-/// Metrics, percentiles and billed durations. Percentiles and Insights queries are extras:
-/// when an endpoint cannot answer them the report says so and goes on.
+/// Metrics, then the extras: percentiles, billed durations and the tables' delays. When an
+/// endpoint cannot answer an extra, the report says so and goes on.
 async fn read(clients: &Clients, context: &Context, now: SystemTime) -> Result<Readings, CliError> {
     let targets: Vec<Target> = context
         .subjects
@@ -153,21 +153,7 @@ async fn read(clients: &Clients, context: &Context, now: SystemTime) -> Result<R
             ));
             Default::default()
         });
-    let mut latency = HashMap::new();
-    for subject in &context.subjects {
-        let Some(table) = &subject.table else {
-            continue;
-        };
-        let measured = latency::stream_to_table(&clients.dynamodb, table, window).await?;
-        if measured.sampled {
-            notes.push(format!(
-                "stream → table of {} from the first {} items scanned of {table}",
-                subject.function,
-                latency::MAX_SCANNED
-            ));
-        }
-        latency.insert(subject.function.clone(), measured);
-    }
+    let latency = read_latency(clients, context, &mut notes).await;
     Ok(Readings {
         series,
         percentiles,
@@ -190,6 +176,39 @@ fn one_line(err: &DeployError) -> String {
         Some((cut, _)) => format!("{}…", &first[..cut]),
         None => first,
     }
+}
+
+/// Each consumer's stream → table delay, from its items; like the other extras, a table that
+/// cannot be read (no dynamodb:Scan permission, say) costs a note, not the report.
+async fn read_latency(
+    clients: &Clients,
+    context: &Context,
+    notes: &mut Vec<String>,
+) -> HashMap<String, latency::TableLatency> {
+    let mut latencies = HashMap::new();
+    for subject in &context.subjects {
+        let Some(table) = &subject.table else {
+            continue;
+        };
+        match latency::stream_to_table(&clients.dynamodb, table, context.window).await {
+            Ok(measured) => {
+                if measured.sampled {
+                    notes.push(format!(
+                        "stream → table of {} from the first {} items scanned of {table}",
+                        subject.function,
+                        latency::MAX_SCANNED
+                    ));
+                }
+                latencies.insert(subject.function.clone(), measured);
+            }
+            Err(err) => notes.push(format!(
+                "stream → table latency of {} unavailable: {}",
+                subject.function,
+                one_line(&err)
+            )),
+        }
+    }
+    latencies
 }
 
 /// When the stack or a mapping last changed: the default start of the window.

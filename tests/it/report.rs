@@ -362,3 +362,27 @@ async fn charts_are_drawn_as_svg_and_png() {
     let bytes = std::fs::read(&png).unwrap();
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000);
 }
+
+#[tokio::test]
+async fn a_table_that_cannot_be_read_costs_a_note_not_the_report() {
+    let stack = unique_stack();
+    let _artifacts = deploy_fake(&stack);
+    seed_a_run(&stack).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    dynamodb
+        .delete_table()
+        .table_name(format!("{stack}-table-1"))
+        .send()
+        .await
+        .unwrap();
+    let report = report_json(&stack, &[]);
+    assert_eq!(report["functions"][1]["stream_to_table_ms"], Value::Null);
+    assert_eq!(report["functions"][1]["invocations"], 10);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "stream → table latency of {stack}-put-item-1 unavailable"
+        )),
+        "{notes}"
+    );
+}
