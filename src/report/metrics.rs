@@ -222,22 +222,17 @@ async fn fetch(
     window: Window,
     period: i32,
 ) -> Result<Measured, DeployError> {
-    let queries = queries(targets, specs);
-    let mut ids: HashMap<String, (usize, Figure)> = HashMap::new();
-    for (id, key) in &queries {
-        ids.insert(id.clone(), *key);
-    }
+    let queries = queries(targets, specs, period);
+    let ids: HashMap<&str, (usize, Figure)> = queries
+        .iter()
+        .filter_map(|(query, key)| Some((query.id()?, *key)))
+        .collect();
     let mut measured = Measured::default();
     // GetMetricData takes at most 500 queries per call.
     for chunk in queries.chunks(500) {
         let mut pages = cloudwatch
             .get_metric_data()
-            .set_metric_data_queries(Some(
-                chunk
-                    .iter()
-                    .map(|(id, _)| query(id, targets, specs, period))
-                    .collect(),
-            ))
+            .set_metric_data_queries(Some(chunk.iter().map(|(query, _)| query.clone()).collect()))
             .start_time(window.start.into())
             .end_time(window.end.into())
             .scan_by(ScanBy::TimestampAscending)
@@ -269,9 +264,14 @@ async fn fetch(
     Ok(measured)
 }
 
-/// Query ids (`f<function>_<spec>`) for every figure that applies to each target.
-fn queries(targets: &[Target], specs: &[Spec]) -> Vec<(String, (usize, Figure))> {
-    let mut ids = Vec::new();
+/// One query (id `f<function>_<spec>`) for every figure that applies to each target, with the
+/// function and figure its answer belongs to.
+fn queries(
+    targets: &[Target],
+    specs: &[Spec],
+    period: i32,
+) -> Vec<(MetricDataQuery, (usize, Figure))> {
+    let mut queries = Vec::new();
     for (t, target) in targets.iter().enumerate() {
         for (s, spec) in specs.iter().enumerate() {
             if spec.source == Source::Mapping && target.mapping_uuid.is_none() {
@@ -280,19 +280,14 @@ fn queries(targets: &[Target], specs: &[Spec]) -> Vec<(String, (usize, Figure))>
             if spec.metric == "IteratorAge" && target.mapping_uuid.is_none() {
                 continue;
             }
-            ids.push((format!("f{t}_{s}"), (t, spec.figure)));
+            let query = query(&format!("f{t}_{s}"), target, spec, period);
+            queries.push((query, (t, spec.figure)));
         }
     }
-    ids
+    queries
 }
 
-/// The GetMetricData query behind an id made by `queries`.
-fn query(id: &str, targets: &[Target], specs: &[Spec], period: i32) -> MetricDataQuery {
-    let (t, s) = id[1..]
-        .split_once('_')
-        .and_then(|(t, s)| Some((t.parse::<usize>().ok()?, s.parse::<usize>().ok()?)))
-        .expect("ids come from `queries`");
-    let (target, spec) = (&targets[t], &specs[s]);
+fn query(id: &str, target: &Target, spec: &Spec, period: i32) -> MetricDataQuery {
     let (namespace, dimension, value) = match spec.source {
         Source::Lambda => ("AWS/Lambda", "FunctionName", target.function.as_str()),
         Source::Insights => ("LambdaInsights", "function_name", target.function.as_str()),
@@ -344,7 +339,7 @@ mod tests {
 
     #[test]
     fn producers_get_no_mapping_or_iterator_queries() {
-        let ids = queries(&targets(), SERIES);
+        let ids = queries(&targets(), SERIES, 60);
         let producer: Vec<_> = ids.iter().filter(|(_, (t, _))| *t == 0).collect();
         let consumer: Vec<_> = ids.iter().filter(|(_, (t, _))| *t == 1).collect();
         assert_eq!(consumer.len(), SERIES.len());
@@ -355,10 +350,10 @@ mod tests {
     #[test]
     fn queries_name_namespace_dimension_and_statistic() {
         let targets = targets();
-        let ids = queries(&targets, SERIES);
+        let queries = queries(&targets, SERIES, 60);
         let find = |figure: Figure| {
-            let (id, _) = ids.iter().find(|(_, k)| *k == (1, figure)).unwrap();
-            query(id, &targets, SERIES, 60)
+            let (query, _) = queries.iter().find(|(_, k)| *k == (1, figure)).unwrap();
+            query.clone()
         };
         let records = find(Figure::RecordsRead);
         let stat = records.metric_stat().unwrap();
@@ -434,9 +429,11 @@ mod tests {
         #[tokio::test]
         async fn answers_over_several_pages_land_on_their_function_and_figure() {
             let targets = targets();
-            let ids = queries(&targets, PERCENTILES);
-            let id =
-                |t: usize, f: Figure| ids.iter().find(|(_, k)| *k == (t, f)).unwrap().0.clone();
+            let ids = queries(&targets, PERCENTILES, 3600);
+            let id = |t: usize, f: Figure| {
+                let (query, _) = ids.iter().find(|(_, k)| *k == (t, f)).unwrap();
+                query.id().unwrap().to_owned()
+            };
             let (p99_consumer, p50_producer) =
                 (id(1, Figure::DurationP99), id(0, Figure::DurationP50));
             let first = {
