@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use crate::artifacts::Arch;
 use crate::aws::{Clients, connect};
 use crate::deploy::names::CONSUMERS;
+use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::tuning::Batching;
 use crate::deploy::{DeployError, stack};
@@ -32,8 +33,8 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
     let current = stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
     let deployed = resources::deployed(&clients, name).await?;
     let now = SystemTime::now();
-    let last_change = last_change(&clients, name, &deployed).await?;
-    let window = Window::resolve(args.since, last_change, now).map_err(CliError::Usage)?;
+    let window = Window::resolve(args.since, last_change(&current, &deployed), now)
+        .map_err(CliError::Usage)?;
     let arch = match current.parameters.get("Architecture").map(String::as_str) {
         Some("x86_64") => Arch::X86_64,
         _ => Arch::Arm64,
@@ -212,30 +213,14 @@ async fn read_latency(
 }
 
 /// When the stack or a mapping last changed: the default start of the window.
-async fn last_change(
-    clients: &Clients,
-    stack: &str,
-    deployed: &Deployed,
-) -> Result<SystemTime, DeployError> {
-    let described = clients
-        .cloudformation
-        .describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("describe stack {stack}"), err))?;
-    let stack_change = described
-        .stacks()
-        .first()
-        .and_then(|s| s.last_updated_time().or(s.creation_time()))
-        .and_then(|t| SystemTime::try_from(*t).ok());
-    Ok(deployed
+fn last_change(current: &DeployedState, deployed: &Deployed) -> SystemTime {
+    deployed
         .mappings
         .iter()
         .filter_map(|m| m.last_modified)
-        .chain(stack_change)
+        .chain(current.last_changed)
         .max()
-        .unwrap_or(SystemTime::UNIX_EPOCH))
+        .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 impl TryFrom<&crate::cli::ReportArgs> for ReportSettings {
@@ -277,5 +262,45 @@ fn price(flag: &str, value: Option<f64>) -> Result<Option<f64>, CliError> {
             "invalid {flag} {v}: a price is a dollar amount of 0 or more, e.g. {flag} 0.0000133334"
         ))),
         other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::deploy::resources::Mapping;
+
+    #[test]
+    fn the_default_window_starts_at_the_latest_stack_or_mapping_change() {
+        let at = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+        let stack = DeployedState {
+            last_changed: Some(at(1_000)),
+            ..DeployedState::default()
+        };
+        let mapping = |modified: u64| Mapping {
+            consumer: 1,
+            function: "f".into(),
+            uuid: "u".into(),
+            batch_size: Some(100),
+            window_seconds: Some(30),
+            state: "Enabled".into(),
+            last_modified: Some(at(modified)),
+        };
+        let mut deployed = Deployed {
+            api_url: None,
+            stream: None,
+            functions: Default::default(),
+            tables: vec![],
+            queue: None,
+            mappings: vec![mapping(900)],
+            dashboard: None,
+            resources: vec![],
+        };
+        assert_eq!(last_change(&stack, &deployed), at(1_000));
+        // A tune changes the mapping after the stack.
+        deployed.mappings.push(mapping(2_000));
+        assert_eq!(last_change(&stack, &deployed), at(2_000));
     }
 }

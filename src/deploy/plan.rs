@@ -17,6 +17,8 @@ pub struct DeployedState {
     pub status: String,
     pub parameters: BTreeMap<String, String>,
     pub template_body: Option<String>,
+    /// The last update, else the creation (`demo report`'s default window starts there).
+    pub last_changed: Option<std::time::SystemTime>,
 }
 
 /// What `up` will do.
@@ -161,6 +163,7 @@ mod tests {
             status: status.into(),
             parameters: parameters.clone(),
             template_body: Some(TEMPLATE.to_owned()),
+            last_changed: None,
         }
     }
 

@@ -72,6 +72,10 @@ pub async fn describe(cfn: &Client, stack: &str) -> Result<Option<DeployedState>
             .template_body
     };
     Ok(Some(DeployedState {
+        last_changed: found
+            .last_updated_time()
+            .or(found.creation_time())
+            .and_then(|t| SystemTime::try_from(*t).ok()),
         stack_id: found.stack_id().unwrap_or(stack).to_owned(),
         status,
         parameters,
