@@ -113,10 +113,14 @@ pub async fn run_shard(
             tally.records += read.len() as u64;
         }
         batcher.add(read);
-        while let Some(batch) = batcher.due(mapping.batch_size, mapping.window) {
-            tally.invocations += 1;
-            tally.given_up += invoke(&mapping, &shard_id, batch).await;
-        }
+        hand_over(
+            &mapping,
+            &shard_id,
+            &mut batcher,
+            mapping.window,
+            &mut tally,
+        )
+        .await;
         let caught_up = read.is_empty() && output.millis_behind_latest().unwrap_or(0) == 0;
         if *stop.borrow() && caught_up && batcher.records.is_empty() {
             break;
@@ -126,11 +130,29 @@ pub async fn run_shard(
         }
     }
     // A closed shard (after a reshard) ends the loop: what was gathered still goes out.
-    while let Some(batch) = batcher.due(mapping.batch_size, Duration::ZERO) {
-        tally.invocations += 1;
-        tally.given_up += invoke(&mapping, &shard_id, batch).await;
-    }
+    hand_over(
+        &mapping,
+        &shard_id,
+        &mut batcher,
+        Duration::ZERO,
+        &mut tally,
+    )
+    .await;
     Ok(tally)
+}
+
+/// Invokes the handler with every batch that is due after `window`.
+async fn hand_over(
+    mapping: &LocalMapping,
+    shard_id: &str,
+    batcher: &mut Batcher,
+    window: Duration,
+    tally: &mut ShardTally,
+) {
+    while let Some(batch) = batcher.due(mapping.batch_size, window) {
+        tally.invocations += 1;
+        tally.given_up += invoke(mapping, shard_id, batch).await;
+    }
 }
 
 /// Hands `batch` to the handler; failed records are retried from the first one reported, as
