@@ -63,14 +63,17 @@ async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off()
     let age = |c: &Value| c["iterator_age_ms"]["max"].as_f64().unwrap();
     assert!(age(c1) >= 5_000.0, "{c1}");
     assert!(age(c1) > age(c2), "{c1}\n{c2}");
-    // Bigger batches take longer per invocation and cost less per record.
     assert_eq!(report["faster"], format!("{stack}-put-item-2"));
     assert_eq!(report["faster_basis"], "stream → table p50");
     let p50 = |c: &Value| c["stream_to_table_ms"]["p50_ms"].as_f64().unwrap();
     assert!(p50(c1) > p50(c2), "{c1}\n{c2}");
     assert_eq!(c1["stream_to_table_ms"]["count"], orders);
-    let average = |c: &Value| c["duration_ms"]["average"].as_f64().unwrap();
-    assert!(average(c1) > average(c2), "{c1}\n{c2}");
+    // Per record, the bigger batches cost less. (Their average invocation is not reliably longer
+    // on the emulator, where a request's fixed cost and contention from concurrent tests
+    // dominate: 44.5 ms for 100 + 20 records against 46.1 ms for 10 was seen.)
+    let billed = |c: &Value| c["billed"]["mb_ms"].as_f64().unwrap();
+    assert!(billed(c1) < billed(c2), "{c1}\n{c2}");
+    assert_eq!(report["cheaper"], format!("{stack}-put-item-1"));
     // Stream → table: consumer 1's last 20 records waited out its window.
     let slowest = |i: usize| {
         load["verify"]["tables"][i]["stream_to_table"]["max_ms"]
