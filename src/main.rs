@@ -10,24 +10,23 @@ mod error;
 mod insights;
 mod load;
 mod local;
+mod logging;
 mod output;
 mod report;
 mod settings;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use tracing_subscriber::EnvFilter;
-
 use crate::cli::Cli;
-use crate::settings::{Settings, Verbosity};
+use crate::settings::Settings;
+use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match Settings::resolve(&cli.global) {
         Ok(settings) => {
-            init_tracing(settings.verbosity);
+            logging::init(settings.verbosity);
             commands::dispatch(cli.command, &settings).await
         }
         Err(error) => Err(error),
@@ -35,20 +34,8 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("{}", error.report());
+            eprintln!("{}", logging::scrub(&error.report()));
             error.exit_code()
         }
     }
-}
-
-/// Progress and logs go to stderr, so stdout holds only the result.
-fn init_tracing(verbosity: Verbosity) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(verbosity.log_filter()));
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .with_target(false)
-        .without_time()
-        .init();
 }

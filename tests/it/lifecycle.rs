@@ -974,3 +974,70 @@ async fn a_failed_create_is_recovered_by_the_next_up() {
     ok_local(&stack, &["down", "--yes"]);
     assert_eq!(leftovers(&stack).await, Vec::<String>::new());
 }
+
+/// Runs `demo -v… down --yes` against the emulator with `credentials` in the environment (not
+/// `--local`, whose dummy credentials would hide what the real chain does); returns stdout +
+/// stderr.
+fn down_with_credentials(stack: &str, verbosity: &str, rust_log: Option<&str>) -> String {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_demo"));
+    command
+        .args(["down", "--yes", verbosity, "--region", "ap-southeast-2"])
+        .args(["--endpoint-url", &crate::harness::emulator().url])
+        .args(["--stack-name", stack])
+        .env("AWS_ACCESS_KEY_ID", SECRET_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+        .env("AWS_SESSION_TOKEN", SECRET_SESSION_TOKEN)
+        .env_remove("AWS_PROFILE")
+        .env_remove("DEMO_STACK_NAME")
+        .env_remove("DEMO_OUTPUT")
+        .stdin(std::process::Stdio::null());
+    match rust_log {
+        Some(filter) => command.env("RUST_LOG", filter),
+        None => command.env_remove("RUST_LOG"),
+    };
+    let output = command.output().expect("run demo");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout) + &text(&output.stderr)
+}
+
+const SECRET_KEY_ID: &str = "ASIAIOSFODNN7EXAMPLE";
+const SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const SECRET_SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLE//////////SESSIONTOKENvalue";
+
+#[test]
+fn no_credential_session_token_or_signature_is_printed_at_any_verbosity() {
+    let stack = unique_stack();
+    for (verbosity, rust_log) in [("-vv", None), ("-vvv", Some("trace"))] {
+        let all = down_with_credentials(&stack, verbosity, rust_log);
+        // The trace really is on and shows signed calls (S3's signing differs from the rest).
+        for signed in [
+            "rpc.method=\"GetCallerIdentity\"",
+            "rpc.method=\"HeadBucket\"",
+        ] {
+            assert!(
+                all.contains(signed) && all.contains("transmitting request"),
+                "{verbosity}: no trace of {signed}"
+            );
+        }
+        for secret in [SECRET_KEY_ID, SECRET_ACCESS_KEY, SECRET_SESSION_TOKEN] {
+            assert!(!all.contains(secret), "{verbosity} printed {secret}");
+        }
+        for (at, _) in all.match_indices("Signature=") {
+            let value = &all[at + "Signature=".len()..];
+            assert!(
+                !value.starts_with(|c: char| c.is_ascii_hexdigit()),
+                "{verbosity} printed a signature: {}",
+                &all[at..(at + 80).min(all.len())]
+            );
+        }
+        let lower = all.to_ascii_lowercase();
+        for (at, _) in lower.match_indices("x-amz-security-token:") {
+            let value = &all[at + "x-amz-security-token:".len()..];
+            assert!(
+                value.starts_with("<redacted>"),
+                "{verbosity} printed a token value: {}",
+                &all[at..(at + 80).min(all.len())]
+            );
+        }
+    }
+}
