@@ -212,6 +212,12 @@ pub struct UpArgs {
     #[arg(long)]
     pub no_insights: bool,
 
+    /// Keep the function zips in this S3 bucket instead of `<stack>-artifacts-<account>-<region>`
+    /// (use it when that name is taken); created and tagged for the stack if missing. Kept by
+    /// later runs. `down` deletes it only if `up` created it.
+    #[arg(long, value_name = "NAME")]
+    pub artifact_bucket: Option<String>,
+
     /// Deploy the zips in DIR (`DIR/<function>/bootstrap.zip`, as `demo build` lays them out
     /// under target/lambda/<arch>) instead of building.
     #[arg(long, value_name = "DIR")]

@@ -110,6 +110,7 @@ impl From<&UpArgs> for UpSettings {
                 (None, false) => InsightsChoice::Auto,
             },
             artifacts: args.artifacts.clone(),
+            artifact_bucket: args.artifact_bucket.clone(),
             dry_run: args.dry_run,
         }
     }

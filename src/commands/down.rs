@@ -7,10 +7,11 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::aws::{account_id, connect};
+use crate::deploy::bucket::{self, Bucket, OWNER_TAG, Standing};
 use crate::deploy::events::StackState;
 use crate::deploy::names::StackNames;
 use crate::deploy::teardown::{self, Leftover};
-use crate::deploy::{DeployError, bucket, stack};
+use crate::deploy::{DeployError, stack};
 use crate::error::CliError;
 use crate::output;
 use crate::settings::Settings;
@@ -29,23 +30,41 @@ pub struct DownReport {
     pub stack_deleted: bool,
     pub bucket_deleted: Option<String>,
     pub stragglers_removed: Vec<Leftover>,
+    /// Named for the stack but not provably its own: not touched.
+    pub left_alone: Vec<String>,
 }
 
 pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
-    let bucket_name = names.bucket(&account_id(&clients).await?);
+    let account = account_id(&clients).await?;
     let current = stack::describe(&clients.cloudformation, &names.stack).await?;
+    let recorded = current
+        .as_ref()
+        .and_then(|c| c.parameters.get("ArtifactBucket"));
+    let (bucket_name, _) =
+        bucket::choose(None, recorded.map(String::as_str), &names.bucket(&account));
+    let store = Bucket {
+        s3: &clients.s3,
+        name: bucket_name,
+        owner: account,
+    };
     let stragglers = teardown::leftovers(&clients, &names).await?;
-    let bucket_exists = bucket::exists(&clients.s3, &bucket_name).await?;
+    let standing = store.standing(&names.stack).await?;
     let mut report = DownReport {
         stack: names.stack.clone(),
         region: clients.region.clone(),
         stack_deleted: false,
         bucket_deleted: None,
         stragglers_removed: Vec::new(),
+        left_alone: Vec::new(),
     };
-    if current.is_none() && stragglers.is_empty() && !bucket_exists {
+    if let Some(why) = not_ours(&standing) {
+        report
+            .left_alone
+            .push(format!("bucket {} ({why})", store.name));
+    }
+    if current.is_none() && stragglers.is_empty() && standing != Standing::Ours {
         return output::emit(settings.output, &report);
     }
     confirm(&names, down.yes)?;
@@ -59,8 +78,10 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
         }
         report.stack_deleted = true;
     }
-    if bucket::empty_and_delete(&clients.s3, &bucket_name).await? {
-        report.bucket_deleted = Some(bucket_name);
+    // Checked again: the stack's delete took minutes, and only a bucket still ours goes.
+    if standing == Standing::Ours && store.standing(&names.stack).await? == Standing::Ours {
+        store.empty_and_delete().await?;
+        report.bucket_deleted = Some(store.name.clone());
     }
     for leftover in teardown::leftovers(&clients, &names).await? {
         eprintln!("removing straggler {leftover}");
@@ -77,6 +98,18 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
         .into());
     }
     output::emit(settings.output, &report)
+}
+
+/// Why a bucket of the stack's name is not deleted, if it exists and is not provably ours.
+fn not_ours(standing: &Standing) -> Option<String> {
+    match standing {
+        Standing::Missing | Standing::Ours => None,
+        Standing::Untagged => Some(format!("no {OWNER_TAG} tag: not ours, left alone")),
+        Standing::TaggedFor(other) => {
+            Some(format!("tagged for stack {other:?}: not ours, left alone"))
+        }
+        Standing::OtherAccount => Some("another account's: not ours, left alone".into()),
+    }
 }
 
 /// Asks on a terminal; refuses without one unless `--yes`.
@@ -109,11 +142,12 @@ impl fmt::Display for DownReport {
             && self.bucket_deleted.is_none()
             && self.stragglers_removed.is_empty()
         {
-            return writeln!(
+            writeln!(
                 f,
                 "stack {} in {}: nothing to delete",
                 self.stack, self.region
-            );
+            )?;
+            return self.fmt_left_alone(f);
         }
         writeln!(
             f,
@@ -125,6 +159,15 @@ impl fmt::Display for DownReport {
         }
         for leftover in &self.stragglers_removed {
             writeln!(f, "  removed straggler {leftover}")?;
+        }
+        self.fmt_left_alone(f)
+    }
+}
+
+impl DownReport {
+    fn fmt_left_alone(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for what in &self.left_alone {
+            writeln!(f, "  left alone: {what}")?;
         }
         Ok(())
     }

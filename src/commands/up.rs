@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::artifacts::{self, Arch, Artifact, BuildRequest};
 use crate::aws::{Clients, account_id, connect};
+use crate::deploy::bucket::{Bucket, ObjectState};
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
@@ -29,6 +30,8 @@ pub struct UpSettings {
     pub insights: InsightsChoice,
     /// Prebuilt zips to deploy instead of building.
     pub artifacts: Option<std::path::PathBuf>,
+    /// `--artifact-bucket`: another bucket than the derived name.
+    pub artifact_bucket: Option<String>,
     pub dry_run: bool,
 }
 
@@ -89,6 +92,9 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     let specs = template::parameter_specs();
     let overrides = up.overrides();
     plan::validate(&specs, &overrides).map_err(DeployError::Invalid)?;
+    if let Some(name) = &up.artifact_bucket {
+        bucket::check_name("--artifact-bucket", name).map_err(|e| DeployError::Invalid(vec![e]))?;
+    }
     let clients = connect(&settings.aws).await?;
     let arch = up.arch.unwrap_or(Arch::Arm64);
     let layer = insights_layer(&clients, &up.insights, arch)?;
@@ -103,10 +109,22 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         }
     };
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
-    let bucket_name = names.bucket(&account_id(&clients).await?);
-    let managed = managed_parameters(&bucket_name, &artifacts, arch, layer.as_deref());
-
+    let account = account_id(&clients).await?;
     let mut current = stack::describe(&clients.cloudformation, &names.stack).await?;
+    let (bucket_name, named_bucket) = bucket::choose(
+        up.artifact_bucket.as_deref(),
+        current
+            .as_ref()
+            .and_then(|c| c.parameters.get("ArtifactBucket"))
+            .map(String::as_str),
+        &names.bucket(&account),
+    );
+    let store = Bucket {
+        s3: &clients.s3,
+        name: bucket_name.clone(),
+        owner: account,
+    };
+    let managed = managed_parameters(&bucket_name, &artifacts, arch, layer.as_deref());
     let mut desired = plan::desired_parameters(
         &specs,
         &managed,
@@ -164,7 +182,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 print_dry_run(
                     &clients,
                     &names.stack,
-                    &bucket_name,
+                    (&store, named_bucket),
                     &artifacts,
                     &plan,
                     current.as_ref(),
@@ -175,8 +193,14 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 break;
             }
             Plan::Create | Plan::Update => {
-                report.uploads =
-                    upload_artifacts(&clients, &bucket_name, &names.stack, &artifacts).await?;
+                report.uploads = upload_artifacts(
+                    &clients.region,
+                    &store,
+                    named_bucket,
+                    &names.stack,
+                    &artifacts,
+                )
+                .await?;
                 report.outcome = stack::apply(
                     &clients.cloudformation,
                     &clients.region,
@@ -262,29 +286,38 @@ fn managed_parameters(
 }
 
 async fn upload_artifacts(
-    clients: &Clients,
-    bucket_name: &str,
+    region: &str,
+    store: &Bucket<'_>,
+    named: bool,
     stack: &str,
     artifacts: &[Artifact],
 ) -> Result<Vec<Upload>, DeployError> {
-    if bucket::ensure(&clients.s3, bucket_name, &clients.region, stack).await? {
+    let bucket_name = &store.name;
+    if store.ensure(region, stack, named).await? {
         eprintln!("created artifact bucket {bucket_name}");
     }
     let mut uploads = Vec::new();
     for artifact in artifacts {
         let key = bucket::artifact_key(artifact);
-        let present = bucket::has_object(&clients.s3, bucket_name, &key).await?;
-        if !present {
+        let state = store.object(&key, artifact).await?;
+        if let ObjectState::Different(what) = &state {
+            eprintln!(
+                "s3://{bucket_name}/{key} holds other bytes than the local zip ({what}): not \
+                 trusted, uploading the local zip over it"
+            );
+        }
+        let upload = state != ObjectState::Same;
+        if upload {
             eprintln!(
                 "uploading {} ({} bytes) to s3://{bucket_name}/{key}",
                 artifact.function, artifact.size
             );
-            bucket::upload(&clients.s3, bucket_name, &key, artifact).await?;
+            store.upload(&key, artifact).await?;
         }
         uploads.push(Upload {
             function: artifact.function.clone(),
             key,
-            uploaded: !present,
+            uploaded: upload,
         });
     }
     Ok(uploads)
@@ -293,7 +326,7 @@ async fn upload_artifacts(
 async fn print_dry_run(
     clients: &Clients,
     stack_name: &str,
-    bucket_name: &str,
+    (store, named): (&Bucket<'_>, bool),
     artifacts: &[Artifact],
     plan: &Plan,
     current: Option<&DeployedState>,
@@ -301,19 +334,29 @@ async fn print_dry_run(
 ) -> Result<(), DeployError> {
     eprintln!("plan (dry run, nothing will change):");
     eprintln!("  build: {} artifacts built locally", artifacts.len());
-    let bucket_exists = bucket::exists(&clients.s3, bucket_name).await?;
-    if !bucket_exists {
-        eprintln!("  bucket: would create {bucket_name}");
+    // A bucket that is not ours is refused here too: the plan would fail at its first step.
+    let create = bucket::admit(
+        &store.standing(stack_name).await?,
+        &store.name,
+        stack_name,
+        named,
+    )?;
+    if create {
+        eprintln!("  bucket: would create {}", store.name);
     }
     for artifact in artifacts {
         let key = bucket::artifact_key(artifact);
-        let present = bucket_exists && bucket::has_object(&clients.s3, bucket_name, &key).await?;
+        let state = if create {
+            ObjectState::Absent
+        } else {
+            store.object(&key, artifact).await?
+        };
         eprintln!(
             "  upload: {key}: {}",
-            if present {
-                "already there"
-            } else {
-                "would upload"
+            match state {
+                ObjectState::Same => "already there (same size and SHA-256)",
+                ObjectState::Absent => "would upload",
+                ObjectState::Different(_) => "would upload (the object there holds other bytes)",
             }
         );
     }

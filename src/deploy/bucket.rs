@@ -1,19 +1,21 @@
-//! The artifact bucket `up` owns: private, encrypted, public access blocked; zips are stored
-//! under content-addressed keys and uploaded only when the key is absent.
+//! The artifact bucket: used only when it is provably this stack's (tagged `demo:stack` with
+//! exactly this stack's name, in the caller's account), created private, encrypted and tagged
+//! when missing. Every call but CreateBucket passes `ExpectedBucketOwner`, so a bucket of the
+//! same name in another account is never read, written or deleted.
 
-use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
-    ServerSideEncryptionRule, Tag, Tagging,
+    BucketLocationConstraint, ChecksumAlgorithm, ChecksumMode, CreateBucketConfiguration,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
 };
+use base64::Engine;
 
 use super::DeployError;
+use super::s3_answers::{code, present, status};
 use crate::artifacts::Artifact;
 
-/// The tag that marks a bucket as this tool's, naming the stack it serves.
+/// The tag that marks a bucket as this tool's, naming the stack it serves (case and all).
 pub const OWNER_TAG: &str = "demo:stack";
 
 /// The S3 key of an artifact: function name and content hash, so a key never changes meaning.
@@ -24,185 +26,473 @@ pub fn artifact_key(artifact: &Artifact) -> String {
     )
 }
 
-pub async fn exists(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, DeployError> {
-    let answer = s3.head_bucket().bucket(bucket).send().await;
-    present(answer, || format!("check bucket {bucket}"))
-}
-
-/// Present or absent from a HEAD answer: a HEAD has no body, so a 404 is all S3 says.
-fn present<T, E>(
-    answer: Result<T, SdkError<E, HttpResponse>>,
-    action: impl FnOnce() -> String,
-) -> Result<bool, DeployError>
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match answer {
-        Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .raw_response()
-                .is_some_and(|r| r.status().as_u16() == 404) =>
-        {
-            Ok(false)
-        }
-        Err(err) => Err(DeployError::aws(action(), err)),
+/// S3's rules for a bucket name (3–63 lowercase letters, digits, dots and hyphens, starting and
+/// ending with a letter or digit), checked before any call.
+pub fn check_name(flag: &str, name: &str) -> Result<(), super::template::ParameterError> {
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let chars_ok = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    let valid = (3..=63).contains(&name.len())
+        && chars_ok
+        && edge_ok(name.chars().next())
+        && edge_ok(name.chars().last())
+        && !name.contains("..");
+    if valid {
+        return Ok(());
     }
+    Err(super::template::ParameterError {
+        flag: flag.to_owned(),
+        value: name.to_owned(),
+        rule: "S3 bucket names are 3–63 lowercase letters, digits, dots and hyphens, starting \
+               and ending with a letter or digit"
+            .into(),
+    })
 }
 
-/// Creates the bucket if it is missing, locked down. Returns whether it was created.
-pub async fn ensure(
-    s3: &aws_sdk_s3::Client,
+/// The bucket to use: `--artifact-bucket`, else the one the stack records, else the tool's
+/// derived name. The flag says whether the user chose it (any name but the derived one).
+pub fn choose(flag: Option<&str>, deployed: Option<&str>, derived: &str) -> (String, bool) {
+    let name = flag.or(deployed).unwrap_or(derived);
+    (name.to_owned(), name != derived)
+}
+
+/// A bucket name and the account that must own it.
+pub struct Bucket<'a> {
+    pub s3: &'a aws_sdk_s3::Client,
+    pub name: String,
+    /// The caller's account (sts:GetCallerIdentity), sent as `ExpectedBucketOwner`.
+    pub owner: String,
+}
+
+/// What the bucket of that name is, as far as this stack is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    Missing,
+    /// Tagged for exactly this stack.
+    Ours,
+    /// In the caller's account, without the tag.
+    Untagged,
+    /// Tagged for another stack (perhaps one whose name differs only in case).
+    TaggedFor(String),
+    /// Owned by another account, or not readable with these credentials.
+    OtherAccount,
+}
+
+/// What an object already at an artifact's key holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectState {
+    Absent,
+    /// The same size and SHA-256 as the local zip (S3's own checksum of the stored bytes).
+    Same,
+    /// Something else; the text says what differs.
+    Different(String),
+}
+
+/// Whether `up` may use the bucket; `Ok(true)` when it must be created first. `named` is true
+/// when the user chose the bucket (`--artifact-bucket`, or recorded in the stack that way): an
+/// untagged bucket of their own account is then theirs to use, though `down` never deletes it.
+pub fn admit(
+    standing: &Standing,
     bucket: &str,
-    region: &str,
     stack: &str,
+    named: bool,
 ) -> Result<bool, DeployError> {
-    if exists(s3, bucket).await? {
-        return Ok(false);
+    let why = match standing {
+        Standing::Missing => return Ok(true),
+        Standing::Ours => return Ok(false),
+        Standing::Untagged if named => return Ok(false),
+        Standing::Untagged => {
+            format!("it has no {OWNER_TAG} tag, so it was not made for stack {stack}")
+        }
+        Standing::TaggedFor(other) => format!(
+            "its {OWNER_TAG} tag names stack {other:?}, not {stack:?} (stack names that differ \
+             only in case share a bucket name)"
+        ),
+        Standing::OtherAccount => {
+            "it belongs to another AWS account (or these credentials cannot read it)".to_owned()
+        }
+    };
+    Err(DeployError::NotOurs(format!(
+        "artifact bucket {bucket} already exists and {why}: refusing to upload to it; pass \
+         --artifact-bucket NAME to use another bucket (a new name is created and tagged for \
+         this stack)"
+    )))
+}
+
+/// Compares what HeadObject reported with the local zip.
+pub fn compare(
+    size: Option<i64>,
+    checksum_sha256: Option<&str>,
+    artifact: &Artifact,
+) -> ObjectState {
+    let expected = sha256_base64(&artifact.sha256);
+    let size_ok = size.and_then(|s| u64::try_from(s).ok()) == Some(artifact.size);
+    match checksum_sha256 {
+        Some(found) if size_ok && found == expected => ObjectState::Same,
+        Some(found) => ObjectState::Different(format!(
+            "{} bytes with SHA-256 {found}, the local zip {} bytes with {expected}",
+            size.unwrap_or_default(),
+            artifact.size
+        )),
+        None => ObjectState::Different("no SHA-256 checksum stored with it".into()),
     }
-    let mut create = s3.create_bucket().bucket(bucket);
-    if region != "us-east-1" {
-        create = create.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(region))
-                .build(),
+}
+
+/// The base64 form S3 uses for a SHA-256 given in hex.
+fn sha256_base64(hex_digest: &str) -> String {
+    let bytes = hex::decode(hex_digest).unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+impl Bucket<'_> {
+    pub async fn standing(&self, stack: &str) -> Result<Standing, DeployError> {
+        let name = &self.name;
+        let head = self
+            .s3
+            .head_bucket()
+            .bucket(name)
+            .expected_bucket_owner(&self.owner)
+            .send()
+            .await;
+        if head.as_ref().err().and_then(status) == Some(403) {
+            return Ok(Standing::OtherAccount);
+        }
+        if !present(head, || format!("check bucket {name}"))? {
+            return Ok(Standing::Missing);
+        }
+        let tags = self
+            .s3
+            .get_bucket_tagging()
+            .bucket(name)
+            .expected_bucket_owner(&self.owner)
+            .send()
+            .await;
+        let tags = match tags {
+            Ok(tags) => tags,
+            Err(err) if code(&err) == Some("NoSuchTagSet") => return Ok(Standing::Untagged),
+            Err(err) if status(&err) == Some(403) => return Ok(Standing::OtherAccount),
+            Err(err) => {
+                return Err(DeployError::aws(
+                    format!("read the tags of bucket {name}"),
+                    err,
+                ));
+            }
+        };
+        Ok(match tags.tag_set().iter().find(|t| t.key() == OWNER_TAG) {
+            Some(tag) if tag.value() == stack => Standing::Ours,
+            Some(tag) => Standing::TaggedFor(tag.value().to_owned()),
+            None => Standing::Untagged,
+        })
+    }
+
+    /// Checks the bucket may be used and creates it if missing. Returns whether it was created.
+    pub async fn ensure(
+        &self,
+        region: &str,
+        stack: &str,
+        named: bool,
+    ) -> Result<bool, DeployError> {
+        if !admit(&self.standing(stack).await?, &self.name, stack, named)? {
+            return Ok(false);
+        }
+        let mut create = self.s3.create_bucket().bucket(&self.name);
+        if region != "us-east-1" {
+            create = create.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(region))
+                    .build(),
+            );
+        }
+        match create.send().await {
+            Ok(_) => {}
+            // Created since the check (a concurrent `up`?): used only if it is tagged for us.
+            Err(err) if code(&err) == Some("BucketAlreadyOwnedByYou") => {
+                admit(&self.standing(stack).await?, &self.name, stack, named)?;
+                return Ok(false);
+            }
+            Err(err) if code(&err) == Some("BucketAlreadyExists") => {
+                admit(&Standing::OtherAccount, &self.name, stack, named)?;
+            }
+            Err(err) => {
+                return Err(DeployError::aws(
+                    format!("create bucket {}", self.name),
+                    err,
+                ));
+            }
+        }
+        self.lock_down(stack).await?;
+        Ok(true)
+    }
+
+    async fn lock_down(&self, stack: &str) -> Result<(), DeployError> {
+        let bucket = &self.name;
+        let block_all = PublicAccessBlockConfiguration::builder()
+            .block_public_acls(true)
+            .ignore_public_acls(true)
+            .block_public_policy(true)
+            .restrict_public_buckets(true)
+            .build();
+        self.s3
+            .put_public_access_block()
+            .bucket(bucket)
+            .expected_bucket_owner(&self.owner)
+            .public_access_block_configuration(block_all)
+            .send()
+            .await
+            .map_err(|err| DeployError::aws(format!("block public access on {bucket}"), err))?;
+        let by_default = ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(ServerSideEncryption::Aes256)
+            .build()
+            .expect("algorithm set");
+        let rule = ServerSideEncryptionRule::builder()
+            .apply_server_side_encryption_by_default(by_default)
+            .build();
+        let encryption = ServerSideEncryptionConfiguration::builder()
+            .rules(rule)
+            .build()
+            .expect("rules set");
+        self.s3
+            .put_bucket_encryption()
+            .bucket(bucket)
+            .expected_bucket_owner(&self.owner)
+            .server_side_encryption_configuration(encryption)
+            .send()
+            .await
+            .map_err(|err| DeployError::aws(format!("encrypt {bucket}"), err))?;
+        let tag = Tag::builder()
+            .key(OWNER_TAG)
+            .value(stack)
+            .build()
+            .expect("key and value set");
+        self.s3
+            .put_bucket_tagging()
+            .bucket(bucket)
+            .expected_bucket_owner(&self.owner)
+            .tagging(Tagging::builder().tag_set(tag).build().expect("tags set"))
+            .send()
+            .await
+            .map_err(|err| DeployError::aws(format!("tag {bucket}"), err))?;
+        Ok(())
+    }
+
+    /// What is at `key` already: absent, the same bytes as `artifact`, or something else.
+    pub async fn object(&self, key: &str, artifact: &Artifact) -> Result<ObjectState, DeployError> {
+        let answer = self
+            .s3
+            .head_object()
+            .bucket(&self.name)
+            .key(key)
+            .expected_bucket_owner(&self.owner)
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await;
+        let head = match answer {
+            Ok(head) => head,
+            Err(err) if status(&err) == Some(404) => return Ok(ObjectState::Absent),
+            Err(err) => {
+                return Err(DeployError::aws(
+                    format!("check s3://{}/{key}", self.name),
+                    err,
+                ));
+            }
+        };
+        Ok(compare(
+            head.content_length(),
+            head.checksum_sha256(),
+            artifact,
+        ))
+    }
+
+    /// Uploads with the zip's SHA-256, which S3 checks on arrival and keeps with the object.
+    pub async fn upload(&self, key: &str, artifact: &Artifact) -> Result<(), DeployError> {
+        let body =
+            ByteStream::from_path(&artifact.path)
+                .await
+                .map_err(|err| DeployError::Local {
+                    action: format!("read {}", artifact.path.display()),
+                    detail: err.to_string(),
+                })?;
+        self.s3
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .expected_bucket_owner(&self.owner)
+            .body(body)
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .checksum_sha256(sha256_base64(&artifact.sha256))
+            .metadata("sha256", &artifact.sha256)
+            .server_side_encryption(ServerSideEncryption::Aes256)
+            .send()
+            .await
+            .map_err(|err| DeployError::aws(format!("upload s3://{}/{key}", self.name), err))?;
+        Ok(())
+    }
+
+    /// Deletes every object version, then the bucket. The caller has checked it is ours.
+    pub async fn empty_and_delete(&self) -> Result<(), DeployError> {
+        let bucket = &self.name;
+        for (key, version) in self.versions().await? {
+            self.s3
+                .delete_object()
+                .bucket(bucket)
+                .key(&key)
+                .expected_bucket_owner(&self.owner)
+                .set_version_id(version.filter(|v| v != "null"))
+                .send()
+                .await
+                .map_err(|err| DeployError::aws(format!("delete s3://{bucket}/{key}"), err))?;
+        }
+        self.s3
+            .delete_bucket()
+            .bucket(bucket)
+            .expected_bucket_owner(&self.owner)
+            .send()
+            .await
+            .map_err(|err| DeployError::aws(format!("delete bucket {bucket}"), err))?;
+        Ok(())
+    }
+
+    /// Every object version and delete marker, as (key, version id).
+    async fn versions(&self) -> Result<Vec<(String, Option<String>)>, DeployError> {
+        let bucket = &self.name;
+        let mut all = Vec::new();
+        let (mut key_marker, mut version_marker) = (None, None);
+        loop {
+            let page = self
+                .s3
+                .list_object_versions()
+                .bucket(bucket)
+                .expected_bucket_owner(&self.owner)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+                .map_err(|err| DeployError::aws(format!("list s3://{bucket}"), err))?;
+            let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
+            let markers = page
+                .delete_markers()
+                .iter()
+                .map(|m| (m.key(), m.version_id()));
+            for (key, version) in versions.chain(markers) {
+                all.push((
+                    key.unwrap_or_default().to_owned(),
+                    version.map(str::to_owned),
+                ));
+            }
+            if page.is_truncated() != Some(true) {
+                return Ok(all);
+            }
+            key_marker = page.next_key_marker().map(str::to_owned);
+            version_marker = page.next_version_id_marker().map(str::to_owned);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifacts::Arch;
+
+    fn zip() -> Artifact {
+        Artifact {
+            function: "put-item".into(),
+            arch: Arch::Arm64,
+            path: "/nowhere/bootstrap.zip".into(),
+            size: 11,
+            // SHA-256 of "hello world".
+            sha256: "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9".into(),
+        }
+    }
+
+    #[test]
+    fn only_this_stacks_exact_tag_admits_a_bucket_the_tool_named() {
+        let bucket = "demo-artifacts-123456789012-ap-southeast-2";
+        assert!(admit(&Standing::Missing, bucket, "Demo", false).unwrap());
+        assert!(!admit(&Standing::Ours, bucket, "Demo", false).unwrap());
+        for refused in [
+            Standing::Untagged,
+            Standing::TaggedFor("demo".into()),
+            Standing::OtherAccount,
+        ] {
+            let err = admit(&refused, bucket, "Demo", false).unwrap_err();
+            assert!(err.is_environment(), "{refused:?} must exit 2");
+            let text = err.to_string();
+            assert!(
+                text.contains(bucket) && text.contains("--artifact-bucket NAME"),
+                "{text}"
+            );
+        }
+        let case = admit(&Standing::TaggedFor("demo".into()), bucket, "Demo", false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            case.contains("names stack \"demo\", not \"Demo\""),
+            "{case}"
         );
     }
-    match create.send().await {
-        Ok(_) => {}
-        // A concurrent or interrupted `up` created it first: it is ours all the same.
-        Err(err) if err.code() == Some("BucketAlreadyOwnedByYou") => {}
-        Err(err) => return Err(DeployError::aws(format!("create bucket {bucket}"), err)),
-    }
-    lock_down(s3, bucket, stack).await?;
-    Ok(true)
-}
 
-async fn lock_down(s3: &aws_sdk_s3::Client, bucket: &str, stack: &str) -> Result<(), DeployError> {
-    let block_all = PublicAccessBlockConfiguration::builder()
-        .block_public_acls(true)
-        .ignore_public_acls(true)
-        .block_public_policy(true)
-        .restrict_public_buckets(true)
-        .build();
-    s3.put_public_access_block()
-        .bucket(bucket)
-        .public_access_block_configuration(block_all)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("block public access on {bucket}"), err))?;
-    let encryption = ServerSideEncryptionConfiguration::builder()
-        .rules(
-            ServerSideEncryptionRule::builder()
-                .apply_server_side_encryption_by_default(
-                    ServerSideEncryptionByDefault::builder()
-                        .sse_algorithm(ServerSideEncryption::Aes256)
-                        .build()
-                        .expect("algorithm set"),
-                )
-                .build(),
-        )
-        .build()
-        .expect("rules set");
-    s3.put_bucket_encryption()
-        .bucket(bucket)
-        .server_side_encryption_configuration(encryption)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("encrypt {bucket}"), err))?;
-    let tag = Tag::builder()
-        .key(OWNER_TAG)
-        .value(stack)
-        .build()
-        .expect("key and value set");
-    s3.put_bucket_tagging()
-        .bucket(bucket)
-        .tagging(Tagging::builder().tag_set(tag).build().expect("tags set"))
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("tag {bucket}"), err))?;
-    Ok(())
-}
-
-/// Whether the object is already there (a content-addressed key never needs re-uploading).
-pub async fn has_object(
-    s3: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-) -> Result<bool, DeployError> {
-    let answer = s3.head_object().bucket(bucket).key(key).send().await;
-    present(answer, || format!("check s3://{bucket}/{key}"))
-}
-
-pub async fn upload(
-    s3: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-    artifact: &Artifact,
-) -> Result<(), DeployError> {
-    let body = ByteStream::from_path(&artifact.path)
-        .await
-        .map_err(|err| DeployError::Local {
-            action: format!("read {}", artifact.path.display()),
-            detail: err.to_string(),
-        })?;
-    s3.put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(body)
-        .server_side_encryption(ServerSideEncryption::Aes256)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("upload s3://{bucket}/{key}"), err))?;
-    Ok(())
-}
-
-/// Deletes every object version, then the bucket. Missing bucket ⇒ Ok(false).
-pub async fn empty_and_delete(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, DeployError> {
-    if !exists(s3, bucket).await? {
-        return Ok(false);
-    }
-    let mut doomed = Vec::new();
-    let (mut key_marker, mut version_marker) = (None, None);
-    loop {
-        let page = s3
-            .list_object_versions()
-            .bucket(bucket)
-            .set_key_marker(key_marker.take())
-            .set_version_id_marker(version_marker.take())
-            .send()
-            .await
-            .map_err(|err| DeployError::aws(format!("list s3://{bucket}"), err))?;
-        let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
-        let markers = page
-            .delete_markers()
-            .iter()
-            .map(|m| (m.key(), m.version_id()));
-        for (key, version) in versions.chain(markers) {
-            doomed.push((
-                key.unwrap_or_default().to_owned(),
-                version.map(str::to_owned),
-            ));
+    #[test]
+    fn the_flag_wins_then_the_stacks_record_then_the_derived_name() {
+        let derived = "demo-artifacts-123456789012-ap-southeast-2";
+        assert_eq!(choose(None, None, derived), (derived.to_owned(), false));
+        assert_eq!(
+            choose(None, Some(derived), derived),
+            (derived.to_owned(), false)
+        );
+        assert_eq!(
+            choose(None, Some("mine"), derived),
+            ("mine".to_owned(), true)
+        );
+        assert_eq!(
+            choose(Some("new"), Some("mine"), derived),
+            ("new".to_owned(), true)
+        );
+        assert!(check_name("--artifact-bucket", "my-bucket.1").is_ok());
+        for bad in [
+            "ab",
+            "My-Bucket",
+            "-bucket",
+            "bucket-",
+            "a..b",
+            &"a".repeat(64),
+        ] {
+            let err = check_name("--artifact-bucket", bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("--artifact-bucket {bad} is not allowed")),
+                "{err}"
+            );
         }
-        if page.is_truncated() != Some(true) {
-            break;
-        }
-        key_marker = page.next_key_marker().map(str::to_owned);
-        version_marker = page.next_version_id_marker().map(str::to_owned);
     }
-    for (key, version) in doomed {
-        s3.delete_object()
-            .bucket(bucket)
-            .key(&key)
-            .set_version_id(version.filter(|v| v != "null"))
-            .send()
-            .await
-            .map_err(|err| DeployError::aws(format!("delete s3://{bucket}/{key}"), err))?;
+
+    #[test]
+    fn a_bucket_the_user_named_may_be_untagged_but_not_another_stacks() {
+        assert!(!admit(&Standing::Untagged, "mine", "demo", true).unwrap());
+        assert!(admit(&Standing::TaggedFor("other".into()), "mine", "demo", true).is_err());
+        assert!(admit(&Standing::OtherAccount, "mine", "demo", true).is_err());
     }
-    s3.delete_bucket()
-        .bucket(bucket)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("delete bucket {bucket}"), err))?;
-    Ok(true)
+
+    #[test]
+    fn an_object_is_trusted_only_with_the_same_size_and_sha256() {
+        let artifact = zip();
+        let right = "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=";
+        assert_eq!(sha256_base64(&artifact.sha256), right);
+        assert_eq!(compare(Some(11), Some(right), &artifact), ObjectState::Same);
+        let planted = compare(Some(11), Some("AAAA"), &artifact);
+        assert!(
+            matches!(planted, ObjectState::Different(ref d) if d.contains("AAAA")),
+            "{planted:?}"
+        );
+        assert!(matches!(
+            compare(Some(12), Some(right), &artifact),
+            ObjectState::Different(_)
+        ));
+        // Uploaded by something else, without a SHA-256: its bytes are unknown, so not trusted.
+        assert!(matches!(
+            compare(Some(11), None, &artifact),
+            ObjectState::Different(_)
+        ));
+    }
 }

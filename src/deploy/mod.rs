@@ -9,6 +9,7 @@ pub mod names;
 pub mod plan;
 pub mod progress;
 pub mod resources;
+pub mod s3_answers;
 pub mod stack;
 pub mod teardown;
 pub mod template;
@@ -76,6 +77,11 @@ pub enum DeployError {
 
     #[error("{0}")]
     Incomplete(String),
+
+    /// A resource of the stack's name that the stack does not own: left alone, and the run
+    /// stops because it cannot go on without it.
+    #[error("{0}")]
+    NotOurs(String),
 }
 
 impl DeployError {
@@ -108,6 +114,7 @@ impl DeployError {
                 | DeployError::Environment { .. }
                 | DeployError::NoStack { .. }
                 | DeployError::NeedsConfirmation { .. }
+                | DeployError::NotOurs(_)
         )
     }
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::harness::cli::{ok_local, run_local, text, unique_stack};
 use crate::harness::resources::create_table_named;
 use crate::harness::sdk_config;
+use aws_sdk_s3::types::{Tag, Tagging};
 
 /// Fake artifacts for tests that exercise deployment, not code: the emulator never runs them.
 fn fake_artifacts(dir: &Path, version: &str) {
@@ -1040,4 +1041,186 @@ fn no_credential_session_token_or_signature_is_printed_at_any_verbosity() {
             );
         }
     }
+}
+
+/// The artifact bucket `up` derives for `stack` in the emulator's account and region.
+fn derived_bucket(stack: &str) -> String {
+    format!(
+        "{}-artifacts-123456789012-ap-southeast-2",
+        stack.to_lowercase()
+    )
+}
+
+/// Creates `bucket`, tagged `demo:stack=<tag>` when a tag is given.
+async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str, tag: Option<&str>) {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    let location = CreateBucketConfiguration::builder()
+        .location_constraint(BucketLocationConstraint::from("ap-southeast-2"))
+        .build();
+    s3.create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(location)
+        .send()
+        .await
+        .unwrap();
+    if let Some(tag) = tag {
+        let tag = Tag::builder().key("demo:stack").value(tag).build().unwrap();
+        let tagging = Tagging::builder().tag_set(tag).build().unwrap();
+        s3.put_bucket_tagging()
+            .bucket(bucket)
+            .tagging(tagging)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+async fn object_keys(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    let listed = s3.list_objects_v2().bucket(bucket).send().await.unwrap();
+    listed
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_artifact_bucket_not_tagged_for_the_stack_is_refused_before_any_upload() {
+    let s3 = aws_sdk_s3::Client::new(&sdk_config().await);
+    // Upper case, so that a bucket tagged for the lower-case stack name shares its bucket name.
+    let stack = unique_stack().to_uppercase();
+    let squatted = derived_bucket(&stack);
+    create_bucket(&s3, &squatted, None).await;
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    let artifacts = dir.path().to_str().unwrap();
+
+    let refused = run_local(&stack, &["up", "--artifacts", artifacts]);
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&squatted),
+        "the bucket must be named: {stderr}"
+    );
+    assert!(stderr.contains("--artifact-bucket NAME"), "{stderr}");
+    assert!(stderr.contains("no demo:stack tag"), "{stderr}");
+
+    // Tagged for the stack whose name differs only in case: still not this stack's.
+    let tag = Tagging::builder()
+        .tag_set(
+            Tag::builder()
+                .key("demo:stack")
+                .value(stack.to_lowercase())
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    s3.put_bucket_tagging()
+        .bucket(&squatted)
+        .tagging(tag)
+        .send()
+        .await
+        .unwrap();
+    let refused = run_local(&stack, &["up", "--artifacts", artifacts, "--dry-run"]);
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("names stack"), "{stderr}");
+    assert_eq!(object_keys(&s3, &squatted).await, Vec::<String>::new());
+    assert_no_stack(&stack).await;
+
+    let own = crate::harness::unique_name("own-artifacts");
+    let created = up_json(
+        &stack,
+        &["--artifacts", artifacts, "--artifact-bucket", &own],
+    );
+    assert_eq!(created["outcome"], "created", "{created}");
+    assert_eq!(object_keys(&s3, &own).await.len(), 2);
+    let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
+    assert_eq!(down["bucket_deleted"], own.as_str(), "{down}");
+    assert_eq!(object_keys(&s3, &squatted).await, Vec::<String>::new());
+    s3.delete_bucket().bucket(&squatted).send().await.unwrap();
+}
+
+/// The content-hash key of `function`'s zip, from the plan `up --dry-run` prints.
+fn planned_key(stack: &str, artifacts: &str, function: &str) -> String {
+    let plan = ok_local(stack, &["up", "--artifacts", artifacts, "--dry-run"]);
+    let stderr = text(&plan.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("upload: {function}/")))
+        .unwrap_or_else(|| panic!("no upload of {function} in the plan:\n{stderr}"));
+    let key = line.trim_start().trim_start_matches("upload: ");
+    key.split(": ").next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_zip_planted_at_the_content_hash_key_is_not_trusted() {
+    let s3 = aws_sdk_s3::Client::new(&sdk_config().await);
+    let stack = unique_stack();
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    let artifacts = dir.path().to_str().unwrap();
+    let key = planned_key(&stack, artifacts, "put-item");
+    let bucket = derived_bucket(&stack);
+    // The stack's own bucket (as an earlier `up` left it), holding other bytes at that key.
+    create_bucket(&s3, &bucket, Some(&stack)).await;
+    s3.put_object()
+        .bucket(&bucket)
+        .key(&key)
+        .body(b"not the zip you built".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+
+    let output = ok_local(
+        &stack,
+        &["up", "-vv", "--artifacts", artifacts, "--output", "json"],
+    );
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("holds other bytes than the local zip"),
+        "{stderr}"
+    );
+    let report = json(&output);
+    let upload = report["uploads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["function"] == "put-item")
+        .unwrap();
+    assert_eq!(
+        (upload["key"].as_str(), upload["uploaded"].as_bool()),
+        (Some(key.as_str()), Some(true))
+    );
+    let stored = s3
+        .get_object()
+        .bucket(&bucket)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    let stored = stored.body.collect().await.unwrap().into_bytes();
+    let local = std::fs::read(dir.path().join("put-item/bootstrap.zip")).unwrap();
+    assert!(
+        stored.as_ref() == local.as_slice(),
+        "the planted bytes were kept"
+    );
+
+    // Every S3 call but CreateBucket (which has no such parameter) names the expected owner.
+    let s3_calls: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("rpc.service=\"S3\"") && l.contains("transmitting request"))
+        .filter(|l| !l.contains("rpc.method=\"CreateBucket\""))
+        .collect();
+    assert!(s3_calls.len() >= 4, "{} S3 calls traced", s3_calls.len());
+    for call in s3_calls {
+        assert!(
+            call.contains("\"x-amz-expected-bucket-owner\": \"123456789012\""),
+            "{}",
+            &call[..call.len().min(400)]
+        );
+    }
+    let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
+    assert_eq!(down["bucket_deleted"], bucket.as_str(), "{down}");
 }
