@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::artifacts::{self, Arch, Artifact, BuildRequest};
 use crate::aws::{Clients, account_id, connect};
 use crate::deploy::bucket::{Bucket, ObjectState};
+use crate::deploy::events::StackState;
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
@@ -17,6 +18,10 @@ use crate::error::CliError;
 use crate::insights;
 use crate::output;
 use crate::settings::Settings;
+
+/// Most rounds of deciding one `up` needs: wait for a running operation, delete a failed
+/// create, then create or update; one to spare. More means someone else keeps changing it.
+const MAX_PASSES: usize = 4;
 
 /// What `demo up` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -140,7 +145,18 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         insights_layer: layer.clone(),
         deployed: None,
     };
-    loop {
+    for pass in 1.. {
+        if pass > MAX_PASSES {
+            return Err(DeployError::Blocked {
+                stack: names.stack.clone(),
+                status: current.map(|c| c.status).unwrap_or_else(|| "gone".into()),
+                guidance: format!(
+                    "it was still changing after {MAX_PASSES} rounds of waiting (is another deploy \
+                     running?): check `demo status`, then rerun `demo up`"
+                ),
+            }
+            .into());
+        }
         match plan::decide(current.as_ref(), template::TEMPLATE, &desired) {
             Plan::UpToDate => break,
             Plan::Wait { status } if !up.dry_run => {
@@ -161,8 +177,12 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 let id = current
                     .as_ref()
                     .map_or(names.stack.clone(), |c| c.stack_id.clone());
+                let since = SystemTime::now();
                 stack::delete(&clients.cloudformation, &id).await?;
-                stack::wait(&clients.cloudformation, &id, SystemTime::now(), "up").await?;
+                let finished = stack::wait(&clients.cloudformation, &id, since, "up").await?;
+                if finished.state != StackState::Deleted {
+                    return Err(stack::failure(&names.stack, &clients.region, &finished).into());
+                }
                 // What a failed create left behind under the stack's names would make the next
                 // create fail with "already exists".
                 for leftover in teardown::leftovers(&clients, &names).await? {
@@ -170,13 +190,12 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     teardown::remove(&clients, &leftover).await?;
                 }
             }
-            Plan::Blocked { status, guidance } => {
-                return Err(DeployError::Blocked {
-                    stack: names.stack.clone(),
-                    status,
-                    guidance: guidance.replace("<stack>", &names.stack),
-                }
-                .into());
+            Plan::Blocked { .. } => {
+                let current = current.as_ref().expect("a blocked plan has a stack");
+                let cfn = &clients.cloudformation;
+                return Err(stack::stuck(cfn, &names.stack, &clients.region, current)
+                    .await
+                    .into());
             }
             plan if up.dry_run => {
                 print_dry_run(

@@ -99,12 +99,13 @@ pub enum StackState {
     InProgress,
     /// The create, update or import finished.
     Succeeded,
-    /// The operation failed without a rollback (rollback disabled, or a failed delete).
+    /// The operation failed without a rollback (rollback disabled), or a delete or a create's
+    /// rollback could not delete a resource.
     Failed,
     /// An update failed and was rolled back: the stack is usable but unchanged. This is a
     /// failure, although the SDK waiter counts `UPDATE_ROLLBACK_COMPLETE` as success.
     RolledBack,
-    /// A create failed (`ROLLBACK_COMPLETE` / `ROLLBACK_FAILED`): nothing can update the stack,
+    /// A create failed and was rolled back (`ROLLBACK_COMPLETE`): nothing can update the stack,
     /// it must be deleted before it can be created again.
     NeedsRecreate,
     /// The rollback of an update failed: only `continue-update-rollback` gets it out.
@@ -124,7 +125,9 @@ pub fn classify(status: &str) -> StackState {
         "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => StackState::Succeeded,
         "CREATE_FAILED" | "UPDATE_FAILED" | "DELETE_FAILED" => StackState::Failed,
         "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE" => StackState::RolledBack,
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" => StackState::NeedsRecreate,
+        "ROLLBACK_COMPLETE" => StackState::NeedsRecreate,
+        // The create failed and its rollback left a resource behind: only a delete clears it.
+        "ROLLBACK_FAILED" => StackState::Failed,
         "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED" => StackState::Stuck,
         "REVIEW_IN_PROGRESS" => StackState::Review,
         "DELETE_COMPLETE" => StackState::Deleted,
@@ -165,6 +168,72 @@ impl StackState {
             )),
             _ => None,
         }
+    }
+}
+
+/// Statuses a stack is left in when CloudFormation could not delete or roll back a resource:
+/// nothing proceeds until a person deals with that resource.
+pub fn is_stuck(status: &str) -> bool {
+    matches!(
+        status,
+        "DELETE_FAILED" | "ROLLBACK_FAILED" | "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED"
+    )
+}
+
+/// Stack-level statuses that open an operation.
+const OPERATION_STARTS: [&str; 4] = [
+    "CREATE_IN_PROGRESS",
+    "UPDATE_IN_PROGRESS",
+    "DELETE_IN_PROGRESS",
+    "IMPORT_IN_PROGRESS",
+];
+
+/// What keeps a stuck stack stuck: in its latest operation, the newest resource failure that is
+/// not merely a consequence of another (the delete or rollback step that failed, not the
+/// create or update failure that started the rollback). Events may be in any order.
+pub fn blocking_failure(events: &[StackEvent]) -> Option<&StackEvent> {
+    let start = events
+        .iter()
+        .filter(|e| e.is_stack() && OPERATION_STARTS.contains(&e.status.as_str()))
+        .map(|e| e.timestamp_ms)
+        .max()
+        .unwrap_or(i64::MIN);
+    events
+        .iter()
+        .filter(|e| !e.is_stack() && e.timestamp_ms >= start && e.status.ends_with("_FAILED"))
+        .filter(|e| !is_cascade(e.reason.as_deref().unwrap_or_default()))
+        .max_by_key(|e| e.timestamp_ms)
+}
+
+/// The way out of a stuck status, naming the resource (`logical_id`) when known.
+pub fn stuck_guidance(
+    status: &str,
+    stack: &str,
+    region: &str,
+    logical_id: Option<&str>,
+) -> Option<String> {
+    let resource = logical_id.unwrap_or("LOGICAL_ID");
+    let retain = format!(
+        "`aws cloudformation delete-stack --stack-name {stack} --region {region} \
+         --retain-resources {resource}` (the console's \"retain\"), then remove it by hand"
+    );
+    match status {
+        "DELETE_FAILED" => Some(format!(
+            "remove what keeps {resource} from being deleted (see the reason) and run `demo down` \
+             again; or delete the stack but keep {resource}: {retain}"
+        )),
+        "ROLLBACK_FAILED" => Some(format!(
+            "the create failed and its rollback could not delete {resource}: fix what the reason \
+             says and run `demo down` (it deletes the stack again), or keep {resource}: {retain}; \
+             then `demo up`"
+        )),
+        "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED" => Some(format!(
+            "the rollback could not restore {resource}: fix what the reason says and run `aws \
+             cloudformation continue-update-rollback --stack-name {stack} --region {region}` (add \
+             `--resources-to-skip {resource}` if it cannot be restored), wait for \
+             UPDATE_ROLLBACK_COMPLETE, then rerun `demo up`"
+        )),
+        _ => None,
     }
 }
 
@@ -320,6 +389,8 @@ mod tests {
     const CREATE_ROLLBACK: &str = include_str!("fixtures/create_rollback.json");
     const UPDATE_ROLLBACK: &str = include_str!("fixtures/update_rollback.json");
     const DELETE: &str = include_str!("fixtures/delete.json");
+    const DELETE_FAILED: &str = include_str!("fixtures/delete_failed.json");
+    const ROLLBACK_FAILED: &str = include_str!("fixtures/rollback_failed.json");
 
     /// Everything of a recorded operation, as the progress display would print it.
     fn replay(json: &str, since: &str) -> (Vec<StackEvent>, String) {
@@ -419,6 +490,66 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_delete_is_blamed_on_the_resource_it_could_not_delete() {
+        let events = fixture(DELETE_FAILED);
+        assert!(is_stuck(&events[0].status));
+        let culprit = blocking_failure(&events).unwrap();
+        // Not the update failure of the operation before.
+        assert_eq!(
+            (culprit.logical_id.as_str(), culprit.status.as_str()),
+            ("PutRecordRole", "DELETE_FAILED")
+        );
+        assert!(explain_failure(culprit).contains("must detach all policies first"));
+        let fix = stuck_guidance(
+            "DELETE_FAILED",
+            "demo",
+            "ap-southeast-2",
+            Some("PutRecordRole"),
+        )
+        .unwrap();
+        assert!(fix.contains("run `demo down` again"), "{fix}");
+        assert!(
+            fix.contains("--retain-resources PutRecordRole` (the console's \"retain\")"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn a_failed_rollback_is_blamed_on_the_rollback_step_not_the_create() {
+        let events = fixture(ROLLBACK_FAILED);
+        assert_eq!(classify(&events[0].status), StackState::Failed);
+        let culprit = blocking_failure(&events).unwrap();
+        assert_eq!(
+            (culprit.logical_id.as_str(), culprit.status.as_str()),
+            ("OrdersStream", "DELETE_FAILED")
+        );
+        assert!(explain_failure(culprit).contains("permission `kinesis:DeleteStream`"));
+        // The create's own root cause is still what first_failure reports.
+        assert_eq!(first_failure(&events).unwrap().logical_id, "OrdersTable1");
+        let fix = stuck_guidance(
+            "ROLLBACK_FAILED",
+            "demo",
+            "ap-southeast-2",
+            Some("OrdersStream"),
+        )
+        .unwrap();
+        assert!(
+            fix.contains("run `demo down`") && fix.contains("then `demo up`"),
+            "{fix}"
+        );
+        let stuck_update =
+            stuck_guidance("UPDATE_ROLLBACK_FAILED", "demo", "ap-southeast-2", None).unwrap();
+        assert!(
+            stuck_update.contains("--resources-to-skip LOGICAL_ID"),
+            "{stuck_update}"
+        );
+        assert_eq!(
+            stuck_guidance("UPDATE_ROLLBACK_COMPLETE", "d", "r", None),
+            None
+        );
+    }
+
+    #[test]
     fn pages_seen_again_print_nothing_new_and_paging_stops_at_the_start() {
         let mut seen = HashSet::new();
         let since = millis("2025-03-01T12:00:00.000Z");
@@ -456,7 +587,7 @@ mod tests {
             ("UPDATE_COMPLETE", StackState::Succeeded),
             ("UPDATE_ROLLBACK_COMPLETE", StackState::RolledBack),
             ("ROLLBACK_COMPLETE", StackState::NeedsRecreate),
-            ("ROLLBACK_FAILED", StackState::NeedsRecreate),
+            ("ROLLBACK_FAILED", StackState::Failed),
             ("UPDATE_ROLLBACK_FAILED", StackState::Stuck),
             ("DELETE_FAILED", StackState::Failed),
             ("REVIEW_IN_PROGRESS", StackState::Review),

@@ -36,10 +36,9 @@ pub enum Plan {
     Wait {
         status: String,
     },
-    /// The stack needs a person: `guidance` says what to run.
+    /// A delete or rollback failed: the stack needs a person, told what by its events.
     Blocked {
         status: String,
-        guidance: String,
     },
 }
 
@@ -115,17 +114,18 @@ pub fn decide(
         "DELETE_COMPLETE" => Plan::Create,
         // REVIEW_IN_PROGRESS: a create change set was made but not (successfully) executed, e.g.
         // an interrupted `up`. It holds no resources; starting afresh converges on AWS and moto.
-        "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "DELETE_FAILED" => {
-            Plan::Recreate { status: status.into() }
-        }
-        "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED" => Plan::Blocked {
+        // Only a stack that holds nothing is deleted and created again by `up` itself.
+        "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE" => Plan::Recreate {
             status: status.into(),
-            guidance: "a rollback failed and CloudFormation needs it finished first: run \
-                       `aws cloudformation continue-update-rollback --stack-name <stack>` \
-                       (add --resources-to-skip for resources that cannot roll back), then `demo up` again"
-                .into(),
         },
-        s if s.ends_with("_IN_PROGRESS") => Plan::Wait { status: status.into() },
+        // A resource CloudFormation could not delete or roll back is still there: deleting the
+        // stack again would fail again, so the person must act (the events say on what).
+        s if super::events::is_stuck(s) => Plan::Blocked {
+            status: status.into(),
+        },
+        s if s.ends_with("_IN_PROGRESS") => Plan::Wait {
+            status: status.into(),
+        },
         _ => {
             let same_template = current
                 .template_body
@@ -248,10 +248,9 @@ mod tests {
             plan("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"),
             Plan::Wait { .. }
         ));
-        let Plan::Blocked { guidance, .. } = plan("UPDATE_ROLLBACK_FAILED") else {
-            panic!()
-        };
-        assert!(guidance.contains("continue-update-rollback"));
+        for stuck in ["DELETE_FAILED", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED"] {
+            assert!(matches!(plan(stuck), Plan::Blocked { .. }), "{stuck}");
+        }
     }
 
     #[test]

@@ -373,23 +373,50 @@ fn millis(time: SystemTime) -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// The error for an operation that did not end as meant: the first failing resource and its
-/// reason (not just the stack status), and what to do.
+/// The error for an operation that did not end as meant: the failing resource and its reason
+/// (not just the stack status), and what to do. For a stack stuck in a failed delete or
+/// rollback, the resource is the one that step could not handle.
 pub fn failure(stack: &str, region: &str, finished: &Finished) -> DeployError {
-    let cause = events::first_failure(&finished.events)
-        .map(events::explain_failure)
-        .unwrap_or_else(|| {
-            "CloudFormation reported no failing resource; see the stack's events in the console"
-                .into()
-        });
+    let stuck = events::is_stuck(&finished.status);
+    let culprit = if stuck {
+        events::blocking_failure(&finished.events)
+    } else {
+        events::first_failure(&finished.events)
+    };
+    let cause = culprit.map(events::explain_failure).unwrap_or_else(|| {
+        "CloudFormation reported no failing resource; see the stack's events in the console".into()
+    });
+    let logical_id = culprit.map(|e| e.logical_id.as_str());
+    let fix = events::stuck_guidance(&finished.status, stack, region, logical_id)
+        .or_else(|| finished.state.guidance(stack, region))
+        .unwrap_or_else(|| "fix the cause above and run the command again".into());
     DeployError::Failed {
         stack: stack.to_owned(),
         status: finished.status.clone(),
         cause,
-        fix: finished
-            .state
-            .guidance(stack, region)
-            .unwrap_or_else(|| "fix the cause above and run the command again".into()),
+        fix,
+    }
+}
+
+/// The error for a stack found stuck (a failed delete or rollback): its latest events name the
+/// resource and the reason.
+pub async fn stuck(
+    cfn: &Client,
+    stack: &str,
+    region: &str,
+    current: &DeployedState,
+) -> DeployError {
+    match recent_events(cfn, &current.stack_id).await {
+        Ok(events) => failure(
+            stack,
+            region,
+            &Finished {
+                status: current.status.clone(),
+                state: events::classify(&current.status),
+                events,
+            },
+        ),
+        Err(err) => err,
     }
 }
 
