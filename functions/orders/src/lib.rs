@@ -6,10 +6,12 @@
 pub mod catalog;
 #[cfg(feature = "dynamodb")]
 pub mod item;
+mod quote;
 mod validate;
 
 use serde::{Deserialize, Serialize};
 
+pub use quote::{MAX_QUOTED_CHARS, shorten};
 pub use validate::{MAX_BODY_BYTES, OrderError};
 
 /// The request body the API takes: `{"order": {...}}`, as the original notebook posted it.

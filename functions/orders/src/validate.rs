@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_path_to_error::{Path, Segment};
 
+use crate::quote::{shorten, shorten_quoted};
 use crate::{Details, Order};
 
 /// Largest request body or record accepted. An order is a few hundred bytes; anything near this
@@ -54,7 +56,10 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<T, 
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
         OrderError::new(
             "body",
-            format!("is not valid JSON ({})", strip_position(&err)),
+            format!(
+                "is not valid JSON ({})",
+                shorten_quoted(&strip_position(&err))
+            ),
         )
     })?;
     // serde would take an array for a struct (fields by position); an order has no arrays, so
@@ -66,9 +71,33 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<T, 
         ));
     }
     serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        OrderError::new(join(root, &path), strip_position(err.inner()))
+        OrderError::new(
+            join(root, &path_text(err.path())),
+            shorten_quoted(&strip_position(err.inner())),
+        )
     })
+}
+
+/// The path serde_path_to_error prints (`order.details.city`), with every key the client chose
+/// shortened.
+fn path_text(path: &Path) -> String {
+    let mut text = String::new();
+    for segment in path.iter() {
+        if !text.is_empty() && !matches!(segment, Segment::Seq { .. }) {
+            text.push('.');
+        }
+        match segment {
+            Segment::Seq { index } => text.push_str(&format!("[{index}]")),
+            Segment::Map { key } => text.push_str(&shorten(key)),
+            Segment::Enum { variant } => text.push_str(&shorten(variant)),
+            Segment::Unknown => text.push('?'),
+        }
+    }
+    if text.is_empty() {
+        ".".to_owned()
+    } else {
+        text
+    }
 }
 
 fn first_array(value: &serde_json::Value, at: &str) -> Option<String> {
@@ -80,7 +109,7 @@ fn first_array(value: &serde_json::Value, at: &str) -> Option<String> {
         }),
         serde_json::Value::Object(fields) => fields
             .iter()
-            .find_map(|(name, field)| first_array(field, &join(at, name))),
+            .find_map(|(name, field)| first_array(field, &join(at, &shorten(name)))),
         _ => None,
     }
 }
@@ -341,6 +370,35 @@ mod tests {
             ),
             (big, "body", "the limit is 65536 bytes"),
         ]
+    }
+
+    #[test]
+    fn client_text_is_quoted_as_a_short_prefix_marked_as_cut() {
+        let key = "k".repeat(60_000);
+        let cut = format!("{}… (60000 characters)", "k".repeat(100));
+        let body = good_with(
+            r#""quantity": 10"#,
+            &format!(r#""quantity": 10, "{key}": 1"#),
+        );
+        let err = Order::from_request_body(body.as_bytes()).unwrap_err();
+        assert_eq!(err.field, format!("order.details.{cut}"));
+        assert!(
+            err.rule
+                .starts_with(&format!("unknown field `{cut}`, expected")),
+            "{err}"
+        );
+        assert!(err.rule.len() < 300, "{}", err.rule);
+
+        let value = "v".repeat(60_000);
+        let body = good_with(r#""quantity": 10"#, &format!(r#""quantity": "{value}""#));
+        let err = Order::from_request_body(body.as_bytes()).unwrap_err();
+        assert_eq!(err.field, "order.details.quantity");
+        assert!(err.rule.contains("v… (60000 characters)"), "{}", err.rule);
+        assert!(err.rule.len() < 300, "{}", err.rule);
+
+        let body = good_with(r#""city": "Gold Coast""#, &format!(r#""{key}": [1]"#));
+        let err = Order::from_request_body(body.as_bytes()).unwrap_err();
+        assert_eq!(err.field, format!("order.{cut}"));
     }
 
     #[test]
