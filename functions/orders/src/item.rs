@@ -31,6 +31,7 @@ pub fn to_item(order: &Order, meta: &RecordMeta) -> HashMap<String, AttributeVal
         .orderid
         .as_deref()
         .expect("stream records carry an orderid");
+    let [(unitprice, unitprice_text), (quantity, quantity_text)] = order.details.number_texts();
     HashMap::from([
         (PARTITION_KEY.to_owned(), s(&order.accountid)),
         (SORT_KEY.to_owned(), s(orderid)),
@@ -39,11 +40,8 @@ pub fn to_item(order: &Order, meta: &RecordMeta) -> HashMap<String, AttributeVal
         ("city".to_owned(), s(&order.city)),
         ("coffeetype".to_owned(), s(&order.details.coffeetype)),
         ("coffeesize".to_owned(), s(&order.details.coffeesize)),
-        (
-            "unitprice".to_owned(),
-            n(order.details.unitprice.to_string()),
-        ),
-        ("quantity".to_owned(), n(order.details.quantity.to_string())),
+        (unitprice.to_owned(), n(unitprice_text)),
+        (quantity.to_owned(), n(quantity_text)),
         ("sequencenumber".to_owned(), s(&meta.sequence_number)),
         ("arrivedat".to_owned(), n(meta.arrived_at_ms.to_string())),
         ("writtenat".to_owned(), n(meta.written_at_ms.to_string())),

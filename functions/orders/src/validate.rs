@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde_path_to_error::{Path, Segment};
 
 use crate::quote::{shorten, shorten_quoted};
-use crate::{Details, Order};
+use crate::{Details, Order, number};
 
 /// Largest request body or record accepted. An order is a few hundred bytes; anything near this
 /// is not an order, and refusing it early keeps a stray upload off the stream.
@@ -149,6 +149,12 @@ impl Order {
         }
         self.details.validate(&at("details"))
     }
+
+    /// Checks what DynamoDB would refuse although the order is well formed: numbers outside its
+    /// range. The producer runs it on every request; the consumer leaves it to `item::check`.
+    pub(crate) fn validate_storable(&self, prefix: &str) -> Result<(), OrderError> {
+        self.details.validate_storable(&join(prefix, "details"))
+    }
 }
 
 impl Details {
@@ -159,7 +165,10 @@ impl Details {
         if !(self.unitprice.is_finite() && self.unitprice > 0.0) {
             return Err(OrderError::new(
                 at("unitprice"),
-                format!("must be a positive, finite number (got {})", self.unitprice),
+                format!(
+                    "must be a positive, finite number (got {})",
+                    brief(self.unitprice)
+                ),
             ));
         }
         if !QUANTITY_RANGE.contains(&self.quantity) {
@@ -174,6 +183,26 @@ impl Details {
             ));
         }
         Ok(())
+    }
+
+    /// Checks that DynamoDB can store every number exactly as the item will carry it.
+    fn validate_storable(&self, prefix: &str) -> Result<(), OrderError> {
+        for (field, text) in self.number_texts() {
+            number::check(&text).map_err(|refused| {
+                OrderError::new(format!("{prefix}.{field}"), refused.to_string())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A float as a person reads it: `4.5`, but `1e200` rather than 201 digits.
+fn brief(value: f64) -> String {
+    let plain = value.to_string();
+    if plain.len() <= 24 {
+        plain
+    } else {
+        format!("{value:e}")
     }
 }
 
@@ -369,7 +398,51 @@ mod tests {
                 "control characters",
             ),
             (big, "body", "the limit is 65536 bytes"),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": 1e200"#),
+                "order.details.unitprice",
+                "must be at most 9.9999999999999999999999999999999999999E+125 in magnitude",
+            ),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": 1e126"#),
+                "order.details.unitprice",
+                "(got 1E+126)",
+            ),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": 5e-324"#),
+                "order.details.unitprice",
+                "at least 1E-130 in magnitude",
+            ),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": 1e-131"#),
+                "order.details.unitprice",
+                "(got 1E-131)",
+            ),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": -1e300"#),
+                "order.details.unitprice",
+                "positive, finite number (got -1e300)",
+            ),
         ]
+    }
+
+    #[test]
+    fn prices_at_dynamodb_limits_are_accepted() {
+        for price in ["1e125", "9.999999999999998e125", "1e-130", "0.01"] {
+            let body = good_with(r#""unitprice": 5.0"#, &format!(r#""unitprice": {price}"#));
+            let order = Order::from_request_body(body.as_bytes()).expect(price);
+            assert_eq!(order.details.unitprice, price.parse::<f64>().unwrap());
+        }
+    }
+
+    #[test]
+    fn a_stream_record_is_judged_as_an_order_not_on_what_the_table_stores() {
+        let order = Order::from_request_body(GOOD.as_bytes()).unwrap();
+        let mut record: serde_json::Value = serde_json::from_slice(&order.to_record()).unwrap();
+        record["orderid"] = "o-1".into();
+        record["details"]["unitprice"] = 1e200.into();
+        let parsed = Order::from_record(record.to_string().as_bytes()).unwrap();
+        assert_eq!(parsed.details.unitprice, 1e200);
     }
 
     #[test]
