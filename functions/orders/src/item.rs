@@ -1,10 +1,16 @@
 //! The DynamoDB item an order becomes: key `accountid` + `orderid`, so writes are idempotent.
 
+mod check;
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::Order;
+
+pub use check::{
+    ItemError, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, check, item_size,
+};
 
 /// Partition key attribute of both tables.
 pub const PARTITION_KEY: &str = "accountid";
