@@ -1,10 +1,16 @@
 //! The DynamoDB item an order becomes: key `accountid` + `orderid`, so writes are idempotent.
 
+mod check;
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::Order;
+
+pub use check::{
+    ItemError, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, check, item_size,
+};
 
 /// Partition key attribute of both tables.
 pub const PARTITION_KEY: &str = "accountid";
@@ -31,6 +37,7 @@ pub fn to_item(order: &Order, meta: &RecordMeta) -> HashMap<String, AttributeVal
         .orderid
         .as_deref()
         .expect("stream records carry an orderid");
+    let [(unitprice, unitprice_text), (quantity, quantity_text)] = order.details.number_texts();
     HashMap::from([
         (PARTITION_KEY.to_owned(), s(&order.accountid)),
         (SORT_KEY.to_owned(), s(orderid)),
@@ -39,11 +46,8 @@ pub fn to_item(order: &Order, meta: &RecordMeta) -> HashMap<String, AttributeVal
         ("city".to_owned(), s(&order.city)),
         ("coffeetype".to_owned(), s(&order.details.coffeetype)),
         ("coffeesize".to_owned(), s(&order.details.coffeesize)),
-        (
-            "unitprice".to_owned(),
-            n(order.details.unitprice.to_string()),
-        ),
-        ("quantity".to_owned(), n(order.details.quantity.to_string())),
+        (unitprice.to_owned(), n(unitprice_text)),
+        (quantity.to_owned(), n(quantity_text)),
         ("sequencenumber".to_owned(), s(&meta.sequence_number)),
         ("arrivedat".to_owned(), n(meta.arrived_at_ms.to_string())),
         ("writtenat".to_owned(), n(meta.written_at_ms.to_string())),

@@ -6,10 +6,13 @@
 pub mod catalog;
 #[cfg(feature = "dynamodb")]
 pub mod item;
+pub mod number;
+mod quote;
 mod validate;
 
 use serde::{Deserialize, Serialize};
 
+pub use quote::{MAX_QUOTED_CHARS, shorten};
 pub use validate::{MAX_BODY_BYTES, OrderError};
 
 /// The request body the API takes: `{"order": {...}}`, as the original notebook posted it.
@@ -43,17 +46,34 @@ pub struct Details {
     pub quantity: u32,
 }
 
+impl Details {
+    /// The number attributes of the item and their exact text: what the producer checks is
+    /// what the consumer writes.
+    pub fn number_texts(&self) -> [(&'static str, String); 2] {
+        [
+            ("unitprice", number::text_of(self.unitprice)),
+            ("quantity", self.quantity.to_string()),
+        ]
+    }
+}
+
 impl Order {
     /// Parses and validates an API request body. Nothing about the order is trusted until this
-    /// returns `Ok`.
+    /// returns `Ok`, and then DynamoDB can store it: every number is checked as the item will
+    /// carry it (see [`number`]).
     pub fn from_request_body(body: &[u8]) -> Result<Order, OrderError> {
         let request: OrderRequest = validate::parse(body, "")?;
         request.order.validate("order")?;
+        request.order.validate_storable("order")?;
         Ok(request.order)
     }
 
     /// Parses and validates a stream record written by the producer; unlike a request, a record
     /// must carry its `orderid`.
+    ///
+    /// Whether the table can store the order is not judged here but by `item::check` on the
+    /// item itself: a record put on the stream by something other than today's producer may be a
+    /// well-formed order with a number DynamoDB refuses, and the consumer reports it as such.
     pub fn from_record(data: &[u8]) -> Result<Order, OrderError> {
         let order: Order = validate::parse(data, "")?;
         order.validate("")?;

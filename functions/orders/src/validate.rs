@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_path_to_error::{Path, Segment};
 
-use crate::{Details, Order};
+use crate::quote::{shorten, shorten_quoted};
+use crate::{Details, Order, number};
 
 /// Largest request body or record accepted. An order is a few hundred bytes; anything near this
 /// is not an order, and refusing it early keeps a stray upload off the stream.
@@ -54,7 +56,10 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<T, 
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
         OrderError::new(
             "body",
-            format!("is not valid JSON ({})", strip_position(&err)),
+            format!(
+                "is not valid JSON ({})",
+                shorten_quoted(&strip_position(&err))
+            ),
         )
     })?;
     // serde would take an array for a struct (fields by position); an order has no arrays, so
@@ -66,9 +71,33 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<T, 
         ));
     }
     serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        OrderError::new(join(root, &path), strip_position(err.inner()))
+        OrderError::new(
+            join(root, &path_text(err.path())),
+            shorten_quoted(&strip_position(err.inner())),
+        )
     })
+}
+
+/// The path serde_path_to_error prints (`order.details.city`), with every key the client chose
+/// shortened.
+fn path_text(path: &Path) -> String {
+    let mut text = String::new();
+    for segment in path.iter() {
+        if !text.is_empty() && !matches!(segment, Segment::Seq { .. }) {
+            text.push('.');
+        }
+        match segment {
+            Segment::Seq { index } => text.push_str(&format!("[{index}]")),
+            Segment::Map { key } => text.push_str(&shorten(key)),
+            Segment::Enum { variant } => text.push_str(&shorten(variant)),
+            Segment::Unknown => text.push('?'),
+        }
+    }
+    if text.is_empty() {
+        ".".to_owned()
+    } else {
+        text
+    }
 }
 
 fn first_array(value: &serde_json::Value, at: &str) -> Option<String> {
@@ -80,7 +109,7 @@ fn first_array(value: &serde_json::Value, at: &str) -> Option<String> {
         }),
         serde_json::Value::Object(fields) => fields
             .iter()
-            .find_map(|(name, field)| first_array(field, &join(at, name))),
+            .find_map(|(name, field)| first_array(field, &join(at, &shorten(name)))),
         _ => None,
     }
 }
@@ -120,6 +149,12 @@ impl Order {
         }
         self.details.validate(&at("details"))
     }
+
+    /// Checks what DynamoDB would refuse although the order is well formed: numbers outside its
+    /// range. The producer runs it on every request; the consumer leaves it to `item::check`.
+    pub(crate) fn validate_storable(&self, prefix: &str) -> Result<(), OrderError> {
+        self.details.validate_storable(&join(prefix, "details"))
+    }
 }
 
 impl Details {
@@ -130,7 +165,10 @@ impl Details {
         if !(self.unitprice.is_finite() && self.unitprice > 0.0) {
             return Err(OrderError::new(
                 at("unitprice"),
-                format!("must be a positive, finite number (got {})", self.unitprice),
+                format!(
+                    "must be a positive, finite number (got {})",
+                    brief(self.unitprice)
+                ),
             ));
         }
         if !QUANTITY_RANGE.contains(&self.quantity) {
@@ -145,6 +183,26 @@ impl Details {
             ));
         }
         Ok(())
+    }
+
+    /// Checks that DynamoDB can store every number exactly as the item will carry it.
+    fn validate_storable(&self, prefix: &str) -> Result<(), OrderError> {
+        for (field, text) in self.number_texts() {
+            number::check(&text).map_err(|refused| {
+                OrderError::new(format!("{prefix}.{field}"), refused.to_string())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A float as a person reads it: `4.5`, but `1e200` rather than 201 digits.
+fn brief(value: f64) -> String {
+    let plain = value.to_string();
+    if plain.len() <= 24 {
+        plain
+    } else {
+        format!("{value:e}")
     }
 }
 
@@ -340,7 +398,80 @@ mod tests {
                 "control characters",
             ),
             (big, "body", "the limit is 65536 bytes"),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": 1e200"#),
+                "order.details.unitprice",
+                "must be at most 9.9999999999999999999999999999999999999E+125 in magnitude",
+            ),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": 1e126"#),
+                "order.details.unitprice",
+                "(got 1E+126)",
+            ),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": 5e-324"#),
+                "order.details.unitprice",
+                "at least 1E-130 in magnitude",
+            ),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": 1e-131"#),
+                "order.details.unitprice",
+                "(got 1E-131)",
+            ),
+            (
+                good_with(r#""unitprice": 5.0"#, r#""unitprice": -1e300"#),
+                "order.details.unitprice",
+                "positive, finite number (got -1e300)",
+            ),
         ]
+    }
+
+    #[test]
+    fn prices_at_dynamodb_limits_are_accepted() {
+        for price in ["1e125", "9.999999999999998e125", "1e-130", "0.01"] {
+            let body = good_with(r#""unitprice": 5.0"#, &format!(r#""unitprice": {price}"#));
+            let order = Order::from_request_body(body.as_bytes()).expect(price);
+            assert_eq!(order.details.unitprice, price.parse::<f64>().unwrap());
+        }
+    }
+
+    #[test]
+    fn a_stream_record_is_judged_as_an_order_not_on_what_the_table_stores() {
+        let order = Order::from_request_body(GOOD.as_bytes()).unwrap();
+        let mut record: serde_json::Value = serde_json::from_slice(&order.to_record()).unwrap();
+        record["orderid"] = "o-1".into();
+        record["details"]["unitprice"] = 1e200.into();
+        let parsed = Order::from_record(record.to_string().as_bytes()).unwrap();
+        assert_eq!(parsed.details.unitprice, 1e200);
+    }
+
+    #[test]
+    fn client_text_is_quoted_as_a_short_prefix_marked_as_cut() {
+        let key = "k".repeat(60_000);
+        let cut = format!("{}… (60000 characters)", "k".repeat(100));
+        let body = good_with(
+            r#""quantity": 10"#,
+            &format!(r#""quantity": 10, "{key}": 1"#),
+        );
+        let err = Order::from_request_body(body.as_bytes()).unwrap_err();
+        assert_eq!(err.field, format!("order.details.{cut}"));
+        assert!(
+            err.rule
+                .starts_with(&format!("unknown field `{cut}`, expected")),
+            "{err}"
+        );
+        assert!(err.rule.len() < 300, "{}", err.rule);
+
+        let value = "v".repeat(60_000);
+        let body = good_with(r#""quantity": 10"#, &format!(r#""quantity": "{value}""#));
+        let err = Order::from_request_body(body.as_bytes()).unwrap_err();
+        assert_eq!(err.field, "order.details.quantity");
+        assert!(err.rule.contains("v… (60000 characters)"), "{}", err.rule);
+        assert!(err.rule.len() < 300, "{}", err.rule);
+
+        let body = good_with(r#""city": "Gold Coast""#, &format!(r#""{key}": [1]"#));
+        let err = Order::from_request_body(body.as_bytes()).unwrap_err();
+        assert_eq!(err.field, format!("order.{cut}"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use aws_lambda_events::event::kinesis::KinesisEventRecord;
 use aws_sdk_dynamodb::types::AttributeValue;
 use orders::Order;
-use orders::item::{RecordMeta, key_of, to_item};
+use orders::item::{RecordMeta, check, key_of, to_item};
 
 /// One item to write and the record it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,12 +21,16 @@ pub struct Decoded {
     pub writes: Vec<Write>,
     /// Records that are not orders: sequence number and why.
     pub undecodable: Vec<(String, String)>,
+    /// Orders whose item DynamoDB would refuse (`orders::item::check`), set aside before any
+    /// call because one such item makes DynamoDB refuse every item of its call: sequence
+    /// number and why.
+    pub unstorable: Vec<(String, String)>,
     /// Records dropped because a later record in the same batch carries the same order (a client
     /// retry); DynamoDB refuses two writes to one key in one call, and the later one wins anyway.
     pub superseded: usize,
 }
 
-/// Decodes every record. `written_at_ms` is stamped on every item.
+/// Decodes every record and checks its item. `written_at_ms` is stamped on every item.
 pub fn decode(records: &[KinesisEventRecord], written_at_ms: i64) -> Decoded {
     let mut decoded = Decoded::default();
     let mut position_of_key: HashMap<(String, String), usize> = HashMap::new();
@@ -48,6 +52,12 @@ pub fn decode(records: &[KinesisEventRecord], written_at_ms: i64) -> Decoded {
             written_at_ms,
         };
         let item = to_item(&order, &meta);
+        if let Err(reason) = check(&item) {
+            decoded
+                .unstorable
+                .push((sequence_number, reason.to_string()));
+            continue;
+        }
         let key = key_of(&item).expect("items always carry their key");
         let write = Write {
             sequence_number,

@@ -1,17 +1,20 @@
 //! Writes items with `BatchWriteItem`: chunks of 25, a few chunks at a time, unprocessed items
-//! retried with capped exponential backoff and full jitter.
+//! and throttled calls retried with capped exponential backoff and full jitter, and a chunk
+//! DynamoDB refuses because of its items split in halves until only the items at fault fail.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use futures::StreamExt;
+use futures::future::{BoxFuture, FutureExt};
 use orders::item::key_of;
 
 use crate::Consumer;
 use crate::batch::Write;
+use crate::failure::{FailureKind, RecordFailure, Verdict, describe, verdict};
 
 /// DynamoDB's limit of items per `BatchWriteItem` call.
 pub const MAX_ITEMS_PER_CALL: usize = 25;
@@ -21,7 +24,8 @@ pub const MAX_ITEMS_PER_CALL: usize = 25;
 pub struct WriteSettings {
     /// Chunks written at once. Bounded so one large batch can't exhaust the table's burst capacity.
     pub max_in_flight: usize,
-    /// Calls per chunk, the first included (the SDK's own retries come on top, per call).
+    /// Calls per chunk (or per half of a split chunk), the first included, while DynamoDB
+    /// throttles or leaves items unprocessed (the SDK's own retries come on top, per call).
     pub max_attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
@@ -38,8 +42,8 @@ impl Default for WriteSettings {
     }
 }
 
-/// Writes everything and returns the sequence numbers of the records that could not be written.
-pub(crate) async fn write_all(consumer: &Consumer, writes: Vec<Write>) -> Vec<String> {
+/// Writes everything and returns the records that could not be written, with why.
+pub(crate) async fn write_all(consumer: &Consumer, writes: Vec<Write>) -> Vec<RecordFailure> {
     let chunks: Vec<Vec<Write>> = writes
         .chunks(MAX_ITEMS_PER_CALL)
         .map(<[Write]>::to_vec)
@@ -47,13 +51,44 @@ pub(crate) async fn write_all(consumer: &Consumer, writes: Vec<Write>) -> Vec<St
     futures::stream::iter(chunks)
         .map(|chunk| write_chunk(consumer, chunk))
         .buffer_unordered(consumer.settings.max_in_flight.max(1))
-        .collect::<Vec<Vec<String>>>()
+        .collect::<Vec<Vec<RecordFailure>>>()
         .await
         .concat()
 }
 
-async fn write_chunk(consumer: &Consumer, mut pending: Vec<Write>) -> Vec<String> {
+/// How one chunk's calls ended.
+enum Outcome {
+    /// Written, or given up on: these failed.
+    Done(Vec<RecordFailure>),
+    /// DynamoDB refused the call for something about these items.
+    Refused { writes: Vec<Write>, reason: String },
+}
+
+/// Writes one chunk. When DynamoDB refuses it because of its items, the halves are written in
+/// turn, recursively, so only the items at fault are reported; a chunk of n items takes at most
+/// 2n − 1 refused calls (a full binary tree with n leaves).
+fn write_chunk(consumer: &Consumer, writes: Vec<Write>) -> BoxFuture<'_, Vec<RecordFailure>> {
+    async move {
+        match write_with_retries(consumer, writes).await {
+            Outcome::Done(failures) => failures,
+            Outcome::Refused { writes, reason } if writes.len() == 1 => {
+                failed(writes, FailureKind::Refused, &reason)
+            }
+            Outcome::Refused { mut writes, .. } => {
+                let second = writes.split_off(writes.len() / 2);
+                let mut failures = write_chunk(consumer, writes).await;
+                failures.extend(write_chunk(consumer, second).await);
+                failures
+            }
+        }
+    }
+    .boxed()
+}
+
+/// Calls until every item is written, DynamoDB refuses the call, or the attempts run out.
+async fn write_with_retries(consumer: &Consumer, mut pending: Vec<Write>) -> Outcome {
     let settings = &consumer.settings;
+    let mut last_reason = None;
     for attempt in 0..settings.max_attempts {
         if attempt > 0 {
             tokio::time::sleep(backoff(settings, attempt)).await;
@@ -64,26 +99,53 @@ async fn write_chunk(consumer: &Consumer, mut pending: Vec<Write>) -> Vec<String
                     key_of(&write.item).is_some_and(|key| unprocessed.contains(&key))
                 });
                 if pending.is_empty() {
-                    return Vec::new();
+                    return Outcome::Done(Vec::new());
                 }
                 tracing::debug!(
                     attempt,
                     unprocessed = pending.len(),
                     "retrying unprocessed items"
                 );
+                last_reason = None;
             }
             Err(err) => {
-                let retryable = is_retryable(&err);
-                tracing::warn!(attempt, retryable, error = %DisplayErrorContext(&err), "BatchWriteItem failed");
-                if !retryable {
-                    break;
+                let reason = describe(&err);
+                match verdict(&err) {
+                    Verdict::Retry => {
+                        tracing::debug!(attempt, %reason, "BatchWriteItem failed; retrying");
+                        last_reason = Some(reason);
+                    }
+                    Verdict::Split => {
+                        return Outcome::Refused {
+                            writes: pending,
+                            reason,
+                        };
+                    }
+                    Verdict::FailAll => {
+                        return Outcome::Done(failed(pending, FailureKind::Unavailable, &reason));
+                    }
                 }
             }
         }
     }
-    pending
+    let reason = match last_reason {
+        Some(reason) => format!("{reason} (gave up after {} calls)", settings.max_attempts),
+        None => format!(
+            "left unprocessed by DynamoDB (throttled) after {} calls",
+            settings.max_attempts
+        ),
+    };
+    Outcome::Done(failed(pending, FailureKind::Unavailable, &reason))
+}
+
+fn failed(writes: Vec<Write>, kind: FailureKind, reason: &str) -> Vec<RecordFailure> {
+    writes
         .into_iter()
-        .map(|write| write.sequence_number)
+        .map(|write| RecordFailure {
+            sequence_number: write.sequence_number,
+            kind,
+            reason: reason.to_owned(),
+        })
         .collect()
 }
 
@@ -91,7 +153,8 @@ async fn write_chunk(consumer: &Consumer, mut pending: Vec<Write>) -> Vec<String
 async fn call(
     consumer: &Consumer,
     writes: &[Write],
-) -> Result<HashSet<(String, String)>, SdkError<BatchWriteItemError>> {
+) -> Result<std::collections::HashSet<(String, String)>, SdkError<BatchWriteItemError, HttpResponse>>
+{
     let requests = writes
         .iter()
         .map(|write| {
@@ -126,22 +189,6 @@ fn backoff(settings: &WriteSettings, attempt: u32) -> Duration {
         .saturating_mul(1u32 << attempt.min(16))
         .min(settings.max_delay);
     cap.mul_f64(fastrand::f64())
-}
-
-/// Throttling, server and transport errors are worth another try; a malformed request or a
-/// missing table is not, and goes back to Lambda at once.
-fn is_retryable(err: &SdkError<BatchWriteItemError>) -> bool {
-    match err {
-        SdkError::ServiceError(service) => {
-            let err = service.err();
-            err.is_provisioned_throughput_exceeded_exception()
-                || err.is_request_limit_exceeded()
-                || err.is_internal_server_error()
-                || err.meta().code() == Some("ThrottlingException")
-        }
-        SdkError::ConstructionFailure(_) => false,
-        _ => true,
-    }
 }
 
 #[cfg(test)]

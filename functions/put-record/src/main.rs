@@ -2,7 +2,7 @@
 
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use put_record::{Producer, handle};
+use put_record::{Producer, handle, kinesis_client};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
     let stream_name = std::env::var("STREAM_NAME").map_err(|_| "STREAM_NAME is not set")?;
     let config = aws_config::load_from_env().await;
     let producer = Producer {
-        kinesis: aws_sdk_kinesis::Client::new(&config),
+        kinesis: kinesis_client(&config),
         stream_name,
     };
     let producer = &producer;
