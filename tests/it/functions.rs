@@ -4,9 +4,12 @@ use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use aws_lambda_events::event::kinesis::KinesisEvent;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use orders::Order;
 use orders::catalog::random_order;
-use put_item::{Consumer, WriteSettings};
+use orders::item::{RecordMeta, to_item};
+use put_item::{Consumer, FailureKind, WriteSettings};
 use put_record::Producer;
 use serde_json::{Value, json};
 
@@ -245,4 +248,124 @@ async fn a_poison_record_is_reported_alone_and_the_rest_are_written() {
         event.records.len() - 1
     );
     tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+/// A record carrying a well-formed order that DynamoDB cannot store (`unitprice` 1e200), put on
+/// the stream directly as something other than today's producer could: it is the only record
+/// reported, and every valid order around it reaches the table.
+#[tokio::test]
+async fn a_number_dynamodb_refuses_fails_alone_and_every_valid_order_is_written() {
+    let config = sdk_config().await;
+    let kinesis = aws_sdk_kinesis::Client::new(&config);
+    let producer = producer(&create_stream(&kinesis, "orders", 1).await).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let consumer = consumer(&create_orders_table(&dynamodb, "orders").await).await;
+    let valid = orders(40);
+    let (before, after) = valid.split_at(20);
+    for order in before {
+        let response = put_record::handle(&producer, post(&order.to_request_body())).await;
+        assert_eq!(response.status_code, 200, "{:?}", response.body);
+    }
+    let poison = br#"{"orderid": "poison-1", "accountid": "a0", "orderdate": "t", "vendorid": "v1", "city": "Perth",
+        "details": {"coffeetype": "Latte", "coffeesize": "Small", "unitprice": 1e200, "quantity": 1}}"#;
+    let put = kinesis
+        .put_record()
+        .stream_name(&producer.stream_name)
+        .partition_key("poison-1")
+        .data(aws_sdk_kinesis::primitives::Blob::new(poison.to_vec()))
+        .send()
+        .await
+        .unwrap();
+    for order in after {
+        let response = put_record::handle(&producer, post(&order.to_request_body())).await;
+        assert_eq!(response.status_code, 200, "{:?}", response.body);
+    }
+    let event = read_stream(&kinesis, &producer.stream_name).await;
+    assert_eq!(event.records.len(), 41);
+
+    let response = put_item::handle(&consumer, event.clone()).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone().unwrap())
+        .collect();
+    assert_eq!(failed, vec![put.sequence_number.clone()]);
+    let items = scan(&dynamodb, &consumer.table_name).await;
+    assert_eq!(items.len(), 40, "every valid order is in the table");
+    assert!(
+        items
+            .iter()
+            .all(|item| item["orderid"].as_s().unwrap() != "poison-1")
+    );
+
+    // What the CLI sees when it re-drives the same records: why the poison cannot be written.
+    let processed = put_item::process(&consumer, &event.records).await;
+    assert_eq!(processed.written, 40);
+    assert_eq!(processed.failures.len(), 1);
+    let failure = &processed.failures[0];
+    assert_eq!(failure.sequence_number, put.sequence_number);
+    assert_eq!(failure.kind, FailureKind::Unstorable);
+    assert!(
+        failure
+            .reason
+            .contains("unitprice must be at most 9.9999999999999999999999999999999999999E+125"),
+        "{}",
+        failure.reason
+    );
+}
+
+/// The emulator is the real judge of what DynamoDB stores: the numbers `item::check` refuses it
+/// refuses too (the whole call, with ValidationException), and the ones at the edge of the
+/// range it stores. (AWS is stricter than moto at exactly 1E+126 and beyond 38 digits; those
+/// edges are unit-tested against AWS's documented rule in `orders::number`.)
+#[tokio::test]
+async fn the_emulator_refuses_the_numbers_the_item_check_refuses() {
+    let config = sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let table = create_orders_table(&dynamodb, "numbers").await;
+    let item_with_price = |orderid: &str, unitprice: f64| {
+        let mut order = orders(1).remove(0);
+        order.orderid = Some(orderid.to_owned());
+        order.details.unitprice = unitprice;
+        let meta = RecordMeta {
+            sequence_number: "1".into(),
+            arrived_at_ms: 0,
+            written_at_ms: 0,
+        };
+        to_item(&order, &meta)
+    };
+    let write = |items: Vec<std::collections::HashMap<String, AttributeValue>>| {
+        let requests: Vec<WriteRequest> = items
+            .into_iter()
+            .map(|item| {
+                let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        dynamodb
+            .batch_write_item()
+            .request_items(&table, requests)
+            .send()
+    };
+    for (i, refused) in [1e200, 5e-324, 1e-131, 1e127].into_iter().enumerate() {
+        let item = item_with_price(&format!("refused-{i}"), refused);
+        assert!(orders::item::check(&item).is_err(), "{refused:e}");
+        let fine = item_with_price(&format!("fine-{i}"), 4.5);
+        let err = write(vec![fine, item])
+            .await
+            .expect_err(&format!("{refused:e} stored"));
+        assert_eq!(err.code(), Some("ValidationException"), "{refused:e}");
+        let message = err.message().unwrap_or_default();
+        assert!(
+            message.contains("Number overflow") || message.contains("Number underflow"),
+            "{message}"
+        );
+    }
+    for (i, stored) in [9.999999999999998e125, 1e-130, 4.5].into_iter().enumerate() {
+        let item = item_with_price(&format!("stored-{i}"), stored);
+        assert_eq!(orders::item::check(&item), Ok(()), "{stored:e}");
+        write(vec![item])
+            .await
+            .unwrap_or_else(|err| panic!("{stored:e}: {err:?}"));
+    }
 }

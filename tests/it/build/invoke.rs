@@ -243,3 +243,87 @@ async fn both_bootstraps_serve_a_real_invocation_against_the_emulator() {
         sequence_number.as_str().unwrap()
     );
 }
+
+/// The built producer refuses, with a 400 naming the field and DynamoDB's limit, every price
+/// DynamoDB could not store, and puts nothing of them on the stream; a good order sent alongside
+/// is the stream's only record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_built_producer_refuses_numbers_dynamodb_cannot_store() {
+    let bootstraps = unpacked_bootstraps();
+    let kinesis = aws_sdk_kinesis::Client::new(&sdk_config().await);
+    let stream = create_stream(&kinesis, "bootstrap-numbers", 1).await;
+    let order_priced = |orderid: &str, unitprice: f64| {
+        json!({"order": {
+            "orderid": orderid, "accountid": "a0", "orderdate": "2021-12-01 14:55:17", "vendorid": "v7",
+            "city": "Hobart",
+            "details": {"coffeetype": "Flat White", "coffeesize": "Large", "unitprice": unitprice, "quantity": 3}
+        }})
+    };
+    let refused = [
+        (
+            1e200,
+            "1e+200",
+            "at most 9.9999999999999999999999999999999999999E+125",
+        ),
+        (
+            1e126,
+            "1e+126",
+            "at most 9.9999999999999999999999999999999999999E+125",
+        ),
+        (5e-324, "5e-324", "at least 1E-130"),
+        (1e-131, "1e-131", "at least 1E-130"),
+    ];
+    let mut invocations: Vec<Invocation> = refused
+        .iter()
+        .enumerate()
+        .map(|(i, (price, text, _))| {
+            let body = order_priced(&format!("refused-{i}"), *price);
+            assert!(body.to_string().contains(&format!(":{text}")), "{body}");
+            Invocation {
+                request_id: format!("refused-{i}"),
+                function_arn: arn("put-record"),
+                payload: api_gateway_post(&body),
+            }
+        })
+        .collect();
+    invocations.push(Invocation {
+        request_id: "accepted".into(),
+        function_arn: arn("put-record"),
+        payload: api_gateway_post(&order_priced("accepted-1", 4.5)),
+    });
+    let mut api = RuntimeApi::start(invocations).await;
+    let producer = Function::start(
+        &bootstraps.path().join("put-record/bootstrap"),
+        &api,
+        "put-record",
+        &[("STREAM_NAME", &stream)],
+    );
+    for (i, (_, text, limit)) in refused.iter().enumerate() {
+        let response = producer.response(&mut api, &format!("refused-{i}")).await;
+        assert_eq!(response["statusCode"], 400, "{text}: {response}");
+        let error: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+        assert_eq!(error["field"], "order.details.unitprice", "{text}: {error}");
+        assert!(
+            error["rule"].as_str().unwrap().contains(limit),
+            "{text}: {error}"
+        );
+        assert_eq!(error["retryable"], false);
+    }
+    let response = producer.response(&mut api, "accepted").await;
+    assert_eq!(
+        response["statusCode"],
+        200,
+        "{response}\nlogs:\n{}",
+        producer.logs()
+    );
+    drop(producer);
+
+    let event = stream_as_event(&kinesis, &stream).await;
+    let records = event["Records"].as_array().unwrap();
+    assert_eq!(
+        records.len(),
+        1,
+        "only the accepted order is on the stream: {event}"
+    );
+    assert_eq!(records[0]["kinesis"]["partitionKey"], "accepted-1");
+}
