@@ -174,21 +174,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     "stack {} is {status} (a failed or interrupted create leaves nothing usable): deleting it to create it again",
                     names.stack
                 );
-                let id = current
-                    .as_ref()
-                    .map_or(names.stack.clone(), |c| c.stack_id.clone());
-                let since = SystemTime::now();
-                stack::delete(&clients.cloudformation, &id).await?;
-                let finished = stack::wait(&clients.cloudformation, &id, since, "up").await?;
-                if finished.state != StackState::Deleted {
-                    return Err(stack::failure(&names.stack, &clients.region, &finished).into());
-                }
-                // What a failed create left behind under the stack's names would make the next
-                // create fail with "already exists".
-                for leftover in teardown::leftovers(&clients, &names).await? {
-                    eprintln!("removing {leftover}, left by the failed create");
-                    teardown::remove(&clients, &leftover).await?;
-                }
+                recreate(&clients, &names, current.as_ref()).await?;
             }
             Plan::Blocked { .. } => {
                 let current = current.as_ref().expect("a blocked plan has a stack");
@@ -248,6 +234,33 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     }
     report.seconds = started.elapsed().as_secs_f64();
     output::emit(settings.output, &report)
+}
+
+/// Deletes a stack left by a failed create, then removes what that create left behind under
+/// the stack's names (it would make the next create fail with "already exists"), but only
+/// what is provably the stack's: anything else is left alone and named.
+async fn recreate(
+    clients: &Clients,
+    names: &StackNames,
+    current: Option<&DeployedState>,
+) -> Result<(), DeployError> {
+    let id = current.map_or(names.stack.clone(), |c| c.stack_id.clone());
+    let held = teardown::listed(clients, current).await?;
+    let owner = teardown::owner(clients, names, current, &held).await?;
+    let since = SystemTime::now();
+    stack::delete(&clients.cloudformation, &id).await?;
+    let finished = stack::wait(&clients.cloudformation, &id, since, "up").await?;
+    if finished.state != StackState::Deleted {
+        return Err(stack::failure(&names.stack, &clients.region, &finished));
+    }
+    let swept = teardown::sweep(clients, names, &owner).await?;
+    for (leftover, _) in swept.not_ours.iter().filter(|(l, _)| l.blocks_create()) {
+        eprintln!(
+            "note: {leftover} holds a name the stack needs and is not this stack's: the create \
+             fails until it is renamed or removed, or choose another --stack-name"
+        );
+    }
+    Ok(())
 }
 
 fn insights_layer(
