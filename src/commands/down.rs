@@ -13,7 +13,7 @@ use crate::deploy::names::StackNames;
 use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::Resource;
 use crate::deploy::teardown::{self, Leftover};
-use crate::deploy::{DeployError, stack};
+use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
 use crate::output;
 use crate::settings::Settings;
@@ -39,6 +39,8 @@ pub struct DownReport {
 pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
+    interrupt::install();
+    interrupt::doing("nothing was deleted; `demo down` again starts over");
     let account = account_id(&clients).await?;
     let current = stack::describe(&clients.cloudformation, &names.stack).await?;
     let recorded = current
@@ -82,11 +84,21 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
             .collect(),
     };
     confirm(&removal, down.yes)?;
+    interrupt::doing(format!(
+        "CloudFormation goes on deleting stack {} (it cannot be stopped from here); `demo down` \
+         again waits for it and removes what is left",
+        names.stack
+    ));
     report.left_alone.extend(bucket_left);
     if let Some(current) = current {
         delete_stack(&clients, &names, &current).await?;
         report.stack_deleted = true;
     }
+    interrupt::doing(format!(
+        "stack {} is deleted; `demo down` again removes what is left of it (the artifact \
+         bucket, stragglers)",
+        names.stack
+    ));
     // Checked again: the stack's delete took minutes, and only a bucket still ours goes.
     if standing == Standing::Ours && store.standing(&names.stack).await? == Standing::Ours {
         store.empty_and_delete().await?;
