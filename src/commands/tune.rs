@@ -80,6 +80,11 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
         // From the first mapping update until the stack records it, Ctrl-C must not leave the
         // two disagreeing: this run ends that step itself (see `go_live` and `record`).
         let _deferred = interrupt::defer();
+        // Said only on a second Ctrl-C, which stops before the mapping is put back.
+        interrupt::doing(format!(
+            "the mapping may hold the new values while stack {stack_name} does not: `demo up` \
+             puts it back to the stack's values, `demo tune` again applies the change"
+        ));
         let started = Instant::now();
         go_live(&clients, &mappings, &report.changes, started).await?;
         report.effect_seconds = Some(started.elapsed().as_secs_f64());
