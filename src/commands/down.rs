@@ -6,12 +6,14 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::aws::{account_id, connect};
+use crate::aws::{Clients, account_id, connect};
 use crate::deploy::bucket::{self, Bucket, OWNER_TAG, Standing};
 use crate::deploy::events::StackState;
 use crate::deploy::names::StackNames;
+use crate::deploy::plan::DeployedState;
+use crate::deploy::resources::Resource;
 use crate::deploy::teardown::{self, Leftover};
-use crate::deploy::{DeployError, stack};
+use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
 use crate::output;
 use crate::settings::Settings;
@@ -37,6 +39,8 @@ pub struct DownReport {
 pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
+    interrupt::install();
+    interrupt::doing("nothing was deleted; `demo down` again starts over");
     let account = account_id(&clients).await?;
     let current = stack::describe(&clients.cloudformation, &names.stack).await?;
     let recorded = current
@@ -49,7 +53,10 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
         name: bucket_name,
         owner: account,
     };
-    let stragglers = teardown::leftovers(&clients, &names).await?;
+    // What the stack holds, and so what proves a straggler ours, is read before it is deleted.
+    let held = teardown::listed(&clients, current.as_ref()).await?;
+    let owner = teardown::owner(&clients, &names, current.as_ref(), &held).await?;
+    let before = teardown::survey(&clients, &names, &owner).await?;
     let standing = store.standing(&names.stack).await?;
     let mut report = DownReport {
         stack: names.stack.clone(),
@@ -59,38 +66,54 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
         stragglers_removed: Vec::new(),
         left_alone: Vec::new(),
     };
-    if let Some(why) = not_ours(&standing) {
-        report
-            .left_alone
-            .push(format!("bucket {} ({why})", store.name));
-    }
-    if current.is_none() && stragglers.is_empty() && standing != Standing::Ours {
+    let bucket_left = not_ours(&standing).map(|why| format!("bucket {} ({why})", store.name));
+    if current.is_none() && before.ours.is_empty() && standing != Standing::Ours {
+        report.left_alone.extend(bucket_left);
+        report.left_alone.extend(before.left_alone());
         return output::emit(settings.output, &report);
     }
-    confirm(&names, down.yes)?;
+    let removal = Removal {
+        names: &names,
+        held: &held,
+        bucket: (standing == Standing::Ours).then_some(store.name.as_str()),
+        stragglers: &before.ours,
+        left_alone: bucket_left
+            .iter()
+            .cloned()
+            .chain(before.left_alone())
+            .collect(),
+    };
+    confirm(&removal, down.yes)?;
+    interrupt::doing(format!(
+        "CloudFormation goes on deleting stack {} (it cannot be stopped from here); `demo down` \
+         again waits for it and removes what is left",
+        names.stack
+    ));
+    report.left_alone.extend(bucket_left);
     if let Some(current) = current {
-        let since = SystemTime::now();
-        stack::delete(&clients.cloudformation, &current.stack_id).await?;
-        let finished =
-            stack::wait(&clients.cloudformation, &current.stack_id, since, "down").await?;
-        if finished.state != StackState::Deleted {
-            return Err(stack::failure(&names.stack, &clients.region, &finished).into());
-        }
+        delete_stack(&clients, &names, &current).await?;
         report.stack_deleted = true;
     }
+    interrupt::doing(format!(
+        "stack {} is deleted; `demo down` again removes what is left of it (the artifact \
+         bucket, stragglers)",
+        names.stack
+    ));
     // Checked again: the stack's delete took minutes, and only a bucket still ours goes.
     if standing == Standing::Ours && store.standing(&names.stack).await? == Standing::Ours {
         store.empty_and_delete().await?;
         report.bucket_deleted = Some(store.name.clone());
     }
-    for leftover in teardown::leftovers(&clients, &names).await? {
-        eprintln!("removing straggler {leftover}");
-        teardown::remove(&clients, &leftover).await?;
-        report.stragglers_removed.push(leftover);
-    }
-    let still_there = teardown::leftovers(&clients, &names).await?;
-    if !still_there.is_empty() {
-        let list: Vec<String> = still_there.iter().map(ToString::to_string).collect();
+    let swept = teardown::sweep(&clients, &names, &owner).await?;
+    report.left_alone.extend(swept.left_alone());
+    report.stragglers_removed = swept
+        .ours
+        .into_iter()
+        .map(|(leftover, _)| leftover)
+        .collect();
+    let still_ours = teardown::survey(&clients, &names, &owner).await?.ours;
+    if !still_ours.is_empty() {
+        let list: Vec<String> = still_ours.iter().map(|(l, _)| l.to_string()).collect();
         return Err(DeployError::Incomplete(format!(
             "still present after delete: {}; run `demo down` again, or remove them by hand",
             list.join(", ")
@@ -100,32 +123,81 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
     output::emit(settings.output, &report)
 }
 
+/// Deletes the stack and waits: it must end deleted.
+async fn delete_stack(
+    clients: &Clients,
+    names: &StackNames,
+    current: &DeployedState,
+) -> Result<(), DeployError> {
+    let since = SystemTime::now();
+    stack::delete(&clients.cloudformation, &current.stack_id).await?;
+    let finished = stack::wait(&clients.cloudformation, &current.stack_id, since, "down").await?;
+    if finished.state != StackState::Deleted {
+        return Err(stack::failure(&names.stack, &clients.region, &finished));
+    }
+    Ok(())
+}
+
 /// Why a bucket of the stack's name is not deleted, if it exists and is not provably ours.
 fn not_ours(standing: &Standing) -> Option<String> {
     match standing {
         Standing::Missing | Standing::Ours => None,
-        Standing::Untagged => Some(format!("no {OWNER_TAG} tag: not ours, left alone")),
+        Standing::Untagged => Some(format!("no {OWNER_TAG} tag: not ours: left alone")),
         Standing::TaggedFor(other) => {
-            Some(format!("tagged for stack {other:?}: not ours, left alone"))
+            Some(format!("tagged for stack {other:?}: not ours: left alone"))
         }
-        Standing::OtherAccount => Some("another account's: not ours, left alone".into()),
+        Standing::OtherAccount => Some("another account's: not ours: left alone".into()),
     }
 }
 
-/// Asks on a terminal; refuses without one unless `--yes`.
-fn confirm(names: &StackNames, yes: bool) -> Result<(), DeployError> {
+/// Everything `down` is about to remove, for the prompt: nothing outside this list is touched.
+struct Removal<'a> {
+    names: &'a StackNames,
+    /// The stack's resources (CloudFormation deletes them; the sweep only what is left of them).
+    held: &'a [Resource],
+    bucket: Option<&'a str>,
+    stragglers: &'a [(Leftover, String)],
+    left_alone: Vec<String>,
+}
+
+impl fmt::Display for Removal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = self.names;
+        writeln!(
+            f,
+            "delete stack {} in {} and everything it holds (tables included):",
+            names.stack, names.region
+        )?;
+        for resource in self.held {
+            if let Some(id) = &resource.physical_id {
+                writeln!(f, "  {} {id}", resource.resource_type)?;
+            }
+        }
+        if let Some(bucket) = self.bucket {
+            writeln!(f, "  artifact bucket {bucket}, emptied")?;
+        }
+        for (leftover, why) in self.stragglers {
+            writeln!(f, "  straggler {leftover} ({why})")?;
+        }
+        for what in &self.left_alone {
+            writeln!(f, "left alone: {what}")?;
+        }
+        write!(f, "delete all of the above? [y/N] ")
+    }
+}
+
+/// Asks on a terminal, listing what goes; refuses without one unless `--yes`. Either way only
+/// what is listed (and proven ours) is removed.
+fn confirm(removal: &Removal<'_>, yes: bool) -> Result<(), DeployError> {
     if yes {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
         return Err(DeployError::NeedsConfirmation {
-            stack: names.stack.clone(),
+            stack: removal.names.stack.clone(),
         });
     }
-    eprint!(
-        "delete stack {} in {} and everything it holds (tables included)? [y/N] ",
-        names.stack, names.region
-    );
+    eprint!("{removal}");
     std::io::stderr().flush().ok();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).ok();
@@ -170,5 +242,41 @@ impl DownReport {
             writeln!(f, "  left alone: {what}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prompt_lists_everything_that_goes_and_what_is_left_alone() {
+        let names = StackNames::new("demo", "ap-southeast-2");
+        let held = [Resource {
+            logical_id: "Table1".into(),
+            resource_type: "AWS::DynamoDB::Table".into(),
+            physical_id: Some("demo-table-1".into()),
+            status: "CREATE_COMPLETE".into(),
+        }];
+        let stragglers = [(
+            Leftover::RestApi("abc123".into()),
+            "listed by the stack".into(),
+        )];
+        let removal = Removal {
+            names: &names,
+            held: &held,
+            bucket: Some("demo-artifacts"),
+            stragglers: &stragglers,
+            left_alone: vec!["REST API zzz (no tag of this stack: not ours: left alone)".into()],
+        };
+        assert_eq!(
+            removal.to_string(),
+            "delete stack demo in ap-southeast-2 and everything it holds (tables included):\n\
+             \x20 AWS::DynamoDB::Table demo-table-1\n\
+             \x20 artifact bucket demo-artifacts, emptied\n\
+             \x20 straggler REST API abc123 (listed by the stack)\n\
+             left alone: REST API zzz (no tag of this stack: not ours: left alone)\n\
+             delete all of the above? [y/N] "
+        );
     }
 }

@@ -7,24 +7,27 @@
 //! parameters with a parameter-only change set. CloudFormation then agrees with the mapping, a
 //! later plain `demo up` keeps the tuned values, `demo status` shows them, and `demo down`
 //! deletes the stack as usual.
+//!
+//! The two must not end up disagreeing: the recording keeps the deployed template and every
+//! other parameter's deployed value; if CloudFormation refuses or rolls it back, the mapping is
+//! put back (a rollback does that itself) and the run fails; Ctrl-C before the recording puts
+//! the mapping back, Ctrl-C during it lets CloudFormation finish, whose outcome agrees either way.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::aws::{Clients, connect};
+use crate::deploy::mapping::{current_batching, update_mapping, wait_for_effect};
 use crate::deploy::names::CONSUMERS;
+use crate::deploy::record::{self, Recorded};
 use crate::deploy::resources::{self, Mapping};
 use crate::deploy::tuning::{self, Batching, TuneRequest};
-use crate::deploy::{DeployError, plan, stack, template};
+use crate::deploy::{DeployError, interrupt, stack, template};
 use crate::error::CliError;
 use crate::output;
 use crate::settings::Settings;
-
-/// How long a mapping may take to report the new values.
-const EFFECT_LIMIT: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Serialize)]
 pub struct TuneReport {
@@ -73,23 +76,132 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
         stack_seconds: None,
     };
     if !request.dry_run {
+        interrupt::install();
+        // From the first mapping update until the stack records it, Ctrl-C must not leave the
+        // two disagreeing: this run ends that step itself (see `go_live` and `record`).
+        let _deferred = interrupt::defer();
+        // Said only on a second Ctrl-C, which stops before the mapping is put back.
+        interrupt::doing(format!(
+            "the mapping may hold the new values while stack {stack_name} does not: `demo up` \
+             puts it back to the stack's values, `demo tune` again applies the change"
+        ));
         let started = Instant::now();
-        for (mapping, change) in mappings.iter().zip(&report.changes) {
-            update_mapping(&clients, mapping, change.after).await?;
-        }
-        for (mapping, change) in mappings.iter().zip(&report.changes) {
-            wait_for_effect(&clients, mapping, change.after, started).await?;
-        }
+        go_live(&clients, &mappings, &report.changes, started).await?;
         report.effect_seconds = Some(started.elapsed().as_secs_f64());
         eprintln!(
             "mappings report the new values after {:.1} s; recording them in the stack",
             started.elapsed().as_secs_f64()
         );
         let started = Instant::now();
-        record_in_stack(&clients, stack_name, &current, &request, &specs).await?;
+        let tuned: Vec<_> = request
+            .consumers
+            .numbers()
+            .into_iter()
+            .flat_map(|c| tuning::overrides(&request, c))
+            .collect();
+        match record::record(&clients, stack_name, &current, &tuned).await? {
+            Recorded::Done | Recorded::Unchanged => {}
+            Recorded::Failed(err) => {
+                let back = put_back(&clients, &mappings, &report.changes).await;
+                return Err(not_recorded(stack_name, err, &back).into());
+            }
+        }
         report.stack_seconds = Some(started.elapsed().as_secs_f64());
     }
     output::emit(settings.output, &report)
+}
+
+/// Updates every mapping and waits until each is Enabled with its new values. Ctrl-C or a
+/// failure on the way puts every mapping back as it was (the stack still holds those values).
+async fn go_live(
+    clients: &Clients,
+    mappings: &[Mapping],
+    changes: &[MappingChange],
+    started: Instant,
+) -> Result<(), DeployError> {
+    let step = async {
+        for (mapping, change) in mappings.iter().zip(changes) {
+            update_mapping(clients, mapping, change.after).await?;
+        }
+        for (mapping, change) in mappings.iter().zip(changes) {
+            wait_for_effect(clients, mapping, change.after, started).await?;
+        }
+        test_pause().await;
+        Ok::<(), DeployError>(())
+    };
+    let outcome = tokio::select! {
+        outcome = step => Some(outcome),
+        () = interrupt::requested() => None,
+    };
+    match outcome {
+        Some(Ok(())) => Ok(()),
+        Some(Err(err)) => {
+            let back = put_back(clients, mappings, changes).await;
+            Err(DeployError::Incomplete(format!("{err}\n  {back}")))
+        }
+        None => {
+            let back = put_back(clients, mappings, changes).await;
+            interrupt::exit(&format!(
+                "{back}; the stack was not changed. `demo tune` again applies the change"
+            ))
+        }
+    }
+}
+
+/// Test-only pause between the two steps, so a test can interrupt exactly there: set
+/// `DEMO_TEST_PAUSE_BEFORE_RECORD=<seconds>`. Read only by debug builds; a release build
+/// ignores it.
+async fn test_pause() {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(seconds) = std::env::var("DEMO_TEST_PAUSE_BEFORE_RECORD")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
+        return;
+    };
+    eprintln!("test pause: {seconds} s before recording in the stack");
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+}
+
+/// Puts each mapping back to its values before the tune and waits for Lambda to report them;
+/// says what it did, or what is left for `demo up` (which puts a mapping back to the stack's
+/// values) when it could not.
+async fn put_back(clients: &Clients, mappings: &[Mapping], changes: &[MappingChange]) -> String {
+    let started = Instant::now();
+    let mut said = Vec::new();
+    for (mapping, change) in mappings.iter().zip(changes) {
+        let before = change.before;
+        let done = match current_batching(clients, mapping).await {
+            Ok(live) if live == before => Ok(()),
+            _ => match update_mapping(clients, mapping, before).await {
+                Ok(()) => wait_for_effect(clients, mapping, before, started).await,
+                Err(err) => Err(err),
+            },
+        };
+        said.push(match done {
+            Ok(()) => format!(
+                "the mapping of {} is back at batch {} / window {} s",
+                mapping.function, before.batch_size, before.window_seconds
+            ),
+            Err(err) => format!(
+                "the mapping of {} could not be put back ({err}): `demo up` puts it back to \
+                 the stack's values",
+                mapping.function
+            ),
+        });
+    }
+    said.join("; ")
+}
+
+/// The error for a recording CloudFormation refused or rolled back.
+fn not_recorded(stack_name: &str, err: DeployError, back: &str) -> DeployError {
+    DeployError::Incomplete(format!(
+        "stack {stack_name} could not record the new values, so the tune is undone: {back} \
+         (a rolled-back update restores the mapping with the stack's old parameters)\n  \
+         cause: {err}\n  fix: correct the cause and run `demo tune` again"
+    ))
 }
 
 async fn consumer_mapping(
@@ -112,108 +224,6 @@ fn batching(mapping: &Mapping) -> Batching {
         batch_size: mapping.batch_size.unwrap_or_default(),
         window_seconds: mapping.window_seconds.unwrap_or_default(),
     }
-}
-
-async fn update_mapping(
-    clients: &Clients,
-    mapping: &Mapping,
-    after: Batching,
-) -> Result<(), DeployError> {
-    clients
-        .lambda
-        .update_event_source_mapping()
-        .uuid(&mapping.uuid)
-        .batch_size(after.batch_size)
-        .maximum_batching_window_in_seconds(after.window_seconds)
-        .send()
-        .await
-        .map_err(|err| {
-            DeployError::aws(
-                format!("update the event source mapping of {}", mapping.function),
-                err,
-            )
-        })?;
-    Ok(())
-}
-
-/// Polls until the mapping is Enabled with the new values: that is when the change is live.
-async fn wait_for_effect(
-    clients: &Clients,
-    mapping: &Mapping,
-    after: Batching,
-    started: Instant,
-) -> Result<(), DeployError> {
-    loop {
-        let current = clients
-            .lambda
-            .get_event_source_mapping()
-            .uuid(&mapping.uuid)
-            .send()
-            .await
-            .map_err(|err| {
-                DeployError::aws(
-                    format!("read the event source mapping of {}", mapping.function),
-                    err,
-                )
-            })?;
-        let state = current.state().unwrap_or_default().to_owned();
-        let values = (
-            current.batch_size(),
-            current.maximum_batching_window_in_seconds(),
-        );
-        if state == "Enabled" && values == (Some(after.batch_size), Some(after.window_seconds)) {
-            return Ok(());
-        }
-        if started.elapsed() > EFFECT_LIMIT {
-            return Err(DeployError::Incomplete(format!(
-                "the mapping of {} is still {state} with batch {:?} / window {:?} after {} s; `demo status` shows it, `demo tune` again retries",
-                mapping.function,
-                values.0,
-                values.1,
-                EFFECT_LIMIT.as_secs()
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-/// A parameter-only change set: same template, same values, but the tuned ones.
-async fn record_in_stack(
-    clients: &Clients,
-    stack_name: &str,
-    current: &plan::DeployedState,
-    request: &TuneRequest,
-    specs: &BTreeMap<String, template::ParameterSpec>,
-) -> Result<(), DeployError> {
-    let overrides: Vec<_> = request
-        .consumers
-        .numbers()
-        .into_iter()
-        .flat_map(|c| tuning::overrides(request, c))
-        .collect();
-    let desired = plan::desired_parameters(
-        specs,
-        &BTreeMap::new(),
-        &overrides,
-        Some(&current.parameters),
-    );
-    if desired == current.parameters {
-        return Ok(());
-    }
-    let template = current
-        .template_body
-        .as_deref()
-        .unwrap_or(template::TEMPLATE);
-    stack::apply(
-        &clients.cloudformation,
-        &clients.region,
-        stack_name,
-        template,
-        Some(current),
-        &desired,
-    )
-    .await?;
-    Ok(())
 }
 
 impl fmt::Display for TuneReport {

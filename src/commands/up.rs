@@ -11,9 +11,11 @@ use crate::aws::{Clients, account_id, connect};
 use crate::deploy::bucket::{Bucket, ObjectState};
 use crate::deploy::events::StackState;
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
+use crate::deploy::resources::Mapping;
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
 use crate::deploy::{DeployError, bucket, changes, names::StackNames, teardown, template};
+use crate::deploy::{interrupt, mapping, tuning};
 use crate::error::CliError;
 use crate::insights;
 use crate::output;
@@ -101,6 +103,8 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         bucket::check_name("--artifact-bucket", name).map_err(|e| DeployError::Invalid(vec![e]))?;
     }
     let clients = connect(&settings.aws).await?;
+    interrupt::install();
+    interrupt::doing("nothing was deployed; `demo up` again starts over");
     let arch = up.arch.unwrap_or(Arch::Arm64);
     let layer = insights_layer(&clients, &up.insights, arch)?;
     let artifacts = match &up.artifacts {
@@ -164,6 +168,11 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     "stack {} is {status}; waiting for that to finish first",
                     names.stack
                 );
+                interrupt::doing(format!(
+                    "CloudFormation goes on with stack {} ({status}); `demo up` again waits for \
+                     it and then deploys",
+                    names.stack
+                ));
                 let id = current
                     .as_ref()
                     .map_or(names.stack.clone(), |c| c.stack_id.clone());
@@ -174,21 +183,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     "stack {} is {status} (a failed or interrupted create leaves nothing usable): deleting it to create it again",
                     names.stack
                 );
-                let id = current
-                    .as_ref()
-                    .map_or(names.stack.clone(), |c| c.stack_id.clone());
-                let since = SystemTime::now();
-                stack::delete(&clients.cloudformation, &id).await?;
-                let finished = stack::wait(&clients.cloudformation, &id, since, "up").await?;
-                if finished.state != StackState::Deleted {
-                    return Err(stack::failure(&names.stack, &clients.region, &finished).into());
-                }
-                // What a failed create left behind under the stack's names would make the next
-                // create fail with "already exists".
-                for leftover in teardown::leftovers(&clients, &names).await? {
-                    eprintln!("removing {leftover}, left by the failed create");
-                    teardown::remove(&clients, &leftover).await?;
-                }
+                recreate(&clients, &names, current.as_ref()).await?;
             }
             Plan::Blocked { .. } => {
                 let current = current.as_ref().expect("a blocked plan has a stack");
@@ -212,6 +207,10 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 break;
             }
             Plan::Create | Plan::Update => {
+                interrupt::doing(
+                    "nothing was deployed (a zip uploaded already is checked before reuse); \
+                     `demo up` again starts over",
+                );
                 report.uploads = upload_artifacts(
                     &clients.region,
                     &store,
@@ -220,6 +219,12 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     &artifacts,
                 )
                 .await?;
+                interrupt::doing(format!(
+                    "CloudFormation goes on deploying stack {} if it had started (it cannot be \
+                     stopped from here); `demo up` again waits for it and finishes, `demo down` \
+                     removes the stack",
+                    names.stack
+                ));
                 report.outcome = stack::apply(
                     &clients.cloudformation,
                     &clients.region,
@@ -244,10 +249,81 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         );
     }
     if !up.dry_run {
-        report.deployed = Some(resources::deployed(&clients, &names.stack).await?);
+        let deployed = resources::deployed(&clients, &names.stack).await?;
+        let drifted = tuning::drift(&desired, &deployed.mappings);
+        report.deployed = Some(if drifted.is_empty() {
+            deployed
+        } else {
+            put_mappings_back(&clients, &names, &deployed.mappings, &drifted).await?;
+            report.outcome = "updated";
+            resources::deployed(&clients, &names.stack).await?
+        });
     }
     report.seconds = started.elapsed().as_secs_f64();
     output::emit(settings.output, &report)
+}
+
+/// Puts each drifted mapping back to the values the stack's parameters give it: CloudFormation
+/// sees no change in a parameter that did not change, so it would leave the mapping as it is.
+async fn put_mappings_back(
+    clients: &Clients,
+    names: &StackNames,
+    mappings: &[Mapping],
+    drifted: &[tuning::Drift],
+) -> Result<(), DeployError> {
+    interrupt::doing(format!(
+        "Lambda goes on updating the mappings of stack {}; `demo up` again finishes that",
+        names.stack
+    ));
+    let started = Instant::now();
+    for drift in drifted {
+        let Some(mapping) = mappings.iter().find(|m| m.consumer == drift.consumer) else {
+            continue;
+        };
+        eprintln!(
+            "mapping {} is live at batch {} / window {} s, the stack says {} / {} s: putting it back",
+            drift.consumer,
+            drift.live.batch_size,
+            drift.live.window_seconds,
+            drift.stack.batch_size,
+            drift.stack.window_seconds
+        );
+        mapping::update_mapping(clients, mapping, drift.stack).await?;
+        mapping::wait_for_effect(clients, mapping, drift.stack, started).await?;
+    }
+    Ok(())
+}
+
+/// Deletes a stack left by a failed create, then removes what that create left behind under
+/// the stack's names (it would make the next create fail with "already exists"), but only
+/// what is provably the stack's: anything else is left alone and named.
+async fn recreate(
+    clients: &Clients,
+    names: &StackNames,
+    current: Option<&DeployedState>,
+) -> Result<(), DeployError> {
+    let id = current.map_or(names.stack.clone(), |c| c.stack_id.clone());
+    let held = teardown::listed(clients, current).await?;
+    let owner = teardown::owner(clients, names, current, &held).await?;
+    let since = SystemTime::now();
+    interrupt::doing(format!(
+        "CloudFormation goes on deleting the failed stack {}; `demo up` again waits for that \
+         and creates it",
+        names.stack
+    ));
+    stack::delete(&clients.cloudformation, &id).await?;
+    let finished = stack::wait(&clients.cloudformation, &id, since, "up").await?;
+    if finished.state != StackState::Deleted {
+        return Err(stack::failure(&names.stack, &clients.region, &finished));
+    }
+    let swept = teardown::sweep(clients, names, &owner).await?;
+    for (leftover, _) in swept.not_ours.iter().filter(|(l, _)| l.blocks_create()) {
+        eprintln!(
+            "note: {leftover} holds a name the stack needs and is not this stack's: the create \
+             fails until it is renamed or removed, or choose another --stack-name"
+        );
+    }
+    Ok(())
 }
 
 fn insights_layer(

@@ -58,6 +58,11 @@ impl StackNames {
         format!("{}-batching", self.stack)
     }
 
+    /// The alarm on records given up (`AlarmName` in the template).
+    pub fn alarm(&self) -> String {
+        format!("{}-records-given-up", self.stack)
+    }
+
     pub fn log_group(&self, function: &str) -> String {
         format!("/aws/lambda/{}", self.function(function))
     }

@@ -100,6 +100,14 @@ pub enum ChangeSetOutcome {
     NoChanges,
 }
 
+/// Where a change set's template comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum TemplateSource<'a> {
+    Body(&'a str),
+    /// The stack's own (`UsePreviousTemplate`).
+    Previous,
+}
+
 /// Creates a change set and waits until CloudFormation has computed it.
 pub async fn create_change_set(
     cfn: &Client,
@@ -108,9 +116,7 @@ pub async fn create_change_set(
     parameters: &BTreeMap<String, String>,
     create: bool,
 ) -> Result<ChangeSetOutcome, DeployError> {
-    // Unique per run: two `up`s in the same second (on one emulator) must not share a name.
-    let name = format!("demo-{}-{}", millis(SystemTime::now()), std::process::id());
-    let parameters: Vec<Parameter> = parameters
+    let parameters = parameters
         .iter()
         .map(|(key, value)| {
             Parameter::builder()
@@ -119,7 +125,22 @@ pub async fn create_change_set(
                 .build()
         })
         .collect();
-    let created = cfn
+    let source = TemplateSource::Body(template);
+    create_change_set_from(cfn, stack, source, parameters, create).await
+}
+
+/// Creates a change set from `source` and `parameters` (values or `UsePreviousValue`) and waits
+/// until CloudFormation has computed it.
+pub async fn create_change_set_from(
+    cfn: &Client,
+    stack: &str,
+    source: TemplateSource<'_>,
+    parameters: Vec<Parameter>,
+    create: bool,
+) -> Result<ChangeSetOutcome, DeployError> {
+    // Unique per run: two `up`s in the same second (on one emulator) must not share a name.
+    let name = format!("demo-{}-{}", millis(SystemTime::now()), std::process::id());
+    let request = cfn
         .create_change_set()
         .stack_name(stack)
         .change_set_name(&name)
@@ -127,11 +148,15 @@ pub async fn create_change_set(
             ChangeSetType::Create
         } else {
             ChangeSetType::Update
-        })
-        .template_body(template)
+        });
+    let request = match source {
+        TemplateSource::Body(body) => request.template_body(body),
+        TemplateSource::Previous => request.use_previous_template(true),
+    };
+    let created = request
         .set_parameters(Some(parameters))
         .capabilities(Capability::CapabilityNamedIam)
-        .description("demo up")
+        .description("demo")
         .send()
         .await;
     if let Err(err) = created {

@@ -102,6 +102,41 @@ pub fn after(before: Batching, request: &TuneRequest) -> Batching {
     }
 }
 
+/// A mapping whose live batching differs from the values the stack's parameters give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub consumer: usize,
+    pub live: Batching,
+    pub stack: Batching,
+}
+
+/// The mappings whose live values differ from the stack's parameters (an interrupted or
+/// out-of-band change): CloudFormation does not see that, so `up` must.
+pub fn drift(
+    parameters: &BTreeMap<String, String>,
+    mappings: &[super::resources::Mapping],
+) -> Vec<Drift> {
+    let value = |key: String| parameters.get(&key).and_then(|v| v.parse::<i32>().ok());
+    mappings
+        .iter()
+        .filter_map(|m| {
+            let stack = Batching {
+                batch_size: value(format!("BatchSize{}", m.consumer))?,
+                window_seconds: value(format!("Window{}", m.consumer))?,
+            };
+            let live = Batching {
+                batch_size: m.batch_size.unwrap_or_default(),
+                window_seconds: m.window_seconds.unwrap_or_default(),
+            };
+            (live != stack).then_some(Drift {
+                consumer: m.consumer,
+                live,
+                stack,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +202,49 @@ mod tests {
         assert_eq!(
             overrides(&request(Some(50), None), 1)[0].parameter,
             "BatchSize1"
+        );
+    }
+
+    fn mapping(consumer: usize, batch: i32, window: i32) -> crate::deploy::resources::Mapping {
+        crate::deploy::resources::Mapping {
+            consumer,
+            function: format!("demo-put-item-{consumer}"),
+            uuid: "u".into(),
+            batch_size: Some(batch),
+            window_seconds: Some(window),
+            state: "Enabled".into(),
+            last_modified: None,
+        }
+    }
+
+    #[test]
+    fn a_live_mapping_that_differs_from_the_stack_is_drift() {
+        let parameters: BTreeMap<String, String> = [
+            ("BatchSize1", "100"),
+            ("Window1", "30"),
+            ("BatchSize2", "10"),
+            ("Window2", "2"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(
+            drift(&parameters, &[mapping(1, 100, 30), mapping(2, 10, 2)]),
+            []
+        );
+        assert_eq!(
+            drift(&parameters, &[mapping(1, 100, 30), mapping(2, 40, 2)]),
+            [Drift {
+                consumer: 2,
+                live: Batching {
+                    batch_size: 40,
+                    window_seconds: 2
+                },
+                stack: Batching {
+                    batch_size: 10,
+                    window_seconds: 2
+                },
+            }]
         );
     }
 }

@@ -726,7 +726,7 @@ async fn the_dashboard_plots_the_deployed_functions_and_mappings_and_goes_with_d
 }
 
 #[tokio::test]
-async fn down_removes_a_dashboard_left_without_its_stack() {
+async fn a_dashboard_named_for_a_stack_that_does_not_exist_is_left_alone() {
     let stack = unique_stack();
     let name = format!("{stack}-batching");
     aws_sdk_cloudwatch::Client::new(&sdk_config().await)
@@ -738,12 +738,213 @@ async fn down_removes_a_dashboard_left_without_its_stack() {
         .unwrap();
     let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
     assert_eq!(down["stack_deleted"], false, "{down}");
+    assert_eq!(down["stragglers_removed"], serde_json::json!([]), "{down}");
+    assert_left_alone(&down, &format!("dashboard {name}"));
+    assert!(
+        dashboard_body(&name).await.is_some(),
+        "a dashboard no stack lists is nobody's to delete"
+    );
+}
+
+/// `down`'s report names `what` (e.g. "table x") as left alone because it is not ours.
+fn assert_left_alone(down: &Value, what: &str) {
+    let named = down["left_alone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .any(|line| line.starts_with(what) && line.contains("not ours: left alone"));
+    assert!(named, "{what} must be named as left alone: {down}");
+}
+
+/// A REST API named `<stack>-api`, made outside any stack; returns its id.
+async fn foreign_rest_api(stack: &str) -> String {
+    aws_sdk_apigateway::Client::new(&sdk_config().await)
+        .create_rest_api()
+        .name(format!("{stack}-api"))
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap()
+}
+
+/// Ids of the REST APIs named `<stack>-api`.
+async fn rest_api_ids(stack: &str) -> Vec<String> {
+    let apis = aws_sdk_apigateway::Client::new(&sdk_config().await)
+        .get_rest_apis()
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    apis.items()
+        .iter()
+        .filter(|a| a.name() == Some(&format!("{stack}-api")))
+        .filter_map(|a| a.id().map(str::to_owned))
+        .collect()
+}
+
+async fn table_exists(name: &str) -> bool {
+    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn resources_named_as_the_stacks_but_not_its_own_survive_up_and_down() {
+    let stack = unique_stack();
+    let dir = tempfile::tempdir().unwrap();
+    fake_artifacts(dir.path(), "v1");
+    let artifacts = dir.path().to_str().unwrap();
+    let foreign_api = foreign_rest_api(&stack).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let foreign_table = format!("{stack}-table-1");
+    create_table_named(&dynamodb, &foreign_table).await;
+
+    // The table makes the create fail; the next up takes the recreate path, which must sweep
+    // only what is the stack's: both strangers stay, named, and the create fails again.
+    let failed = run_local(&stack, &["up", "--artifacts", artifacts]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    let again = run_local(&stack, &["up", "--artifacts", artifacts]);
+    let stderr = text(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{stderr}");
+    for what in [
+        format!("left alone: REST API {foreign_api} ("),
+        format!("left alone: table {foreign_table} ("),
+    ] {
+        assert!(stderr.contains(&what), "{what:?} not in:\n{stderr}");
+    }
+    assert!(stderr.contains("not ours: left alone"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "note: table {foreign_table} holds a name the stack needs"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("removing straggler"), "{stderr}");
+
+    // down deletes the failed stack and touches neither.
+    let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
+    assert_left_alone(&down, &format!("REST API {foreign_api}"));
+    assert_left_alone(&down, &format!("table {foreign_table}"));
+    assert_eq!(
+        rest_api_ids(&stack).await,
+        std::slice::from_ref(&foreign_api)
+    );
+    assert!(table_exists(&foreign_table).await);
+
+    // Once the name is free the stack is created; its own REST API, which moto keeps after
+    // the stack's delete, is still removed, and the stranger still is not.
+    dynamodb
+        .delete_table()
+        .table_name(&foreign_table)
+        .send()
+        .await
+        .unwrap();
+    let created = up_json(&stack, &["--artifacts", artifacts]);
+    assert_eq!(created["outcome"], "created", "{created}");
+    assert_eq!(rest_api_ids(&stack).await.len(), 2);
+    let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
+    let removed = &down["stragglers_removed"];
+    assert_eq!(removed.as_array().map(Vec::len), Some(1), "{down}");
+    assert_eq!(removed[0]["kind"], "rest_api", "{down}");
+    assert_ne!(removed[0]["name"], foreign_api.as_str(), "{down}");
+    assert_left_alone(&down, &format!("REST API {foreign_api}"));
+    assert_eq!(rest_api_ids(&stack).await, [foreign_api]);
+}
+
+#[tokio::test]
+async fn down_removes_an_alarm_only_when_it_carries_the_stacks_id() {
+    let stack = unique_stack();
+    let _artifacts = deploy_fake(&stack);
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
+    let described = cfn
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
+    let stack_id = described.stacks()[0].stack_id().unwrap().to_owned();
+    // The proof the sweep looks for: moto keeps the template's tag on tables (and streams,
+    // log groups, roles).
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let table = dynamodb
+        .describe_table()
+        .table_name(format!("{stack}-table-1"))
+        .send()
+        .await
+        .unwrap();
+    let tags = dynamodb
+        .list_tags_of_resource()
+        .resource_arn(table.table().unwrap().table_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags()
+            .iter()
+            .any(|t| t.key() == "demo:stack-id" && t.value() == stack_id),
+        "{tags:?}"
+    );
+    // moto cannot create the template's alarm; one made by hand with the stack's tag stands
+    // in for it, and a stranger's of the same name (alarm names are unique) for the other case.
+    put_alarm(&stack, Some(&format!("{stack_id}-not-quite"))).await;
+    let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
+    assert_left_alone(&down, &format!("alarm {stack}-records-given-up"));
+    assert!(alarm_exists(&stack).await);
+
+    let _artifacts = deploy_fake(&stack);
+    let described = cfn
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
+    put_alarm(&stack, described.stacks()[0].stack_id()).await;
+    let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
     assert_eq!(
         down["stragglers_removed"],
-        serde_json::json!([{"kind": "dashboard", "name": name}]),
+        serde_json::json!([
+            {"kind": "rest_api", "name": down["stragglers_removed"][0]["name"]},
+            {"kind": "alarm", "name": format!("{stack}-records-given-up")}
+        ]),
         "{down}"
     );
-    assert_eq!(dashboard_body(&name).await, None);
+    assert!(!alarm_exists(&stack).await);
+    assert_eq!(leftovers(&stack).await, Vec::<String>::new());
+}
+
+/// Puts the alarm `<stack>-records-given-up`, tagged `demo:stack-id` = `stack_id` if given.
+async fn put_alarm(stack: &str, stack_id: Option<&str>) {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
+    let tags = stack_id.map(|id| vec![Tag::builder().key("demo:stack-id").value(id).build()]);
+    aws_sdk_cloudwatch::Client::new(&sdk_config().await)
+        .put_metric_alarm()
+        .alarm_name(format!("{stack}-records-given-up"))
+        .namespace("AWS/SQS")
+        .metric_name("ApproximateNumberOfMessagesVisible")
+        .statistic(Statistic::Maximum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(0.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .set_tags(tags)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn alarm_exists(stack: &str) -> bool {
+    let alarms = aws_sdk_cloudwatch::Client::new(&sdk_config().await)
+        .describe_alarms()
+        .alarm_names(format!("{stack}-records-given-up"))
+        .send()
+        .await
+        .unwrap();
+    !alarms.metric_alarms().is_empty()
 }
 
 #[tokio::test]

@@ -170,3 +170,119 @@ async fn dry_run_shows_the_change_and_makes_none() {
     assert_eq!(window.parameter_value(), Some("30"));
     ok_local(&stack, &["down", "--yes"]);
 }
+
+/// The stack's recorded batch size and window of `consumer`.
+async fn recorded_batching(stack: &str, consumer: usize) -> (i32, i32) {
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
+    let described = cfn
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap();
+    let value = |key: String| {
+        described.stacks()[0]
+            .parameters()
+            .iter()
+            .find(|p| p.parameter_key() == Some(key.as_str()))
+            .and_then(|p| p.parameter_value()?.parse().ok())
+            .unwrap()
+    };
+    (
+        value(format!("BatchSize{consumer}")),
+        value(format!("Window{consumer}")),
+    )
+}
+
+/// `demo tune` stopped by SIGINT between its two steps (the mapping is live, the stack not yet
+/// told), through the debug-only pause `DEMO_TEST_PAUSE_BEFORE_RECORD`.
+#[tokio::test]
+async fn tune_interrupted_between_its_two_steps_leaves_stack_and_mapping_agreeing() {
+    use std::io::BufRead;
+    let stack = unique_stack();
+    let _artifacts = deploy_fake(&stack);
+    let mut child = crate::harness::cli::demo_local(&stack)
+        .args([
+            "tune",
+            "--consumer",
+            "2",
+            "--batch-size",
+            "40",
+            "--window",
+            "4",
+        ])
+        .env("DEMO_TEST_PAUSE_BEFORE_RECORD", "60")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("test pause:") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "tune ended before its pause:\n{seen}"
+        );
+        seen.push_str(&line);
+    }
+    assert_eq!(
+        mapping_batching(&stack, 2).await,
+        (40, 4),
+        "the mapping is live"
+    );
+    // SAFETY: kill only sends a signal to the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    seen.push_str(&rest);
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(
+        seen.contains("interrupted: the mapping of")
+            && seen.contains("is back at batch 10 / window 2 s")
+            && seen.contains("`demo tune` again"),
+        "{seen}"
+    );
+    assert_eq!(mapping_batching(&stack, 2).await, (10, 2));
+    assert_eq!(recorded_batching(&stack, 2).await, (10, 2));
+    ok_local(&stack, &["down", "--yes"]);
+}
+
+#[tokio::test]
+async fn up_puts_back_a_mapping_whose_live_values_differ_from_the_stack() {
+    let stack = unique_stack();
+    let artifacts = deploy_fake(&stack);
+    // A change the stack does not know of, as an interrupted or out-of-band tune leaves it.
+    let uuid = crate::lifecycle::consumer_mapping(&stack, 1)
+        .await
+        .uuid
+        .unwrap();
+    aws_sdk_lambda::Client::new(&sdk_config().await)
+        .update_event_source_mapping()
+        .uuid(uuid)
+        .batch_size(7)
+        .send()
+        .await
+        .unwrap();
+    let output = ok_local(
+        &stack,
+        &[
+            "up",
+            "--output",
+            "json",
+            "--artifacts",
+            artifacts.path().to_str().unwrap(),
+        ],
+    );
+    let up: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(up["outcome"], "updated", "not up to date: {up}");
+    assert!(
+        text(&output.stderr).contains("mapping 1 is live at batch 7 / window 30 s"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(mapping_batching(&stack, 1).await, (100, 30));
+    assert_eq!(recorded_batching(&stack, 1).await, (100, 30));
+    ok_local(&stack, &["down", "--yes"]);
+}

@@ -1,0 +1,309 @@
+//! Finds, service by service, what is named for the stack, with the tags each carries, and
+//! gathers what proves ownership (the stack's ids and what it listed as made by it).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::config::http::HttpResponse;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+
+use super::Leftover;
+use super::ownership::{Found, Owner, recordable};
+use crate::aws::Clients;
+use crate::deploy::DeployError;
+use crate::deploy::names::{FUNCTIONS, StackNames};
+use crate::deploy::plan::DeployedState;
+use crate::deploy::resources::{self, Resource};
+
+type Tags = BTreeMap<String, String>;
+
+/// The live stack's resources (none while it is still under review: it has made nothing, and
+/// the emulator cannot list them then).
+pub async fn listed(
+    clients: &Clients,
+    live: Option<&DeployedState>,
+) -> Result<Vec<Resource>, DeployError> {
+    match live {
+        Some(live) if live.status != "REVIEW_IN_PROGRESS" => {
+            resources::resources(clients, &live.stack_id).await
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// What proves ownership for this run: every id the stack's name has had here (ListStacks keeps
+/// deleted stacks for 90 days), and the physical ids the live stack lists (`held`, read before
+/// anything deletes it).
+pub async fn owner(
+    clients: &Clients,
+    names: &StackNames,
+    live: Option<&DeployedState>,
+    held: &[Resource],
+) -> Result<Owner, DeployError> {
+    let mut owner = Owner::default();
+    let mut pages = clients.cloudformation.list_stacks().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|err| DeployError::aws("list stacks", err))?;
+        owner.stack_ids.extend(
+            page.stack_summaries()
+                .iter()
+                .filter(|s| s.stack_name() == Some(names.stack.as_str()))
+                .filter_map(|s| s.stack_id().map(str::to_owned)),
+        );
+    }
+    owner.stack_ids.extend(live.map(|l| l.stack_id.clone()));
+    owner.recorded.extend(
+        held.iter()
+            .filter_map(|r| recordable(&r.status, r.physical_id.as_deref())),
+    );
+    Ok(owner)
+}
+
+/// Everything named for the stack that exists, with its tags.
+pub async fn find(clients: &Clients, names: &StackNames) -> Result<Vec<Found>, DeployError> {
+    let mut found = rest_apis(clients, &names.api()).await?;
+    for function in names.functions() {
+        found.extend(function_named(clients, &function).await?);
+    }
+    found.extend(stream(clients, &names.stream()).await?);
+    for table in names.tables() {
+        found.extend(table_named(clients, &table).await?);
+    }
+    found.extend(queue(clients, &names.queue()).await?);
+    for function in FUNCTIONS {
+        found.extend(log_group(clients, &names.log_group(function)).await?);
+    }
+    found.extend(dashboard(clients, &names.dashboard()).await?);
+    found.extend(alarm(clients, &names.alarm()).await?);
+    for function in FUNCTIONS {
+        found.extend(role(clients, &names.role(function)).await?);
+    }
+    Ok(found)
+}
+
+fn tagged(leftover: Leftover, tags: Tags) -> Found {
+    Found {
+        leftover,
+        tags: Some(tags),
+    }
+}
+
+async fn rest_apis(clients: &Clients, name: &str) -> Result<Vec<Found>, DeployError> {
+    let mut pages = clients
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .into_paginator()
+        .send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|err| DeployError::aws("list REST APIs", err))?;
+        for api in page.items().iter().filter(|api| api.name() == Some(name)) {
+            let Some(id) = api.id() else { continue };
+            let tags = api
+                .tags()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            found.push(tagged(Leftover::RestApi(id.to_owned()), tags));
+        }
+    }
+    Ok(found)
+}
+
+async fn function_named(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
+    let answer = clients
+        .lambda
+        .get_function()
+        .function_name(name)
+        .send()
+        .await;
+    Ok(
+        present(answer, &["ResourceNotFoundException"], name)?.map(|output| {
+            let tags = output
+                .tags()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            tagged(Leftover::Function(name.to_owned()), tags)
+        }),
+    )
+}
+
+async fn stream(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
+    let kinesis = &clients.kinesis;
+    let answer = kinesis
+        .list_tags_for_stream()
+        .stream_name(name)
+        .send()
+        .await;
+    Ok(
+        present(answer, &["ResourceNotFoundException"], name)?.map(|output| {
+            let tags = output
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().unwrap_or_default().to_owned()))
+                .collect();
+            tagged(Leftover::Stream(name.to_owned()), tags)
+        }),
+    )
+}
+
+async fn table_named(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
+    let dynamodb = &clients.dynamodb;
+    let answer = dynamodb.describe_table().table_name(name).send().await;
+    let Some(described) = present(answer, &["ResourceNotFoundException"], name)? else {
+        return Ok(None);
+    };
+    let arn = described
+        .table()
+        .and_then(|t| t.table_arn())
+        .unwrap_or_default();
+    let tags = dynamodb
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("read the tags of table {name}"), err))?;
+    let tags = tags
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect();
+    Ok(Some(tagged(Leftover::Table(name.to_owned()), tags)))
+}
+
+async fn queue(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
+    let answer = clients.sqs.get_queue_url().queue_name(name).send().await;
+    let missing = [
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDoesNotExist",
+    ];
+    let Some(url) = present(answer, &missing, name)?.and_then(|o| o.queue_url) else {
+        return Ok(None);
+    };
+    let tags = clients
+        .sqs
+        .list_queue_tags()
+        .queue_url(&url)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("read the tags of queue {name}"), err))?;
+    let tags = tags
+        .tags()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    Ok(Some(tagged(Leftover::Queue(url), tags)))
+}
+
+async fn log_group(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
+    let logs = &clients.logs;
+    let output = logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("look for log group {name}"), err))?;
+    let Some(group) = output
+        .log_groups()
+        .iter()
+        .find(|g| g.log_group_name() == Some(name))
+    else {
+        return Ok(None);
+    };
+    let arn = group.log_group_arn().unwrap_or_default();
+    let tags = logs
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("read the tags of log group {name}"), err))?;
+    let tags = tags
+        .tags()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    Ok(Some(tagged(Leftover::LogGroup(name.to_owned()), tags)))
+}
+
+/// Dashboards cannot carry tags: found with none (see `ownership`).
+async fn dashboard(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
+    let answer = clients
+        .cloudwatch
+        .get_dashboard()
+        .dashboard_name(name)
+        .send()
+        .await;
+    Ok(
+        present(answer, &["ResourceNotFound"], name)?.map(|_| Found {
+            leftover: Leftover::Dashboard(name.to_owned()),
+            tags: None,
+        }),
+    )
+}
+
+async fn alarm(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
+    let cloudwatch = &clients.cloudwatch;
+    let described = cloudwatch
+        .describe_alarms()
+        .alarm_names(name)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("look for alarm {name}"), err))?;
+    let Some(arn) = described
+        .metric_alarms()
+        .first()
+        .and_then(|a| a.alarm_arn())
+    else {
+        return Ok(None);
+    };
+    let tags = cloudwatch
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("read the tags of alarm {name}"), err))?;
+    let tags = tags
+        .tags()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect();
+    Ok(Some(tagged(Leftover::Alarm(name.to_owned()), tags)))
+}
+
+async fn role(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
+    let answer = clients.iam.list_role_tags().role_name(name).send().await;
+    Ok(present(answer, &["NoSuchEntity"], name)?.map(|output| {
+        let tags = output
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect();
+        tagged(Leftover::Role(name.to_owned()), tags)
+    }))
+}
+
+/// The answer, None when the service says the resource does not exist, else the error.
+fn present<T, E>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+    missing_codes: &[&str],
+    name: &str,
+) -> Result<Option<T>, DeployError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(err) if err.code().is_some_and(|code| missing_codes.contains(&code)) => Ok(None),
+        Err(err) => Err(DeployError::aws(format!("look for {name}"), err)),
+    }
+}
