@@ -78,6 +78,27 @@ pub enum Command {
     /// Compare what each function did and cost in a window, the two consumers side by side,
     /// from CloudWatch metrics and Lambda Insights; optionally draw it.
     Report(ReportArgs),
+    /// List the records the consumers gave up on (from the on-failure queue, read back from the
+    /// stream), each with why it cannot be written; `--redrive` writes those that can be now.
+    Failures(FailuresArgs),
+    /// Serve the stack offline (with --local): POST /prod/order on 127.0.0.1 for any client, and
+    /// the consumers batching as Lambda does, until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one; the URL is printed either way).
+    #[arg(long, default_value_t = 3000)]
+    pub port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct FailuresArgs {
+    /// Write the records that can be written now through the consumer's own write path, and
+    /// delete the queue messages whose records are then all in their table.
+    #[arg(long)]
+    pub redrive: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod commands;
 mod deploy;
 mod emulator;
 mod error;
+mod failures;
 mod insights;
 mod load;
 mod local;

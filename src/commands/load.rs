@@ -8,7 +8,7 @@ use crate::load::report::LoadReport;
 use crate::load::run::{self, LoadPlan};
 use crate::load::verify::{self, VerifyPlan};
 use crate::load::{ids, target};
-use crate::local::LocalRun;
+use crate::local::{LocalOptions, LocalRun};
 use crate::output;
 use crate::settings::{LoadSettings, Settings};
 
@@ -81,7 +81,7 @@ async fn start_local(settings: &Settings) -> Result<LocalRun, CliError> {
     let name = &settings.aws.stack_name;
     stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
     let deployed = resources::deployed(&clients, name).await?;
-    Ok(LocalRun::start(&clients, &deployed).await?)
+    Ok(LocalRun::start(&clients, &deployed, LocalOptions::default()).await?)
 }
 
 /// Lets the consumers' batching windows pass, then says what each consumer did.
@@ -94,25 +94,8 @@ async fn finish_local(run: LocalRun, settings: &Settings) -> Result<(), CliError
     }
     let summaries = run.finish().await?;
     if settings.verbosity.0 >= 0 {
-        for s in &summaries {
-            let per = if s.invocations > 0 {
-                s.records as f64 / s.invocations as f64
-            } else {
-                0.0
-            };
-            eprintln!(
-                "local {} ({} / {} s): {} invocations, {} records, {per:.1} per invocation{}",
-                s.function,
-                s.batch_size,
-                s.window_seconds,
-                s.invocations,
-                s.records,
-                if s.given_up > 0 {
-                    format!(", {} given up", s.given_up)
-                } else {
-                    String::new()
-                }
-            );
+        for summary in &summaries {
+            eprintln!("{summary}");
         }
         eprintln!(
             "the producer ran one order at a time (moto's Kinesis loses records under concurrent PutRecord), so the latency and throughput below are the emulator's, not API Gateway's"

@@ -2,8 +2,10 @@
 
 pub mod build;
 pub mod down;
+pub mod failures;
 pub mod load;
 pub mod report;
+pub mod serve;
 pub mod status;
 pub mod tune;
 pub mod up;
@@ -23,5 +25,7 @@ pub async fn dispatch(command: Command, settings: &Settings) -> Result<(), CliEr
         Command::Load(args) => load::run(settings, (&args).try_into()?).await,
         Command::Verify(args) => verify::run(settings, (&args).try_into()?).await,
         Command::Report(args) => report::run(settings, (&args).try_into()?).await,
+        Command::Failures(args) => failures::run(settings, args.redrive).await,
+        Command::Serve(args) => serve::run(settings, args.port).await,
     }
 }

@@ -287,6 +287,8 @@ mod tests {
             window_seconds: Some(30),
             state: "Enabled".into(),
             last_modified: Some(at(modified)),
+            function_arn: "arn:f".into(),
+            failure: Default::default(),
         };
         let mut deployed = Deployed {
             api_url: None,
@@ -297,6 +299,7 @@ mod tests {
             mappings: vec![mapping(900)],
             dashboard: None,
             resources: vec![],
+            in_emulator: false,
         };
         assert_eq!(last_change(&stack, &deployed), at(1_000));
         // A tune changes the mapping after the stack.

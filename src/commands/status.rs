@@ -9,6 +9,7 @@ use crate::aws::connect;
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
 use crate::error::CliError;
+use crate::failures;
 use crate::output;
 use crate::settings::Settings;
 
@@ -19,6 +20,9 @@ pub struct StatusReport {
     pub status: String,
     pub parameters: BTreeMap<String, String>,
     pub deployed: Deployed,
+    /// Messages in the on-failure queue: batches the consumers gave up on (`demo failures`).
+    /// None when the queue could not be read.
+    pub failures_waiting: Option<u64>,
 }
 
 pub async fn run(settings: &Settings) -> Result<(), CliError> {
@@ -26,12 +30,20 @@ pub async fn run(settings: &Settings) -> Result<(), CliError> {
     let name = &settings.aws.stack_name;
     let current = stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
     let deployed = resources::deployed(&clients, name).await?;
+    let failures_waiting = match &deployed.queue {
+        Some(queue) => failures::waiting(&clients.sqs, queue)
+            .await
+            .inspect_err(|err| tracing::warn!("{err}"))
+            .ok(),
+        None => None,
+    };
     let report = StatusReport {
         stack: name.clone(),
         region: clients.region.clone(),
         status: current.status,
         parameters: current.parameters,
         deployed,
+        failures_waiting,
     };
     output::emit(settings.output, &report)
 }
@@ -44,6 +56,14 @@ impl fmt::Display for StatusReport {
             self.stack, self.region, self.status
         )?;
         write!(f, "{}", self.deployed)?;
+        match self.failures_waiting {
+            Some(0) => writeln!(f, "  failures:  none waiting in the on-failure queue")?,
+            Some(n) => writeln!(
+                f,
+                "  failures:  {n} given-up batch(es) wait in the on-failure queue: `demo failures` shows them"
+            )?,
+            None => writeln!(f, "  failures:  the on-failure queue could not be read")?,
+        }
         for key in ["PutRecordCodeKey", "PutItemCodeKey"] {
             if let Some(value) = self.parameters.get(key) {
                 writeln!(f, "  artifact:  {value}")?;

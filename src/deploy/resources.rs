@@ -30,6 +30,22 @@ pub struct Mapping {
     /// When the mapping last changed (`demo report`'s default window starts at the latest change).
     #[serde(skip)]
     pub last_modified: Option<std::time::SystemTime>,
+    /// The consumer's ARN, as the mapping names it (on-failure messages carry it).
+    #[serde(skip)]
+    pub function_arn: String,
+    pub failure: FailureHandling,
+}
+
+/// What the mapping does with a batch its function keeps failing, as Lambda reports it.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct FailureHandling {
+    /// -1: until the records expire from the stream.
+    pub max_retries: Option<i32>,
+    pub bisect: bool,
+    /// -1: no limit but the stream's retention.
+    pub max_record_age_seconds: Option<i32>,
+    /// ARN of the on-failure destination.
+    pub on_failure: Option<String>,
 }
 
 /// The deployed stack, as the other commands need it.
@@ -43,6 +59,9 @@ pub struct Deployed {
     pub mappings: Vec<Mapping>,
     pub dashboard: Option<Dashboard>,
     pub resources: Vec<Resource>,
+    /// In an emulator, which serves no execute-api URL (`demo serve --local` does instead).
+    #[serde(skip)]
+    pub in_emulator: bool,
 }
 
 /// The stack's CloudWatch dashboard.
@@ -151,6 +170,7 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
         dashboard: physical("Dashboard")
             .map(|name| Dashboard::new(&name, &clients.region, clients.is_emulator())),
         resources,
+        in_emulator: clients.is_emulator(),
     })
 }
 
@@ -173,7 +193,7 @@ pub async fn mappings_of(
     let output = clients
         .lambda
         .list_event_source_mappings()
-        .function_name(arn)
+        .function_name(&arn)
         .send()
         .await
         .map_err(|err| {
@@ -192,6 +212,17 @@ pub async fn mappings_of(
             last_modified: m
                 .last_modified()
                 .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+            function_arn: arn.clone(),
+            failure: FailureHandling {
+                max_retries: m.maximum_retry_attempts(),
+                bisect: m.bisect_batch_on_function_error().unwrap_or(false),
+                max_record_age_seconds: m.maximum_record_age_in_seconds(),
+                on_failure: m
+                    .destination_config()
+                    .and_then(|d| d.on_failure())
+                    .and_then(|o| o.destination())
+                    .map(str::to_owned),
+            },
         })
         .collect())
 }
@@ -199,11 +230,19 @@ pub async fn mappings_of(
 impl std::fmt::Display for Deployed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let none = "-".to_owned();
-        writeln!(
-            f,
-            "  api:       POST {}",
-            self.api_url.as_ref().unwrap_or(&none)
-        )?;
+        if self.in_emulator {
+            writeln!(
+                f,
+                "  api:       none in the emulator: `demo serve --local` serves POST \
+                 http://127.0.0.1:3000/prod/order (`demo load --local` runs its own)"
+            )?;
+        } else {
+            writeln!(
+                f,
+                "  api:       POST {}",
+                self.api_url.as_ref().unwrap_or(&none)
+            )?;
+        }
         writeln!(f, "  stream:    {}", self.stream.as_ref().unwrap_or(&none))?;
         for (role, name) in &self.functions {
             writeln!(f, "  function:  {name} ({role})")?;

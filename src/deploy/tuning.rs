@@ -214,6 +214,10 @@ mod tests {
             window_seconds: Some(window),
             state: "Enabled".into(),
             last_modified: None,
+            function_arn: format!(
+                "arn:aws:lambda:ap-southeast-2:123456789012:function:demo-put-item-{consumer}"
+            ),
+            failure: Default::default(),
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Producer {
     /// so concurrent PutRecords can get the same sequence number and one record replaces the
     /// other, though both callers were told it was written.
     pub one_at_a_time: tokio::sync::Mutex<()>,
+    /// One line per request (`serve`); `load` shows progress instead.
+    pub log_requests: bool,
 }
 
 /// A running stand-in; dropping `stop` ends it.
@@ -40,8 +42,9 @@ pub struct LocalApi {
 }
 
 impl LocalApi {
-    pub async fn start(producer: Producer) -> std::io::Result<LocalApi> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// Listens on 127.0.0.1:`port` (0: any free port).
+    pub async fn start(producer: Producer, port: u16) -> std::io::Result<LocalApi> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let address = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(serve(listener, Arc::new(producer), stopped));
@@ -111,14 +114,31 @@ async fn answer(
     let _turn = producer.one_at_a_time.lock().await;
     let started = Instant::now();
     let response = put_record::handle(&producer.handler, proxy_request(&body)).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
     let recorder = &producer.recorder;
     recorder.record(LocalMetric::Invocations, &producer.function, 1.0);
-    recorder.record(
-        LocalMetric::Duration,
-        &producer.function,
-        started.elapsed().as_secs_f64() * 1000.0,
-    );
+    recorder.record(LocalMetric::Duration, &producer.function, ms);
+    if producer.log_requests {
+        tracing::info!("{}", request_line(&response, ms));
+    }
     Ok(http_response(response))
+}
+
+/// `POST /prod/order 200 <orderid> 12 ms`, or the refused field for a 4xx.
+fn request_line(response: &ApiGatewayProxyResponse, ms: f64) -> String {
+    let body: serde_json::Value = match &response.body {
+        Some(Body::Text(text)) => serde_json::from_str(text).unwrap_or_default(),
+        _ => serde_json::Value::Null,
+    };
+    let what = match (body["orderid"].as_str(), body["field"].as_str()) {
+        (Some(orderid), _) => orderid.to_owned(),
+        (None, Some(field)) => format!("refused: {field}"),
+        (None, None) => "-".to_owned(),
+    };
+    format!(
+        "POST {ORDER_PATH} {} {what} {ms:.0} ms",
+        response.status_code
+    )
 }
 
 /// The proxy event for a body, as API Gateway builds it (the handler reads the body only).
@@ -171,6 +191,24 @@ mod tests {
         let binary = proxy_request(&[0xff, 0xfe]);
         assert!(binary.is_base64_encoded);
         assert_eq!(binary.body.as_deref(), Some("//4="));
+    }
+
+    #[test]
+    fn a_request_line_names_the_order_or_the_refused_field() {
+        let mut accepted = ApiGatewayProxyResponse::default();
+        accepted.status_code = 200;
+        accepted.body = Some(Body::Text(r#"{"orderid":"o-1","shardid":"s"}"#.into()));
+        assert_eq!(
+            request_line(&accepted, 12.4),
+            "POST /prod/order 200 o-1 12 ms"
+        );
+        let mut refused = ApiGatewayProxyResponse::default();
+        refused.status_code = 400;
+        refused.body = Some(Body::Text(r#"{"field":"order.city","rule":"x"}"#.into()));
+        assert_eq!(
+            request_line(&refused, 1.0),
+            "POST /prod/order 400 refused: order.city 1 ms"
+        );
     }
 
     #[test]

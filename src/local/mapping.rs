@@ -1,6 +1,7 @@
 //! One event source mapping, run locally: poll each shard, gather records until the batch is
 //! full or the batching window has passed (as Lambda's poller does), then invoke the consumer's
-//! own handler with the batch and retry what it reports as failed.
+//! own handler with the batch and treat what it reports as failed as the mapping would
+//! (`failure.rs`: retries, bisection, record age, the on-failure destination).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -9,16 +10,25 @@ use aws_sdk_kinesis::types::{Record, ShardIteratorType};
 use tokio::sync::watch;
 
 use super::event::{Source, kinesis_event};
+use super::failure::{self, Attempt, Destination, FailurePolicy, GivenUpBy, Next};
 use super::recorder::{LocalMetric, Recorder};
 
 /// How often an idle shard is polled (Lambda polls each shard about once a second).
 const IDLE_POLL: Duration = Duration::from_millis(500);
-/// Retries of a batch's failed records before they are given up (the template's default).
-const MAX_RETRIES: u32 = 3;
+
+/// What the pollers are told: keep going, finish (the batching windows still apply), or finish
+/// now (hand over what was gathered at once, as `serve` does on Ctrl-C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Running,
+    Drain,
+    Now,
+}
 
 /// Everything one mapping's pollers share.
 pub struct LocalMapping {
     pub function: String,
+    pub function_arn: String,
     pub uuid: String,
     pub batch_size: usize,
     pub window: Duration,
@@ -27,6 +37,11 @@ pub struct LocalMapping {
     pub kinesis: aws_sdk_kinesis::Client,
     pub consumer: put_item::Consumer,
     pub recorder: Recorder,
+    pub policy: FailurePolicy,
+    /// None: given-up records are dropped, as Lambda drops them without a destination.
+    pub destination: Option<Destination>,
+    /// One line per batch handed over (`serve`); `load` shows progress instead.
+    pub log_batches: bool,
 }
 
 /// What one shard's poller did.
@@ -84,12 +99,12 @@ pub async fn latest_iterator(
         .shard_iterator)
 }
 
-/// Polls one shard from `iterator` until `stop` is set and everything read has been handled.
+/// Polls one shard from `iterator` until told to stop and everything read has been handled.
 pub async fn run_shard(
     mapping: Arc<LocalMapping>,
     shard_id: String,
     mut iterator: Option<String>,
-    mut stop: watch::Receiver<bool>,
+    mut stop: watch::Receiver<Stop>,
 ) -> Result<ShardTally, String> {
     let mut batcher = Batcher::default();
     let mut tally = ShardTally::default();
@@ -113,16 +128,15 @@ pub async fn run_shard(
             tally.records += read.len() as u64;
         }
         batcher.add(read);
-        hand_over(
-            &mapping,
-            &shard_id,
-            &mut batcher,
-            mapping.window,
-            &mut tally,
-        )
-        .await;
+        let told = *stop.borrow();
+        let window = if told == Stop::Now {
+            Duration::ZERO
+        } else {
+            mapping.window
+        };
+        hand_over(&mapping, &shard_id, &mut batcher, window, &mut tally).await?;
         let caught_up = read.is_empty() && output.millis_behind_latest().unwrap_or(0) == 0;
-        if *stop.borrow() && caught_up && batcher.records.is_empty() {
+        if told != Stop::Running && caught_up && batcher.records.is_empty() {
             break;
         }
         if read.is_empty() {
@@ -137,7 +151,7 @@ pub async fn run_shard(
         Duration::ZERO,
         &mut tally,
     )
-    .await;
+    .await?;
     Ok(tally)
 }
 
@@ -148,56 +162,144 @@ async fn hand_over(
     batcher: &mut Batcher,
     window: Duration,
     tally: &mut ShardTally,
-) {
+) -> Result<(), String> {
     while let Some(batch) = batcher.due(mapping.batch_size, window) {
-        tally.invocations += 1;
-        tally.given_up += invoke(mapping, shard_id, batch).await;
+        let handled = handle_batch(mapping, shard_id, batch).await?;
+        tally.invocations += handled.invocations;
+        tally.given_up += handled.given_up;
     }
+    Ok(())
 }
 
-/// Hands `batch` to the handler; failed records are retried from the first one reported, as
-/// Lambda does with ReportBatchItemFailures. Returns how many records were given up.
-async fn invoke(mapping: &LocalMapping, shard_id: &str, mut batch: Vec<Record>) -> u64 {
-    for attempt in 0..=MAX_RETRIES {
-        let last_record_age = batch
-            .last()
-            .and_then(|r| r.approximate_arrival_timestamp())
-            .and_then(|t| SystemTime::try_from(*t).ok())
-            .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .unwrap_or_default();
-        let event = kinesis_event(&mapping.source, shard_id, &batch);
-        let started = Instant::now();
-        let response = put_item::handle(&mapping.consumer, event).await;
-        let recorder = &mapping.recorder;
-        recorder.record(LocalMetric::Invocations, &mapping.function, 1.0);
-        recorder.record(
-            LocalMetric::Duration,
-            &mapping.function,
-            millis(started.elapsed()),
-        );
-        recorder.record(
-            LocalMetric::IteratorAge,
-            &mapping.function,
-            millis(last_record_age),
-        );
-        let failed: Vec<&str> = response
-            .batch_item_failures
-            .iter()
-            .filter_map(|f| f.item_identifier.as_deref())
-            .collect();
-        let Some(first) = batch
-            .iter()
-            .position(|r| failed.contains(&r.sequence_number()))
-        else {
-            return 0;
+/// What became of one batch.
+#[derive(Debug, Default)]
+struct Handled {
+    invocations: u64,
+    given_up: u64,
+}
+
+/// Hands `batch` to the handler and, while it reports failures, does what the mapping does:
+/// retry from the first failed record, bisecting if set, until the retries run out; records too
+/// old are given up unread. Given-up records go to the destination. Records stay in order: an
+/// earlier part of the batch is always finished before a later one is tried.
+async fn handle_batch(
+    mapping: &LocalMapping,
+    shard_id: &str,
+    batch: Vec<Record>,
+) -> Result<Handled, String> {
+    let mut handled = Handled::default();
+    let mut pending = vec![Attempt {
+        records: batch,
+        retries: 0,
+    }];
+    while let Some(mut attempt) = pending.pop() {
+        let expired = mapping
+            .policy
+            .split_expired(&mut attempt.records, SystemTime::now());
+        if !expired.is_empty() {
+            handled.given_up += give_up(
+                mapping,
+                shard_id,
+                &expired,
+                failure::TOO_OLD,
+                attempt.retries,
+            )
+            .await?;
+        }
+        if attempt.records.is_empty() {
+            continue;
+        }
+        handled.invocations += 1;
+        let Some(first_failed) = invoke(mapping, shard_id, &attempt.records).await else {
+            continue;
         };
-        batch.drain(..first);
-        if attempt < MAX_RETRIES {
-            tracing::warn!(function = %mapping.function, records = batch.len(), "retrying the failed part of a batch");
+        let retries = attempt.retries;
+        match mapping.policy.after_failure(attempt, first_failed) {
+            // Last in, first out: the earlier part goes first.
+            Next::Retry(next) => pending.extend(next.into_iter().rev()),
+            Next::GiveUp(records) => {
+                handled.given_up +=
+                    give_up(mapping, shard_id, &records, failure::EXHAUSTED, retries).await?;
+            }
         }
     }
-    tracing::error!(function = %mapping.function, records = batch.len(), "giving up on records after {MAX_RETRIES} retries");
-    batch.len() as u64
+    Ok(handled)
+}
+
+/// One invocation of the handler; the position of the first record it reports as failed.
+async fn invoke(mapping: &LocalMapping, shard_id: &str, batch: &[Record]) -> Option<usize> {
+    let last_record_age = batch
+        .last()
+        .and_then(|r| r.approximate_arrival_timestamp())
+        .and_then(|t| SystemTime::try_from(*t).ok())
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .unwrap_or_default();
+    let event = kinesis_event(&mapping.source, shard_id, batch);
+    let started = Instant::now();
+    let response = put_item::handle(&mapping.consumer, event).await;
+    if mapping.log_batches {
+        tracing::info!(
+            "{} ← {} record(s) from {shard_id}: {} failed, {:.0} ms",
+            mapping.function,
+            batch.len(),
+            response.batch_item_failures.len(),
+            millis(started.elapsed())
+        );
+    }
+    let recorder = &mapping.recorder;
+    recorder.record(LocalMetric::Invocations, &mapping.function, 1.0);
+    recorder.record(
+        LocalMetric::Duration,
+        &mapping.function,
+        millis(started.elapsed()),
+    );
+    recorder.record(
+        LocalMetric::IteratorAge,
+        &mapping.function,
+        millis(last_record_age),
+    );
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .filter_map(|f| f.item_identifier.as_deref())
+        .collect();
+    batch
+        .iter()
+        .position(|r| failed.contains(&r.sequence_number()))
+}
+
+/// Gives `records` up: Lambda's on-failure message to the destination, or dropped without one.
+async fn give_up(
+    mapping: &LocalMapping,
+    shard_id: &str,
+    records: &[Record],
+    condition: &str,
+    retries: u32,
+) -> Result<u64, String> {
+    let by = GivenUpBy {
+        function_arn: &mapping.function_arn,
+        stream_arn: &mapping.source.stream_arn,
+        shard_id,
+    };
+    let message = failure::message(&by, records, condition, u64::from(retries) + 1);
+    match &mapping.destination {
+        Some(destination) => {
+            destination.send(&message).await?;
+            tracing::warn!(
+                function = %mapping.function,
+                records = records.len(),
+                first = %message.batch.start_sequence_number,
+                "{condition}: records sent to the on-failure queue (see `demo failures --local`)"
+            );
+        }
+        None => tracing::error!(
+            function = %mapping.function,
+            records = records.len(),
+            first = %message.batch.start_sequence_number,
+            "{condition}: records dropped (the mapping has no on-failure destination)"
+        ),
+    }
+    Ok(records.len() as u64)
 }
 
 fn millis(duration: Duration) -> f64 {

@@ -6,7 +6,8 @@
 //! metric names, so `demo report --local` reads it as it reads Lambda's on AWS.
 
 mod api;
-mod event;
+pub mod event;
+mod failure;
 mod mapping;
 mod recorder;
 
@@ -17,7 +18,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use self::api::{LocalApi, Producer};
-use self::mapping::{LocalMapping, ShardTally};
+use self::failure::{Destination, FailurePolicy};
+use self::mapping::{LocalMapping, ShardTally, Stop};
 use self::recorder::Recorder;
 use crate::aws::Clients;
 use crate::deploy::DeployError;
@@ -32,11 +34,44 @@ type Poller = (Arc<LocalMapping>, JoinHandle<Result<ShardTally, String>>);
 /// The running stand-ins.
 pub struct LocalRun {
     api: LocalApi,
-    stop: watch::Sender<bool>,
+    stop: watch::Sender<Stop>,
     pollers: Vec<Poller>,
     recorder: Recorder,
     cloudwatch: aws_sdk_cloudwatch::Client,
     longest_window: Duration,
+}
+
+impl std::fmt::Display for ConsumerSummary {
+    /// `local <function> (<batch> / <window> s): N invocations, N records, N per invocation`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let per = if self.invocations > 0 {
+            self.records as f64 / self.invocations as f64
+        } else {
+            0.0
+        };
+        write!(
+            f,
+            "local {} ({} / {} s): {} invocations, {} records, {per:.1} per invocation",
+            self.function, self.batch_size, self.window_seconds, self.invocations, self.records
+        )?;
+        if self.given_up > 0 {
+            write!(
+                f,
+                ", {} given up to the on-failure queue (`demo failures --local`)",
+                self.given_up
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// How the stand-ins run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalOptions {
+    /// Where the API listens on 127.0.0.1; 0 picks a free port.
+    pub port: u16,
+    /// One line per request and per batch handed to a consumer (`serve`).
+    pub log_each: bool,
 }
 
 /// What one consumer did while the runner ran.
@@ -53,7 +88,11 @@ pub struct ConsumerSummary {
 impl LocalRun {
     /// Starts the API stand-in and a poller per enabled mapping and shard, each positioned at
     /// the shard's tip before this returns, so no order sent afterwards is missed.
-    pub async fn start(clients: &Clients, deployed: &Deployed) -> Result<LocalRun, DeployError> {
+    pub async fn start(
+        clients: &Clients,
+        deployed: &Deployed,
+        options: LocalOptions,
+    ) -> Result<LocalRun, DeployError> {
         let missing = |what: &str| DeployError::Local {
             action: "run the stack locally".into(),
             detail: format!("the stack has no {what}; run `demo up --local` again"),
@@ -64,7 +103,7 @@ impl LocalRun {
             .get("put-record")
             .ok_or_else(|| missing("put-record function"))?;
         let recorder = Recorder::default();
-        let (stop, stopped) = watch::channel(false);
+        let (stop, stopped) = watch::channel(Stop::Running);
         let shards = shard_ids(clients, &stream).await?;
         let stream_arn = stream_arn(clients, &stream).await?;
         let mut pollers = Vec::new();
@@ -74,14 +113,11 @@ impl LocalRun {
                 .tables
                 .get(mapping.consumer - 1)
                 .ok_or_else(|| missing("table for each consumer"))?;
-            let local = Arc::new(local_mapping(
-                clients,
-                mapping,
-                &stream,
-                &stream_arn,
-                table,
-                &recorder,
-            ));
+            let local = Arc::new(
+                local_mapping(clients, mapping, &stream, &stream_arn, table, &recorder)
+                    .await?
+                    .logging(options.log_each),
+            );
             longest_window = longest_window.max(local.window);
             for shard in &shards {
                 let iterator = mapping::latest_iterator(&local, shard)
@@ -99,19 +135,28 @@ impl LocalRun {
                 pollers.push((Arc::clone(&local), tokio::spawn(task)));
             }
         }
-        let api = LocalApi::start(Producer {
-            function: producer.clone(),
-            handler: put_record::Producer {
-                kinesis: clients.kinesis.clone(),
-                stream_name: stream.clone(),
+        let api = LocalApi::start(
+            Producer {
+                function: producer.clone(),
+                handler: put_record::Producer {
+                    kinesis: clients.kinesis.clone(),
+                    stream_name: stream.clone(),
+                },
+                recorder: recorder.clone(),
+                one_at_a_time: tokio::sync::Mutex::new(()),
+                log_requests: options.log_each,
             },
-            recorder: recorder.clone(),
-            one_at_a_time: tokio::sync::Mutex::new(()),
-        })
+            options.port,
+        )
         .await
         .map_err(|err| DeployError::Local {
-            action: "start the local API on 127.0.0.1".into(),
-            detail: err.to_string(),
+            action: format!("serve the local API on 127.0.0.1:{}", options.port),
+            detail: match err.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "the port is in use; pass --port with another (0 picks a free one)".into()
+                }
+                _ => err.to_string(),
+            },
         })?;
         Ok(LocalRun {
             api,
@@ -135,9 +180,19 @@ impl LocalRun {
 
     /// Stops taking orders, lets every poller hand over what it has read (the batching window
     /// still applies), and sends the measurements to the emulator's CloudWatch.
-    pub async fn finish(mut self) -> Result<Vec<ConsumerSummary>, DeployError> {
+    pub async fn finish(self) -> Result<Vec<ConsumerSummary>, DeployError> {
+        self.stop_with(Stop::Drain).await
+    }
+
+    /// Stops taking orders and hands every consumer what it gathered at once, without waiting
+    /// out the batching windows; then sends the measurements as `finish` does.
+    pub async fn finish_now(self) -> Result<Vec<ConsumerSummary>, DeployError> {
+        self.stop_with(Stop::Now).await
+    }
+
+    async fn stop_with(mut self, how: Stop) -> Result<Vec<ConsumerSummary>, DeployError> {
         self.api.stop();
-        let _ = self.stop.send(true);
+        let _ = self.stop.send(how);
         let deadline = tokio::time::Instant::now() + self.longest_window + DRAIN_GRACE;
         let mut summaries: Vec<ConsumerSummary> = Vec::new();
         for (mapping, task) in std::mem::take(&mut self.pollers) {
@@ -169,16 +224,21 @@ impl Drop for LocalRun {
     }
 }
 
-fn local_mapping(
+async fn local_mapping(
     clients: &Clients,
     mapping: &Mapping,
     stream: &str,
     stream_arn: &str,
     table: &str,
     recorder: &Recorder,
-) -> LocalMapping {
-    LocalMapping {
+) -> Result<LocalMapping, DeployError> {
+    let destination = match &mapping.failure.on_failure {
+        Some(arn) => Some(destination(clients, arn).await?),
+        None => None,
+    };
+    Ok(LocalMapping {
         function: mapping.function.clone(),
+        function_arn: mapping.function_arn.clone(),
         uuid: mapping.uuid.clone(),
         batch_size: mapping.batch_size.unwrap_or(100).max(1) as usize,
         window: Duration::from_secs(mapping.window_seconds.unwrap_or(0).max(0) as u64),
@@ -194,7 +254,44 @@ fn local_mapping(
             settings: put_item::WriteSettings::default(),
         },
         recorder: recorder.clone(),
+        policy: FailurePolicy::from(&mapping.failure),
+        destination,
+        log_batches: false,
+    })
+}
+
+impl LocalMapping {
+    fn logging(mut self, log_batches: bool) -> Self {
+        self.log_batches = log_batches;
+        self
     }
+}
+
+/// The SQS queue an on-failure destination ARN names (the only kind the template uses).
+async fn destination(clients: &Clients, arn: &str) -> Result<Destination, DeployError> {
+    let unsupported = || DeployError::Local {
+        action: "run the stack locally".into(),
+        detail: format!(
+            "the mapping's on-failure destination {arn} is not an SQS queue; the local runner \
+             sends given-up batches only to SQS, as the template configures them"
+        ),
+    };
+    let parts: Vec<&str> = arn.split(':').collect();
+    let [_, _, "sqs", _, account, queue] = parts.as_slice() else {
+        return Err(unsupported());
+    };
+    let output = clients
+        .sqs
+        .get_queue_url()
+        .queue_name(*queue)
+        .queue_owner_aws_account_id(*account)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("find the on-failure queue {queue}"), err))?;
+    Ok(Destination {
+        sqs: clients.sqs.clone(),
+        queue_url: output.queue_url().unwrap_or_default().to_owned(),
+    })
 }
 
 fn add(summaries: &mut Vec<ConsumerSummary>, mapping: &LocalMapping, tally: ShardTally) {

@@ -22,7 +22,7 @@ fn top_level_help() {
 #[test]
 fn command_help() {
     for command in [
-        "up", "down", "status", "tune", "load", "verify", "report", "build",
+        "up", "down", "status", "tune", "load", "verify", "report", "build", "failures", "serve",
     ] {
         insta::assert_snapshot!(format!("{command}_help"), help(&[command, "--help"]));
     }

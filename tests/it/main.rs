@@ -1,6 +1,7 @@
 //! The integration tests: one binary, run against the real emulator (moto) and the real `demo`.
 
 mod build;
+mod failures;
 mod functions;
 mod harness;
 mod help;
@@ -8,5 +9,6 @@ mod lifecycle;
 mod load;
 mod local;
 mod report;
+mod serve;
 mod template;
 mod tune;

@@ -763,13 +763,14 @@ fn dashboard_body_is_json_after_substitution_and_plots_every_function_and_mappin
         .and_then(|v| call(v, "Sub"))
         .and_then(seq)
         .and_then(|parts| parts.get(1));
+    // A variable that is not a !Ref (a !GetAtt, a !Sub) gets a sample value of its own.
     let target = |name: &str| -> String {
         variables
             .and_then(|vars| field(vars, name))
-            .map(|v| {
-                ref_target(v)
-                    .unwrap_or_else(|| panic!("{id}: variable {name} should be a !Ref"))
-                    .to_owned()
+            .map(|v| match (ref_target(v), getatt(v)) {
+                (Some(target), _) => target.to_owned(),
+                (None, Some((resource, attribute))) => format!("{resource}.{attribute}"),
+                (None, None) => format!("sample-{name}"),
             })
             .unwrap_or_else(|| name.to_owned())
     };
@@ -778,6 +779,7 @@ fn dashboard_body_is_json_after_substitution_and_plots_every_function_and_mappin
         "AWS::Region" => LONGEST_REGION.to_owned(),
         "AWS::StackName" => "demo".to_owned(),
         name if resources(&t).contains_key(name) => format!("physical-{name}"),
+        name if name.contains('.') || name.starts_with("sample-") => name.to_owned(),
         name => {
             let default = field(parameter(&t, name), "Default")
                 .unwrap_or_else(|| panic!("{id}: ${{{name}}} has no default to sample"));
@@ -790,7 +792,10 @@ fn dashboard_body_is_json_after_substitution_and_plots_every_function_and_mappin
     let widgets = json["widgets"].as_array().expect("a widgets array");
     for w in widgets {
         let at = &w["properties"]["title"];
-        assert_eq!(w["properties"]["region"], LONGEST_REGION, "{at}: region");
+        // Alarm widgets name their alarms by ARN, which carries the region.
+        if w["type"] != "alarm" {
+            assert_eq!(w["properties"]["region"], LONGEST_REGION, "{at}: region");
+        }
         let (x, width) = (w["x"].as_u64().unwrap(), w["width"].as_u64().unwrap());
         assert!(x + width <= 24, "{at}: beyond the dashboard's 24 columns");
     }
@@ -821,5 +826,70 @@ fn dashboard_body_is_json_after_substitution_and_plots_every_function_and_mappin
     assert!(
         text.contains("put-item-1 (100 / 30 s)") && text.contains("put-item-2 (10 / 2 s)"),
         "{id}: each consumer should be labelled with its batching"
+    );
+    let alarm_widget = widgets
+        .iter()
+        .find(|w| w["type"] == "alarm")
+        .unwrap_or_else(|| panic!("{id}: no alarm widget for given-up records"));
+    assert_eq!(
+        alarm_widget["properties"]["alarms"][0], "sample-FailuresAlarmArn",
+        "{id}: the alarm widget shows the failures alarm"
+    );
+    assert!(
+        text.contains("OnFailureQueue.QueueName"),
+        "{id}: the dashboard plots the on-failure queue"
+    );
+}
+
+#[test]
+fn a_given_up_batch_raises_an_alarm_and_records_never_age_out_of_a_mapping() {
+    let t = template();
+    for (id, m) in of_type(&t, "AWS::Lambda::EventSourceMapping") {
+        assert_eq!(
+            prop(m, &["MaximumRecordAgeInSeconds"]).and_then(number),
+            Some(-1),
+            "{id}: records must not be skipped for their age while the stream still holds them"
+        );
+    }
+    let alarms = of_type(&t, "AWS::CloudWatch::Alarm");
+    let [(id, alarm)] = alarms[..] else {
+        panic!("expected one alarm, found {}", alarms.len())
+    };
+    let p = |key: &str| prop(alarm, &[key]);
+    assert_eq!(p("Namespace").and_then(lit), Some("AWS/SQS"), "{id}");
+    assert_eq!(
+        p("MetricName").and_then(lit),
+        Some("ApproximateNumberOfMessagesVisible"),
+        "{id}"
+    );
+    let dimension = p("Dimensions").and_then(seq).and_then(|d| d.first());
+    let queue = dimension
+        .and_then(|d| field(d, "Value"))
+        .and_then(getatt)
+        .unwrap_or_else(|| panic!("{id}: the dimension should !GetAtt the queue's name"));
+    assert_eq!(queue, ("OnFailureQueue".into(), "QueueName".into()), "{id}");
+    assert_eq!(
+        p("Threshold").and_then(number),
+        Some(1),
+        "{id}: the first message"
+    );
+    assert_eq!(
+        p("ComparisonOperator").and_then(lit),
+        Some("GreaterThanOrEqualToThreshold"),
+        "{id}"
+    );
+    assert_eq!(
+        p("TreatMissingData").and_then(lit),
+        Some("notBreaching"),
+        "{id}"
+    );
+    // The dashboard names the alarm by an ARN built from the same name.
+    let name = p("AlarmName")
+        .and_then(sub_string)
+        .expect("a !Sub alarm name");
+    let body = template_text();
+    assert!(
+        body.contains(&format!(":alarm:{name}")),
+        "{id}: the dashboard's alarm ARN should end in :alarm:{name}"
     );
 }

@@ -1,0 +1,222 @@
+//! Records the mappings gave up on: read the on-failure queue, fetch each given-up range back
+//! from the stream, say what became of every record and why, and re-drive the ones that can
+//! be written now through the consumer's own write path. A message leaves the queue only when
+//! every record of its range is in the table.
+
+mod classify;
+mod fetch;
+pub mod message;
+mod queue;
+mod redrive;
+
+use futures::StreamExt;
+use serde::Serialize;
+
+pub use classify::{FailedRecord, RecordState};
+pub use queue::waiting;
+
+use self::message::FailureMessage;
+use self::queue::Received;
+use crate::aws::Clients;
+use crate::deploy::DeployError;
+use crate::deploy::resources::Deployed;
+
+/// Table look-ups at once while classifying a range.
+const CHECKS_IN_FLIGHT: usize = 16;
+
+/// One message of the queue: a range one consumer gave up on, and what became of its records.
+#[derive(Debug, Serialize)]
+pub struct FailedBatch {
+    pub message_id: String,
+    pub function: String,
+    /// 1 or 2; none if the function is not one of this stack's consumers.
+    pub consumer: Option<usize>,
+    pub condition: String,
+    /// When Lambda gave up.
+    pub given_up_at: Option<String>,
+    pub stream_arn: String,
+    pub shard_id: String,
+    pub start_sequence_number: String,
+    pub end_sequence_number: String,
+    pub batch_size: u64,
+    /// The records of the range not (yet) in the table, and those `--redrive` wrote.
+    pub records: Vec<FailedRecord>,
+    /// Records of the range that were in the table already.
+    pub already_written: u64,
+    /// Records the stream no longer holds: lost.
+    pub gone: u64,
+    pub gone_because: Option<String>,
+    /// Every record of the range is in the table, so the message was deleted (`--redrive`).
+    pub deleted: bool,
+}
+
+/// A message that is not Lambda's on-failure message: shown, never deleted.
+#[derive(Debug, Serialize)]
+pub struct Unreadable {
+    pub message_id: String,
+    pub reason: String,
+    pub body: String,
+}
+
+/// Everything `demo failures` found (and did).
+#[derive(Debug, Serialize)]
+pub struct Failures {
+    pub queue_url: String,
+    pub redrive: bool,
+    pub batches: Vec<FailedBatch>,
+    pub unreadable: Vec<Unreadable>,
+    /// The queue held more than one run reads; the rest waits for the next run.
+    pub more_waiting: bool,
+    /// Messages none could be received of, hidden by another reader (another `demo failures`
+    /// still at work, or one cut short: SQS shows them again within 5 minutes).
+    pub hidden: u64,
+}
+
+/// Reads the queue and the stream, classifies every record, and with `redrive` writes what
+/// can be written and deletes the messages whose records are all in the table. Messages not
+/// deleted are made visible again before this returns, whatever happened.
+pub async fn collect(
+    clients: &Clients,
+    deployed: &Deployed,
+    redrive: bool,
+) -> Result<Failures, DeployError> {
+    let queue_url = deployed.queue.clone().ok_or_else(|| DeployError::Local {
+        action: "read the on-failure queue".into(),
+        detail: "the stack has no on-failure queue; run `demo up` to update it".into(),
+    })?;
+    let received = queue::receive_all(&clients.sqs, &queue_url).await?;
+    let hidden = if received.is_empty() {
+        queue::waiting(&clients.sqs, &queue_url).await?
+    } else {
+        0
+    };
+    // Ctrl-C: the messages go back to the queue at once instead of hiding for minutes.
+    let outcome = tokio::select! {
+        outcome = examine(clients, deployed, &received, redrive) => outcome,
+        _ = tokio::signal::ctrl_c() => Err(DeployError::Local {
+            action: "finish `demo failures`".into(),
+            detail: "interrupted; every message is back in the queue, and records already \
+                     re-driven are in their table (the next run shows them as written)"
+                .into(),
+        }),
+    };
+    let deleted: Vec<&Received> = match &outcome {
+        Ok((batches, _)) => received
+            .iter()
+            .filter(|m| {
+                batches
+                    .iter()
+                    .any(|b| b.deleted && b.message_id == m.message_id)
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let kept: Vec<&Received> = received
+        .iter()
+        .filter(|m| !deleted.iter().any(|d| d.message_id == m.message_id))
+        .collect();
+    queue::delete(&clients.sqs, &queue_url, &deleted).await?;
+    queue::release(&clients.sqs, &queue_url, &kept).await?;
+    let (batches, unreadable) = outcome?;
+    Ok(Failures {
+        queue_url,
+        redrive,
+        batches,
+        unreadable,
+        more_waiting: received.len() >= queue::MAX_MESSAGES,
+        hidden,
+    })
+}
+
+type Examined = (Vec<FailedBatch>, Vec<Unreadable>);
+
+async fn examine(
+    clients: &Clients,
+    deployed: &Deployed,
+    received: &[Received],
+    redrive: bool,
+) -> Result<Examined, DeployError> {
+    let mut batches = Vec::new();
+    let mut unreadable = Vec::new();
+    for message in received {
+        match serde_json::from_str::<FailureMessage>(&message.body) {
+            Ok(failure) => batches.push(batch(clients, deployed, message, failure).await?),
+            Err(err) => unreadable.push(Unreadable {
+                message_id: message.message_id.clone(),
+                reason: format!("not a Lambda on-failure message for Kinesis ({err})"),
+                body: message.body.chars().take(500).collect(),
+            }),
+        }
+    }
+    if redrive {
+        redrive::run(clients, deployed, &mut batches).await?;
+        for batch in &mut batches {
+            batch.deleted = batch.gone == 0 && batch.records.iter().all(|r| r.state.is_written());
+        }
+    }
+    Ok((batches, unreadable))
+}
+
+async fn batch(
+    clients: &Clients,
+    deployed: &Deployed,
+    message: &Received,
+    failure: FailureMessage,
+) -> Result<FailedBatch, DeployError> {
+    let function = failure.function_name().to_owned();
+    let consumer = consumer_of(deployed, &function);
+    let table = consumer
+        .and_then(|c| deployed.tables.get(c - 1))
+        .map(String::as_str);
+    let info = &failure.batch;
+    let fetched = fetch::range(&clients.kinesis, info)
+        .await
+        .map_err(|detail| DeployError::Local {
+            action: format!("read back the records {function} gave up on"),
+            detail,
+        })?;
+    let classified: Vec<Result<FailedRecord, String>> = futures::stream::iter(fetched.records)
+        .map(|record| classify::classify(&clients.dynamodb, table, record))
+        .buffered(CHECKS_IN_FLIGHT)
+        .collect()
+        .await;
+    let mut records = Vec::new();
+    let mut already_written = 0;
+    for classified in classified {
+        let classified = classified.map_err(|detail| DeployError::Local {
+            action: "check a given-up record against its table".into(),
+            detail,
+        })?;
+        if classified.state == RecordState::Written {
+            already_written += 1;
+        } else {
+            records.push(classified);
+        }
+    }
+    Ok(FailedBatch {
+        message_id: message.message_id.clone(),
+        consumer,
+        condition: failure.request_context.condition.clone(),
+        given_up_at: failure.timestamp.clone(),
+        stream_arn: info.stream_arn.clone(),
+        shard_id: info.shard_id.clone(),
+        start_sequence_number: info.start_sequence_number.clone(),
+        end_sequence_number: info.end_sequence_number.clone(),
+        batch_size: info.batch_size,
+        records,
+        already_written,
+        gone: fetched.gone,
+        gone_because: fetched.gone_because,
+        deleted: false,
+        function,
+    })
+}
+
+/// Which consumer (1 or 2) a function name is.
+fn consumer_of(deployed: &Deployed, function: &str) -> Option<usize> {
+    deployed
+        .mappings
+        .iter()
+        .find(|m| m.function == function)
+        .map(|m| m.consumer)
+}

@@ -1,0 +1,152 @@
+//! The on-failure queue, read without losing anything: every message is received (hidden from
+//! other readers while `demo failures` works), then either deleted — only once all its records
+//! are in the table — or made visible again at once. A run cut short loses nothing either: SQS
+//! shows the messages again when the visibility timeout ends.
+
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
+};
+
+use crate::deploy::DeployError;
+
+/// How long received messages stay hidden while this run reads the stream and the tables.
+const WORKING_VISIBILITY_SECONDS: i32 = 300;
+/// SQS's limit per receive and per batch call.
+const PER_CALL: usize = 10;
+/// A bound on one run: past it, the rest is left for the next run (and said).
+pub const MAX_MESSAGES: usize = 10_000;
+
+/// One received message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub message_id: String,
+    pub receipt_handle: String,
+    pub body: String,
+}
+
+/// Every message in the queue (up to `MAX_MESSAGES`), hidden from other readers for a while.
+pub async fn receive_all(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> Result<Vec<Received>, DeployError> {
+    let mut received: Vec<Received> = Vec::new();
+    while received.len() < MAX_MESSAGES {
+        let output = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(PER_CALL as i32)
+            .visibility_timeout(WORKING_VISIBILITY_SECONDS)
+            // A long poll asks every SQS server, so an empty answer means an empty queue.
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .map_err(|err| {
+                DeployError::aws(format!("read the on-failure queue {queue_url}"), err)
+            })?;
+        let messages = output.messages();
+        if messages.is_empty() {
+            break;
+        }
+        received.extend(messages.iter().filter_map(|m| {
+            Some(Received {
+                message_id: m.message_id()?.to_owned(),
+                receipt_handle: m.receipt_handle()?.to_owned(),
+                body: m.body().unwrap_or_default().to_owned(),
+            })
+        }));
+    }
+    Ok(received)
+}
+
+/// Deletes messages whose records are all written.
+pub async fn delete(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    messages: &[&Received],
+) -> Result<(), DeployError> {
+    for chunk in messages.chunks(PER_CALL) {
+        let entries = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(&m.receipt_handle)
+                    .build()
+                    .expect("id and receipt handle are set")
+            })
+            .collect();
+        let output = sqs
+            .delete_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|err| {
+                DeployError::aws("delete re-driven messages from the on-failure queue", err)
+            })?;
+        if let Some(failed) = output.failed().first() {
+            return Err(DeployError::Local {
+                action: "delete re-driven messages from the on-failure queue".into(),
+                detail: format!(
+                    "SQS refused to delete one: {} ({}); its records are written, so the next \
+                     `demo failures` will show them as written and delete it",
+                    failed.message().unwrap_or_default(),
+                    failed.code()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Makes the messages visible again at once, so the next reader sees them without waiting.
+pub async fn release(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    messages: &[&Received],
+) -> Result<(), DeployError> {
+    for chunk in messages.chunks(PER_CALL) {
+        let entries = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(&m.receipt_handle)
+                    .visibility_timeout(0)
+                    .build()
+                    .expect("id and receipt handle are set")
+            })
+            .collect();
+        sqs.change_message_visibility_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|err| DeployError::aws("return messages to the on-failure queue", err))?;
+    }
+    Ok(())
+}
+
+/// How many messages wait in the queue (SQS's approximate count: visible plus in flight).
+pub async fn waiting(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<u64, DeployError> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let output = sqs
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("count the messages in {queue_url}"), err))?;
+    let attributes = output.attributes();
+    let count = |name: QueueAttributeName| -> u64 {
+        attributes
+            .and_then(|a| a.get(&name))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(count(QueueAttributeName::ApproximateNumberOfMessages)
+        + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
+}
