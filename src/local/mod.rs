@@ -139,7 +139,7 @@ impl LocalRun {
             Producer {
                 function: producer.clone(),
                 handler: put_record::Producer {
-                    kinesis: clients.kinesis.clone(),
+                    kinesis: put_record::with_timeouts(&clients.kinesis, Default::default()),
                     stream_name: stream.clone(),
                 },
                 recorder: recorder.clone(),

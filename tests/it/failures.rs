@@ -10,6 +10,7 @@ use aws_sdk_kinesis::primitives::Blob;
 use serde_json::{Value, json};
 
 use crate::harness::cli::{demo_local, ok_local, text, unique_stack};
+use crate::harness::resources::stream_as_event;
 use crate::harness::sdk_config;
 use crate::lifecycle::deploy_fake;
 
@@ -38,31 +39,8 @@ async fn put(kinesis: &aws_sdk_kinesis::Client, stack: &str, key: &str, data: &[
 }
 
 async fn records_on_stream(kinesis: &aws_sdk_kinesis::Client, stack: &str) -> usize {
-    let stream = format!("{stack}-orders");
-    let shard = kinesis
-        .list_shards()
-        .stream_name(&stream)
-        .send()
-        .await
-        .unwrap();
-    let shard_id = shard.shards()[0].shard_id();
-    let iterator = kinesis
-        .get_shard_iterator()
-        .stream_name(&stream)
-        .shard_id(shard_id)
-        .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
-        .send()
-        .await
-        .unwrap()
-        .shard_iterator
-        .unwrap();
-    let read = kinesis
-        .get_records()
-        .shard_iterator(iterator)
-        .send()
-        .await
-        .unwrap();
-    read.records().len()
+    let event = stream_as_event(kinesis, &format!("{stack}-orders")).await;
+    event["Records"].as_array().map_or(0, Vec::len)
 }
 
 fn order(orderid: &str, unitprice: &str) -> Vec<u8> {

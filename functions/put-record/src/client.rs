@@ -38,16 +38,23 @@ pub fn kinesis_client(config: &SdkConfig) -> aws_sdk_kinesis::Client {
 /// A Kinesis client for `config` whose calls end within `timeouts`; the other timeouts of
 /// `config` (such as the connect timeout) are kept.
 pub fn kinesis_client_with(config: &SdkConfig, timeouts: Timeouts) -> aws_sdk_kinesis::Client {
+    with_timeouts(&aws_sdk_kinesis::Client::new(config), timeouts)
+}
+
+/// `client` with its calls bounded by `timeouts` (the CLI's local API stand-in uses it on the
+/// client it already has, so the producer behaves there as in Lambda).
+pub fn with_timeouts(
+    client: &aws_sdk_kinesis::Client,
+    timeouts: Timeouts,
+) -> aws_sdk_kinesis::Client {
+    let config = client.config();
     let timeout_config = config
         .timeout_config()
         .map_or_else(TimeoutConfig::builder, TimeoutConfig::to_builder)
         .operation_timeout(timeouts.operation)
         .operation_attempt_timeout(timeouts.attempt)
         .build();
-    let kinesis = aws_sdk_kinesis::config::Builder::from(config)
-        .timeout_config(timeout_config)
-        .build();
-    aws_sdk_kinesis::Client::from_conf(kinesis)
+    aws_sdk_kinesis::Client::from_conf(config.to_builder().timeout_config(timeout_config).build())
 }
 
 #[cfg(test)]

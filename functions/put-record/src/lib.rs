@@ -19,6 +19,7 @@ use orders::{Order, OrderError};
 
 pub use client::{
     ATTEMPT_TIMEOUT, OPERATION_TIMEOUT, Timeouts, kinesis_client, kinesis_client_with,
+    with_timeouts,
 };
 pub use response::Accepted;
 
