@@ -15,7 +15,7 @@ use crate::deploy::resources::Mapping;
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
 use crate::deploy::{DeployError, bucket, changes, names::StackNames, teardown, template};
-use crate::deploy::{interrupt, mapping, tuning};
+use crate::deploy::{interrupt, mapping, preflight, tuning};
 use crate::error::CliError;
 use crate::insights;
 use crate::output;
@@ -193,6 +193,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     .into());
             }
             plan if up.dry_run => {
+                check_limits(&clients, current.as_ref(), &desired).await?;
                 print_dry_run(
                     &clients,
                     &names.stack,
@@ -207,6 +208,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 break;
             }
             Plan::Create | Plan::Update => {
+                check_limits(&clients, current.as_ref(), &desired).await?;
                 interrupt::doing(
                     "nothing was deployed (a zip uploaded already is checked before reuse); \
                      `demo up` again starts over",
@@ -290,6 +292,22 @@ async fn put_mappings_back(
         );
         mapping::update_mapping(clients, mapping, drift.stack).await?;
         mapping::wait_for_effect(clients, mapping, drift.stack, started).await?;
+    }
+    Ok(())
+}
+
+/// Refuses, before anything is written, values AWS would refuse halfway through the deploy.
+async fn check_limits(
+    clients: &Clients,
+    current: Option<&DeployedState>,
+    desired: &BTreeMap<String, String>,
+) -> Result<(), DeployError> {
+    let limits = preflight::account_limits(&clients.lambda).await;
+    preflight::check(current.map(|c| &c.parameters), desired, limits)
+        .map_err(DeployError::Invalid)?;
+    let memory = desired.get("MemorySize").and_then(|m| m.parse().ok());
+    if let Some(note) = memory.and_then(preflight::memory_note) {
+        eprintln!("{note}");
     }
     Ok(())
 }

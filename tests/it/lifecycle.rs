@@ -975,6 +975,63 @@ async fn bad_values_are_refused_before_any_call_naming_flag_value_and_range() {
     assert_no_stack(&stack).await;
 }
 
+/// The stack's ShardCount parameter and the stream's open shards, read from each service.
+async fn shard_counts(stack: &str) -> (String, i32) {
+    let config = sdk_config().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let described = cfn
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap();
+    let parameter = described.stacks()[0]
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_key() == Some("ShardCount"))
+        .and_then(|p| p.parameter_value())
+        .unwrap()
+        .to_owned();
+    let summary = aws_sdk_kinesis::Client::new(&config)
+        .describe_stream_summary()
+        .stream_name(format!("{stack}-orders"))
+        .send()
+        .await
+        .unwrap();
+    let open = summary
+        .stream_description_summary()
+        .unwrap()
+        .open_shard_count();
+    (parameter, open)
+}
+
+#[tokio::test]
+async fn a_shard_change_beyond_one_resharding_step_is_refused_before_any_write() {
+    let stack = unique_stack();
+    let artifacts = tempfile::tempdir().unwrap();
+    fake_artifacts(artifacts.path(), "v1");
+    let dir = artifacts.path().to_str().unwrap();
+    up_json(&stack, &["--shards", "1", "--artifacts", dir]);
+    let changes_before = change_set_count(&stack).await;
+
+    // A new zip too: the refusal must come before the upload, not only before the change set.
+    fake_artifacts(artifacts.path(), "v2");
+    let output = run_local(&stack, &["up", "--shards", "3", "--artifacts", dir]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    for part in ["--shards 3", "1..=2 from here", "`demo up --shards 2`"] {
+        assert!(stderr.contains(part), "{part}: {stderr}");
+    }
+    assert!(!stderr.contains("uploading"), "{stderr}");
+    assert_eq!(shard_counts(&stack).await, ("1".to_owned(), 1));
+    assert_eq!(change_set_count(&stack).await, changes_before);
+
+    // One step at a time is accepted.
+    up_json(&stack, &["--shards", "2", "--artifacts", dir]);
+    assert_eq!(shard_counts(&stack).await.0, "2");
+    ok_local(&stack, &["down", "--yes"]);
+}
+
 #[tokio::test]
 async fn dry_run_changes_nothing() {
     let stack = unique_stack();
