@@ -193,7 +193,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     .into());
             }
             plan if up.dry_run => {
-                check_limits(&clients, current.as_ref(), &desired).await?;
+                check_limits(&clients, current.as_ref(), &desired, layer.as_deref()).await?;
                 print_dry_run(
                     &clients,
                     &names.stack,
@@ -208,7 +208,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 break;
             }
             Plan::Create | Plan::Update => {
-                check_limits(&clients, current.as_ref(), &desired).await?;
+                check_limits(&clients, current.as_ref(), &desired, layer.as_deref()).await?;
                 interrupt::doing(
                     "nothing was deployed (a zip uploaded already is checked before reuse); \
                      `demo up` again starts over",
@@ -296,12 +296,29 @@ async fn put_mappings_back(
     Ok(())
 }
 
-/// Refuses, before anything is written, values AWS would refuse halfway through the deploy.
+/// Refuses, before anything is written, values AWS would refuse halfway through the deploy:
+/// limits, and an Insights layer Lambda does not have (checked on AWS only: an emulator
+/// cannot host the published layers, and `up` leaves the layer out there).
 async fn check_limits(
     clients: &Clients,
     current: Option<&DeployedState>,
     desired: &BTreeMap<String, String>,
+    layer: Option<&str>,
 ) -> Result<(), DeployError> {
+    if let Some(arn) = layer.filter(|_| !clients.is_emulator()) {
+        match insights::check(&clients.lambda, arn).await {
+            insights::LayerCheck::Exists => {}
+            insights::LayerCheck::Missing(detail) => {
+                return Err(DeployError::Invalid(vec![insights::missing_layer(
+                    arn, &detail,
+                )]));
+            }
+            insights::LayerCheck::Unknown(detail) => eprintln!(
+                "note: could not check that the Lambda Insights layer {arn} exists ({detail}); \
+                 deploying with it"
+            ),
+        }
+    }
     let limits = preflight::account_limits(&clients.lambda).await;
     preflight::check(current.map(|c| &c.parameters), desired, limits)
         .map_err(DeployError::Invalid)?;
