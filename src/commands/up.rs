@@ -193,7 +193,11 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     .into());
             }
             plan if up.dry_run => {
-                check_limits(&clients, current.as_ref(), &desired, layer.as_deref()).await?;
+                // A stack that would be deleted and created again has no shards to step from.
+                let from = current
+                    .as_ref()
+                    .filter(|_| !matches!(plan, Plan::Recreate { .. }));
+                check_limits(&clients, from, &desired, layer.as_deref()).await?;
                 print_dry_run(
                     &clients,
                     &names.stack,

@@ -1249,6 +1249,12 @@ async fn a_failed_create_is_recovered_by_the_next_up() {
         stderr.contains("error: ") && stderr.contains("already exists"),
         "the cause must be named: {stderr}"
     );
+    // A stack up would delete and create again has no shard count to step from.
+    let planned = run_local(
+        &stack,
+        &["up", "--dry-run", "--shards", "3", "--artifacts", artifacts],
+    );
+    assert!(planned.status.success(), "{}", text(&planned.stderr));
 
     dynamodb
         .delete_table()
