@@ -51,12 +51,13 @@ const fn entry(
 /// Regions without an arm64 row (`None`): ap-east-2, ap-southeast-4, ap-southeast-5,
 /// ap-southeast-6, ap-southeast-7, ca-west-1, eu-central-2, il-central-1, me-central-1,
 /// mx-central-1, cn-north-1, cn-northwest-1. Issue 11 says AWS publishes arm64 layers for
-/// several of them. The AWS page's arm64 list ("Lambda Insights extension versions", ARM64
-/// platform: docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
-/// Lambda-Insights-extension-versionsARM.html) was searched for again on 2026-12-02 through
-/// the reference index this project uses; it holds the page's title and summary but none of
-/// its ARN rows for these regions (nor does any other stored copy), so they stay out rather
-/// than guessed: an invented layer version would fail the deploy, or pick an unknown layer.
+/// several of them. AWS's page "Available versions of the Lambda Insights extension"
+/// (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Lambda-Insights-extension-versions.html,
+/// with its x86_64 and ARM64 sub-pages) was searched for again on 2026-12-02 through the
+/// reference index this project uses: it holds that page's title and summary but none of its
+/// ARN rows (nor does any other stored copy hold rows for these regions), so neither table
+/// changed and these stay out rather than guessed: an invented layer version would fail the
+/// deploy, or pick an unknown layer.
 /// There `up` says so and names `--insights-layer-arn`, `--no-insights` and x86_64; whatever
 /// ARN is chosen is checked with `GetLayerVersionByArn` before the change set ([`check`]).
 ///
