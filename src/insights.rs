@@ -4,10 +4,10 @@
 //! layer version in every region and architecture, so the ARN is looked up in a table, and
 //! the CLI offers `--insights-layer-arn` for a region the table does not know.
 
-// Called by up (issue 3); until the lead wires it, nothing outside the tests calls it.
-#![allow(dead_code)]
+use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 use crate::artifacts::Arch;
+use crate::deploy::template::ParameterError;
 
 /// The AWS account that publishes the layer in most regions of the `aws` partition.
 const DEFAULT_ACCOUNT: &str = "580247275435";
@@ -47,6 +47,19 @@ const fn entry(
 ///   region pinned to layer 25; aws/aws-cdk#36867, fix pending in #37463 — the AWS page gives
 ///   e.g. us-east-1 :27, us-east-2 :29, ap-northeast-1 :38), so arm64 stays on the newest
 ///   version whose rows were verified. Older layer versions stay published and usable.
+///
+/// Regions without an arm64 row (`None`): ap-east-2, ap-southeast-4, ap-southeast-5,
+/// ap-southeast-6, ap-southeast-7, ca-west-1, eu-central-2, il-central-1, me-central-1,
+/// mx-central-1, cn-north-1, cn-northwest-1. Issue 11 says AWS publishes arm64 layers for
+/// several of them. AWS's page "Available versions of the Lambda Insights extension"
+/// (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Lambda-Insights-extension-versions.html,
+/// with its x86_64 and ARM64 sub-pages) was searched for again on 2026-12-02 through the
+/// reference index this project uses: it holds that page's title and summary but none of its
+/// ARN rows (nor does any other stored copy hold rows for these regions), so neither table
+/// changed and these stay out rather than guessed: an invented layer version would fail the
+/// deploy, or pick an unknown layer.
+/// There `up` says so and names `--insights-layer-arn`, `--no-insights` and x86_64; whatever
+/// ARN is chosen is checked with `GetLayerVersionByArn` before the change set ([`check`]).
 ///
 /// China and GovCloud live in their own partitions (`aws-cn`, `aws-us-gov`); [`partition`]
 /// picks the ARN prefix. Regions missing here get an error naming the override flags.
@@ -109,6 +122,54 @@ pub enum InsightsError {
     NoArm64 { region: String },
 }
 
+/// What Lambda said when asked for the chosen layer version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerCheck {
+    Exists,
+    /// Lambda says there is no such layer version (or the ARN is not one): refuse.
+    Missing(String),
+    /// The check itself could not be made (no permission, throttled…): go on, with a note.
+    Unknown(String),
+}
+
+/// Classifies a failed `GetLayerVersionByArn` by the service's error code.
+pub fn judge(code: Option<&str>, detail: String) -> LayerCheck {
+    match code {
+        Some("ResourceNotFoundException" | "InvalidParameterValueException") => {
+            LayerCheck::Missing(detail)
+        }
+        _ => LayerCheck::Unknown(detail),
+    }
+}
+
+/// Asks Lambda whether the layer version `arn` exists and can be read by this account (the
+/// AWS-published layers are public). Only for AWS: an emulator cannot host them.
+pub async fn check(lambda: &aws_sdk_lambda::Client, arn: &str) -> LayerCheck {
+    match lambda.get_layer_version_by_arn().arn(arn).send().await {
+        Ok(_) => LayerCheck::Exists,
+        Err(err) => {
+            let detail = match (err.code(), err.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                _ => DisplayErrorContext(&err).to_string(),
+            };
+            judge(err.code(), detail)
+        }
+    }
+}
+
+/// The refusal of a layer Lambda does not have, naming the ARN and both ways out.
+pub fn missing_layer(arn: &str, detail: &str) -> ParameterError {
+    ParameterError {
+        flag: "Lambda Insights layer".into(),
+        value: arn.to_owned(),
+        rule: format!(
+            "Lambda has no such layer version ({detail}): pass `--insights-layer-arn ARN` with a \
+             version published for this region and architecture (CloudWatch page \"Available \
+             versions of the Lambda Insights extension\"), or `--no-insights`"
+        ),
+    }
+}
+
 /// The layer version ARN of the Lambda Insights extension for `region` and `arch`.
 pub fn layer_arn(region: &str, arch: Arch) -> Result<String, InsightsError> {
     let entry = TABLE
@@ -141,6 +202,97 @@ fn partition(region: &str) -> &'static str {
         "aws-us-gov"
     } else {
         "aws"
+    }
+}
+
+#[cfg(test)]
+mod layer_tests {
+    use aws_sdk_lambda::config::http::HttpResponse;
+    use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_lambda::primitives::SdkBody;
+    use aws_smithy_mocks::{MockResponseInterceptor, create_mock_http_client, mock};
+
+    use super::*;
+
+    const ARN: &str = "arn:aws:lambda:ca-west-1:946466191631:layer:LambdaInsightsExtension:999";
+
+    /// A Lambda client whose every call gets Lambda's HTTP answer `status` + `body` (a replay
+    /// at the HTTP layer: the SDK parses it as it would AWS's own).
+    fn lambda_answering(
+        status: u16,
+        error_type: &'static str,
+        body: &'static str,
+    ) -> aws_sdk_lambda::Client {
+        let rule =
+            mock!(aws_sdk_lambda::Client::get_layer_version_by_arn).then_http_response(move || {
+                let mut response =
+                    HttpResponse::new(status.try_into().unwrap(), SdkBody::from(body));
+                response
+                    .headers_mut()
+                    .insert("x-amzn-errortype", error_type);
+                response
+                    .headers_mut()
+                    .insert("content-type", "application/json");
+                response
+            });
+        let config = aws_sdk_lambda::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("ca-west-1"))
+            .credentials_provider(Credentials::for_tests())
+            .http_client(create_mock_http_client())
+            .interceptor(MockResponseInterceptor::new().with_rule(&rule))
+            .build();
+        aws_sdk_lambda::Client::from_conf(config)
+    }
+
+    #[tokio::test]
+    async fn a_layer_lambda_does_not_have_is_missing_and_the_error_names_arn_and_flags() {
+        let lambda = lambda_answering(
+            404,
+            "ResourceNotFoundException",
+            r#"{"Type":"User","message":"Layer version arn:aws:lambda:ca-west-1:946466191631:layer:LambdaInsightsExtension:999 does not exist."}"#,
+        );
+        let LayerCheck::Missing(detail) = check(&lambda, ARN).await else {
+            panic!("a 404 ResourceNotFoundException is a missing layer");
+        };
+        assert!(
+            detail.starts_with("ResourceNotFoundException: "),
+            "{detail}"
+        );
+        let text = missing_layer(ARN, &detail).to_string();
+        for part in [ARN, "--insights-layer-arn ARN", "--no-insights"] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_check_that_cannot_be_made_is_unknown_not_a_refusal() {
+        let lambda = lambda_answering(
+            403,
+            "AccessDeniedException",
+            r#"{"Message":"User is not authorized to perform: lambda:GetLayerVersion"}"#,
+        );
+        assert!(matches!(check(&lambda, ARN).await, LayerCheck::Unknown(_)));
+    }
+
+    #[test]
+    fn only_not_found_and_a_bad_arn_are_refusals() {
+        let judged = |code| judge(code, "d".into());
+        assert_eq!(
+            judged(Some("ResourceNotFoundException")),
+            LayerCheck::Missing("d".into())
+        );
+        assert_eq!(
+            judged(Some("InvalidParameterValueException")),
+            LayerCheck::Missing("d".into())
+        );
+        for other in [
+            Some("AccessDeniedException"),
+            Some("TooManyRequestsException"),
+            None,
+        ] {
+            assert_eq!(judged(other), LayerCheck::Unknown("d".into()), "{other:?}");
+        }
     }
 }
 

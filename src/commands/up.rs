@@ -15,7 +15,7 @@ use crate::deploy::resources::Mapping;
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
 use crate::deploy::{DeployError, bucket, changes, names::StackNames, teardown, template};
-use crate::deploy::{interrupt, mapping, tuning};
+use crate::deploy::{interrupt, mapping, preflight, tuning};
 use crate::error::CliError;
 use crate::insights;
 use crate::output;
@@ -193,6 +193,11 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     .into());
             }
             plan if up.dry_run => {
+                // A stack that would be deleted and created again has no shards to step from.
+                let from = current
+                    .as_ref()
+                    .filter(|_| !matches!(plan, Plan::Recreate { .. }));
+                check_limits(&clients, from, &desired, layer.as_deref()).await?;
                 print_dry_run(
                     &clients,
                     &names.stack,
@@ -207,6 +212,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 break;
             }
             Plan::Create | Plan::Update => {
+                check_limits(&clients, current.as_ref(), &desired, layer.as_deref()).await?;
                 interrupt::doing(
                     "nothing was deployed (a zip uploaded already is checked before reuse); \
                      `demo up` again starts over",
@@ -290,6 +296,39 @@ async fn put_mappings_back(
         );
         mapping::update_mapping(clients, mapping, drift.stack).await?;
         mapping::wait_for_effect(clients, mapping, drift.stack, started).await?;
+    }
+    Ok(())
+}
+
+/// Refuses, before anything is written, values AWS would refuse halfway through the deploy:
+/// limits, and an Insights layer Lambda does not have (checked on AWS only: an emulator
+/// cannot host the published layers, and `up` leaves the layer out there).
+async fn check_limits(
+    clients: &Clients,
+    current: Option<&DeployedState>,
+    desired: &BTreeMap<String, String>,
+    layer: Option<&str>,
+) -> Result<(), DeployError> {
+    if let Some(arn) = layer.filter(|_| !clients.is_emulator()) {
+        match insights::check(&clients.lambda, arn).await {
+            insights::LayerCheck::Exists => {}
+            insights::LayerCheck::Missing(detail) => {
+                return Err(DeployError::Invalid(vec![insights::missing_layer(
+                    arn, &detail,
+                )]));
+            }
+            insights::LayerCheck::Unknown(detail) => eprintln!(
+                "note: could not check that the Lambda Insights layer {arn} exists ({detail}); \
+                 deploying with it"
+            ),
+        }
+    }
+    let limits = preflight::account_limits(&clients.lambda).await;
+    preflight::check(current.map(|c| &c.parameters), desired, limits)
+        .map_err(DeployError::Invalid)?;
+    let memory = desired.get("MemorySize").and_then(|m| m.parse().ok());
+    if let Some(note) = memory.and_then(preflight::memory_note) {
+        eprintln!("{note}");
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod interrupt;
 pub mod mapping;
 pub mod names;
 pub mod plan;
+pub mod preflight;
 pub mod progress;
 pub mod record;
 pub mod resources;

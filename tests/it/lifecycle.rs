@@ -83,12 +83,18 @@ fn up_json(stack: &str, extra: &[&str]) -> Value {
     json(&ok_local(stack, &args))
 }
 
-/// Decodes an IAM policy document (AWS returns it URL-encoded).
+/// Decodes an IAM policy document (AWS returns it URL-encoded JSON). moto 5.2.5 returns a
+/// role's own Policies documents as a Python repr (single quotes); ours hold no quote or
+/// apostrophe inside a value, so swapping the quotes gives the JSON back.
 fn policy(document: &str) -> Value {
     let decoded = percent_encoding::percent_decode_str(document)
         .decode_utf8()
         .unwrap();
-    serde_json::from_str(&decoded).unwrap()
+    serde_json::from_str(&decoded)
+        .or_else(|_| serde_json::from_str(&decoded.replace('\'', "\"")))
+        .unwrap_or_else(|err| {
+            panic!("policy document is neither JSON nor a repr ({err}): {decoded}")
+        })
 }
 
 async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
@@ -207,7 +213,7 @@ async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
         let document = iam
             .get_role_policy()
             .role_name(&role)
-            .policy_name(function)
+            .policy_name(format!("{function}-resources"))
             .send()
             .await
             .unwrap();
@@ -226,6 +232,29 @@ async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
                 );
             }
         }
+        // Each role writes only to its own stream or table, with the one call the code makes.
+        let (action, target) = match function {
+            "put-record" => ("kinesis:PutRecord", format!(":stream/{stack}-orders")),
+            _ => (
+                "dynamodb:BatchWriteItem",
+                format!(":table/{stack}-table-{}", &function["put-item-".len()..]),
+            ),
+        };
+        let statements = statements.as_array().unwrap();
+        assert!(
+            statements
+                .iter()
+                .any(|st| st["Action"].to_string().contains(action)
+                    && st["Resource"]
+                        .as_str()
+                        .is_some_and(|r| r.ends_with(&target))),
+            "{role}: {action} on …{target}: {statements:?}"
+        );
+        let all = serde_json::to_string(statements).unwrap();
+        assert!(
+            !all.contains("kinesis:PutRecords") && !all.contains("dynamodb:PutItem"),
+            "{role}: grants what no function calls: {all}"
+        );
     }
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
@@ -975,6 +1004,63 @@ async fn bad_values_are_refused_before_any_call_naming_flag_value_and_range() {
     assert_no_stack(&stack).await;
 }
 
+/// The stack's ShardCount parameter and the stream's open shards, read from each service.
+async fn shard_counts(stack: &str) -> (String, i32) {
+    let config = sdk_config().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let described = cfn
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap();
+    let parameter = described.stacks()[0]
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_key() == Some("ShardCount"))
+        .and_then(|p| p.parameter_value())
+        .unwrap()
+        .to_owned();
+    let summary = aws_sdk_kinesis::Client::new(&config)
+        .describe_stream_summary()
+        .stream_name(format!("{stack}-orders"))
+        .send()
+        .await
+        .unwrap();
+    let open = summary
+        .stream_description_summary()
+        .unwrap()
+        .open_shard_count();
+    (parameter, open)
+}
+
+#[tokio::test]
+async fn a_shard_change_beyond_one_resharding_step_is_refused_before_any_write() {
+    let stack = unique_stack();
+    let artifacts = tempfile::tempdir().unwrap();
+    fake_artifacts(artifacts.path(), "v1");
+    let dir = artifacts.path().to_str().unwrap();
+    up_json(&stack, &["--shards", "1", "--artifacts", dir]);
+    let changes_before = change_set_count(&stack).await;
+
+    // A new zip too: the refusal must come before the upload, not only before the change set.
+    fake_artifacts(artifacts.path(), "v2");
+    let output = run_local(&stack, &["up", "--shards", "3", "--artifacts", dir]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    for part in ["--shards 3", "1..=2 from here", "`demo up --shards 2`"] {
+        assert!(stderr.contains(part), "{part}: {stderr}");
+    }
+    assert!(!stderr.contains("uploading"), "{stderr}");
+    assert_eq!(shard_counts(&stack).await, ("1".to_owned(), 1));
+    assert_eq!(change_set_count(&stack).await, changes_before);
+
+    // One step at a time is accepted.
+    up_json(&stack, &["--shards", "2", "--artifacts", dir]);
+    assert_eq!(shard_counts(&stack).await.0, "2");
+    ok_local(&stack, &["down", "--yes"]);
+}
+
 #[tokio::test]
 async fn dry_run_changes_nothing() {
     let stack = unique_stack();
@@ -1163,6 +1249,12 @@ async fn a_failed_create_is_recovered_by_the_next_up() {
         stderr.contains("error: ") && stderr.contains("already exists"),
         "the cause must be named: {stderr}"
     );
+    // A stack up would delete and create again has no shard count to step from.
+    let planned = run_local(
+        &stack,
+        &["up", "--dry-run", "--shards", "3", "--artifacts", artifacts],
+    );
+    assert!(planned.status.success(), "{}", text(&planned.stderr));
 
     dynamodb
         .delete_table()

@@ -218,19 +218,23 @@ fn actions(st: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// The `!Sub` strings of the statements (in the policies attached to `role`) that allow
-/// `action`; a literal resource is returned as is.
+/// The `!Sub` strings of the statements (inline in `role`, or in the policies attached to
+/// it) that allow `action`; a literal resource is returned as is.
 fn resources_allowing(t: &Value, role: &str, action: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for (policy_id, policy) in of_type(t, "AWS::IAM::Policy") {
-        let roles = prop(policy, &["Roles"])
-            .map(one_or_many)
-            .unwrap_or_default();
-        if !roles.iter().any(|r| ref_target(r) == Some(role)) {
-            continue;
-        }
+    let attached = of_type(t, "AWS::IAM::Policy")
+        .into_iter()
+        .filter(|(_, policy)| {
+            prop(policy, &["Roles"])
+                .map(one_or_many)
+                .unwrap_or_default()
+                .iter()
+                .any(|r| ref_target(r) == Some(role))
+        })
+        .map(|(id, _)| id);
+    for holder in std::iter::once(role).chain(attached) {
         for (at, st) in statements(t) {
-            if !at.starts_with(&format!("{policy_id}/")) || !actions(st).contains(&action) {
+            if !at.starts_with(&format!("{holder}/")) || !actions(st).contains(&action) {
                 continue;
             }
             for res in field(st, "Resource").map(one_or_many).unwrap_or_default() {
@@ -271,6 +275,54 @@ fn no_managed_policies_anywhere() {
     });
     let managed = of_type(&t, "AWS::IAM::ManagedPolicy");
     assert!(managed.is_empty(), "managed policies declared: {managed:?}");
+}
+
+/// Each function's own statements are inline in its role, so the function (and its mapping)
+/// cannot be created before them; only the conditional Insights policy stands apart, and no
+/// Policies entry is conditional (moto 5.2.5 fails the change set on one).
+#[test]
+fn function_statements_are_inline_in_their_roles_and_grant_only_what_the_code_calls() {
+    let t = template();
+    for (id, f) in of_type(&t, "AWS::Lambda::Function") {
+        let (role, _) = prop(f, &["Role"]).and_then(getatt).unwrap();
+        let policies = prop(resource(&t, &role), &["Policies"])
+            .and_then(seq)
+            .unwrap_or_else(|| panic!("{id}: role {role} has no inline Policies"));
+        assert_eq!(policies.len(), 1, "{role}: one inline policy");
+        assert!(
+            intrinsic(&policies[0]).is_none(),
+            "{role}: a conditional Policies entry fails the change set in moto"
+        );
+        let name = field(&policies[0], "PolicyName").and_then(lit).unwrap();
+        assert!(name.ends_with("-resources"), "{role}: policy {name}");
+        let depends = field(f, "DependsOn").map(one_or_many).unwrap_or_default();
+        assert!(
+            depends
+                .iter()
+                .all(|d| lit(d).is_some_and(|d| !d.ends_with("Policy"))),
+            "{id}: needs no DependsOn on a policy once the statements are in its role"
+        );
+    }
+    let policies = of_type(&t, "AWS::IAM::Policy");
+    let ids: Vec<&str> = policies.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, ["InsightsPolicy"], "only Insights stands apart");
+    assert_eq!(
+        field(policies[0].1, "Condition").and_then(lit),
+        Some("HasInsights")
+    );
+    let granted: Vec<&str> = statements(&t)
+        .iter()
+        .flat_map(|(_, st)| actions(st))
+        .collect();
+    for action in ["kinesis:PutRecord", "dynamodb:BatchWriteItem"] {
+        assert!(granted.contains(&action), "{action} is needed by the code");
+    }
+    for unused in ["kinesis:PutRecords", "dynamodb:PutItem"] {
+        assert!(
+            !granted.contains(&unused),
+            "{unused} is granted but no function calls it"
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,238 @@
+//! Limits `up` checks before it writes anything: the stream's resharding step and the account's
+//! Lambda concurrency, each refused with the limit and the fix rather than failing mid-update.
+//!
+//! What can be checked and what cannot:
+//! - The shard step: `UpdateShardCount` goes at most to double, or down to half, the current
+//!   count per call; CloudFormation makes one call, so a bigger step fails the stack update
+//!   (and a plain `up` would retry it). The current count is the stack's `ShardCount`.
+//! - Concurrency: Lambda's `GetAccountSettings` gives the account's concurrency in the region
+//!   (`AccountLimit.UnreservedConcurrentExecutions`, a new account may have 10). Each mapping
+//!   runs one invocation per shard at a time (ParallelizationFactor 1), plus the producer.
+//! - Memory: the 3,008 MB cap a new account may have is not in `GetAccountSettings` (nor any
+//!   other API), so it cannot be checked; above it `up` prints a note and lets AWS decide.
+//! - An endpoint without `GetAccountSettings` (moto answers 404) or a caller not allowed to call
+//!   it leaves the account's limits unknown: logged at debug, and `up` goes on.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_lambda::error::DisplayErrorContext;
+
+use super::template::ParameterError;
+
+/// The largest memory a new account may be capped at, and what `GetAccountSettings` omits.
+pub const NEW_ACCOUNT_MEMORY_CAP_MB: u32 = 3008;
+
+/// The account's Lambda limits in the region, as `GetAccountSettings` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountLimits {
+    pub concurrent_executions: i32,
+    /// What functions without reserved concurrency (all of ours) share.
+    pub unreserved_concurrent_executions: Option<i32>,
+}
+
+/// The account's limits, or None when the endpoint cannot tell (then nothing is checked).
+pub async fn account_limits(lambda: &aws_sdk_lambda::Client) -> Option<AccountLimits> {
+    match lambda.get_account_settings().send().await {
+        Ok(settings) => settings.account_limit().map(|limit| AccountLimits {
+            concurrent_executions: limit.concurrent_executions(),
+            unreserved_concurrent_executions: limit.unreserved_concurrent_executions(),
+        }),
+        Err(err) => {
+            tracing::debug!(
+                error = %DisplayErrorContext(&err),
+                "Lambda GetAccountSettings is not available: the account's concurrency is unknown and not checked"
+            );
+            None
+        }
+    }
+}
+
+/// Every limit the wanted parameters break, all at once; `current` is the stack's parameters.
+pub fn check(
+    current: Option<&BTreeMap<String, String>>,
+    desired: &BTreeMap<String, String>,
+    limits: Option<AccountLimits>,
+) -> Result<(), Vec<ParameterError>> {
+    let number = |params: &BTreeMap<String, String>, name: &str| params.get(name)?.parse().ok();
+    let Some(shards) = number(desired, "ShardCount") else {
+        return Ok(());
+    };
+    let from = current.and_then(|c| number(c, "ShardCount"));
+    let problems: Vec<ParameterError> = [
+        from.and_then(|from| shard_step(from, shards).err()),
+        limits.and_then(|limits| concurrency(limits, shards).err()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Whether one `UpdateShardCount` call can go from `from` shards to `to`.
+pub fn shard_step(from: u32, to: u32) -> Result<(), ParameterError> {
+    let (low, high) = (from.div_ceil(2), from.saturating_mul(2));
+    if (low..=high).contains(&to) {
+        return Ok(());
+    }
+    let next = to.clamp(low, high);
+    Err(ParameterError {
+        flag: "--shards".into(),
+        value: to.to_string(),
+        rule: format!(
+            "the stream has {from} shard(s) and Kinesis UpdateShardCount goes at most to double \
+             or down to half per step ({low}..={high} from here); go in steps: \
+             `demo up --shards {next}` first, then on from there"
+        ),
+    })
+}
+
+/// Concurrent executions the stack can use at once with `shards` shards: one invocation per
+/// shard for each of the two mappings, and at least one for the producer.
+pub fn concurrency_needed(shards: u32) -> u32 {
+    2 * shards + 1
+}
+
+/// Whether the account's unreserved concurrency covers what the stack needs.
+pub fn concurrency(limits: AccountLimits, shards: u32) -> Result<(), ParameterError> {
+    let available = limits
+        .unreserved_concurrent_executions
+        .unwrap_or(limits.concurrent_executions)
+        .max(0) as u32;
+    let needed = concurrency_needed(shards);
+    if needed <= available {
+        return Ok(());
+    }
+    let fits = available.saturating_sub(1) / 2;
+    let smaller = if fits >= 1 {
+        format!("use `--shards {fits}`, or ")
+    } else {
+        String::new()
+    };
+    Err(ParameterError {
+        flag: "--shards".into(),
+        value: shards.to_string(),
+        rule: format!(
+            "{shards} shard(s) need {needed} concurrent Lambda executions (one per shard for each \
+             of the 2 mappings, plus put-record), and the account has {available} unreserved in \
+             this region (Lambda GetAccountSettings, of {} in all): {smaller}request more in \
+             Service Quotas (Lambda, \"Concurrent executions\")",
+            limits.concurrent_executions
+        ),
+    })
+}
+
+/// A note when `memory` is above what a new account may be capped at, which no API reports.
+pub fn memory_note(memory: u32) -> Option<String> {
+    (memory > NEW_ACCOUNT_MEMORY_CAP_MB).then(|| {
+        format!(
+            "note: --memory {memory} is above {NEW_ACCOUNT_MEMORY_CAP_MB} MB, the cap a new \
+             account may have, which AWS does not report before the deploy; if the functions \
+             fail with a MemorySize error, request the increase in Service Quotas or use \
+             `--memory {NEW_ACCOUNT_MEMORY_CAP_MB}`"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shards(count: u32) -> BTreeMap<String, String> {
+        BTreeMap::from([("ShardCount".to_owned(), count.to_string())])
+    }
+
+    fn new_account() -> AccountLimits {
+        AccountLimits {
+            concurrent_executions: 10,
+            unreserved_concurrent_executions: Some(10),
+        }
+    }
+
+    #[test]
+    fn a_shard_change_within_double_and_half_is_one_step() {
+        for (from, to) in [
+            (1, 1),
+            (1, 2),
+            (2, 4),
+            (4, 2),
+            (3, 2),
+            (3, 6),
+            (5, 3),
+            (100, 50),
+        ] {
+            assert_eq!(shard_step(from, to), Ok(()), "{from} -> {to}");
+        }
+    }
+
+    #[test]
+    fn a_shard_change_beyond_one_step_names_the_range_and_the_next_step() {
+        let error = shard_step(1, 3).unwrap_err();
+        assert_eq!(error.flag, "--shards");
+        assert_eq!(error.value, "3");
+        assert!(error.rule.contains("1..=2 from here"), "{}", error.rule);
+        assert!(
+            error.rule.contains("`demo up --shards 2`"),
+            "{}",
+            error.rule
+        );
+        let down = shard_step(10, 4).unwrap_err();
+        assert!(down.rule.contains("5..=20"), "{}", down.rule);
+        assert!(down.rule.contains("`demo up --shards 5`"), "{}", down.rule);
+        // Half of an odd count rounds up: 5 cannot go to 2 in one step.
+        assert!(shard_step(5, 2).is_err());
+    }
+
+    #[test]
+    fn a_new_stack_has_no_shard_step_to_check() {
+        assert_eq!(check(None, &shards(100), None), Ok(()));
+        assert!(check(Some(&shards(1)), &shards(3), None).is_err());
+        assert_eq!(check(Some(&shards(2)), &shards(3), None), Ok(()));
+    }
+
+    #[test]
+    fn concurrency_beyond_the_accounts_unreserved_pool_is_refused_with_a_size_that_fits() {
+        assert_eq!(
+            concurrency(new_account(), 4),
+            Ok(()),
+            "4 shards need 9 of 10"
+        );
+        let error = concurrency(new_account(), 5).unwrap_err();
+        assert_eq!(error.value, "5");
+        for part in [
+            "need 11",
+            "has 10 unreserved",
+            "`--shards 4`",
+            "Service Quotas",
+        ] {
+            assert!(error.rule.contains(part), "{part}: {}", error.rule);
+        }
+        let reserved_elsewhere = AccountLimits {
+            concurrent_executions: 1000,
+            unreserved_concurrent_executions: Some(2),
+        };
+        let error = concurrency(reserved_elsewhere, 1).unwrap_err();
+        assert!(!error.rule.contains("use `--shards"), "{}", error.rule);
+    }
+
+    #[test]
+    fn unknown_account_limits_check_only_the_shard_step() {
+        assert_eq!(check(Some(&shards(50)), &shards(100), None), Ok(()));
+        let problems = check(Some(&shards(1)), &shards(5), Some(new_account())).unwrap_err();
+        assert_eq!(
+            problems.len(),
+            2,
+            "the step and the concurrency: {problems:?}"
+        );
+    }
+
+    #[test]
+    fn memory_above_a_new_accounts_cap_gets_a_note_not_a_refusal() {
+        assert_eq!(memory_note(3008), None);
+        let note = memory_note(4096).unwrap();
+        assert!(note.contains("4096") && note.contains("3008"), "{note}");
+    }
+}
