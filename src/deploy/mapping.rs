@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use aws_sdk_lambda::operation::get_event_source_mapping::GetEventSourceMappingOutput;
+
 use super::DeployError;
 use super::resources::Mapping;
 use super::tuning::Batching;
@@ -33,12 +35,12 @@ pub async fn update_mapping(
     Ok(())
 }
 
-/// The mapping's batching as Lambda reports it now.
-pub async fn current_batching(
+/// The mapping as Lambda reports it now.
+async fn read(
     clients: &Clients,
     mapping: &Mapping,
-) -> Result<Batching, DeployError> {
-    let current = clients
+) -> Result<GetEventSourceMappingOutput, DeployError> {
+    clients
         .lambda
         .get_event_source_mapping()
         .uuid(&mapping.uuid)
@@ -49,7 +51,15 @@ pub async fn current_batching(
                 format!("read the event source mapping of {}", mapping.function),
                 err,
             )
-        })?;
+        })
+}
+
+/// The mapping's batching as Lambda reports it now.
+pub async fn current_batching(
+    clients: &Clients,
+    mapping: &Mapping,
+) -> Result<Batching, DeployError> {
+    let current = read(clients, mapping).await?;
     Ok(Batching {
         batch_size: current.batch_size().unwrap_or_default(),
         window_seconds: current
@@ -66,18 +76,7 @@ pub async fn wait_for_effect(
     started: Instant,
 ) -> Result<(), DeployError> {
     loop {
-        let current = clients
-            .lambda
-            .get_event_source_mapping()
-            .uuid(&mapping.uuid)
-            .send()
-            .await
-            .map_err(|err| {
-                DeployError::aws(
-                    format!("read the event source mapping of {}", mapping.function),
-                    err,
-                )
-            })?;
+        let current = read(clients, mapping).await?;
         let state = current.state().unwrap_or_default().to_owned();
         let values = (
             current.batch_size(),
