@@ -9,6 +9,8 @@ pub mod message;
 mod queue;
 mod redrive;
 
+use std::collections::HashSet;
+
 use futures::StreamExt;
 use serde::Serialize;
 
@@ -100,21 +102,18 @@ pub async fn collect(
                 .into(),
         }),
     };
-    let deleted: Vec<&Received> = match &outcome {
-        Ok((batches, _)) => received
+    // A message goes only when its whole range is in the table; any failure keeps them all.
+    let resolved: HashSet<&str> = match &outcome {
+        Ok((batches, _)) => batches
             .iter()
-            .filter(|m| {
-                batches
-                    .iter()
-                    .any(|b| b.deleted && b.message_id == m.message_id)
-            })
+            .filter(|b| b.deleted)
+            .map(|b| b.message_id.as_str())
             .collect(),
-        Err(_) => Vec::new(),
+        Err(_) => HashSet::new(),
     };
-    let kept: Vec<&Received> = received
+    let (deleted, kept): (Vec<&Received>, Vec<&Received>) = received
         .iter()
-        .filter(|m| !deleted.iter().any(|d| d.message_id == m.message_id))
-        .collect();
+        .partition(|m| resolved.contains(m.message_id.as_str()));
     queue::delete(&clients.sqs, &queue_url, &deleted).await?;
     queue::release(&clients.sqs, &queue_url, &kept).await?;
     let (batches, unreadable) = outcome?;

@@ -9,10 +9,7 @@ use aws_sdk_kinesis::primitives::DateTimeFormat;
 use aws_sdk_kinesis::types::Record;
 
 use crate::deploy::resources::FailureHandling;
-use crate::failures::message::{
-    FailureMessage, KinesisBatchInfo, RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTED,
-    RequestContext, ResponseContext,
-};
+use crate::failures::message::{FailureMessage, KinesisBatchInfo, RequestContext, ResponseContext};
 
 /// Retries used when the mapping says -1 ("until the record expires"): a local run has no day
 /// to wait, and a poison record would otherwise hold its shard until the run is stopped.
@@ -101,7 +98,8 @@ impl FailurePolicy {
     }
 }
 
-fn age(record: &Record, now: SystemTime) -> Option<Duration> {
+/// How long ago `record` arrived on the stream.
+pub fn age(record: &Record, now: SystemTime) -> Option<Duration> {
     let arrived = SystemTime::try_from(*record.approximate_arrival_timestamp()?).ok()?;
     now.duration_since(arrived).ok()
 }
@@ -163,11 +161,6 @@ pub fn message(
     }
 }
 
-/// The condition for records given up after their retries.
-pub const EXHAUSTED: &str = RETRY_ATTEMPTS_EXHAUSTED;
-/// The condition for records given up for their age.
-pub const TOO_OLD: &str = RECORD_AGE_EXCEEDED;
-
 impl Destination {
     /// Sends the message; an error here means the records would be lost, so it stops the run.
     pub async fn send(&self, message: &FailureMessage) -> Result<(), String> {
@@ -192,6 +185,7 @@ impl Destination {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::failures::message::RETRY_ATTEMPTS_EXHAUSTED;
     use aws_sdk_kinesis::primitives::{Blob, DateTime};
 
     fn records(n: usize) -> Vec<Record> {
@@ -297,7 +291,7 @@ mod tests {
             stream_arn: "arn:aws:kinesis:ap-southeast-2:123456789012:stream/s-orders",
             shard_id: "shardId-000000000000",
         };
-        let message = message(&by, &records(3), EXHAUSTED, 11);
+        let message = message(&by, &records(3), RETRY_ATTEMPTS_EXHAUSTED, 11);
         assert_eq!(message.function_name(), "s-put-item-1");
         assert_eq!(message.batch.start_sequence_number, "100");
         assert_eq!(message.batch.end_sequence_number, "102");

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use super::event::{Source, kinesis_event};
 use super::failure::{self, Attempt, Destination, FailurePolicy, GivenUpBy, Next};
 use super::recorder::{LocalMetric, Recorder};
+use crate::failures::message::{RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTED};
 
 /// How often an idle shard is polled (Lambda polls each shard about once a second).
 const IDLE_POLL: Duration = Duration::from_millis(500);
@@ -201,7 +202,7 @@ async fn handle_batch(
                 mapping,
                 shard_id,
                 &expired,
-                failure::TOO_OLD,
+                RECORD_AGE_EXCEEDED,
                 attempt.retries,
             )
             .await?;
@@ -218,8 +219,14 @@ async fn handle_batch(
             // Last in, first out: the earlier part goes first.
             Next::Retry(next) => pending.extend(next.into_iter().rev()),
             Next::GiveUp(records) => {
-                handled.given_up +=
-                    give_up(mapping, shard_id, &records, failure::EXHAUSTED, retries).await?;
+                handled.given_up += give_up(
+                    mapping,
+                    shard_id,
+                    &records,
+                    RETRY_ATTEMPTS_EXHAUSTED,
+                    retries,
+                )
+                .await?;
             }
         }
     }
@@ -230,9 +237,7 @@ async fn handle_batch(
 async fn invoke(mapping: &LocalMapping, shard_id: &str, batch: &[Record]) -> Option<usize> {
     let last_record_age = batch
         .last()
-        .and_then(|r| r.approximate_arrival_timestamp())
-        .and_then(|t| SystemTime::try_from(*t).ok())
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .and_then(|r| failure::age(r, SystemTime::now()))
         .unwrap_or_default();
     let event = kinesis_event(&mapping.source, shard_id, batch);
     let started = Instant::now();
