@@ -141,13 +141,7 @@ async fn in_table(
 
 /// Text for bytes that are not an order: UTF-8 where it is, cut to a readable length.
 fn preview(data: &[u8]) -> String {
-    let text = String::from_utf8_lossy(data);
-    let chars = text.chars().count();
-    if chars <= DATA_PREVIEW_CHARS {
-        return text.into_owned();
-    }
-    let cut: String = text.chars().take(DATA_PREVIEW_CHARS).collect();
-    format!("{cut}… ({chars} characters)")
+    orders::shorten_to(&String::from_utf8_lossy(data), DATA_PREVIEW_CHARS).into_owned()
 }
 
 #[cfg(test)]

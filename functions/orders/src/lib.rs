@@ -12,7 +12,7 @@ mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use quote::{MAX_QUOTED_CHARS, shorten};
+pub use quote::{MAX_QUOTED_CHARS, shorten, shorten_to};
 pub use validate::{MAX_BODY_BYTES, OrderError};
 
 /// The request body the API takes: `{"order": {...}}`, as the original notebook posted it.

@@ -16,7 +16,9 @@ pub fn shorten(text: &str) -> Cow<'_, str> {
     shorten_to(text, MAX_QUOTED_CHARS)
 }
 
-fn shorten_to(text: &str, max_chars: usize) -> Cow<'_, str> {
+/// `text` itself when at most `max_chars` characters, else its first `max_chars`, `…` and the
+/// full length (for quoting at another length than [`MAX_QUOTED_CHARS`]).
+pub fn shorten_to(text: &str, max_chars: usize) -> Cow<'_, str> {
     match text.char_indices().nth(max_chars) {
         None => Cow::Borrowed(text),
         Some((cut, _)) => Cow::Owned(format!(
