@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod item;
 pub mod number;
 mod quote;
+pub mod sdk_error;
 mod validate;
 
 use serde::{Deserialize, Serialize};

@@ -10,9 +10,6 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
 use serde::Serialize;
 
-/// Longest error message a reason quotes.
-const MAX_MESSAGE_CHARS: usize = 300;
-
 /// A record that was not written, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordFailure {
@@ -122,48 +119,6 @@ pub(crate) fn verdict(err: &SdkError<BatchWriteItemError, HttpResponse>) -> Verd
     }
 }
 
-/// One short line: `Code: message` for a service error, the kind of failure and its innermost
-/// cause otherwise (`DispatchFailure: io error: Connection refused`). Never the debug dump.
-pub(crate) fn describe<E, R>(err: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
-{
-    let line = match err {
-        SdkError::ServiceError(service) => match (err.code(), err.message()) {
-            (Some(code), Some(message)) => format!("{code}: {message}"),
-            (Some(code), None) => code.to_owned(),
-            _ => service.err().to_string(),
-        },
-        SdkError::ConstructionFailure(_) => format!("ConstructionFailure: {}", causes(err)),
-        SdkError::TimeoutError(_) => format!("TimeoutError: {}", causes(err)),
-        SdkError::DispatchFailure(_) => format!("DispatchFailure: {}", causes(err)),
-        SdkError::ResponseError(_) => format!("ResponseError: {}", causes(err)),
-        _ => format!("SdkError: {}", causes(err)),
-    };
-    one_line(&line)
-}
-
-/// The Display of every error in the source chain below `err`, joined by `: `.
-fn causes(err: &dyn std::error::Error) -> String {
-    let mut parts = Vec::new();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        parts.push(cause.to_string());
-        source = cause.source();
-    }
-    parts.join(": ")
-}
-
-/// `text` on one line, at most [`MAX_MESSAGE_CHARS`] characters.
-pub(crate) fn one_line(text: &str) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}…", &flat[..cut]),
-        None => flat,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +126,7 @@ mod tests {
     use aws_smithy_runtime_api::client::result::ConnectorError;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
+    use orders::sdk_error::{MAX_DESCRIBED_CHARS, describe};
 
     fn service_error(
         code: &str,
@@ -260,7 +216,7 @@ mod tests {
             );
         }
         let long = service_error("ValidationException", &"m".repeat(5000), 400);
-        assert!(describe(&long).chars().count() <= MAX_MESSAGE_CHARS + 1);
+        assert!(describe(&long).chars().count() <= MAX_DESCRIBED_CHARS + 1);
     }
 
     #[test]

@@ -14,7 +14,9 @@ use orders::item::key_of;
 
 use crate::Consumer;
 use crate::batch::Write;
-use crate::failure::{FailureKind, RecordFailure, Verdict, describe, verdict};
+use orders::sdk_error::describe;
+
+use crate::failure::{FailureKind, RecordFailure, Verdict, verdict};
 
 /// DynamoDB's limit of items per `BatchWriteItem` call.
 pub const MAX_ITEMS_PER_CALL: usize = 25;

@@ -12,9 +12,9 @@ mod response;
 use std::time::Instant;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
-use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kinesis::primitives::Blob;
 use base64::Engine;
+use orders::sdk_error::describe;
 use orders::{Order, OrderError};
 
 pub use client::{
@@ -95,44 +95,4 @@ async fn put(producer: &Producer, order: &Order) -> Result<Accepted, String> {
         shardid: output.shard_id,
         sequencenumber: output.sequence_number,
     })
-}
-
-/// Longest reason a failed call is logged with.
-const MAX_REASON_CHARS: usize = 300;
-
-/// One short line for a failed call: `Code: message`, or the failure and its innermost causes
-/// (`TimeoutError: operation timeout … occurred after 5s`); never the SDK's debug dump.
-fn describe<E, R>(err: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let line = match err {
-        SdkError::ServiceError(service) => match (err.code(), err.message()) {
-            (Some(code), Some(message)) => format!("{code}: {message}"),
-            (Some(code), None) => code.to_owned(),
-            _ => service.err().to_string(),
-        },
-        SdkError::TimeoutError(_) => format!("TimeoutError: {}", causes(err)),
-        SdkError::DispatchFailure(_) => format!("DispatchFailure: {}", causes(err)),
-        SdkError::ResponseError(_) => format!("ResponseError: {}", causes(err)),
-        SdkError::ConstructionFailure(_) => format!("ConstructionFailure: {}", causes(err)),
-        _ => format!("SdkError: {}", causes(err)),
-    };
-    // One line, and short: a proxy's HTML error page must not fill the log.
-    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(MAX_REASON_CHARS) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    }
-}
-
-fn causes(err: &dyn std::error::Error) -> String {
-    let mut parts = Vec::new();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        parts.push(cause.to_string());
-        source = cause.source();
-    }
-    parts.join(": ")
 }
