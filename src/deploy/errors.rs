@@ -1,11 +1,8 @@
 //! Classifiers over the codes and messages of CloudFormation and SDK errors: which ones mean
-//! "nothing to do", "no such stack", "busy", or a connection problem the user must fix.
+//! "nothing to do", "no such stack", or a connection problem the user must fix.
 //!
 //! They take plain strings (the code from `ProvideErrorMetadata::code()`, the message, or the
 //! whole `DisplayErrorContext` text) so they can be tested without the SDK.
-
-// Called by up/down/status (issue 3); until the lead wires them, only the tests call these.
-#![allow(dead_code)]
 
 /// Whether CloudFormation is saying the submitted template and parameters change nothing.
 ///
@@ -29,20 +26,6 @@ pub fn is_stack_missing(code: Option<&str>, message: &str) -> bool {
     let code_fits = matches!(code, None | Some("ValidationError"));
     let names_stack = message.contains("Stack with id ") || message.contains("Stack [");
     code_fits && names_stack && message.contains("does not exist")
-}
-
-/// Whether the error says another operation holds the stack: "Stack:arn:…/demo/… is in
-/// UPDATE_IN_PROGRESS state and can not be updated." The caller waits and retries.
-pub fn is_in_progress_conflict(message: &str) -> bool {
-    in_progress_state(message).is_some()
-}
-
-/// The `*_IN_PROGRESS` status named by an in-progress conflict message.
-pub fn in_progress_state(message: &str) -> Option<&str> {
-    let (_, rest) = message.split_once(" is in ")?;
-    let (state, tail) = rest.split_once(" state and ")?;
-    let refused = tail.starts_with("can not be") || tail.starts_with("cannot be");
-    (refused && state.ends_with("_IN_PROGRESS")).then_some(state)
 }
 
 /// A problem reaching AWS (or the emulator) that no retry fixes: the user must act.
@@ -208,21 +191,6 @@ mod tests {
             Some("ValidationError"),
             "Parameter 'ShardCount' must be a number."
         ));
-    }
-
-    #[test]
-    fn an_operation_in_progress_is_recognised_with_its_state() {
-        let message = "Stack:arn:aws:cloudformation:ap-southeast-2:123456789012:stack/demo/\
-                       5c0ffee0-9a1b-11ef-8e2c-0a1b2c3d4e5f is in UPDATE_IN_PROGRESS state and \
-                       can not be updated.";
-        assert!(is_in_progress_conflict(message));
-        assert_eq!(in_progress_state(message), Some("UPDATE_IN_PROGRESS"));
-        let deleting = "Stack:arn:aws:cloudformation:ap-southeast-2:123456789012:stack/demo/x is \
-                        in DELETE_IN_PROGRESS state and can not be updated.";
-        assert_eq!(in_progress_state(deleting), Some("DELETE_IN_PROGRESS"));
-        let failed = "Stack:arn:aws:cloudformation:ap-southeast-2:123456789012:stack/demo/x is in \
-                      ROLLBACK_COMPLETE state and can not be updated.";
-        assert!(!is_in_progress_conflict(failed));
     }
 
     #[test]

@@ -3,9 +3,6 @@
 //!
 //! Pure code over plain types: the caller converts the SDK's `StackEvent` into [`StackEvent`].
 
-// Called by up/down/status (issue 3); until the lead wires them, only the tests call these.
-#![allow(dead_code)]
-
 use std::collections::HashSet;
 
 /// The resource type of the stack's own events (as opposed to its resources').
@@ -65,8 +62,8 @@ fn clock(timestamp_ms: i64) -> String {
 
 /// The events of `page` not yet in `seen` and not older than `since_ms`, oldest first.
 ///
-/// DescribeStackEvents pages newest first; call this with each page and stop paging once
-/// [`reaches_before`] says a page went back past the start. Pass as `since_ms` the operation's
+/// DescribeStackEvents answers newest first; the caller reads the first page at each poll, so
+/// polls must come often enough for a page to cover the events between them. Pass as `since_ms` the operation's
 /// start minus a few seconds for clock skew between this machine and AWS: `seen` keeps the
 /// margin from printing anything twice, and the margin at worst shows one event of the
 /// previous operation.
@@ -85,11 +82,6 @@ pub fn new_events(
     fresh.reverse();
     fresh.sort_by_key(|event| event.timestamp_ms);
     fresh
-}
-
-/// Whether a page holds an event older than `since_ms`, so later pages hold only older ones.
-pub fn reaches_before(page: &[StackEvent], since_ms: i64) -> bool {
-    page.iter().any(|event| event.timestamp_ms < since_ms)
 }
 
 /// What a stack status means for an operation that was meant to succeed.
@@ -550,13 +542,11 @@ mod tests {
     }
 
     #[test]
-    fn pages_seen_again_print_nothing_new_and_paging_stops_at_the_start() {
+    fn pages_seen_again_print_nothing_new() {
         let mut seen = HashSet::new();
         let since = millis("2025-03-01T12:00:00.000Z");
         let page = fixture(UPDATE_ROLLBACK);
-        let (newest, older) = page.split_at(5);
-        assert!(!reaches_before(newest, since));
-        assert!(reaches_before(older, since));
+        let (_, older) = page.split_at(5);
         // A first poll saw only the older half; the next poll sees everything again.
         let first = new_events(&mut seen, older.to_vec(), since);
         assert_eq!(first.first().unwrap().status, "UPDATE_IN_PROGRESS");
