@@ -4,6 +4,7 @@
 //! into the project's `.venv` and started on 127.0.0.1 in the background, where it keeps running
 //! for the next commands (`demo status --local`, `demo down --local`).
 
+use crate::terminal;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -60,9 +61,9 @@ pub fn ensure_running() -> Result<Emulator, EmulatorError> {
     let log = root.join("target").join("moto.log");
     let pid = start_moto(&moto, address.port(), &log)?;
     wait_until_answering(&url, address, &log)?;
-    eprintln!(
+    terminal::note(format!(
         "started moto at {url} (pid {pid}); it keeps running for later commands — stop it with `kill {pid}`"
-    );
+    ));
     Ok(Emulator { url })
 }
 
@@ -92,10 +93,10 @@ fn install_moto(root: &Path) -> Result<PathBuf, EmulatorError> {
     if moto.exists() {
         return Ok(moto);
     }
-    eprintln!(
+    terminal::note(format!(
         "installing {MOTO_REQUIREMENT} into {} (first use only)…",
         venv.display()
-    );
+    ));
     run(
         Command::new("python3").args(["-m", "venv"]).arg(&venv),
         "create a Python virtualenv",

@@ -15,7 +15,7 @@ use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 
-use crate::settings::Verbosity;
+use crate::terminal::{self, Verbosity};
 
 /// What replaces a secret.
 const REDACTED: &str = "<redacted>";
@@ -46,8 +46,8 @@ const SECRET_VARIABLES: [&str; 3] = [
 
 /// Installs the subscriber: RUST_LOG when set, else the level `verbosity` gives.
 pub fn init(verbosity: Verbosity) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(verbosity.log_filter()));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(log_filter(verbosity)));
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(Scrubbed::stderr())
         // Colours only for a person: escapes in a log file or a pipe are noise.
@@ -64,6 +64,28 @@ pub fn init(verbosity: Verbosity) {
 /// The signer's debug and trace events: canonical requests, strings to sign, signing keys.
 fn from_signer(meta: &Metadata<'_>) -> bool {
     meta.target().starts_with("aws_sigv4") && *meta.level() > tracing::Level::INFO
+}
+
+/// The default tracing filter for this level (RUST_LOG, when set, wins). The tool speaks at
+/// its level; the AWS SDK's own chatter (a credential provider that did not apply, say) is
+/// shown only from -v on, since the tool reports every failure that matters itself.
+fn log_filter(verbosity: Verbosity) -> String {
+    let level = match verbosity.0 {
+        i8::MIN..=-2 => "error",
+        -1 => "warn",
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    if verbosity.0 >= 1 {
+        level.to_owned()
+    } else {
+        // The functions' handlers, run in-process by `load --local`, log a line per
+        // invocation: their warnings are worth seeing, the rest only from -v on.
+        format!(
+            "{level},aws_config=error,aws_smithy_runtime=error,aws_runtime=error,put_item=warn,put_record=warn"
+        )
+    }
 }
 
 /// Makes writers to stderr that scrub each event (the fmt layer writes one event per call).
@@ -111,7 +133,8 @@ struct ScrubbedWriter {
 impl Write for ScrubbedWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        io::stderr().write_all(redact(&text, &self.known).as_bytes())?;
+        let clean = redact(&text, &self.known);
+        terminal::write(&mut |stderr| stderr.write_all(clean.as_bytes()));
         Ok(buf.len())
     }
 
@@ -167,6 +190,15 @@ fn redact_field(text: &str, field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbosity_maps_to_filters() {
+        assert!(log_filter(Verbosity(0)).starts_with("info,aws_config=error"));
+        assert!(log_filter(Verbosity(-1)).starts_with("warn,"));
+        assert!(log_filter(Verbosity(-5)).starts_with("error,"));
+        assert_eq!(log_filter(Verbosity(1)), "debug");
+        assert_eq!(log_filter(Verbosity(2)), "trace");
+    }
 
     #[test]
     fn canonical_request_and_authorization_values_are_redacted() {

@@ -15,6 +15,7 @@ mod logging;
 mod output;
 mod report;
 mod settings;
+mod terminal;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match Settings::resolve(&cli.global) {
         Ok(settings) => {
+            terminal::init(settings.verbosity);
             logging::init(settings.verbosity);
             commands::dispatch(cli.command, &settings).await
         }
@@ -35,7 +37,7 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("{}", logging::scrub(&error.report()));
+            terminal::line(logging::scrub(&error.report()));
             error.exit_code()
         }
     }

@@ -6,6 +6,7 @@ use crate::commands::up::{InsightsChoice, UpSettings};
 use crate::deploy::names::MAX_STACK_NAME;
 use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::error::CliError;
+use crate::terminal::Verbosity;
 
 /// Everything the global flags decide.
 #[derive(Debug, Clone)]
@@ -25,39 +26,19 @@ pub struct AwsSettings {
     pub local: bool,
 }
 
-/// How chatty stderr is: negative is quieter, positive more verbose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verbosity(pub i8);
-
-impl Verbosity {
-    /// The default tracing filter for this level (RUST_LOG, when set, wins). The tool speaks at
-    /// its level; the AWS SDK's own chatter (a credential provider that did not apply, say) is
-    /// shown only from -v on, since the tool reports every failure that matters itself.
-    pub fn log_filter(self) -> String {
-        let level = match self.0 {
-            i8::MIN..=-2 => "error",
-            -1 => "warn",
-            0 => "info",
-            1 => "debug",
-            _ => "trace",
-        };
-        if self.0 >= 1 {
-            level.to_owned()
-        } else {
-            // The functions' handlers, run in-process by `load --local`, log a line per
-            // invocation: their warnings are worth seeing, the rest only from -v on.
-            format!(
-                "{level},aws_config=error,aws_smithy_runtime=error,aws_runtime=error,put_item=warn,put_record=warn"
-            )
-        }
+impl Settings {
+    /// The cargo output that goes with the verbosity.
+    pub fn cargo_verbosity(&self) -> CargoVerbosity {
+        cargo_verbosity(self.verbosity)
     }
+}
 
-    pub fn cargo(self) -> CargoVerbosity {
-        match self.0 {
-            i8::MIN..=-1 => CargoVerbosity::Quiet,
-            0 | 1 => CargoVerbosity::Normal,
-            _ => CargoVerbosity::Verbose,
-        }
+/// The cargo output that goes with a verbosity: quiet from `-q`, verbose from `-vv`.
+fn cargo_verbosity(verbosity: Verbosity) -> CargoVerbosity {
+    match verbosity.0 {
+        i8::MIN..=-1 => CargoVerbosity::Quiet,
+        0 | 1 => CargoVerbosity::Normal,
+        _ => CargoVerbosity::Verbose,
     }
 }
 
@@ -281,18 +262,9 @@ mod tests {
     }
 
     #[test]
-    fn verbosity_maps_to_filters_and_cargo_flags() {
-        assert!(
-            Verbosity(0)
-                .log_filter()
-                .starts_with("info,aws_config=error")
-        );
-        assert!(Verbosity(-1).log_filter().starts_with("warn,"));
-        assert!(Verbosity(-5).log_filter().starts_with("error,"));
-        assert_eq!(Verbosity(1).log_filter(), "debug");
-        assert_eq!(Verbosity(2).log_filter(), "trace");
-        assert_eq!(Verbosity(-1).cargo(), CargoVerbosity::Quiet);
-        assert_eq!(Verbosity(1).cargo(), CargoVerbosity::Normal);
-        assert_eq!(Verbosity(2).cargo(), CargoVerbosity::Verbose);
+    fn verbosity_maps_to_cargo_flags() {
+        assert_eq!(cargo_verbosity(Verbosity(-1)), CargoVerbosity::Quiet);
+        assert_eq!(cargo_verbosity(Verbosity(1)), CargoVerbosity::Normal);
+        assert_eq!(cargo_verbosity(Verbosity(2)), CargoVerbosity::Verbose);
     }
 }

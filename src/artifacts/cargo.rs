@@ -10,6 +10,7 @@ use cargo_metadata::{Message, MetadataCommand, TargetKind};
 
 use super::toolchain::CrossEnv;
 use super::{Arch, BuildError, CargoVerbosity, FUNCTIONS};
+use crate::terminal;
 
 /// The workspace the functions live in, found from the current directory.
 #[derive(Debug, Clone)]
@@ -93,7 +94,7 @@ pub fn build_release(
                 }
             }
             // Anything cargo prints that is not JSON (a build script's noise) belongs on stderr.
-            Message::TextLine(line) => eprintln!("{line}"),
+            Message::TextLine(line) => terminal::line(line),
             _ => {}
         }
     }

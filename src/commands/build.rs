@@ -19,7 +19,7 @@ pub struct BuildReport {
 pub async fn run(settings: &Settings, args: BuildSettings) -> Result<(), CliError> {
     let artifacts = artifacts::build(BuildRequest {
         arch: args.arch,
-        cargo_verbosity: settings.verbosity.cargo(),
+        cargo_verbosity: settings.cargo_verbosity(),
     })
     .await?;
     output::emit(settings.output, &BuildReport { artifacts })

@@ -3,7 +3,6 @@
 use crate::deploy::{resources, stack};
 use crate::error::CliError;
 use crate::load::error::LoadError;
-use crate::load::progress::ProgressMode;
 use crate::load::report::LoadReport;
 use crate::load::run::{self, LoadPlan};
 use crate::load::verify::{self, VerifyPlan};
@@ -11,6 +10,7 @@ use crate::load::{ids, target};
 use crate::local::{LocalOptions, LocalRun};
 use crate::output;
 use crate::settings::{LoadSettings, Settings};
+use crate::terminal::{self, ProgressMode};
 
 pub async fn run(settings: &Settings, args: LoadSettings) -> Result<(), CliError> {
     // Everything that can be wrong with the flags is found before the first order is sent.
@@ -45,7 +45,7 @@ pub async fn run(settings: &Settings, args: LoadSettings) -> Result<(), CliError
         timeout: args.timeout,
         max_attempts: args.max_attempts,
     };
-    let mode = ProgressMode::for_stderr(settings.verbosity);
+    let mode = ProgressMode::current();
     let outcome = run::run(&plan, mode).await?;
     if let (Some(file), Some(path)) = (ids_file, &args.ids_file) {
         ids::write(file, path, &outcome.tally.accepted)?;
@@ -69,7 +69,7 @@ pub async fn run(settings: &Settings, args: LoadSettings) -> Result<(), CliError
         report.verify = Some(verify::verify(&client, &plan, mode).await?);
     }
     if let Some(run) = local {
-        finish_local(run, settings).await?;
+        finish_local(run).await?;
     }
     output::emit(settings.output, &report)?;
     Ok(report.outcome()?)
@@ -85,24 +85,20 @@ async fn start_local(settings: &Settings) -> Result<LocalRun, CliError> {
 }
 
 /// Lets the consumers' batching windows pass, then says what each consumer did.
-async fn finish_local(run: LocalRun, settings: &Settings) -> Result<(), CliError> {
-    if settings.verbosity.0 >= 0 {
-        eprintln!(
-            "waiting for the consumers to hand over what they have read (batching windows up to {} s)",
-            run.longest_window().as_secs()
-        );
-    }
+async fn finish_local(run: LocalRun) -> Result<(), CliError> {
+    terminal::note(format!(
+        "waiting for the consumers to hand over what they have read (batching windows up to {} s)",
+        run.longest_window().as_secs()
+    ));
     let summaries = run.finish().await?;
-    if settings.verbosity.0 >= 0 {
-        for summary in &summaries {
-            eprintln!("{summary}");
-        }
-        eprintln!(
-            "the producer ran one order at a time (moto's Kinesis loses records under concurrent PutRecord), so the latency and throughput below are the emulator's, not API Gateway's"
-        );
-        eprintln!(
-            "measurements sent to the emulator's CloudWatch: `demo report --local` compares the consumers"
-        );
+    for summary in &summaries {
+        terminal::note(summary);
     }
+    terminal::note(
+        "the producer ran one order at a time (moto's Kinesis loses records under concurrent PutRecord), so the latency and throughput below are the emulator's, not API Gateway's",
+    );
+    terminal::note(
+        "measurements sent to the emulator's CloudWatch: `demo report --local` compares the consumers",
+    );
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::error::CliError;
 use crate::local::{LocalOptions, LocalRun};
 use crate::output;
 use crate::settings::Settings;
+use crate::terminal;
 
 /// What `serve` prints on stdout once it listens: where to post.
 #[derive(Debug, Serialize)]
@@ -50,26 +51,19 @@ pub async fn run(settings: &Settings, port: u16) -> Result<(), CliError> {
             url: run.url(),
         },
     )?;
-    let quiet = settings.verbosity.0 < 0;
-    if !quiet {
-        eprintln!("serving stack {name} offline; Ctrl-C to stop");
-    }
+    terminal::note(format!("serving stack {name} offline; Ctrl-C to stop"));
     // Any error of the signal handler is treated as the signal: stop cleanly rather than hang.
     let _ = tokio::signal::ctrl_c().await;
-    if !quiet {
-        eprintln!(
-            "stopping: no more orders; the consumers get what they gathered now, without waiting \
-             out their batching windows"
-        );
-    }
+    terminal::note(
+        "stopping: no more orders; the consumers get what they gathered now, without waiting \
+         out their batching windows",
+    );
     let summaries = run.finish_now().await?;
-    if !quiet {
-        for summary in &summaries {
-            eprintln!("{summary}");
-        }
-        eprintln!(
-            "measurements sent to the emulator's CloudWatch: `demo report --local` compares the consumers"
-        );
+    for summary in &summaries {
+        terminal::note(summary);
     }
+    terminal::note(
+        "measurements sent to the emulator's CloudWatch: `demo report --local` compares the consumers",
+    );
     Ok(())
 }

@@ -28,6 +28,7 @@ use crate::deploy::{DeployError, interrupt, stack, template};
 use crate::error::CliError;
 use crate::output;
 use crate::settings::Settings;
+use crate::terminal;
 
 #[derive(Debug, Serialize)]
 pub struct TuneReport {
@@ -88,10 +89,10 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
         let started = Instant::now();
         go_live(&clients, &mappings, &report.changes, started).await?;
         report.effect_seconds = Some(started.elapsed().as_secs_f64());
-        eprintln!(
+        terminal::note(format!(
             "mappings report the new values after {:.1} s; recording them in the stack",
             started.elapsed().as_secs_f64()
-        );
+        ));
         let started = Instant::now();
         let tuned: Vec<_> = request
             .consumers
@@ -161,7 +162,9 @@ async fn test_pause() {
     else {
         return;
     };
-    eprintln!("test pause: {seconds} s before recording in the stack");
+    terminal::note(format!(
+        "test pause: {seconds} s before recording in the stack"
+    ));
     tokio::time::sleep(Duration::from_secs(seconds)).await;
 }
 

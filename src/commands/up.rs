@@ -20,6 +20,7 @@ use crate::error::CliError;
 use crate::insights;
 use crate::output;
 use crate::settings::Settings;
+use crate::terminal;
 
 /// Most rounds of deciding one `up` needs: wait for a running operation, delete a failed
 /// create, then create or update; one to spare. More means someone else keeps changing it.
@@ -112,7 +113,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         None => {
             artifacts::build(BuildRequest {
                 arch,
-                cargo_verbosity: settings.verbosity.cargo(),
+                cargo_verbosity: settings.cargo_verbosity(),
             })
             .await?
         }
@@ -164,10 +165,10 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         match plan::decide(current.as_ref(), template::TEMPLATE, &desired) {
             Plan::UpToDate => break,
             Plan::Wait { status } if !up.dry_run => {
-                eprintln!(
+                terminal::note(format!(
                     "stack {} is {status}; waiting for that to finish first",
                     names.stack
-                );
+                ));
                 interrupt::doing(format!(
                     "CloudFormation goes on with stack {} ({status}); `demo up` again waits for \
                      it and then deploys",
@@ -179,10 +180,10 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 stack::wait(&clients.cloudformation, &id, SystemTime::now(), "up").await?;
             }
             Plan::Recreate { status } if !up.dry_run => {
-                eprintln!(
+                terminal::note(format!(
                     "stack {} is {status} (a failed or interrupted create leaves nothing usable): deleting it to create it again",
                     names.stack
-                );
+                ));
                 recreate(&clients, &names, current.as_ref()).await?;
             }
             Plan::Blocked { .. } => {
@@ -286,14 +287,14 @@ async fn put_mappings_back(
         let Some(mapping) = mappings.iter().find(|m| m.consumer == drift.consumer) else {
             continue;
         };
-        eprintln!(
+        terminal::note(format!(
             "mapping {} is live at batch {} / window {} s, the stack says {} / {} s: putting it back",
             drift.consumer,
             drift.live.batch_size,
             drift.live.window_seconds,
             drift.stack.batch_size,
             drift.stack.window_seconds
-        );
+        ));
         mapping::update_mapping(clients, mapping, drift.stack).await?;
         mapping::wait_for_effect(clients, mapping, drift.stack, started).await?;
     }
@@ -317,10 +318,10 @@ async fn check_limits(
                     arn, &detail,
                 )]));
             }
-            insights::LayerCheck::Unknown(detail) => eprintln!(
+            insights::LayerCheck::Unknown(detail) => terminal::warn(format!(
                 "note: could not check that the Lambda Insights layer {arn} exists ({detail}); \
                  deploying with it"
-            ),
+            )),
         }
     }
     let limits = preflight::account_limits(&clients.lambda).await;
@@ -328,7 +329,7 @@ async fn check_limits(
         .map_err(DeployError::Invalid)?;
     let memory = desired.get("MemorySize").and_then(|m| m.parse().ok());
     if let Some(note) = memory.and_then(preflight::memory_note) {
-        eprintln!("{note}");
+        terminal::note(note);
     }
     Ok(())
 }
@@ -357,10 +358,10 @@ async fn recreate(
     }
     let swept = teardown::sweep(clients, names, &owner).await?;
     for (leftover, _) in swept.not_ours.iter().filter(|(l, _)| l.blocks_create()) {
-        eprintln!(
+        terminal::warn(format!(
             "note: {leftover} holds a name the stack needs and is not this stack's: the create \
              fails until it is renamed or removed, or choose another --stack-name"
-        );
+        ));
     }
     Ok(())
 }
@@ -374,9 +375,9 @@ fn insights_layer(
         InsightsChoice::Off => Ok(None),
         InsightsChoice::Arn(arn) => Ok(Some(arn.clone())),
         InsightsChoice::Auto if clients.is_emulator() => {
-            eprintln!(
+            terminal::warn(format!(
                 "note: against an emulator the Lambda Insights layer is left out (the AWS-published layer cannot exist there)"
-            );
+            ));
             Ok(None)
         }
         InsightsChoice::Auto => insights::layer_arn(&clients.region, arch)
@@ -428,24 +429,24 @@ async fn upload_artifacts(
 ) -> Result<Vec<Upload>, DeployError> {
     let bucket_name = &store.name;
     if store.ensure(region, stack, named).await? {
-        eprintln!("created artifact bucket {bucket_name}");
+        terminal::note(format!("created artifact bucket {bucket_name}"));
     }
     let mut uploads = Vec::new();
     for artifact in artifacts {
         let key = bucket::artifact_key(artifact);
         let state = store.object(&key, artifact).await?;
         if let ObjectState::Different(what) = &state {
-            eprintln!(
+            terminal::warn(format!(
                 "s3://{bucket_name}/{key} holds other bytes than the local zip ({what}): not \
                  trusted, uploading the local zip over it"
-            );
+            ));
         }
         let upload = state != ObjectState::Same;
         if upload {
-            eprintln!(
+            terminal::note(format!(
                 "uploading {} ({} bytes) to s3://{bucket_name}/{key}",
                 artifact.function, artifact.size
-            );
+            ));
             store.upload(&key, artifact).await?;
         }
         uploads.push(Upload {
@@ -466,8 +467,11 @@ async fn print_dry_run(
     current: Option<&DeployedState>,
     desired: &BTreeMap<String, String>,
 ) -> Result<(), DeployError> {
-    eprintln!("plan (dry run, nothing will change):");
-    eprintln!("  build: {} artifacts built locally", artifacts.len());
+    terminal::line("plan (dry run, nothing will change):");
+    terminal::line(format!(
+        "  build: {} artifacts built locally",
+        artifacts.len()
+    ));
     // A bucket that is not ours is refused here too: the plan would fail at its first step.
     let create = bucket::admit(
         &store.standing(stack_name).await?,
@@ -476,7 +480,7 @@ async fn print_dry_run(
         named,
     )?;
     if create {
-        eprintln!("  bucket: would create {}", store.name);
+        terminal::line(format!("  bucket: would create {}", store.name));
     }
     for artifact in artifacts {
         let key = bucket::artifact_key(artifact);
@@ -485,17 +489,17 @@ async fn print_dry_run(
         } else {
             store.object(&key, artifact).await?
         };
-        eprintln!(
+        terminal::line(format!(
             "  upload: {key}: {}",
             match state {
                 ObjectState::Same => "already there (same size and SHA-256)",
                 ObjectState::Absent => "would upload",
                 ObjectState::Different(_) => "would upload (the object there holds other bytes)",
             }
-        );
+        ));
     }
     let before = current.map(|c| c.parameters.clone()).unwrap_or_default();
-    eprintln!(
+    terminal::line(format!(
         "  stack: would {}",
         match plan {
             Plan::Create => "create it",
@@ -503,17 +507,17 @@ async fn print_dry_run(
             Plan::Wait { .. } => "wait for the running operation, then update it",
             _ => "update it",
         }
-    );
+    ));
     if current.is_some_and(|c| {
         c.template_body.as_deref().map(str::trim) != Some(template::TEMPLATE.trim())
     }) {
-        eprintln!("  template: changed");
+        terminal::line("  template: changed");
     }
     for (name, old, new) in plan::parameter_changes(&before, desired) {
-        eprintln!(
+        terminal::line(format!(
             "  parameter {name}: {} → {new}",
             old.as_deref().unwrap_or("(new)")
-        );
+        ));
     }
     if matches!(plan, Plan::Update) {
         preview_update(clients, stack_name, desired).await?;
@@ -533,7 +537,7 @@ async fn preview_update(
         stack::create_change_set(cfn, stack_name, template::TEMPLATE, desired, false).await?;
     match outcome {
         stack::ChangeSetOutcome::NoChanges => {
-            eprintln!("CloudFormation's preview: no changes");
+            terminal::line("CloudFormation's preview: no changes");
         }
         stack::ChangeSetOutcome::Ready { name, changes } => {
             eprint!(

@@ -2,11 +2,11 @@
 
 use crate::error::CliError;
 use crate::load::error::LoadError;
-use crate::load::progress::ProgressMode;
 use crate::load::verify::{self, VerifyPlan};
 use crate::load::{ids, target};
 use crate::output;
 use crate::settings::{Settings, VerifyCommandSettings};
+use crate::terminal::ProgressMode;
 
 pub async fn run(settings: &Settings, args: VerifyCommandSettings) -> Result<(), CliError> {
     let tables = target::resolve_tables(&settings.aws, &args.verify.tables).await?;
@@ -20,7 +20,7 @@ pub async fn run(settings: &Settings, args: VerifyCommandSettings) -> Result<(),
         expected,
         timeout: args.verify.timeout,
     };
-    let mode = ProgressMode::for_stderr(settings.verbosity);
+    let mode = ProgressMode::current();
     let report = verify::verify(&client, &plan, mode).await?;
     output::emit(settings.output, &report)?;
     Ok(report.outcome()?)

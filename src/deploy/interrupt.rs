@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use crate::terminal;
 use tokio::sync::watch;
 
 /// The shell's code for "stopped by SIGINT".
@@ -79,6 +80,6 @@ pub fn exit(message: &str) -> ! {
     } else {
         message
     };
-    eprintln!("\ninterrupted: {message}");
+    terminal::line(format!("\ninterrupted: {message}"));
     std::process::exit(EXIT_CODE)
 }

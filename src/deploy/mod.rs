@@ -10,7 +10,6 @@ pub mod mapping;
 pub mod names;
 pub mod plan;
 pub mod preflight;
-pub mod progress;
 pub mod record;
 pub mod resources;
 pub mod s3_answers;

@@ -13,7 +13,7 @@ use aws_sdk_cloudformation::types::{
 use super::DeployError;
 use super::events::{self, StackEvent, StackState};
 use super::plan::DeployedState;
-use super::progress::StackProgress;
+use crate::terminal::{self, ProgressMode, Spinner};
 
 const POLL: Duration = Duration::from_millis(1500);
 /// Longest a create, update or delete may take before the tool gives up waiting.
@@ -307,11 +307,12 @@ pub async fn wait(
     let since_ms = millis(since) - 5_000;
     let mut seen = HashSet::new();
     let mut events_so_far = Vec::new();
-    let progress = StackProgress::start(stack_id.rsplit('/').nth(1).unwrap_or(stack_id));
+    let name = stack_id.rsplit('/').nth(1).unwrap_or(stack_id);
+    let progress = Spinner::start(ProgressMode::current(), &format!("stack {name}: "));
     loop {
         let fresh = events::new_events(&mut seen, recent_events(cfn, stack_id).await?, since_ms);
         for event in &fresh {
-            progress.line(&events::render(event));
+            terminal::note(events::render(event));
         }
         events_so_far.extend(fresh);
         let status = match cfn.describe_stacks().stack_name(stack_id).send().await {
@@ -324,7 +325,10 @@ pub async fn wait(
             Err(err) => return Err(DeployError::aws(format!("describe stack {stack_id}"), err)),
         };
         let state = events::classify(&status);
-        progress.status(&status, resources_done(&events_so_far));
+        progress.set_live(format!(
+            "{status}, {} resources done",
+            resources_done(&events_so_far)
+        ));
         // Right after a change set is executed the stack may still read REVIEW_IN_PROGRESS.
         let settling = state == StackState::Review && started.elapsed() < Duration::from_secs(60);
         if state.is_terminal() && !settling {

@@ -11,10 +11,11 @@ use tokio::time::Instant;
 
 use crate::load::error::LoadError;
 use crate::load::generate::OrderSource;
-use crate::load::progress::{LoadProgress, ProgressMode};
+use crate::load::progress::LoadProgress;
 use crate::load::rate::RateLimiter;
 use crate::load::send::{self, Backoff, ClientOptions, Sender};
 use crate::load::stats::{Counters, Snapshot, Tally};
+use crate::terminal::{self, ProgressMode};
 
 /// What to send, how fast, and for how long.
 #[derive(Debug, Clone)]
@@ -130,7 +131,9 @@ async fn stop_on_ctrl_c(shared: Arc<Shared>) {
         return;
     }
     shared.stop.store(true, Ordering::Relaxed);
-    eprintln!("load: stopping after the requests in flight (Ctrl-C again to quit now)");
+    terminal::line(format!(
+        "load: stopping after the requests in flight (Ctrl-C again to quit now)"
+    ));
     if tokio::signal::ctrl_c().await.is_ok() {
         std::process::exit(130);
     }

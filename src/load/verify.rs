@@ -15,9 +15,9 @@ use tokio::time::Instant;
 
 use crate::load::error::LoadError;
 use crate::load::ids::Expected;
-use crate::load::progress::{ProgressMode, Status};
 use crate::load::stats::{Latencies, LatencySummary, MILLIS};
 use crate::load::target::Tables;
+use crate::terminal::{ProgressMode, Spinner};
 
 /// BatchGetItem takes at most 100 keys per call.
 const BATCH: usize = 100;
@@ -90,7 +90,7 @@ pub async fn verify(
         TableState::new("table-2", &plan.tables.table_2, &plan.expected),
     ];
     let expected = tables[0].pending.len() as u64;
-    let mut status = Status::start(mode);
+    let mut status = Spinner::start(mode, "");
     let mut pause = Duration::from_millis(500);
     loop {
         for table in &mut tables {

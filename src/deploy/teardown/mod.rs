@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::DeployError;
 use super::names::StackNames;
 use crate::aws::Clients;
+use crate::terminal;
 pub use find::{find, listed, owner};
 pub use ownership::{Found, Owner, Verdict, judge};
 pub use remove::remove;
@@ -129,11 +130,11 @@ pub async fn sweep(
 ) -> Result<Survey, DeployError> {
     let survey = survey(clients, names, owner).await?;
     for (leftover, why) in &survey.ours {
-        eprintln!("removing straggler {leftover} ({why})");
+        terminal::note(format!("removing straggler {leftover} ({why})"));
         remove(clients, leftover).await?;
     }
     for line in survey.left_alone() {
-        eprintln!("left alone: {line}");
+        terminal::warn(format!("left alone: {line}"));
     }
     Ok(survey)
 }
