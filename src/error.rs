@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use crate::artifacts::BuildError;
+use crate::aws::AwsError;
 use crate::deploy::DeployError;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,13 +16,16 @@ pub enum CliError {
     Build(#[from] BuildError),
 
     #[error(transparent)]
+    Aws(#[from] AwsError),
+
+    #[error(transparent)]
     Deploy(#[from] DeployError),
 
     #[error(transparent)]
     Load(#[from] crate::load::LoadError),
 
-    #[error("could not write the result to stdout")]
-    Output(#[source] std::io::Error),
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
 }
 
 impl CliError {
@@ -29,6 +33,7 @@ impl CliError {
         let environment = match self {
             CliError::Usage(_) => true,
             CliError::Build(error) => error.is_environment(),
+            CliError::Aws(error) => error.is_environment(),
             CliError::Deploy(error) => error.is_environment(),
             CliError::Load(error) => error.is_usage(),
             CliError::Output(_) => false,

@@ -5,10 +5,19 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::error::CliError;
-use crate::settings::OutputFormat;
+/// How results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
 
-pub fn emit<T: Serialize + Display>(format: OutputFormat, value: &T) -> Result<(), CliError> {
+/// Stdout could not take the result (closed pipe, full disk).
+#[derive(Debug, thiserror::Error)]
+#[error("could not write the result to stdout")]
+pub struct OutputError(#[source] std::io::Error);
+
+pub fn emit<T: Serialize + Display>(format: OutputFormat, value: &T) -> Result<(), OutputError> {
     let text = match format {
         OutputFormat::Text => value.to_string(),
         OutputFormat::Json => {
@@ -20,5 +29,5 @@ pub fn emit<T: Serialize + Display>(format: OutputFormat, value: &T) -> Result<(
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(CliError::Output)
+        .map_err(OutputError)
 }

@@ -1,11 +1,13 @@
 //! Flags, environment and defaults resolved once into plain structs; commands never see clap.
 
 use crate::artifacts::{Arch, CargoVerbosity};
+use crate::aws::AwsSettings;
 use crate::cli::{ArchArg, BuildArgs, ConsumerArg, GlobalArgs, OutputArg, TuneArgs, UpArgs};
 use crate::commands::up::{InsightsChoice, UpSettings};
 use crate::deploy::names::MAX_STACK_NAME;
 use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::error::CliError;
+use crate::output::OutputFormat;
 use crate::terminal::Verbosity;
 
 /// Everything the global flags decide.
@@ -14,16 +16,6 @@ pub struct Settings {
     pub aws: AwsSettings,
     pub verbosity: Verbosity,
     pub output: OutputFormat,
-}
-
-/// Where the stack lives. `local` means "against an emulator at `endpoint_url`".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsSettings {
-    pub profile: Option<String>,
-    pub region: Option<String>,
-    pub endpoint_url: Option<String>,
-    pub stack_name: String,
-    pub local: bool,
 }
 
 impl Settings {
@@ -40,12 +32,6 @@ fn cargo_verbosity(verbosity: Verbosity) -> CargoVerbosity {
         0 | 1 => CargoVerbosity::Normal,
         _ => CargoVerbosity::Verbose,
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputFormat {
-    Text,
-    Json,
 }
 
 /// What `demo build` was asked for.

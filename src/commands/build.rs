@@ -22,7 +22,7 @@ pub async fn run(settings: &Settings, args: BuildSettings) -> Result<(), CliErro
         cargo_verbosity: settings.cargo_verbosity(),
     })
     .await?;
-    output::emit(settings.output, &BuildReport { artifacts })
+    Ok(output::emit(settings.output, &BuildReport { artifacts })?)
 }
 
 impl fmt::Display for BuildReport {

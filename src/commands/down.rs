@@ -70,7 +70,7 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
     if current.is_none() && before.ours.is_empty() && standing != Standing::Ours {
         report.left_alone.extend(bucket_left);
         report.left_alone.extend(before.left_alone());
-        return output::emit(settings.output, &report);
+        return Ok(output::emit(settings.output, &report)?);
     }
     let removal = Removal {
         names: &names,
@@ -120,7 +120,7 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
         ))
         .into());
     }
-    output::emit(settings.output, &report)
+    Ok(output::emit(settings.output, &report)?)
 }
 
 /// Deletes the stack and waits: it must end deleted.

@@ -16,7 +16,7 @@ pub async fn run(settings: &Settings, redrive: bool) -> Result<(), CliError> {
     stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
     let deployed = resources::deployed(&clients, name).await?;
     let found = failures::collect(&clients, &deployed, redrive).await?;
-    output::emit(settings.output, &found)
+    Ok(output::emit(settings.output, &found)?)
 }
 
 /// Counts over every batch, for the closing line.

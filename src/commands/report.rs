@@ -78,7 +78,7 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
                 .push(format!("no chart drawn at {}: no data yet", path.display()));
         }
     }
-    output::emit(settings.output, &report)
+    Ok(output::emit(settings.output, &report)?)
 }
 
 /// Producer, consumer 1, consumer 2, from what is deployed.

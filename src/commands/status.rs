@@ -45,7 +45,7 @@ pub async fn run(settings: &Settings) -> Result<(), CliError> {
         deployed,
         failures_waiting,
     };
-    output::emit(settings.output, &report)
+    Ok(output::emit(settings.output, &report)?)
 }
 
 impl fmt::Display for StatusReport {

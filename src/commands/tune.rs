@@ -109,7 +109,7 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
         }
         report.stack_seconds = Some(started.elapsed().as_secs_f64());
     }
-    output::emit(settings.output, &report)
+    Ok(output::emit(settings.output, &report)?)
 }
 
 /// Updates every mapping and waits until each is Enabled with its new values. Ctrl-C or a

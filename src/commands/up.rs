@@ -267,7 +267,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         });
     }
     report.seconds = started.elapsed().as_secs_f64();
-    output::emit(settings.output, &report)
+    Ok(output::emit(settings.output, &report)?)
 }
 
 /// Puts each drifted mapping back to the values the stack's parameters give it: CloudFormation

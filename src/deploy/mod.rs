@@ -19,7 +19,9 @@ pub mod template;
 pub mod tuning;
 
 use aws_sdk_cloudformation::config::http::HttpResponse;
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+
+use crate::aws::AwsError;
 
 use template::ParameterError;
 
@@ -30,19 +32,12 @@ pub enum DeployError {
     #[error("{}", join_lines(.0))]
     Invalid(Vec<ParameterError>),
 
-    /// Credentials, region or endpoint: nothing can work until the user fixes it.
-    #[error("{guidance}\n  ({action}: {detail})")]
-    Environment {
-        action: String,
-        detail: String,
-        guidance: String,
-    },
-
     #[error("no stack named {stack} in {region}: run `demo up` first")]
     NoStack { stack: String, region: String },
 
-    #[error("could not {action}: {detail}")]
-    Aws { action: String, detail: String },
+    /// A call that failed, or the credentials, region or endpoint that keep any from working.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
 
     #[error("could not {action}: {detail}")]
     Local { action: String, detail: String },
@@ -93,20 +88,7 @@ impl DeployError {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let action = action.into();
-        let full = DisplayErrorContext(&err).to_string();
-        tracing::debug!(%action, error = %full, "AWS call failed");
-        match errors::classify_connection(&full) {
-            Some(problem) => DeployError::Environment {
-                action,
-                detail: brief(&err),
-                guidance: problem.guidance(None),
-            },
-            None => DeployError::Aws {
-                action,
-                detail: brief(&err),
-            },
-        }
+        DeployError::Aws(AwsError::from_sdk(action, err))
     }
 
     /// Whether this is the user's environment or input (exit 2) rather than a failure (exit 1).
@@ -114,7 +96,7 @@ impl DeployError {
         matches!(
             self,
             DeployError::Invalid(_)
-                | DeployError::Environment { .. }
+                | DeployError::Aws(AwsError::Environment { .. })
                 | DeployError::NoStack { .. }
                 | DeployError::NeedsConfirmation { .. }
                 | DeployError::NotOurs(_)
@@ -129,34 +111,4 @@ fn join_lines(problems: &[ParameterError]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\nerror: ")
-}
-
-/// The useful part of an SDK error: the service's code and message when it sent them, else the
-/// chain of causes, plus the body of an answer the SDK could not parse (emulators answer some
-/// errors in another service's format). `-v` logs the full form.
-fn brief<E: ProvideErrorMetadata + std::error::Error + 'static>(
-    err: &SdkError<E, HttpResponse>,
-) -> String {
-    if let (Some(code), Some(message)) = (err.code(), err.message()) {
-        return format!("{code}: {message}");
-    }
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    if let Some(body) = err
-        .raw_response()
-        .and_then(|r| r.body().bytes())
-        .filter(|b| !b.is_empty())
-    {
-        let body = String::from_utf8_lossy(body);
-        let body: String = body.chars().take(300).collect();
-        text.push_str(&format!(
-            " (HTTP {}: {body})",
-            err.raw_response().map_or(0, |r| r.status().as_u16())
-        ));
-    }
-    text
 }

@@ -88,3 +88,9 @@ impl LoadError {
         )
     }
 }
+
+impl From<crate::aws::AwsError> for LoadError {
+    fn from(error: crate::aws::AwsError) -> Self {
+        LoadError::Stack(error.into())
+    }
+}

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::aws::AwsSettings;
 use crate::deploy::{resources, stack};
 use crate::load::error::LoadError;
-use crate::settings::AwsSettings;
 
 /// Table names given on the command line (or in DEMO_TABLE_1 / DEMO_TABLE_2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

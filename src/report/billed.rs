@@ -94,14 +94,14 @@ async fn wait_for_rows(
                 tokio::time::sleep(POLL).await;
             }
             status => {
-                return Err(DeployError::Aws {
+                return Err(DeployError::Aws(crate::aws::AwsError::Call {
                     action: "query the Lambda Insights events".into(),
                     detail: format!(
                         "Logs Insights query {query_id} ended {} after at most {} s",
                         status.map_or("without a status", |s| s.as_str()),
                         QUERY_LIMIT.as_secs()
                     ),
-                });
+                }));
             }
         }
     }

@@ -1,8 +1,21 @@
-//! One AWS configuration and one set of clients per run, built from the global settings.
+//! The connection: where the stack lives (`AwsSettings`), one SDK configuration and one set of
+//! clients per command (`Clients`), and why a call failed (`AwsError`).
+
+mod error;
+
+pub use error::AwsError;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-use crate::settings::AwsSettings;
+/// Where the stack lives. `local` means "against an emulator at `endpoint_url`".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub stack_name: String,
+    pub local: bool,
+}
 
 /// Region used against an emulator when none is given (the original ran in Sydney).
 pub const LOCAL_REGION: &str = "ap-southeast-2";
@@ -81,14 +94,12 @@ pub async fn load_config(aws: &AwsSettings, emulator_url: Option<&str>) -> SdkCo
 
 /// Clients for the place the settings point at: an emulator with `--local` (started if need
 /// be), else AWS (or `--endpoint-url`).
-pub async fn connect(aws: &AwsSettings) -> Result<Clients, crate::deploy::DeployError> {
+pub async fn connect(aws: &AwsSettings) -> Result<Clients, AwsError> {
     let emulator = if aws.local {
-        let running = crate::emulator::ensure_running().map_err(|err| {
-            crate::deploy::DeployError::Environment {
-                action: "start the local emulator".into(),
-                detail: err.to_string(),
-                guidance: "--local needs moto; see the detail below".into(),
-            }
+        let running = crate::emulator::ensure_running().map_err(|err| AwsError::Environment {
+            action: "start the local emulator".into(),
+            detail: err.to_string(),
+            guidance: "--local needs moto; see the detail below".into(),
         })?;
         Some(running.url)
     } else {
@@ -96,7 +107,7 @@ pub async fn connect(aws: &AwsSettings) -> Result<Clients, crate::deploy::Deploy
     };
     let config = load_config(aws, emulator.as_deref()).await;
     if config.region().is_none() {
-        return Err(crate::deploy::DeployError::Environment {
+        return Err(AwsError::Environment {
             action: "choose a region".into(),
             detail: "no region in --region, AWS_REGION or the profile".into(),
             guidance:
@@ -108,14 +119,12 @@ pub async fn connect(aws: &AwsSettings) -> Result<Clients, crate::deploy::Deploy
 }
 
 /// The account the credentials belong to (names the artifact bucket).
-pub async fn account_id(clients: &Clients) -> Result<String, crate::deploy::DeployError> {
+pub async fn account_id(clients: &Clients) -> Result<String, AwsError> {
     let identity = clients
         .sts
         .get_caller_identity()
         .send()
         .await
-        .map_err(|err| {
-            crate::deploy::DeployError::aws("find the AWS account (sts:GetCallerIdentity)", err)
-        })?;
+        .map_err(|err| AwsError::from_sdk("find the AWS account (sts:GetCallerIdentity)", err))?;
     Ok(identity.account().unwrap_or_default().to_owned())
 }
