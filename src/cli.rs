@@ -84,6 +84,15 @@ pub enum Command {
     /// Serve the stack offline (with --local): POST /prod/order on 127.0.0.1 for any client, and
     /// the consumers batching as Lambda does, until Ctrl-C.
     Serve(ServeArgs),
+    /// Print a shell completion script: `demo completions bash > ~/.local/share/bash-completion/completions/demo`.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -210,20 +219,20 @@ pub struct UpArgs {
     pub shards: Option<u32>,
 
     /// Consumer 1's batch size (1–10000); default: keep what is deployed, else 100.
-    #[arg(long = "batch-size-1", value_name = "N")]
-    pub batch_size_1: Option<u32>,
+    #[arg(long = "batch-size-1", value_name = "N", allow_negative_numbers = true)]
+    pub batch_size_1: Option<i64>,
 
     /// Consumer 1's batching window, seconds (0–300); default: keep, else 30.
-    #[arg(long = "window-1", value_name = "S")]
-    pub window_1: Option<u32>,
+    #[arg(long = "window-1", value_name = "S", allow_negative_numbers = true)]
+    pub window_1: Option<i64>,
 
     /// Consumer 2's batch size (1–10000); default: keep what is deployed, else 10.
-    #[arg(long = "batch-size-2", value_name = "N")]
-    pub batch_size_2: Option<u32>,
+    #[arg(long = "batch-size-2", value_name = "N", allow_negative_numbers = true)]
+    pub batch_size_2: Option<i64>,
 
     /// Consumer 2's batching window, seconds (0–300); default: keep, else 2.
-    #[arg(long = "window-2", value_name = "S")]
-    pub window_2: Option<u32>,
+    #[arg(long = "window-2", value_name = "S", allow_negative_numbers = true)]
+    pub window_2: Option<i64>,
 
     /// Lambda Insights layer ARN to use instead of the one the tool picks for the region.
     #[arg(long, value_name = "ARN", conflicts_with = "no_insights")]

@@ -20,17 +20,16 @@ mod terminal;
 use std::process::ExitCode;
 
 use crate::cli::Cli;
-use crate::settings::Settings;
 use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match Settings::resolve(&cli.global) {
-        Ok(settings) => {
+    let result = match settings::resolve(&cli) {
+        Ok((settings, job)) => {
             terminal::init(settings.verbosity);
             logging::init(settings.verbosity);
-            commands::dispatch(cli.command, &settings).await
+            commands::dispatch(job, &settings).await
         }
         Err(error) => Err(error),
     };

@@ -15,7 +15,7 @@ pub enum OutputFormat {
 /// Stdout could not take the result (closed pipe, full disk).
 #[derive(Debug, thiserror::Error)]
 #[error("could not write the result to stdout")]
-pub struct OutputError(#[source] std::io::Error);
+pub struct OutputError(#[from] std::io::Error);
 
 pub fn emit<T: Serialize + Display>(format: OutputFormat, value: &T) -> Result<(), OutputError> {
     let text = match format {
@@ -29,5 +29,5 @@ pub fn emit<T: Serialize + Display>(format: OutputFormat, value: &T) -> Result<(
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(OutputError)
+        .map_err(OutputError::from)
 }

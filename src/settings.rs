@@ -1,13 +1,31 @@
-//! Flags, environment and defaults resolved once into plain structs; commands never see clap.
+//! The one translator from clap's types to what commands use: flags, environment and defaults
+//! resolved once into plain, checked values (`Settings` for every command, a `Job` for the one
+//! asked for). Nothing below `commands` sees clap, and nothing below `commands` imports this.
+
+use std::time::SystemTime;
 
 use crate::artifacts::{Arch, CargoVerbosity};
 use crate::aws::AwsSettings;
-use crate::cli::{ArchArg, BuildArgs, ConsumerArg, GlobalArgs, OutputArg, TuneArgs, UpArgs};
+use crate::cli::{
+    ArchArg, Cli, Command, ConsumerArg, GlobalArgs, LoadArgs, OutputArg, ReportArgs, TableArgs,
+    TuneArgs, UpArgs,
+};
+use crate::commands::build::BuildSettings;
+use crate::commands::down::DownSettings;
+use crate::commands::report::ReportSettings;
 use crate::commands::up::{InsightsChoice, UpSettings};
+use crate::deploy::batching::BatchingChange;
 use crate::deploy::names::MAX_STACK_NAME;
 use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::error::CliError;
+use crate::load::flags;
+use crate::load::run::LoadPlan;
+use crate::load::target::TableNames;
+use crate::load::verify::{VerifyRequest, VerifySettings};
 use crate::output::OutputFormat;
+use crate::report::chart;
+use crate::report::cost::PriceOverrides;
+use crate::report::window::{self, Window};
 use crate::terminal::Verbosity;
 
 /// Everything the global flags decide.
@@ -34,14 +52,8 @@ fn cargo_verbosity(verbosity: Verbosity) -> CargoVerbosity {
     }
 }
 
-/// What `demo build` was asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BuildSettings {
-    pub arch: Arch,
-}
-
 impl Settings {
-    pub fn resolve(global: &GlobalArgs) -> Result<Self, CliError> {
+    fn resolve(global: &GlobalArgs) -> Result<Self, CliError> {
         validate_stack_name(&global.stack_name)?;
         Ok(Self {
             aws: AwsSettings {
@@ -63,38 +75,86 @@ impl Settings {
     }
 }
 
-impl From<&UpArgs> for UpSettings {
-    fn from(args: &UpArgs) -> Self {
-        Self {
-            arch: Some(arch(args.arch)),
-            memory: args.memory,
-            shards: args.shards,
-            batch_size: [args.batch_size_1, args.batch_size_2],
-            window: [args.window_1, args.window_2],
-            insights: match (&args.insights_layer_arn, args.no_insights) {
-                (_, true) => InsightsChoice::Off,
-                (Some(arn), false) => InsightsChoice::Arn(arn.clone()),
-                (None, false) => InsightsChoice::Auto,
+/// The command asked for, with its settings resolved.
+#[derive(Debug)]
+pub enum Job {
+    Build(BuildSettings),
+    Up(UpSettings),
+    Down(DownSettings),
+    Status,
+    Tune(TuneRequest),
+    Load(LoadPlan),
+    Verify(VerifyRequest),
+    Report(ReportSettings),
+    Failures { redrive: bool },
+    Serve { port: u16 },
+    Completions(clap_complete::Shell),
+}
+
+/// Resolves the command line once: the global settings and the command's own.
+pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
+    let settings = Settings::resolve(&cli.global)?;
+    let job = match &cli.command {
+        Command::Build(args) => Job::Build(BuildSettings {
+            arch: arch(args.arch),
+        }),
+        Command::Up(args) => Job::Up(up(args)),
+        Command::Down(args) => Job::Down(DownSettings { yes: args.yes }),
+        Command::Status => Job::Status,
+        Command::Tune(args) => Job::Tune(tune(args)),
+        Command::Load(args) => Job::Load(load(args)?),
+        Command::Verify(args) => Job::Verify(VerifyRequest {
+            ids_file: args.ids.clone(),
+            verify: verify(&args.tables)?,
+        }),
+        Command::Report(args) => Job::Report(report(args)?),
+        Command::Failures(args) => Job::Failures {
+            redrive: args.redrive,
+        },
+        Command::Serve(args) => Job::Serve { port: args.port },
+        Command::Completions(args) => Job::Completions(args.shell),
+    };
+    Ok((settings, job))
+}
+
+fn up(args: &UpArgs) -> UpSettings {
+    UpSettings {
+        arch: Some(arch(args.arch)),
+        memory: args.memory,
+        shards: args.shards,
+        batching: [
+            BatchingChange {
+                batch_size: args.batch_size_1,
+                window: args.window_1,
             },
-            artifacts: args.artifacts.clone(),
-            artifact_bucket: args.artifact_bucket.clone(),
-            dry_run: args.dry_run,
-        }
+            BatchingChange {
+                batch_size: args.batch_size_2,
+                window: args.window_2,
+            },
+        ],
+        insights: match (&args.insights_layer_arn, args.no_insights) {
+            (_, true) => InsightsChoice::Off,
+            (Some(arn), false) => InsightsChoice::Arn(arn.clone()),
+            (None, false) => InsightsChoice::Auto,
+        },
+        artifacts: args.artifacts.clone(),
+        artifact_bucket: args.artifact_bucket.clone(),
+        dry_run: args.dry_run,
     }
 }
 
-impl From<&TuneArgs> for TuneRequest {
-    fn from(args: &TuneArgs) -> Self {
-        TuneRequest {
-            consumers: match args.consumer {
-                ConsumerArg::One => Consumers::One,
-                ConsumerArg::Two => Consumers::Two,
-                ConsumerArg::All => Consumers::All,
-            },
+fn tune(args: &TuneArgs) -> TuneRequest {
+    TuneRequest {
+        consumers: match args.consumer {
+            ConsumerArg::One => Consumers::One,
+            ConsumerArg::Two => Consumers::Two,
+            ConsumerArg::All => Consumers::All,
+        },
+        change: BatchingChange {
             batch_size: args.batch_size,
             window: args.window,
-            dry_run: args.dry_run,
-        }
+        },
+        dry_run: args.dry_run,
     }
 }
 
@@ -105,106 +165,82 @@ fn arch(arg: ArchArg) -> Arch {
     }
 }
 
-impl From<&BuildArgs> for BuildSettings {
-    fn from(args: &BuildArgs) -> Self {
-        Self {
-            arch: arch(args.arch),
-        }
-    }
-}
-
-/// What `demo load` was asked for, every value checked.
-#[derive(Debug, Clone)]
-pub struct LoadSettings {
-    pub url: Option<reqwest::Url>,
-    /// `None`: only `duration` bounds the run.
-    pub orders: Option<u64>,
-    pub duration: Option<std::time::Duration>,
-    pub concurrency: usize,
-    pub rate: Option<f64>,
-    pub seed: Option<u64>,
-    pub timeout: std::time::Duration,
-    pub max_attempts: u32,
-    pub ids_file: Option<std::path::PathBuf>,
-    /// Set by `--verify`.
-    pub verify: Option<VerifySettings>,
-}
-
-/// Where `--verify` / `demo verify` look, and for how long.
-#[derive(Debug, Clone)]
-pub struct VerifySettings {
-    pub tables: crate::load::target::TableNames,
-    pub timeout: std::time::Duration,
-}
-
-/// What `demo verify` was asked for.
-#[derive(Debug, Clone)]
-pub struct VerifyCommandSettings {
-    pub ids_file: std::path::PathBuf,
-    pub verify: VerifySettings,
-}
-
-impl TryFrom<&crate::cli::LoadArgs> for LoadSettings {
-    type Error = CliError;
-
-    fn try_from(args: &crate::cli::LoadArgs) -> Result<Self, CliError> {
-        use crate::load::flags;
-        let duration = (args.duration.as_deref())
-            .map(|text| flags::duration("--duration", text))
+/// `demo load`'s flags, every value checked before the first order is sent.
+fn load(args: &LoadArgs) -> Result<LoadPlan, CliError> {
+    let duration = (args.duration.as_deref())
+        .map(|text| flags::duration("--duration", text))
+        .transpose()
+        .map_err(CliError::Usage)?;
+    let orders = match (args.orders, duration) {
+        (Some(orders), _) => Some(flags::orders(orders).map_err(CliError::Usage)?),
+        (None, Some(_)) => None,
+        (None, None) => Some(1000),
+    };
+    Ok(LoadPlan {
+        url: (args.url.as_deref())
+            .map(flags::url)
             .transpose()
+            .map_err(CliError::Usage)?,
+        orders,
+        duration,
+        concurrency: flags::concurrency(args.concurrency).map_err(CliError::Usage)?,
+        rate: args
+            .rate
+            .map(flags::rate)
+            .transpose()
+            .map_err(CliError::Usage)?,
+        seed: args.seed,
+        timeout: flags::duration("--timeout", &args.timeout).map_err(CliError::Usage)?,
+        max_attempts: flags::max_attempts(args.max_attempts).map_err(CliError::Usage)?,
+        ids_file: args.ids.clone(),
+        verify: (args.verify).then(|| verify(&args.tables)).transpose()?,
+    })
+}
+
+fn verify(args: &TableArgs) -> Result<VerifySettings, CliError> {
+    Ok(VerifySettings {
+        tables: TableNames {
+            table_1: args.table_1.clone(),
+            table_2: args.table_2.clone(),
+        },
+        timeout: flags::duration("--verify-timeout", &args.verify_timeout)
+            .map_err(CliError::Usage)?,
+    })
+}
+
+/// `demo report`'s flags: a start in the future or beyond CloudWatch's retention, a chart
+/// file of another kind, a negative price: all refused before the stack is read.
+fn report(args: &ReportArgs) -> Result<ReportSettings, CliError> {
+    let since = (args.since.as_deref())
+        .map(window::parse_since)
+        .transpose()
+        .map_err(CliError::Usage)?;
+    if since.is_some() {
+        Window::resolve(since, SystemTime::UNIX_EPOCH, SystemTime::now())
             .map_err(CliError::Usage)?;
-        let orders = match (args.orders, duration) {
-            (Some(orders), _) => Some(flags::orders(orders).map_err(CliError::Usage)?),
-            (None, Some(_)) => None,
-            (None, None) => Some(1000),
-        };
-        Ok(Self {
-            url: (args.url.as_deref())
-                .map(flags::url)
-                .transpose()
-                .map_err(CliError::Usage)?,
-            orders,
-            duration,
-            concurrency: flags::concurrency(args.concurrency).map_err(CliError::Usage)?,
-            rate: args
-                .rate
-                .map(flags::rate)
-                .transpose()
-                .map_err(CliError::Usage)?,
-            seed: args.seed,
-            timeout: flags::duration("--timeout", &args.timeout).map_err(CliError::Usage)?,
-            max_attempts: flags::max_attempts(args.max_attempts).map_err(CliError::Usage)?,
-            ids_file: args.ids.clone(),
-            verify: (args.verify)
-                .then(|| VerifySettings::try_from(&args.tables))
-                .transpose()?,
-        })
     }
+    if let Some(path) = &args.chart {
+        chart::check_path(path).map_err(|err| CliError::Usage(err.to_string()))?;
+    }
+    Ok(ReportSettings {
+        since,
+        chart: args.chart.clone(),
+        prices: PriceOverrides {
+            gb_second: price("--price-gb-second", args.price_gb_second)?,
+            per_million_requests: price(
+                "--price-per-million-requests",
+                args.price_per_million_requests,
+            )?,
+        },
+    })
 }
 
-impl TryFrom<&crate::cli::VerifyArgs> for VerifyCommandSettings {
-    type Error = CliError;
-
-    fn try_from(args: &crate::cli::VerifyArgs) -> Result<Self, CliError> {
-        Ok(Self {
-            ids_file: args.ids.clone(),
-            verify: VerifySettings::try_from(&args.tables)?,
-        })
-    }
-}
-
-impl TryFrom<&crate::cli::TableArgs> for VerifySettings {
-    type Error = CliError;
-
-    fn try_from(args: &crate::cli::TableArgs) -> Result<Self, CliError> {
-        Ok(Self {
-            tables: crate::load::target::TableNames {
-                table_1: args.table_1.clone(),
-                table_2: args.table_2.clone(),
-            },
-            timeout: crate::load::flags::duration("--verify-timeout", &args.verify_timeout)
-                .map_err(CliError::Usage)?,
-        })
+fn price(flag: &str, value: Option<f64>) -> Result<Option<f64>, CliError> {
+    match value {
+        Some(v) if !(v.is_finite() && v >= 0.0) => Err(CliError::Usage(format!(
+            "invalid {flag} {v}: a price is a dollar amount of 0 or more, e.g. {flag} 0.0000133334"
+        ))),
+        other => Ok(other),
     }
 }
 

@@ -1,56 +1,57 @@
 //! `demo load`: send orders to the stack's API, summarise, and optionally verify they landed.
 
+use crate::aws::{Clients, connect};
 use crate::deploy::{resources, stack};
 use crate::error::CliError;
 use crate::load::error::LoadError;
+use crate::load::ids;
 use crate::load::report::LoadReport;
 use crate::load::run::{self, LoadPlan};
+use crate::load::target::{self, StackNames};
 use crate::load::verify::{self, VerifyPlan};
-use crate::load::{ids, target};
 use crate::local::{LocalOptions, LocalRun};
 use crate::output;
-use crate::settings::{LoadSettings, Settings};
+use crate::settings::Settings;
 use crate::terminal::{self, ProgressMode};
 
-pub async fn run(settings: &Settings, args: LoadSettings) -> Result<(), CliError> {
+pub async fn run(settings: &Settings, plan: LoadPlan) -> Result<(), CliError> {
     // Everything that can be wrong with the flags is found before the first order is sent.
-    let local = match (&args.url, settings.aws.local) {
-        (None, true) => Some(start_local(settings).await?),
+    let local = plan.url.is_none() && settings.aws.local;
+    let tables_given = plan.verify.as_ref().is_none_or(|v| v.tables.complete());
+    let needs_stack = local || plan.url.is_none() || !tables_given;
+    let clients = match needs_stack || plan.verify.is_some() {
+        true => Some(connect(&settings.aws).await?),
+        false => None,
+    };
+    let name = &settings.aws.stack_name;
+    let (local_run, stack) = match &clients {
+        Some(clients) if local => {
+            let (run, names) = start_local(clients, name).await?;
+            (Some(run), Some(names))
+        }
+        Some(clients) if needs_stack => (None, Some(StackNames::look_up(clients, name).await?)),
+        _ => (None, None),
+    };
+    let url = match &local_run {
+        Some(run) => reqwest::Url::parse(&run.url()).map_err(|_| LoadError::NoUrl)?,
+        None => target::resolve_url(plan.url.as_ref(), stack.as_ref())?,
+    };
+    let verification = match (&plan.verify, &clients) {
+        (Some(verify), Some(clients)) => {
+            let tables = target::resolve_tables(&verify.tables, stack.as_ref())?;
+            Some((tables, verify.timeout, clients.dynamodb.clone()))
+        }
         _ => None,
     };
-    let url = match &local {
-        Some(run) => reqwest::Url::parse(&run.url()).map_err(|_| LoadError::NoUrl)?,
-        None => target::resolve_url(&settings.aws, args.url.as_ref()).await?,
-    };
-    let verification = match &args.verify {
-        Some(verify) => {
-            let tables = target::resolve_tables(&settings.aws, &verify.tables).await?;
-            let clients = crate::aws::connect(&settings.aws)
-                .await
-                .map_err(LoadError::from)?;
-            Some((tables, verify.timeout, clients.dynamodb))
-        }
-        None => None,
-    };
-    let ids_file = args.ids_file.as_deref().map(ids::create).transpose()?;
+    let ids_file = plan.ids_file.as_deref().map(ids::create).transpose()?;
     target::check_reachable(&url).await?;
 
-    let plan = LoadPlan {
-        url,
-        orders: args.orders,
-        duration: args.duration,
-        concurrency: args.concurrency,
-        rate: args.rate,
-        seed: args.seed,
-        timeout: args.timeout,
-        max_attempts: args.max_attempts,
-    };
     let mode = ProgressMode::current();
-    let outcome = run::run(&plan, mode).await?;
-    if let (Some(file), Some(path)) = (ids_file, &args.ids_file) {
+    let outcome = run::run(&plan, &url, mode).await?;
+    if let (Some(file), Some(path)) = (ids_file, &plan.ids_file) {
         ids::write(file, path, &outcome.tally.accepted)?;
     }
-    let mut report = LoadReport::new(&plan, &outcome, args.ids_file.clone());
+    let mut report = LoadReport::new(&plan, &url, &outcome);
     if let Some((tables, timeout, client)) = verification {
         let expected = outcome
             .tally
@@ -68,20 +69,21 @@ pub async fn run(settings: &Settings, args: LoadSettings) -> Result<(), CliError
         };
         report.verify = Some(verify::verify(&client, &plan, mode).await?);
     }
-    if let Some(run) = local {
+    if let Some(run) = local_run {
         finish_local(run).await?;
     }
     output::emit(settings.output, &report)?;
     Ok(report.outcome()?)
 }
 
-/// The in-process stand-ins for the API and the mappings (see `crate::local`).
-async fn start_local(settings: &Settings) -> Result<LocalRun, CliError> {
-    let clients = crate::aws::connect(&settings.aws).await?;
-    let name = &settings.aws.stack_name;
+/// The in-process stand-ins for the API and the mappings (see `crate::local`), and the stack's
+/// names read on the way.
+async fn start_local(clients: &Clients, name: &str) -> Result<(LocalRun, StackNames), CliError> {
     stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
-    let deployed = resources::deployed(&clients, name).await?;
-    Ok(LocalRun::start(&clients, &deployed, LocalOptions::default()).await?)
+    let deployed = resources::deployed(clients, name).await?;
+    let names = StackNames::of(&deployed, &clients.region);
+    let run = LocalRun::start(clients, &deployed, LocalOptions::default()).await?;
+    Ok((run, names))
 }
 
 /// Lets the consumers' batching windows pass, then says what each consumer did.
@@ -95,10 +97,12 @@ async fn finish_local(run: LocalRun) -> Result<(), CliError> {
         terminal::note(summary);
     }
     terminal::note(
-        "the producer ran one order at a time (moto's Kinesis loses records under concurrent PutRecord), so the latency and throughput below are the emulator's, not API Gateway's",
+        "the producer ran one order at a time (moto's Kinesis loses records under concurrent \
+         PutRecord), so the latency and throughput below are the emulator's, not API Gateway's",
     );
     terminal::note(
-        "measurements sent to the emulator's CloudWatch: `demo report --local` compares the consumers",
+        "measurements sent to the emulator's CloudWatch: `demo report --local` compares the \
+         consumers",
     );
     Ok(())
 }

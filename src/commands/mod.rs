@@ -1,6 +1,7 @@
-//! One module per command; each exposes `run(settings, args)`.
+//! One module per command; each exposes `run(settings, …)` with what `settings` resolved.
 
 pub mod build;
+pub mod completions;
 pub mod down;
 pub mod failures;
 pub mod load;
@@ -11,21 +12,21 @@ pub mod tune;
 pub mod up;
 pub mod verify;
 
-use crate::cli::Command;
 use crate::error::CliError;
-use crate::settings::Settings;
+use crate::settings::{Job, Settings};
 
-pub async fn dispatch(command: Command, settings: &Settings) -> Result<(), CliError> {
-    match command {
-        Command::Build(args) => build::run(settings, (&args).into()).await,
-        Command::Up(args) => up::run(settings, (&args).into()).await,
-        Command::Down(args) => down::run(settings, down::DownSettings { yes: args.yes }).await,
-        Command::Status => status::run(settings).await,
-        Command::Tune(args) => tune::run(settings, (&args).into()).await,
-        Command::Load(args) => load::run(settings, (&args).try_into()?).await,
-        Command::Verify(args) => verify::run(settings, (&args).try_into()?).await,
-        Command::Report(args) => report::run(settings, (&args).try_into()?).await,
-        Command::Failures(args) => failures::run(settings, args.redrive).await,
-        Command::Serve(args) => serve::run(settings, args.port).await,
+pub async fn dispatch(job: Job, settings: &Settings) -> Result<(), CliError> {
+    match job {
+        Job::Build(build) => build::run(settings, build).await,
+        Job::Up(up) => up::run(settings, up).await,
+        Job::Down(down) => down::run(settings, down).await,
+        Job::Status => status::run(settings).await,
+        Job::Tune(request) => tune::run(settings, request).await,
+        Job::Load(plan) => load::run(settings, plan).await,
+        Job::Verify(request) => verify::run(settings, request).await,
+        Job::Report(report) => report::run(settings, report).await,
+        Job::Failures { redrive } => failures::run(settings, redrive).await,
+        Job::Serve { port } => serve::run(settings, port).await,
+        Job::Completions(shell) => completions::run(shell),
     }
 }

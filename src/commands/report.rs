@@ -6,10 +6,10 @@ use std::time::SystemTime;
 
 use crate::artifacts::Arch;
 use crate::aws::{Clients, connect};
+use crate::deploy::batching::Batching;
 use crate::deploy::names::CONSUMERS;
 use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::{self, Deployed};
-use crate::deploy::tuning::Batching;
 use crate::deploy::{DeployError, stack};
 use crate::error::CliError;
 use crate::output;
@@ -221,48 +221,6 @@ fn last_change(current: &DeployedState, deployed: &Deployed) -> SystemTime {
         .chain(current.last_changed)
         .max()
         .unwrap_or(SystemTime::UNIX_EPOCH)
-}
-
-impl TryFrom<&crate::cli::ReportArgs> for ReportSettings {
-    type Error = CliError;
-
-    fn try_from(args: &crate::cli::ReportArgs) -> Result<Self, CliError> {
-        let since = args
-            .since
-            .as_deref()
-            .map(report::window::parse_since)
-            .transpose()
-            .map_err(CliError::Usage)?;
-        // A start in the future or beyond CloudWatch's retention is refused now, not after
-        // the stack has been read.
-        if since.is_some() {
-            Window::resolve(since, SystemTime::UNIX_EPOCH, SystemTime::now())
-                .map_err(CliError::Usage)?;
-        }
-        if let Some(path) = &args.chart {
-            chart::check_path(path).map_err(|err| CliError::Usage(err.to_string()))?;
-        }
-        Ok(ReportSettings {
-            since,
-            chart: args.chart.clone(),
-            prices: PriceOverrides {
-                gb_second: price("--price-gb-second", args.price_gb_second)?,
-                per_million_requests: price(
-                    "--price-per-million-requests",
-                    args.price_per_million_requests,
-                )?,
-            },
-        })
-    }
-}
-
-fn price(flag: &str, value: Option<f64>) -> Result<Option<f64>, CliError> {
-    match value {
-        Some(v) if !(v.is_finite() && v >= 0.0) => Err(CliError::Usage(format!(
-            "invalid {flag} {v}: a price is a dollar amount of 0 or more, e.g. {flag} 0.0000133334"
-        ))),
-        other => Ok(other),
-    }
 }
 
 #[cfg(test)]

@@ -19,11 +19,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::aws::{Clients, connect};
+use crate::deploy::batching::Batching;
 use crate::deploy::mapping::{current_batching, update_mapping, wait_for_effect};
 use crate::deploy::names::CONSUMERS;
 use crate::deploy::record::{self, Recorded};
 use crate::deploy::resources::{self, Mapping};
-use crate::deploy::tuning::{self, Batching, TuneRequest};
+use crate::deploy::tuning::{self, TuneRequest};
 use crate::deploy::{DeployError, interrupt, stack, template};
 use crate::error::CliError;
 use crate::output;
@@ -65,7 +66,7 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
             consumer,
             function: mapping.function.clone(),
             before,
-            after: tuning::after(before, &request),
+            after: request.change.applied_to(before),
         });
         mappings.push(mapping);
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::artifacts::{self, Arch, Artifact, BuildRequest};
 use crate::aws::{Clients, account_id, connect};
+use crate::deploy::batching::{BatchingChange, BatchingFlags};
 use crate::deploy::bucket::{Bucket, ObjectState};
 use crate::deploy::events::StackState;
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
@@ -32,9 +33,8 @@ pub struct UpSettings {
     pub arch: Option<Arch>,
     pub memory: Option<u32>,
     pub shards: Option<u32>,
-    /// Batch size and window of consumer 1 and consumer 2; None keeps what is deployed.
-    pub batch_size: [Option<u32>; 2],
-    pub window: [Option<u32>; 2],
+    /// Batching of consumer 1 and consumer 2; a value not given keeps what is deployed.
+    pub batching: [BatchingChange; 2],
     pub insights: InsightsChoice,
     /// Prebuilt zips to deploy instead of building.
     pub artifacts: Option<std::path::PathBuf>,
@@ -53,6 +53,16 @@ pub enum InsightsChoice {
     Arn(String),
 }
 
+/// How `up` names each consumer's batching values in its messages.
+const FLAGS_1: BatchingFlags = BatchingFlags {
+    batch_size: "--batch-size-1",
+    window: "--window-1",
+};
+const FLAGS_2: BatchingFlags = BatchingFlags {
+    batch_size: "--batch-size-2",
+    window: "--window-2",
+};
+
 impl UpSettings {
     /// The template parameters given on the command line.
     pub fn overrides(&self) -> Vec<Override> {
@@ -68,10 +78,9 @@ impl UpSettings {
         };
         add("MemorySize", "--memory", self.memory);
         add("ShardCount", "--shards", self.shards);
-        add("BatchSize1", "--batch-size-1", self.batch_size[0]);
-        add("Window1", "--window-1", self.window[0]);
-        add("BatchSize2", "--batch-size-2", self.batch_size[1]);
-        add("Window2", "--window-2", self.window[1]);
+        for (consumer, flags) in [(1, FLAGS_1), (2, FLAGS_2)] {
+            overrides.extend(self.batching[consumer - 1].overrides(consumer, flags));
+        }
         overrides
     }
 }
@@ -375,9 +384,10 @@ fn insights_layer(
         InsightsChoice::Off => Ok(None),
         InsightsChoice::Arn(arn) => Ok(Some(arn.clone())),
         InsightsChoice::Auto if clients.is_emulator() => {
-            terminal::warn(format!(
-                "note: against an emulator the Lambda Insights layer is left out (the AWS-published layer cannot exist there)"
-            ));
+            terminal::warn(
+                "note: against an emulator the Lambda Insights layer is left out (the \
+                 AWS-published layer cannot exist there)",
+            );
             Ok(None)
         }
         InsightsChoice::Auto => insights::layer_arn(&clients.region, arch)

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_lambda::operation::get_event_source_mapping::GetEventSourceMappingOutput;
 
 use super::DeployError;
+use super::batching::Batching;
 use super::resources::Mapping;
-use super::tuning::Batching;
 use crate::aws::Clients;
 
 /// How long a mapping may take to report the new values.

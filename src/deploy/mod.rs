@@ -1,6 +1,7 @@
 //! Deploying the stack: the template and its parameters, the plan, the artifact bucket, change
 //! sets with live progress, the deployed resources, and tearing it all down.
 
+pub mod batching;
 pub mod bucket;
 pub mod changes;
 pub mod errors;

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use super::DeployError;
+use super::batching::{Batching, BatchingChange, BatchingFlags};
 use super::plan::{self, Override};
 use super::template::ParameterSpec;
 
@@ -32,25 +31,22 @@ impl Consumers {
 #[derive(Debug, Clone)]
 pub struct TuneRequest {
     pub consumers: Consumers,
-    /// Signed, so a negative value reaches the limit check and is refused by name.
-    pub batch_size: Option<i64>,
-    pub window: Option<i64>,
+    pub change: BatchingChange,
     pub dry_run: bool,
 }
 
-/// One mapping's batching, before or after.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Batching {
-    pub batch_size: i32,
-    pub window_seconds: i32,
-}
+/// How `tune` names the values in its messages.
+pub const FLAGS: BatchingFlags = BatchingFlags {
+    batch_size: "--batch-size",
+    window: "--window",
+};
 
 /// Checks the request against the template's limits (which are AWS's for Kinesis mappings).
 pub fn validate(
     specs: &BTreeMap<String, ParameterSpec>,
     request: &TuneRequest,
 ) -> Result<(), DeployError> {
-    if request.batch_size.is_none() && request.window.is_none() {
+    if request.change.is_empty() {
         return Err(DeployError::Invalid(vec![
             super::template::ParameterError {
                 flag: "--batch-size/--window".into(),
@@ -70,36 +66,7 @@ pub fn validate(
 
 /// The template parameters a tune of `consumer` sets.
 pub fn overrides(request: &TuneRequest, consumer: usize) -> Vec<Override> {
-    let (batch, window) = if consumer == 1 {
-        ("BatchSize1", "Window1")
-    } else {
-        ("BatchSize2", "Window2")
-    };
-    let mut overrides = Vec::new();
-    if let Some(value) = request.batch_size {
-        overrides.push(Override {
-            parameter: batch,
-            flag: "--batch-size",
-            value: value.to_string(),
-        });
-    }
-    if let Some(value) = request.window {
-        overrides.push(Override {
-            parameter: window,
-            flag: "--window",
-            value: value.to_string(),
-        });
-    }
-    overrides
-}
-
-/// The mapping's batching after the tune.
-pub fn after(before: Batching, request: &TuneRequest) -> Batching {
-    Batching {
-        // Validated values fit: at most 10,000 and 300.
-        batch_size: request.batch_size.map_or(before.batch_size, |v| v as i32),
-        window_seconds: request.window.map_or(before.window_seconds, |v| v as i32),
-    }
+    request.change.overrides(consumer, FLAGS)
 }
 
 /// A mapping whose live batching differs from the values the stack's parameters give it.
@@ -145,8 +112,7 @@ mod tests {
     fn request(batch_size: Option<i64>, window: Option<i64>) -> TuneRequest {
         TuneRequest {
             consumers: Consumers::Two,
-            batch_size,
-            window,
+            change: BatchingChange { batch_size, window },
             dry_run: false,
         }
     }
@@ -172,37 +138,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(neither.contains("give --batch-size"), "{neither}");
-    }
-
-    #[test]
-    fn only_given_values_change() {
-        let before = Batching {
-            batch_size: 10,
-            window_seconds: 2,
-        };
-        assert_eq!(
-            after(before, &request(Some(50), None)),
-            Batching {
-                batch_size: 50,
-                window_seconds: 2
-            }
-        );
-        assert_eq!(
-            after(before, &request(None, Some(5))),
-            Batching {
-                batch_size: 10,
-                window_seconds: 5
-            }
-        );
-        let names: Vec<_> = overrides(&request(Some(50), Some(5)), 2)
-            .iter()
-            .map(|o| o.parameter)
-            .collect();
-        assert_eq!(names, ["BatchSize2", "Window2"]);
-        assert_eq!(
-            overrides(&request(Some(50), None), 1)[0].parameter,
-            "BatchSize1"
-        );
     }
 
     fn mapping(consumer: usize, batch: i32, window: i32) -> crate::deploy::resources::Mapping {

@@ -42,11 +42,11 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
-    pub fn new(plan: &LoadPlan, run: &LoadRun, ids_file: Option<PathBuf>) -> Self {
+    pub fn new(plan: &LoadPlan, url: &reqwest::Url, run: &LoadRun) -> Self {
         let counts = run.counts;
         let elapsed_s = run.elapsed.as_secs_f64();
         Self {
-            url: plan.url.to_string(),
+            url: url.to_string(),
             seed: plan.seed,
             concurrency: plan.concurrency,
             rate_limit: plan.rate,
@@ -67,7 +67,7 @@ impl LoadReport {
                 0.0
             },
             latency: run.tally.latencies.summary(MICROS),
-            ids_file,
+            ids_file: plan.ids_file.clone(),
             verify: None,
         }
     }

@@ -15,12 +15,15 @@ use crate::load::progress::LoadProgress;
 use crate::load::rate::RateLimiter;
 use crate::load::send::{self, Backoff, ClientOptions, Sender};
 use crate::load::stats::{Counters, Snapshot, Tally};
+use crate::load::verify::VerifySettings;
 use crate::terminal::{self, ProgressMode};
 
-/// What to send, how fast, and for how long.
+/// What `demo load` was asked for, every value checked: what to send, how fast, for how
+/// long, and what to do with the accepted orders.
 #[derive(Debug, Clone)]
 pub struct LoadPlan {
-    pub url: Url,
+    /// `--url`; `None`: the deployed stack's API (or, with `--local`, the stand-in).
+    pub url: Option<Url>,
     /// Stop after this many orders (`None`: only the duration bounds the run).
     pub orders: Option<u64>,
     /// Stop taking new orders after this long.
@@ -30,6 +33,10 @@ pub struct LoadPlan {
     pub seed: Option<u64>,
     pub timeout: Duration,
     pub max_attempts: u32,
+    /// `--ids FILE`: where the accepted ids go, for `demo verify`.
+    pub ids_file: Option<std::path::PathBuf>,
+    /// Set by `--verify`.
+    pub verify: Option<VerifySettings>,
 }
 
 /// What happened, before it is turned into a report.
@@ -51,7 +58,8 @@ struct Shared {
     deadline: Option<Instant>,
 }
 
-pub async fn run(plan: &LoadPlan, mode: ProgressMode) -> Result<LoadRun, LoadError> {
+/// Sends the plan's orders to `url`.
+pub async fn run(plan: &LoadPlan, url: &Url, mode: ProgressMode) -> Result<LoadRun, LoadError> {
     let client = send::client(ClientOptions {
         concurrency: plan.concurrency,
         timeout: plan.timeout,
@@ -61,7 +69,7 @@ pub async fn run(plan: &LoadPlan, mode: ProgressMode) -> Result<LoadRun, LoadErr
     let shared = Arc::new(Shared {
         sender: Sender {
             client,
-            url: plan.url.clone(),
+            url: url.clone(),
             max_attempts: plan.max_attempts,
             backoff: Backoff::default(),
             // A burst of a tenth of a second's worth keeps pacing smooth without overshooting.
@@ -131,9 +139,7 @@ async fn stop_on_ctrl_c(shared: Arc<Shared>) {
         return;
     }
     shared.stop.store(true, Ordering::Relaxed);
-    terminal::line(format!(
-        "load: stopping after the requests in flight (Ctrl-C again to quit now)"
-    ));
+    terminal::line("load: stopping after the requests in flight (Ctrl-C again to quit now)");
     if tokio::signal::ctrl_c().await.is_ok() {
         std::process::exit(130);
     }

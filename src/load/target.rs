@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::aws::AwsSettings;
+use crate::aws::Clients;
 use crate::deploy::{resources, stack};
 use crate::load::error::LoadError;
 
@@ -25,59 +25,65 @@ pub struct Tables {
     pub table_2: String,
 }
 
-/// The order endpoint: `--url`, else the deployed stack's API. (`--local` without `--url`
-/// never gets here: `crate::local` serves the API itself.)
-pub async fn resolve_url(aws: &AwsSettings, flag: Option<&Url>) -> Result<Url, LoadError> {
-    if let Some(url) = flag {
-        return Ok(url.clone());
-    }
-    let deployed = Deployed::look_up(aws).await?;
-    let api_id = deployed.physical("Api").ok_or(LoadError::NoUrl)?;
-    Url::parse(&resources::api_url(&api_id, &deployed.region)).map_err(|_| LoadError::NoUrl)
-}
-
-/// The two tables: the flags, else the deployed stack's.
-pub async fn resolve_tables(aws: &AwsSettings, flags: &TableNames) -> Result<Tables, LoadError> {
-    if let (Some(table_1), Some(table_2)) = (&flags.table_1, &flags.table_2) {
-        return Ok(Tables {
-            table_1: table_1.clone(),
-            table_2: table_2.clone(),
-        });
-    }
-    let deployed = Deployed::look_up(aws).await?;
-    let pick = |flag: &Option<String>, logical, name: &'static str, env| {
-        flag.clone()
-            .or_else(|| deployed.physical(logical))
-            .ok_or(LoadError::NoTable { flag: name, env })
-    };
-    Ok(Tables {
-        table_1: pick(&flags.table_1, "Table1", "--table-1", "DEMO_TABLE_1")?,
-        table_2: pick(&flags.table_2, "Table2", "--table-2", "DEMO_TABLE_2")?,
-    })
-}
-
-/// The deployed stack's resources, for the names the flags left out.
-struct Deployed {
+/// The deployed stack's resources: read once, for whatever names the flags left out.
+pub struct StackNames {
     region: String,
     resources: Vec<resources::Resource>,
 }
 
-impl Deployed {
-    async fn look_up(aws: &AwsSettings) -> Result<Self, LoadError> {
-        let clients = crate::aws::connect(aws).await?;
-        let stack = &aws.stack_name;
+impl StackNames {
+    pub async fn look_up(clients: &Clients, stack: &str) -> Result<Self, LoadError> {
         stack::describe_existing(&clients.cloudformation, stack, &clients.region).await?;
-        let resources = resources::resources(&clients, stack).await?;
-        Ok(Deployed {
-            region: clients.region,
+        let resources = resources::resources(clients, stack).await?;
+        Ok(StackNames {
+            region: clients.region.clone(),
             resources,
         })
+    }
+
+    /// From a stack already read (`--local` reads it to start the stand-ins).
+    pub fn of(deployed: &resources::Deployed, region: &str) -> Self {
+        StackNames {
+            region: region.to_owned(),
+            resources: deployed.resources.clone(),
+        }
     }
 
     fn physical(&self, logical: &str) -> Option<String> {
         let resource = self.resources.iter().find(|r| r.logical_id == logical)?;
         resource.physical_id.clone()
     }
+}
+
+impl TableNames {
+    /// Whether both names were given, so the stack need not be read for them.
+    pub fn complete(&self) -> bool {
+        self.table_1.is_some() && self.table_2.is_some()
+    }
+}
+
+/// The order endpoint: `--url`, else the deployed stack's API. (`--local` without `--url`
+/// never gets here: `crate::local` serves the API itself.)
+pub fn resolve_url(flag: Option<&Url>, stack: Option<&StackNames>) -> Result<Url, LoadError> {
+    if let Some(url) = flag {
+        return Ok(url.clone());
+    }
+    let stack = stack.ok_or(LoadError::NoUrl)?;
+    let api_id = stack.physical("Api").ok_or(LoadError::NoUrl)?;
+    Url::parse(&resources::api_url(&api_id, &stack.region)).map_err(|_| LoadError::NoUrl)
+}
+
+/// The two tables: the flags, else the deployed stack's.
+pub fn resolve_tables(flags: &TableNames, stack: Option<&StackNames>) -> Result<Tables, LoadError> {
+    let pick = |flag: &Option<String>, logical, name: &'static str, env| {
+        flag.clone()
+            .or_else(|| stack.and_then(|s| s.physical(logical)))
+            .ok_or(LoadError::NoTable { flag: name, env })
+    };
+    Ok(Tables {
+        table_1: pick(&flags.table_1, "Table1", "--table-1", "DEMO_TABLE_1")?,
+        table_2: pick(&flags.table_2, "Table2", "--table-2", "DEMO_TABLE_2")?,
+    })
 }
 
 /// A quick TCP connect, so a wrong address fails in a second with a clear message instead of

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use crate::load::error::LoadError;
 use crate::load::ids::Expected;
 use crate::load::stats::{Latencies, LatencySummary, MILLIS};
-use crate::load::target::Tables;
+use crate::load::target::{TableNames, Tables};
 use crate::terminal::{ProgressMode, Spinner};
 
 /// BatchGetItem takes at most 100 keys per call.
@@ -25,6 +25,20 @@ const BATCH: usize = 100;
 const IN_FLIGHT: usize = 4;
 /// How many missing ids the report lists.
 const SHOWN_MISSING: usize = 5;
+
+/// Where `--verify` / `demo verify` look, and for how long.
+#[derive(Debug, Clone)]
+pub struct VerifySettings {
+    pub tables: TableNames,
+    pub timeout: Duration,
+}
+
+/// What `demo verify` was asked for.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
+    pub ids_file: std::path::PathBuf,
+    pub verify: VerifySettings,
+}
 
 /// What to look for, where, and for how long.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use serde::Serialize;
 use self::billed::Billed;
 use self::cost::{Cost, Prices, Usage};
 use self::metrics::{Figure, Measured};
-use crate::deploy::tuning::Batching;
+use crate::deploy::batching::Batching;
 use crate::load::stats::LatencySummary;
 
 /// What the original (Python 3.8 functions, ap-southeast-2, December 2021) averaged per

@@ -38,11 +38,11 @@ impl Spinner {
     pub fn set(&mut self, status: String) {
         match (self.mode, &self.bar) {
             (ProgressMode::Bar, Some(bar)) => bar.set_message(status),
-            (ProgressMode::Lines, _) => {
-                if self.last_line.is_none_or(|at| at.elapsed() >= LINE_EVERY) {
-                    super::line(status);
-                    self.last_line = Some(Instant::now());
-                }
+            (ProgressMode::Lines, _)
+                if self.last_line.is_none_or(|at| at.elapsed() >= LINE_EVERY) =>
+            {
+                super::line(status);
+                self.last_line = Some(Instant::now());
             }
             _ => {}
         }
