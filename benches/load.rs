@@ -5,17 +5,14 @@
 //! latency; the goal is at least 1,000 orders/s, the write limit of one Kinesis shard.
 //! `BENCH_ORDERS=N` changes the number of orders per run.
 
-#[path = "../tests/it/load/server.rs"]
-#[allow(
-    dead_code,
-    reason = "the tests use more of the server than the benchmark does"
-)]
-mod server;
-
+use std::convert::Infallible;
 use std::process::Command;
 
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use orders::Order;
 use serde_json::Value;
-use server::{Behaviour, OrderServer};
 
 fn main() {
     // `cargo bench` passes `--bench`; anything else (e.g. `cargo test --benches`) is a dry run.
@@ -24,7 +21,7 @@ fn main() {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(if benchmarking { 10_000 } else { 200 });
-    let server = OrderServer::start_with(Behaviour::Accept, false, 1);
+    let server = OrderServer::start();
     println!("demo load against {} ({orders} orders per run)", server.url);
     println!(
         "{:>11}  {:>10}  {:>9}  {:>9}  {:>9}",
@@ -53,4 +50,49 @@ fn main() {
             ms("max_ms"),
         );
     }
+}
+
+/// An order endpoint on one thread, answering as the producer does to a valid order (200 with
+/// the id) or an invalid one (400), with nothing behind it: the figures are `demo load`'s.
+struct OrderServer {
+    url: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl OrderServer {
+    fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}/prod/order", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                demo::local::http::serve(listener, answer, stopped).await;
+            });
+        });
+        OrderServer { url, _stop: stop }
+    }
+}
+
+async fn answer(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = Limited::new(request.into_body(), 64 * 1024).collect().await;
+    let (status, text) = match body.map(|b| Order::from_request_body(&b.to_bytes())) {
+        Ok(Ok(order)) => (
+            StatusCode::OK,
+            format!("{{\"orderid\": \"{}\"}}", order.orderid.unwrap_or_default()),
+        ),
+        Ok(Err(error)) => (
+            StatusCode::BAD_REQUEST,
+            format!("{{\"error\": \"{error}\"}}"),
+        ),
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body too large".to_owned()),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(text)));
+    *response.status_mut() = status;
+    Ok(response)
 }

@@ -1,26 +1,10 @@
 //! `demo`: deploy, tune, drive, measure and tear down the Kinesis batching demo stack.
 
-mod artifacts;
-mod aws;
-mod cli;
-mod commands;
-mod deploy;
-mod emulator;
-mod error;
-mod failures;
-mod insights;
-mod load;
-mod local;
-mod logging;
-mod output;
-mod report;
-mod settings;
-mod terminal;
-
 use std::process::ExitCode;
 
-use crate::cli::Cli;
 use clap::Parser;
+use demo::cli::Cli;
+use demo::{commands, logging, settings, terminal};
 
 #[tokio::main]
 async fn main() -> ExitCode {

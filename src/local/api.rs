@@ -10,9 +10,7 @@ use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
 use super::recorder::{LocalMetric, Recorder};
@@ -47,7 +45,9 @@ impl LocalApi {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let address = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel();
-        tokio::spawn(serve(listener, Arc::new(producer), stopped));
+        let producer = Arc::new(producer);
+        let answer = move |request| answer(Arc::clone(&producer), request);
+        tokio::spawn(super::http::serve(listener, answer, stopped));
         Ok(LocalApi {
             address,
             stop: Some(stop),
@@ -62,30 +62,6 @@ impl LocalApi {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-    }
-}
-
-async fn serve(
-    listener: tokio::net::TcpListener,
-    producer: Arc<Producer>,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-            _ = &mut stopped => return,
-        };
-        let _ = stream.set_nodelay(true);
-        let producer = Arc::clone(&producer);
-        tokio::spawn(async move {
-            let service = service_fn(move |request| answer(Arc::clone(&producer), request));
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
     }
 }
 

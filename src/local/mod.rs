@@ -8,6 +8,7 @@
 mod api;
 pub mod event;
 mod failure;
+pub mod http;
 mod mapping;
 mod recorder;
 

@@ -1,4 +1,4 @@
-//! A local order API for the `demo load` tests and benchmark: loopback only, bodies capped,
+//! A local order API for the `demo load` tests: loopback only, bodies capped,
 //! stopped when dropped. It validates each body with the shared order model, like the producer.
 
 use std::collections::HashMap;
@@ -8,9 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use orders::Order;
 
 /// How the server answers.
@@ -40,7 +38,7 @@ struct State {
     seen: Mutex<Seen>,
     requests: AtomicU64,
     rng: Mutex<fastrand::Rng>,
-    /// Record bodies (tests) or just count (benchmark).
+    /// Record bodies, or just count.
     record: bool,
 }
 
@@ -76,7 +74,11 @@ impl OrderServer {
                 .enable_all()
                 .build()
                 .unwrap();
-            runtime.block_on(serve(listener, shared, stopped));
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let answer = move |request| answer(Arc::clone(&shared), request);
+                demo::local::http::serve(listener, answer, stopped).await;
+            });
         });
         Self {
             url: format!("http://{address}/prod/order"),
@@ -99,31 +101,6 @@ impl Drop for OrderServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-    }
-}
-
-async fn serve(
-    listener: std::net::TcpListener,
-    state: Arc<State>,
-    mut stopped: tokio::sync::oneshot::Receiver<()>,
-) {
-    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-            _ = &mut stopped => return,
-        };
-        let _ = stream.set_nodelay(true);
-        let state = Arc::clone(&state);
-        tokio::spawn(async move {
-            let service = service_fn(move |request| answer(Arc::clone(&state), request));
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
     }
 }
 

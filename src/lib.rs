@@ -1,0 +1,24 @@
+//! `demo` as a library: the command-line tool's own code, for its binary (a thin `main`), its
+//! integration tests and its benchmarks.
+//!
+//! Floors, bottom up: `aws`, `output`, `terminal`, `logging` and `emulator` import nothing above
+//! them; `artifacts`, `deploy`, `load`, `local`, `report`, `failures` and `insights` do the
+//! work and never see clap; `settings` turns clap's types (`cli`) into each command's settings,
+//! and `commands` runs them.
+
+pub mod artifacts;
+pub mod aws;
+pub mod cli;
+pub mod commands;
+pub mod deploy;
+pub mod emulator;
+pub mod error;
+pub mod failures;
+pub mod insights;
+pub mod load;
+pub mod local;
+pub mod logging;
+pub mod output;
+pub mod report;
+pub mod settings;
+pub mod terminal;
