@@ -84,7 +84,7 @@ pub enum Command {
     /// Serve the stack offline (with --local): POST /prod/order on 127.0.0.1 for any client, and
     /// the consumers batching as Lambda does, until Ctrl-C.
     Serve(ServeArgs),
-    /// Print a shell completion script: `demo completions bash > ~/.local/share/bash-completion/completions/demo`.
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell on stdout.
     Completions(CompletionsArgs),
 }
 

@@ -22,8 +22,45 @@ fn top_level_help() {
 #[test]
 fn command_help() {
     for command in [
-        "up", "down", "status", "tune", "load", "verify", "report", "build", "failures", "serve",
+        "up",
+        "down",
+        "status",
+        "tune",
+        "load",
+        "verify",
+        "report",
+        "build",
+        "failures",
+        "serve",
+        "completions",
     ] {
         insta::assert_snapshot!(format!("{command}_help"), help(&[command, "--help"]));
     }
+}
+
+/// Each shell's script names every command, so a new command is completed without more work.
+#[test]
+fn completions_cover_every_command_in_each_shell() {
+    for (shell, opening) in [
+        ("bash", "_demo()"),
+        ("zsh", "#compdef demo"),
+        ("fish", "complete -c demo"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let script = help(&["completions", shell]);
+        assert!(script.contains(opening), "{shell}: {script:.200}");
+        for command in ["up", "tune", "load", "failures", "serve", "completions"] {
+            assert!(script.contains(command), "{shell} lacks {command}");
+        }
+        assert!(
+            script.contains("batch-size"),
+            "{shell} lacks tune's flags"
+        );
+    }
+    let unknown = Command::new(env!("CARGO_BIN_EXE_demo"))
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("possible values"));
 }
