@@ -228,7 +228,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::deploy::resources::Mapping;
+    use crate::deploy::mapping::Mapping;
 
     #[test]
     fn the_default_window_starts_at_the_latest_stack_or_mapping_change() {

@@ -20,10 +20,8 @@ use serde::Serialize;
 
 use crate::aws::{Clients, connect};
 use crate::deploy::batching::Batching;
-use crate::deploy::mapping::{current_batching, update_mapping, wait_for_effect};
-use crate::deploy::names::CONSUMERS;
+use crate::deploy::mapping::{self, Mapping, current_batching, update_mapping, wait_for_effect};
 use crate::deploy::record::{self, Recorded};
-use crate::deploy::resources::{self, Mapping};
 use crate::deploy::tuning::{self, TuneRequest};
 use crate::deploy::{DeployError, interrupt, stack, template};
 use crate::error::CliError;
@@ -60,8 +58,8 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
     let mut changes = Vec::new();
     let mut mappings = Vec::new();
     for consumer in request.consumers.numbers() {
-        let mapping = consumer_mapping(&clients, stack_name, consumer).await?;
-        let before = batching(&mapping);
+        let mapping = mapping::of_consumer(&clients, stack_name, consumer).await?;
+        let before = mapping.batching();
         changes.push(MappingChange {
             consumer,
             function: mapping.function.clone(),
@@ -206,28 +204,6 @@ fn not_recorded(stack_name: &str, err: DeployError, back: &str) -> DeployError {
          (a rolled-back update restores the mapping with the stack's old parameters)\n  \
          cause: {err}\n  fix: correct the cause and run `demo tune` again"
     ))
-}
-
-async fn consumer_mapping(
-    clients: &Clients,
-    stack: &str,
-    consumer: usize,
-) -> Result<Mapping, DeployError> {
-    let function = format!("{stack}-{}", CONSUMERS[consumer - 1]);
-    let mut found = resources::mappings_of(clients, consumer, &function).await?;
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        n => Err(DeployError::Incomplete(format!(
-            "function {function} has {n} event source mappings, expected 1: run `demo up` to repair the stack"
-        ))),
-    }
-}
-
-fn batching(mapping: &Mapping) -> Batching {
-    Batching {
-        batch_size: mapping.batch_size.unwrap_or_default(),
-        window_seconds: mapping.window_seconds.unwrap_or_default(),
-    }
 }
 
 impl fmt::Display for TuneReport {

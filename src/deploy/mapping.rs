@@ -1,5 +1,6 @@
-//! Direct Lambda calls on one event source mapping: change its batching, read it, and wait until
-//! Lambda reports it Enabled with given values (`tune`, and `up` putting a mapping back).
+//! Every Lambda call on the consumers' event source mappings: list a consumer's, read one,
+//! change its batching and wait until Lambda reports it Enabled with the new values (`tune`,
+//! `up` putting a mapping back, `status`, `report` and the local runner all go through here).
 
 use std::time::{Duration, Instant};
 
@@ -7,8 +8,40 @@ use aws_sdk_lambda::operation::get_event_source_mapping::GetEventSourceMappingOu
 
 use super::DeployError;
 use super::batching::Batching;
-use super::resources::Mapping;
+use serde::Serialize;
+
+use super::names::CONSUMERS;
 use crate::aws::Clients;
+
+/// One consumer's event source mapping, as Lambda reports it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mapping {
+    pub consumer: usize,
+    pub function: String,
+    pub uuid: String,
+    pub batch_size: Option<i32>,
+    pub window_seconds: Option<i32>,
+    pub state: String,
+    /// When the mapping last changed (`demo report`'s default window starts at the latest change).
+    #[serde(skip)]
+    pub last_modified: Option<std::time::SystemTime>,
+    /// The consumer's ARN, as the mapping names it (on-failure messages carry it).
+    #[serde(skip)]
+    pub function_arn: String,
+    pub failure: FailureHandling,
+}
+
+/// What the mapping does with a batch its function keeps failing, as Lambda reports it.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct FailureHandling {
+    /// -1: until the records expire from the stream.
+    pub max_retries: Option<i32>,
+    pub bisect: bool,
+    /// -1: no limit but the stream's retention.
+    pub max_record_age_seconds: Option<i32>,
+    /// ARN of the on-failure destination.
+    pub on_failure: Option<String>,
+}
 
 /// How long a mapping may take to report the new values.
 const EFFECT_LIMIT: Duration = Duration::from_secs(300);
@@ -95,5 +128,84 @@ pub async fn wait_for_effect(
             )));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The event source mappings of one consumer function.
+pub async fn list(
+    clients: &Clients,
+    consumer: usize,
+    function: &str,
+) -> Result<Vec<Mapping>, DeployError> {
+    // By ARN: AWS takes a name too, but moto matches only the ARN.
+    let arn = clients
+        .lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .map_err(|err| DeployError::aws(format!("read function {function}"), err))?
+        .function_arn
+        .unwrap_or_else(|| function.to_owned());
+    let output = clients
+        .lambda
+        .list_event_source_mappings()
+        .function_name(&arn)
+        .send()
+        .await
+        .map_err(|err| {
+            DeployError::aws(format!("list the event source mappings of {function}"), err)
+        })?;
+    Ok(output
+        .event_source_mappings()
+        .iter()
+        .map(|m| Mapping {
+            consumer,
+            function: function.to_owned(),
+            uuid: m.uuid().unwrap_or_default().to_owned(),
+            batch_size: m.batch_size(),
+            window_seconds: m.maximum_batching_window_in_seconds(),
+            state: m.state().unwrap_or_default().to_owned(),
+            last_modified: m
+                .last_modified()
+                .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+            function_arn: arn.clone(),
+            failure: FailureHandling {
+                max_retries: m.maximum_retry_attempts(),
+                bisect: m.bisect_batch_on_function_error().unwrap_or(false),
+                max_record_age_seconds: m.maximum_record_age_in_seconds(),
+                on_failure: m
+                    .destination_config()
+                    .and_then(|d| d.on_failure())
+                    .and_then(|o| o.destination())
+                    .map(str::to_owned),
+            },
+        })
+        .collect())
+}
+
+/// The one mapping of `consumer` (1 or 2) of stack `stack`; none or several is a broken stack.
+pub async fn of_consumer(
+    clients: &Clients,
+    stack: &str,
+    consumer: usize,
+) -> Result<Mapping, DeployError> {
+    let function = format!("{stack}-{}", CONSUMERS[consumer - 1]);
+    let mut found = list(clients, consumer, &function).await?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        n => Err(DeployError::Incomplete(format!(
+            "function {function} has {n} event source mappings, expected 1: run `demo up` to repair the stack"
+        ))),
+    }
+}
+
+impl Mapping {
+    /// Its batching as last read (a value Lambda left out reads as 0).
+    pub fn batching(&self) -> Batching {
+        Batching {
+            batch_size: self.batch_size.unwrap_or_default(),
+            window_seconds: self.window_seconds.unwrap_or_default(),
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::DeployError;
+use super::mapping::{self, Mapping};
 use super::names::CONSUMERS;
 use crate::aws::Clients;
 
@@ -16,36 +17,6 @@ pub struct Resource {
     pub resource_type: String,
     pub physical_id: Option<String>,
     pub status: String,
-}
-
-/// One consumer's event source mapping, as Lambda reports it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Mapping {
-    pub consumer: usize,
-    pub function: String,
-    pub uuid: String,
-    pub batch_size: Option<i32>,
-    pub window_seconds: Option<i32>,
-    pub state: String,
-    /// When the mapping last changed (`demo report`'s default window starts at the latest change).
-    #[serde(skip)]
-    pub last_modified: Option<std::time::SystemTime>,
-    /// The consumer's ARN, as the mapping names it (on-failure messages carry it).
-    #[serde(skip)]
-    pub function_arn: String,
-    pub failure: FailureHandling,
-}
-
-/// What the mapping does with a batch its function keeps failing, as Lambda reports it.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
-pub struct FailureHandling {
-    /// -1: until the records expire from the stream.
-    pub max_retries: Option<i32>,
-    pub bisect: bool,
-    /// -1: no limit but the stream's retention.
-    pub max_record_age_seconds: Option<i32>,
-    /// ARN of the on-failure destination.
-    pub on_failure: Option<String>,
 }
 
 /// The deployed stack, as the other commands need it.
@@ -154,7 +125,7 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
     let mut mappings = Vec::new();
     for (index, consumer) in CONSUMERS.iter().enumerate() {
         if let Some(function) = functions.get(*consumer) {
-            mappings.extend(mappings_of(clients, index + 1, function).await?);
+            mappings.extend(mapping::list(clients, index + 1, function).await?);
         }
     }
     Ok(Deployed {
@@ -172,59 +143,6 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
         resources,
         in_emulator: clients.is_emulator(),
     })
-}
-
-/// The event source mappings of one consumer function.
-pub async fn mappings_of(
-    clients: &Clients,
-    consumer: usize,
-    function: &str,
-) -> Result<Vec<Mapping>, DeployError> {
-    // By ARN: AWS takes a name too, but moto matches only the ARN.
-    let arn = clients
-        .lambda
-        .get_function_configuration()
-        .function_name(function)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("read function {function}"), err))?
-        .function_arn
-        .unwrap_or_else(|| function.to_owned());
-    let output = clients
-        .lambda
-        .list_event_source_mappings()
-        .function_name(&arn)
-        .send()
-        .await
-        .map_err(|err| {
-            DeployError::aws(format!("list the event source mappings of {function}"), err)
-        })?;
-    Ok(output
-        .event_source_mappings()
-        .iter()
-        .map(|m| Mapping {
-            consumer,
-            function: function.to_owned(),
-            uuid: m.uuid().unwrap_or_default().to_owned(),
-            batch_size: m.batch_size(),
-            window_seconds: m.maximum_batching_window_in_seconds(),
-            state: m.state().unwrap_or_default().to_owned(),
-            last_modified: m
-                .last_modified()
-                .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
-            function_arn: arn.clone(),
-            failure: FailureHandling {
-                max_retries: m.maximum_retry_attempts(),
-                bisect: m.bisect_batch_on_function_error().unwrap_or(false),
-                max_record_age_seconds: m.maximum_record_age_in_seconds(),
-                on_failure: m
-                    .destination_config()
-                    .and_then(|d| d.on_failure())
-                    .and_then(|o| o.destination())
-                    .map(str::to_owned),
-            },
-        })
-        .collect())
 }
 
 impl std::fmt::Display for Deployed {

@@ -81,7 +81,7 @@ pub struct Drift {
 /// out-of-band change): CloudFormation does not see that, so `up` must.
 pub fn drift(
     parameters: &BTreeMap<String, String>,
-    mappings: &[super::resources::Mapping],
+    mappings: &[super::mapping::Mapping],
 ) -> Vec<Drift> {
     let value = |key: String| parameters.get(&key).and_then(|v| v.parse::<i32>().ok());
     mappings
@@ -91,10 +91,7 @@ pub fn drift(
                 batch_size: value(format!("BatchSize{}", m.consumer))?,
                 window_seconds: value(format!("Window{}", m.consumer))?,
             };
-            let live = Batching {
-                batch_size: m.batch_size.unwrap_or_default(),
-                window_seconds: m.window_seconds.unwrap_or_default(),
-            };
+            let live = m.batching();
             (live != stack).then_some(Drift {
                 consumer: m.consumer,
                 live,
@@ -140,8 +137,8 @@ mod tests {
         assert!(neither.contains("give --batch-size"), "{neither}");
     }
 
-    fn mapping(consumer: usize, batch: i32, window: i32) -> crate::deploy::resources::Mapping {
-        crate::deploy::resources::Mapping {
+    fn mapping(consumer: usize, batch: i32, window: i32) -> crate::deploy::mapping::Mapping {
+        crate::deploy::mapping::Mapping {
             consumer,
             function: format!("demo-put-item-{consumer}"),
             uuid: "u".into(),

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_kinesis::primitives::DateTimeFormat;
 use aws_sdk_kinesis::types::Record;
 
-use crate::deploy::resources::FailureHandling;
+use crate::deploy::mapping::FailureHandling;
 use crate::failures::message::{FailureMessage, KinesisBatchInfo, RequestContext, ResponseContext};
 
 /// Retries used when the mapping says -1 ("until the record expires"): a local run has no day

@@ -24,7 +24,8 @@ use self::mapping::{LocalMapping, ShardTally, Stop};
 use self::recorder::Recorder;
 use crate::aws::Clients;
 use crate::deploy::DeployError;
-use crate::deploy::resources::{Deployed, Mapping};
+use crate::deploy::mapping::Mapping;
+use crate::deploy::resources::Deployed;
 
 /// How long after the last batching window the pollers may take to finish.
 const DRAIN_GRACE: Duration = Duration::from_secs(60);

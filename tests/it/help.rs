@@ -52,10 +52,7 @@ fn completions_cover_every_command_in_each_shell() {
         for command in ["up", "tune", "load", "failures", "serve", "completions"] {
             assert!(script.contains(command), "{shell} lacks {command}");
         }
-        assert!(
-            script.contains("batch-size"),
-            "{shell} lacks tune's flags"
-        );
+        assert!(script.contains("batch-size"), "{shell} lacks tune's flags");
     }
     let unknown = Command::new(env!("CARGO_BIN_EXE_demo"))
         .args(["completions", "tcsh"])
