@@ -6,6 +6,7 @@
 pub mod catalog;
 #[cfg(feature = "dynamodb")]
 pub mod item;
+pub mod lambda_log;
 pub mod number;
 mod quote;
 pub mod sdk_error;

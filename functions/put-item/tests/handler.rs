@@ -469,11 +469,7 @@ fn logs() -> &'static Logs {
     static LOGS: OnceLock<Logs> = OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = Logs::default();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .with_writer(logs.clone())
-            .without_time()
-            .finish();
+        let subscriber = orders::lambda_log::subscriber(logs.clone());
         tracing::subscriber::set_global_default(subscriber)
             .expect("no other global subscriber in these tests");
         logs

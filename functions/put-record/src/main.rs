@@ -6,14 +6,7 @@ use put_record::{Producer, handle, kinesis_client};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_current_span(false)
-        .without_time()
-        .init();
+    orders::lambda_log::init();
     let stream_name = std::env::var("STREAM_NAME").map_err(|_| "STREAM_NAME is not set")?;
     let config = aws_config::load_from_env().await;
     let producer = Producer {

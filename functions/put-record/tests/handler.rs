@@ -302,11 +302,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
 
 impl Logs {
     fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
-        tracing_subscriber::fmt()
-            .json()
-            .with_writer(self.clone())
-            .without_time()
-            .finish()
+        orders::lambda_log::subscriber(self.clone())
     }
 
     fn text(&self) -> String {
