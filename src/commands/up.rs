@@ -85,13 +85,24 @@ impl UpSettings {
     }
 }
 
+/// Seconds per phase: building the zips, uploading them, and deploying (reading the stack,
+/// the change set and the wait, putting mappings back).
+#[derive(Debug, Default, Serialize)]
+pub struct Phases {
+    pub build: f64,
+    pub upload: f64,
+    pub deploy: f64,
+}
+
 /// What `demo up` did.
 #[derive(Debug, Serialize)]
 pub struct UpReport {
     pub stack: String,
     pub region: String,
     pub outcome: &'static str,
+    /// The whole run, and the part of it each phase took.
     pub seconds: f64,
+    pub phases: Phases,
     pub uploads: Vec<Upload>,
     pub insights_layer: Option<String>,
     pub deployed: Option<Deployed>,
@@ -117,6 +128,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     interrupt::doing("nothing was deployed; `demo up` again starts over");
     let arch = up.arch.unwrap_or(Arch::Arm64);
     let layer = insights_layer(&clients, &up.insights, arch)?;
+    let building = Instant::now();
     let artifacts = match &up.artifacts {
         Some(dir) => artifacts::from_dir(dir, arch)?,
         None => {
@@ -127,6 +139,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
             .await?
         }
     };
+    let build_seconds = building.elapsed().as_secs_f64();
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
     let account = account_id(&clients).await?;
     let mut current = stack::describe(&clients.cloudformation, &names.stack).await?;
@@ -155,6 +168,10 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         region: clients.region.clone(),
         outcome: "up to date",
         seconds: 0.0,
+        phases: Phases {
+            build: build_seconds,
+            ..Phases::default()
+        },
         uploads: Vec::new(),
         insights_layer: layer.clone(),
         deployed: None,
@@ -227,6 +244,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     "nothing was deployed (a zip uploaded already is checked before reuse); \
                      `demo up` again starts over",
                 );
+                let uploading = Instant::now();
                 report.uploads = upload_artifacts(
                     &clients.region,
                     &store,
@@ -235,6 +253,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     &artifacts,
                 )
                 .await?;
+                report.phases.upload += uploading.elapsed().as_secs_f64();
                 interrupt::doing(format!(
                     "CloudFormation goes on deploying stack {} if it had started (it cannot be \
                      stopped from here); `demo up` again waits for it and finishes, `demo down` \
@@ -276,6 +295,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         });
     }
     report.seconds = started.elapsed().as_secs_f64();
+    report.phases.deploy = (report.seconds - report.phases.build - report.phases.upload).max(0.0);
     Ok(output::emit(settings.output, &report)?)
 }
 
@@ -562,9 +582,14 @@ async fn preview_update(
 
 impl fmt::Display for UpReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Phases {
+            build,
+            upload,
+            deploy,
+        } = self.phases;
         writeln!(
             f,
-            "stack {} in {}: {} ({:.1} s)",
+            "stack {} in {}: {} ({:.1} s: build {build:.1} s, upload {upload:.1} s, deploy {deploy:.1} s)",
             self.stack, self.region, self.outcome, self.seconds
         )?;
         for upload in self.uploads.iter().filter(|u| u.uploaded) {

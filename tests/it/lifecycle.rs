@@ -483,6 +483,12 @@ async fn up_builds_and_deploys_everything_then_down_leaves_nothing() {
     let change_sets = change_set_count(&stack).await;
     let again = up_json(&stack, &[]);
     assert_eq!(again["outcome"], "up to date");
+    // Each phase is timed, and the phases make up the whole run.
+    let phase = |name: &str| again["phases"][name].as_f64().expect("a phase in seconds");
+    let (build, upload, deploy) = (phase("build"), phase("upload"), phase("deploy"));
+    assert!(build >= 0.0 && deploy > 0.0 && upload == 0.0, "{again}");
+    let total = again["seconds"].as_f64().unwrap();
+    assert!((build + upload + deploy - total).abs() < 1e-6, "{again}");
     assert!(
         again["uploads"].as_array().unwrap().is_empty(),
         "nothing uploaded: {again}"
@@ -734,6 +740,7 @@ async fn the_dashboard_plots_the_deployed_functions_and_mappings_and_goes_with_d
     let printed = text(&again.stdout);
     assert!(
         printed.contains("up to date")
+            && printed.contains("s: build 0.0 s, upload 0.0 s, deploy ")
             && printed.contains(&format!("dashboard: {name} (in the emulator")),
         "{printed}"
     );
