@@ -5,6 +5,7 @@ mod failures;
 mod functions;
 mod harness;
 mod help;
+mod layers;
 mod lifecycle;
 mod load;
 mod local;
