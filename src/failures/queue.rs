@@ -65,17 +65,12 @@ pub async fn delete(
     messages: &[&Received],
 ) -> Result<(), DeployError> {
     for chunk in messages.chunks(PER_CALL) {
-        let entries = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(&m.receipt_handle)
-                    .build()
-                    .expect("id and receipt handle are set")
-            })
-            .collect();
+        let entries = entries(chunk, |id, receipt_handle| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(id)
+                .receipt_handle(receipt_handle)
+                .build()
+        });
         let output = sqs
             .delete_message_batch()
             .queue_url(queue_url)
@@ -107,18 +102,13 @@ pub async fn release(
     messages: &[&Received],
 ) -> Result<(), DeployError> {
     for chunk in messages.chunks(PER_CALL) {
-        let entries = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                ChangeMessageVisibilityBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(&m.receipt_handle)
-                    .visibility_timeout(0)
-                    .build()
-                    .expect("id and receipt handle are set")
-            })
-            .collect();
+        let entries = entries(chunk, |id, receipt_handle| {
+            ChangeMessageVisibilityBatchRequestEntry::builder()
+                .id(id)
+                .receipt_handle(receipt_handle)
+                .visibility_timeout(0)
+                .build()
+        });
         sqs.change_message_visibility_batch()
             .queue_url(queue_url)
             .set_entries(Some(entries))
@@ -127,6 +117,17 @@ pub async fn release(
             .map_err(|err| DeployError::aws("return messages to the on-failure queue", err))?;
     }
     Ok(())
+}
+
+/// One batch entry per message, numbered within its call.
+fn entries<T, E: std::fmt::Debug>(
+    chunk: &[&Received],
+    entry: impl Fn(String, &str) -> Result<T, E>,
+) -> Vec<T> {
+    let entry = |(i, m): (usize, &&Received)| {
+        entry(i.to_string(), &m.receipt_handle).expect("id and receipt handle are set")
+    };
+    chunk.iter().enumerate().map(entry).collect()
 }
 
 /// How many messages wait in the queue (SQS's approximate count: visible plus in flight).

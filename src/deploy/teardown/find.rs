@@ -80,6 +80,14 @@ pub async fn find(clients: &Clients, names: &StackNames) -> Result<Vec<Found>, D
     Ok(found)
 }
 
+/// Tags as the services that answer with a map give them (the others give a list of pairs).
+fn tag_map(tags: Option<&std::collections::HashMap<String, String>>) -> Tags {
+    tags.into_iter()
+        .flatten()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
+}
+
 fn tagged(leftover: Leftover, tags: Tags) -> Found {
     Found {
         leftover,
@@ -99,12 +107,7 @@ async fn rest_apis(clients: &Clients, name: &str) -> Result<Vec<Found>, DeployEr
         let page = page.map_err(|err| DeployError::aws("list REST APIs", err))?;
         for api in page.items().iter().filter(|api| api.name() == Some(name)) {
             let Some(id) = api.id() else { continue };
-            let tags = api
-                .tags()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
+            let tags = tag_map(api.tags());
             found.push(tagged(Leftover::RestApi(id.to_owned()), tags));
         }
     }
@@ -120,12 +123,7 @@ async fn function_named(clients: &Clients, name: &str) -> Result<Option<Found>, 
         .await;
     Ok(
         present(answer, &["ResourceNotFoundException"], name)?.map(|output| {
-            let tags = output
-                .tags()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
+            let tags = tag_map(output.tags());
             tagged(Leftover::Function(name.to_owned()), tags)
         }),
     )
@@ -190,12 +188,7 @@ async fn queue(clients: &Clients, name: &str) -> Result<Option<Found>, DeployErr
         .send()
         .await
         .map_err(|err| DeployError::aws(format!("read the tags of queue {name}"), err))?;
-    let tags = tags
-        .tags()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    let tags = tag_map(tags.tags());
     Ok(Some(tagged(Leftover::Queue(url), tags)))
 }
 
@@ -221,12 +214,7 @@ async fn log_group(clients: &Clients, name: &str) -> Result<Option<Found>, Deplo
         .send()
         .await
         .map_err(|err| DeployError::aws(format!("read the tags of log group {name}"), err))?;
-    let tags = tags
-        .tags()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    let tags = tag_map(tags.tags());
     Ok(Some(tagged(Leftover::LogGroup(name.to_owned()), tags)))
 }
 
