@@ -15,6 +15,7 @@ mod logging;
 mod output;
 mod report;
 mod settings;
+mod sweep;
 
 use std::process::ExitCode;
 
