@@ -230,11 +230,33 @@ async fn hand_over_lane(
 ) -> Result<Handled, String> {
     let mut total = Handled::default();
     while let Some(batch) = batcher.due(mapping.batch_size, window) {
+        trace_batch(mapping, lane, &batch);
         let handled = handle_batch(mapping, lane, batch).await?;
         total.invocations += handled.invocations;
         total.given_up += handled.given_up;
     }
     Ok(total)
+}
+
+/// What went into a batch, for `-v` (or `RUST_LOG=demo::local::mapping=debug`): its lane, its
+/// sequence numbers and partition keys, so how records were spread and ordered can be checked.
+fn trace_batch(mapping: &LocalMapping, lane: Lane<'_>, batch: &[Record]) {
+    let mut keys: Vec<&str> = Vec::new();
+    for record in batch {
+        if !keys.contains(&record.partition_key()) {
+            keys.push(record.partition_key());
+        }
+    }
+    tracing::debug!(
+        function = %mapping.function,
+        shard = %lane.shard_id,
+        lane = lane.index + 1,
+        records = batch.len(),
+        first = %batch.first().map_or("", Record::sequence_number),
+        last = %batch.last().map_or("", Record::sequence_number),
+        keys = %keys.join(","),
+        "batch handed over"
+    );
 }
 
 /// What became of one batch.

@@ -238,6 +238,8 @@ async fn parallelization_two_writes_every_order_once_and_each_keys_in_order() {
     // prints the URL.
     let mut serve = demo_local(&stack)
         .args(["serve", "--port", "0"])
+        // Each batch's lane, sequence numbers and partition keys, besides serve's own lines.
+        .env("RUST_LOG", "warn,demo=info,demo::local::mapping=debug")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&stderr_path).unwrap())
         .spawn()
@@ -308,15 +310,64 @@ async fn parallelization_two_writes_every_order_once_and_each_keys_in_order() {
                 "{table} wrote {key} out of order: {times:?}"
             );
         }
-        // Both lanes handed batches over.
         let function = format!("{stack}-put-item-{}", consumer + 1);
-        for lane in ["(lane 1 of 2)", "(lane 2 of 2)"] {
+        let batches = handed_over(&stderr, &function);
+        let records: usize = batches.iter().map(|b| b.records).sum();
+        assert_eq!(records, orders, "{function}:\n{stderr}");
+        // Both lanes took batches, each key went to one lane only, and each lane handed its
+        // records over in the shard's order.
+        for lane in [1, 2] {
+            let of_lane: Vec<&Batch> = batches.iter().filter(|b| b.lane == lane).collect();
             assert!(
-                stderr
-                    .lines()
-                    .any(|l| l.contains(&format!("{function} ←")) && l.contains(lane)),
-                "no batch of {function} {lane}:\n{stderr}"
+                !of_lane.is_empty(),
+                "{function}: lane {lane} idle:\n{stderr}"
+            );
+            assert!(
+                of_lane.windows(2).all(|w| w[0].last < w[1].first),
+                "{function} lane {lane} out of order: {of_lane:?}"
             );
         }
+        for k in 0..keys {
+            let key = format!("key-{k}");
+            let lanes: std::collections::BTreeSet<usize> = batches
+                .iter()
+                .filter(|b| b.keys.contains(&key))
+                .map(|b| b.lane)
+                .collect();
+            assert_eq!(lanes.len(), 1, "{function}: {key} in lanes {lanes:?}");
+        }
     }
+}
+
+/// One batch the runner handed over, from its debug line.
+#[derive(Debug)]
+struct Batch {
+    lane: usize,
+    records: usize,
+    first: u128,
+    last: u128,
+    keys: Vec<String>,
+}
+
+/// The batches of `function` in the order they were handed over.
+fn handed_over(stderr: &str, function: &str) -> Vec<Batch> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("batch handed over") && l.contains(&format!("function={function} ")))
+        .map(|line| {
+            let field = |name: &str| {
+                line.split_whitespace()
+                    .find_map(|w| w.strip_prefix(&format!("{name}=")))
+                    .unwrap_or_else(|| panic!("no {name} in {line}"))
+            };
+            let number = |name: &str| field(name).parse::<u128>().unwrap();
+            Batch {
+                lane: number("lane") as usize,
+                records: number("records") as usize,
+                first: number("first"),
+                last: number("last"),
+                keys: field("keys").split(',').map(str::to_owned).collect(),
+            }
+        })
+        .collect()
 }
