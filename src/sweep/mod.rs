@@ -6,6 +6,7 @@
     allow(dead_code, reason = "wired by `demo sweep`, next step")
 )]
 
+pub mod assemble;
 pub mod chart;
 pub mod choose;
 pub mod grid;
