@@ -86,12 +86,13 @@ pub struct Traffic {
 }
 
 impl Traffic {
-    /// How long sending takes.
+    /// How long sending takes (zero for traffic `check_traffic` refuses).
     pub fn send_time(self) -> Duration {
-        match self.amount {
-            Amount::Orders(n) => Duration::from_secs_f64(n as f64 / self.rate_per_second),
-            Amount::Seconds(s) => Duration::from_secs_f64(s),
-        }
+        let seconds = match self.amount {
+            Amount::Orders(n) => n as f64 / self.rate_per_second,
+            Amount::Seconds(s) => s,
+        };
+        Duration::try_from_secs_f64(seconds).unwrap_or_default()
     }
 
     /// How many orders one run sends.
@@ -376,6 +377,11 @@ mod tests {
         let message = check_traffic(bad).unwrap_err().to_string();
         assert!(message.contains("--rate 0 is not allowed"), "{message}");
         assert!(message.contains("--duration NaNs"), "{message}");
+        assert_eq!(
+            bad.send_time(),
+            Duration::ZERO,
+            "no panic on refused traffic"
+        );
         assert_eq!(
             Traffic {
                 rate_per_second: 20.0,
