@@ -45,6 +45,10 @@ impl Measured {
             orders: counts.orders,
             invocations: counts.invocations,
             records: counts.records,
+            records_per_invocation: (counts.invocations > 0)
+                .then(|| counts.records as f64 / counts.invocations as f64),
+            invocations_per_million_orders: (counts.orders > 0)
+                .then(|| counts.invocations as f64 / counts.orders as f64 * 1e6),
             errors: counts.errors,
             duration_avg_ms: counts.duration_avg_ms,
             billed_mb_ms,
@@ -60,7 +64,7 @@ impl Measured {
     pub fn observation(&self) -> Option<Observation> {
         Some(Observation {
             invocations: self.invocations as f64,
-            records_per_invocation: self.records_per_invocation()?,
+            records_per_invocation: self.records_per_invocation?,
             duration_ms: self.duration_avg_ms?,
         })
     }
@@ -236,6 +240,8 @@ mod tests {
             expected.per_million_orders_usd
         );
         assert_eq!(measured.stream_to_table_p99_ms, Some(900.0));
+        assert_eq!(measured.records_per_invocation, Some(10.0));
+        assert_eq!(measured.invocations_per_million_orders, Some(100_000.0));
         let billed = Measured::priced(
             Counts {
                 billed_mb_ms: Some(1_000.0),

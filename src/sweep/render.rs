@@ -93,13 +93,13 @@ fn cells(row: &Row, on_front: bool) -> Vec<String> {
         kind.to_owned(),
         pair(
             row.kind,
-            m.and_then(|m| m.records_per_invocation()),
+            m.and_then(|m| m.records_per_invocation),
             p.map(|p| p.records_per_invocation),
             number,
         ),
         pair(
             row.kind,
-            m.and_then(|m| m.invocations_per_million_orders()),
+            m.and_then(|m| m.invocations_per_million_orders),
             p.map(|p| p.invocations_per_million_orders),
             number,
         ),

@@ -62,6 +62,8 @@ pub struct Measured {
     pub orders: u64,
     pub invocations: u64,
     pub records: u64,
+    pub records_per_invocation: Option<f64>,
+    pub invocations_per_million_orders: Option<f64>,
     pub errors: u64,
     pub duration_avg_ms: Option<f64>,
     pub billed_mb_ms: f64,
@@ -72,16 +74,6 @@ pub struct Measured {
     pub cost_per_million_orders_usd: Option<f64>,
     pub stream_to_table_p50_ms: Option<f64>,
     pub stream_to_table_p99_ms: Option<f64>,
-}
-
-impl Measured {
-    pub fn records_per_invocation(&self) -> Option<f64> {
-        (self.invocations > 0).then(|| self.records as f64 / self.invocations as f64)
-    }
-
-    pub fn invocations_per_million_orders(&self) -> Option<f64> {
-        (self.orders > 0).then(|| self.invocations as f64 / self.orders as f64 * 1e6)
-    }
 }
 
 impl Row {
@@ -242,6 +234,8 @@ pub(super) mod tests {
                 orders: 300,
                 invocations,
                 records: 300,
+                records_per_invocation: Some(300.0 / invocations as f64),
+                invocations_per_million_orders: Some(invocations as f64 / 300.0 * 1e6),
                 errors: 0,
                 duration_avg_ms: Some(prediction.duration_ms * 1.07),
                 billed_mb_ms: invocations as f64 * 26.0 * 128.0,
@@ -297,6 +291,23 @@ pub(super) mod tests {
         // The fit's floats take all 17 digits: they too came back exactly.
         let intercept = results.model.unwrap().fit.intercept_ms;
         assert!(format!("{intercept}").len() > 15, "{intercept}");
+    }
+
+    #[test]
+    fn any_float_parses_back_to_the_same_bits() {
+        // serde_json's default float parsing may land one ULP off; `float_roundtrip` must be on.
+        let mut rng = fastrand::Rng::with_seed(12);
+        let values: Vec<f64> = (0..10_000)
+            .map(|_| rng.f64() * 10f64.powi(rng.i32(-15..15)))
+            .collect();
+        let text = serde_json::to_string(&values).unwrap();
+        let back: Vec<f64> = serde_json::from_str(&text).unwrap();
+        let differ = values
+            .iter()
+            .zip(&back)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
+        assert_eq!(differ, 0, "{differ} of 10,000 floats changed");
     }
 
     #[test]
