@@ -15,6 +15,7 @@ use super::results::SweepResults;
 use crate::report::chart::{
     ChartError, FONT, PALETTE, Picture, compact_number, fail, text_style, write_picture,
 };
+use crate::report::render::usd;
 
 const SIZE: (u32, u32) = (1000, 700);
 const CAPTION_HEIGHT: u32 = 40;
@@ -89,9 +90,9 @@ impl Scatter {
             .map_err(fail)?;
         ctx.configure_mesh()
             .x_desc("stream → table p99 (s)")
-            .y_desc("$ per million orders (Lambda)")
+            .y_desc("per million orders (Lambda)")
             .x_label_formatter(&|v| compact_number(*v))
-            .y_label_formatter(&|v| compact_number(*v))
+            .y_label_formatter(&|v| dollars(*v))
             .label_style((FONT, 12))
             .axis_desc_style((FONT, 13))
             .max_light_lines(0)
@@ -109,19 +110,56 @@ impl Scatter {
             ctx.draw_series(std::iter::once(Circle::new(at(chosen), 10, ring)))
                 .map_err(fail)?;
         }
-        ctx.draw_series(self.points.iter().map(|p| {
-            let style = if p.measured {
-                MEASURED.filled()
-            } else {
-                ShapeStyle::from(&PREDICTED).stroke_width(2)
-            };
-            let label = text_style(12, BLACK, HPos::Left, VPos::Bottom);
-            EmptyElement::at(at(p))
-                + Circle::new((0, 0), 5, style)
-                + Text::new(p.config.label(), (8, -4), label)
-        }))
-        .map_err(fail)?;
+        let mut placed: Vec<Box> = Vec::new();
+        let marks: Vec<_> = self
+            .points
+            .iter()
+            .map(|p| {
+                let style = if p.measured {
+                    MEASURED.filled()
+                } else {
+                    ShapeStyle::from(&PREDICTED).stroke_width(2)
+                };
+                let label = p.config.label();
+                let offset = free_offset(ctx.backend_coord(&at(p)), &label, &mut placed);
+                let text = text_style(12, BLACK, HPos::Left, VPos::Top);
+                EmptyElement::at(at(p))
+                    + Circle::new((0, 0), 5, style)
+                    + Text::new(label, offset, text)
+            })
+            .collect();
+        ctx.draw_series(marks).map_err(fail)?;
         Ok(())
+    }
+}
+
+/// A label's box in pixels: left, top, right, bottom.
+type Box = (i32, i32, i32, i32);
+
+/// Where to put a point's label so it overlaps no label placed before: above right, below
+/// right, above left, below left, else above right anyway. Widths are estimated from the
+/// character count, as the legend's are.
+fn free_offset(at: (i32, i32), label: &str, placed: &mut Vec<Box>) -> (i32, i32) {
+    let (width, height) = (label.chars().count() as i32 * 7, 14);
+    let candidates = [(8, -18), (8, 4), (-8 - width, -18), (-8 - width, 4)];
+    let boxed =
+        |(dx, dy): (i32, i32)| (at.0 + dx, at.1 + dy, at.0 + dx + width, at.1 + dy + height);
+    let apart = |a: Box, b: Box| a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+    let offset = candidates
+        .into_iter()
+        .find(|&c| placed.iter().all(|&p| apart(boxed(c), p)))
+        .unwrap_or(candidates[0]);
+    placed.push(boxed(offset));
+    offset
+}
+
+/// Tick labels in dollars: the report's four significant figures, trailing zeros dropped.
+fn dollars(value: f64) -> String {
+    let text = usd(value);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
     }
 }
 
@@ -182,6 +220,19 @@ mod tests {
         assert!(hollow >= 2, "{hollow} hollow points");
         assert!(svg.contains("stroke=\"#D62728\""), "no ring for the choice");
         assert!(svg.contains("<polyline"), "no frontier line");
+    }
+
+    #[test]
+    fn labels_of_close_points_go_different_ways_and_ticks_read_as_dollars() {
+        let mut placed = Vec::new();
+        let first = free_offset((100, 100), "10 / 1 s", &mut placed);
+        let second = free_offset((104, 100), "10 / 5 s", &mut placed);
+        let far = free_offset((400, 300), "100 / 5 s", &mut placed);
+        assert_ne!(first, second);
+        assert_eq!(far, first);
+        assert_eq!(dollars(0.005), "$0.005");
+        assert_eq!(dollars(0.0125), "$0.0125");
+        assert_eq!(dollars(0.0), "$0");
     }
 
     #[test]
