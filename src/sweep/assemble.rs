@@ -70,9 +70,9 @@ impl Measured {
     }
 }
 
-/// One configuration as run on one consumer.
+/// One configuration as measured on one consumer.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Run {
+pub struct Measurement {
     pub config: Config,
     pub consumer: usize,
     pub measured: Measured,
@@ -95,7 +95,7 @@ pub struct Setting {
 }
 
 /// The results of `runs`, with `unrun` configurations predicted (`--predict`; may be empty).
-pub fn assemble(setting: Setting, runs: &[Run], unrun: &[Config]) -> SweepResults {
+pub fn assemble(setting: Setting, runs: &[Measurement], unrun: &[Config]) -> SweepResults {
     let fit_of = |consumer: Option<usize>| {
         let observations: Vec<Observation> = runs
             .iter()
@@ -213,8 +213,8 @@ mod tests {
         }
     }
 
-    fn run(config: Config, consumer: usize, counts: Counts) -> Run {
-        Run {
+    fn run(config: Config, consumer: usize, counts: Counts) -> Measurement {
+        Measurement {
             config,
             consumer,
             measured: Measured::priced(counts, 128.0, &setting().prices),
