@@ -20,8 +20,9 @@ use super::failure::{self, Attempt, Destination, FailurePolicy, GivenUpBy, Next}
 use super::recorder::{LocalMetric, Recorder};
 use crate::failures::message::{RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTED};
 
-/// How often an idle shard is polled (Lambda polls each shard about once a second).
-const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How often Lambda polls a shard that is caught up: about once a second (at once while it is
+/// behind). The runner does the same, and `demo sweep`'s model assumes it.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the pollers are told: keep going, finish (the batching windows still apply), or finish
 /// now (hand over what was gathered at once, as `serve` does on Ctrl-C).
@@ -154,6 +155,7 @@ pub async fn run_shard(
         .collect();
     let mut tally = ShardTally::default();
     while let Some(current) = iterator.take() {
+        let polled = Instant::now();
         let output = mapping
             .kinesis
             .get_records()
@@ -182,13 +184,22 @@ pub async fn run_shard(
             mapping.window
         };
         hand_over(&mapping, &shard_id, &mut lanes, window, &mut tally).await?;
-        let caught_up = read.is_empty() && output.millis_behind_latest().unwrap_or(0) == 0;
+        let behind = output.millis_behind_latest().unwrap_or(0) > 0;
+        let caught_up = read.is_empty() && !behind;
         let gathered = lanes.iter().any(|lane| !lane.records.is_empty());
         if told != Stop::Running && caught_up && !gathered {
             break;
         }
-        if read.is_empty() {
-            let _ = tokio::time::timeout(IDLE_POLL, stop.changed()).await;
+        // Once a second while caught up, as Lambda; stopping, only an empty read waits, so
+        // the end is not drawn out.
+        let wait = if told == Stop::Running {
+            !behind
+        } else {
+            read.is_empty()
+        };
+        if wait {
+            let rest = POLL_INTERVAL.saturating_sub(polled.elapsed());
+            let _ = tokio::time::timeout(rest, stop.changed()).await;
         }
     }
     // A closed shard (after a reshard) ends the loop: what was gathered still goes out.

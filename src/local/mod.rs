@@ -12,6 +12,8 @@ mod failure;
 mod mapping;
 mod recorder;
 
+pub use mapping::POLL_INTERVAL;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -26,7 +26,7 @@ pub const PARALLELIZATION: ParameterSpec = ParameterSpec {
 pub const DRAIN_MARGIN: Duration = Duration::from_secs(5);
 
 /// How often Lambda polls a shard: a window of 0 still waits up to this long.
-pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+pub use crate::local::POLL_INTERVAL;
 
 /// The grid as given on the command line. Signed, so a negative value reaches the limit check
 /// and is refused by name; an empty parallelization list means 1.
