@@ -70,9 +70,11 @@ struct Batcher {
 }
 
 impl Batcher {
-    fn add(&mut self, records: &[Record]) {
+    /// Adds what the poll that began at `polled` read. The window counts from that poll, so
+    /// a window of W seconds is found passed by the poll ⌈W⌉ seconds later, not one more.
+    fn add(&mut self, records: &[Record], polled: Instant) {
         if self.since.is_none() && !records.is_empty() {
-            self.since = Some(Instant::now());
+            self.since = Some(polled);
         }
         self.records.extend_from_slice(records);
     }
@@ -175,7 +177,7 @@ pub async fn run_shard(
             tally.records += read.len() as u64;
         }
         for (batcher, records) in lanes.iter_mut().zip(by_lane(read, mapping.lanes)) {
-            batcher.add(&records);
+            batcher.add(&records, polled);
         }
         let told = *stop.borrow();
         let window = if told == Stop::Now {
@@ -431,7 +433,7 @@ mod tests {
     #[test]
     fn a_full_batch_goes_at_once_and_the_rest_waits_for_the_window() {
         let mut batcher = Batcher::default();
-        batcher.add(&records(25));
+        batcher.add(&records(25), Instant::now());
         let window = Duration::from_secs(60);
         assert_eq!(batcher.due(10, window).map(|b| b.len()), Some(10));
         assert_eq!(batcher.due(10, window).map(|b| b.len()), Some(10));
@@ -497,7 +499,7 @@ mod tests {
     #[test]
     fn a_passed_window_flushes_a_partial_batch() {
         let mut batcher = Batcher::default();
-        batcher.add(&records(3));
+        batcher.add(&records(3), Instant::now());
         assert_eq!(batcher.due(100, Duration::ZERO).map(|b| b.len()), Some(3));
         assert!(batcher.due(100, Duration::ZERO).is_none());
         assert!(batcher.since.is_none());
