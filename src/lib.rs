@@ -21,4 +21,5 @@ pub mod logging;
 pub mod output;
 pub mod report;
 pub mod settings;
+pub mod sweep;
 pub mod terminal;

@@ -243,6 +243,7 @@ mod tests {
             uuid: "u".into(),
             batch_size: Some(100),
             window_seconds: Some(30),
+            parallelization: Some(1),
             state: "Enabled".into(),
             last_modified: Some(at(modified)),
             function_arn: "arn:f".into(),

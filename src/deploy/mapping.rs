@@ -21,6 +21,8 @@ pub struct Mapping {
     pub uuid: String,
     pub batch_size: Option<i32>,
     pub window_seconds: Option<i32>,
+    /// Batches in flight per shard at once (ParallelizationFactor, 1–10).
+    pub parallelization: Option<i32>,
     pub state: String,
     /// When the mapping last changed (`demo report`'s default window starts at the latest change).
     #[serde(skip)]
@@ -165,6 +167,7 @@ pub async fn list(
             uuid: m.uuid().unwrap_or_default().to_owned(),
             batch_size: m.batch_size(),
             window_seconds: m.maximum_batching_window_in_seconds(),
+            parallelization: m.parallelization_factor(),
             state: m.state().unwrap_or_default().to_owned(),
             last_modified: m
                 .last_modified()

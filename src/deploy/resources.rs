@@ -170,9 +170,13 @@ impl std::fmt::Display for Deployed {
         }
         for m in &self.mappings {
             let show = |v: Option<i32>| v.map_or("?".to_owned(), |v| v.to_string());
+            let lanes = match m.parallelization {
+                Some(n) if n > 1 => format!(", {n} batches in flight per shard"),
+                _ => String::new(),
+            };
             writeln!(
                 f,
-                "  mapping {}: batch {} / window {} s, {} ({})",
+                "  mapping {}: batch {} / window {} s{lanes}, {} ({})",
                 m.consumer,
                 show(m.batch_size),
                 show(m.window_seconds),
@@ -225,6 +229,44 @@ mod tests {
         assert!(
             aws.url
                 .is_some_and(|u| u.starts_with("https://eu-west-1.console.aws"))
+        );
+    }
+
+    #[test]
+    fn a_mapping_shows_its_parallelization_only_above_one() {
+        let mapping = |consumer: usize, parallelization| Mapping {
+            consumer,
+            function: format!("demo-put-item-{consumer}"),
+            uuid: "u".into(),
+            batch_size: Some(10),
+            window_seconds: Some(2),
+            parallelization,
+            state: "Enabled".into(),
+            last_modified: None,
+            function_arn: String::new(),
+            failure: Default::default(),
+        };
+        let deployed = Deployed {
+            api_url: None,
+            stream: None,
+            functions: BTreeMap::new(),
+            tables: vec![],
+            queue: None,
+            mappings: vec![mapping(1, Some(1)), mapping(2, Some(4))],
+            dashboard: None,
+            resources: vec![],
+            in_emulator: true,
+        };
+        let text = deployed.to_string();
+        assert!(
+            text.contains("mapping 1: batch 10 / window 2 s, Enabled"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "mapping 2: batch 10 / window 2 s, 4 batches in flight per shard, Enabled"
+            ),
+            "{text}"
         );
     }
 

@@ -144,6 +144,7 @@ mod tests {
             uuid: "u".into(),
             batch_size: Some(batch),
             window_seconds: Some(window),
+            parallelization: Some(1),
             state: "Enabled".into(),
             last_modified: None,
             function_arn: format!(

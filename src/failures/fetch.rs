@@ -3,7 +3,9 @@
 //! (past its retention) is counted as gone.
 //!
 //! With ParallelizationFactor 1, as the template sets it, a batch is every record of its shard
-//! between its first and last sequence number, so the range is the batch.
+//! between its first and last sequence number, so the range is the batch. With more, a range
+//! also holds other lanes' records (other partition keys); those are found in the table and
+//! only counted, as records written before or after a failed one are.
 
 use std::cmp::Ordering;
 

@@ -2,7 +2,13 @@
 //! full or the batching window has passed (as Lambda's poller does), then invoke the consumer's
 //! own handler with the batch and treat what it reports as failed as the mapping would
 //! (`failure.rs`: retries, bisection, record age, the on-failure destination).
+//!
+//! With a ParallelizationFactor N above 1, as on Lambda, a shard's records are spread over N
+//! lanes by a hash of their partition key; each lane batches on its own and hands its batches
+//! over one after the other, and the lanes run at once: up to N batches in flight per shard,
+//! one partition key's records always in one lane, in order.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,8 +20,9 @@ use super::failure::{self, Attempt, Destination, FailurePolicy, GivenUpBy, Next}
 use super::recorder::{LocalMetric, Recorder};
 use crate::failures::message::{RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTED};
 
-/// How often an idle shard is polled (Lambda polls each shard about once a second).
-const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How often Lambda polls a shard that is caught up: about once a second (at once while it is
+/// behind). The runner does the same, and `demo sweep`'s model assumes it.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the pollers are told: keep going, finish (the batching windows still apply), or finish
 /// now (hand over what was gathered at once, as `serve` does on Ctrl-C).
@@ -33,6 +40,8 @@ pub struct LocalMapping {
     pub uuid: String,
     pub batch_size: usize,
     pub window: Duration,
+    /// Batches in flight per shard at once: the mapping's ParallelizationFactor.
+    pub lanes: usize,
     pub stream: String,
     pub source: Source,
     pub kinesis: aws_sdk_kinesis::Client,
@@ -61,9 +70,11 @@ struct Batcher {
 }
 
 impl Batcher {
-    fn add(&mut self, records: &[Record]) {
+    /// Adds what the poll that began at `polled` read. The window counts from that poll, so
+    /// a window of W seconds is found passed by the poll ⌈W⌉ seconds later, not one more.
+    fn add(&mut self, records: &[Record], polled: Instant) {
         if self.since.is_none() && !records.is_empty() {
-            self.since = Some(Instant::now());
+            self.since = Some(polled);
         }
         self.records.extend_from_slice(records);
     }
@@ -79,6 +90,40 @@ impl Batcher {
         let batch: Vec<Record> = self.records.drain(..take).collect();
         self.since = (!self.records.is_empty()).then(Instant::now);
         Some(batch)
+    }
+}
+
+/// Which of `lanes` lanes a partition key's records go to. Lambda hashes the key too; which
+/// hash does not matter, only that one key always lands in the same lane.
+fn lane_of(partition_key: &str, lanes: usize) -> usize {
+    let mut hasher = DefaultHasher::new();
+    partition_key.hash(&mut hasher);
+    (hasher.finish() % lanes.max(1) as u64) as usize
+}
+
+/// A shard's records split over its lanes, each lane's in the shard's order.
+fn by_lane(records: &[Record], lanes: usize) -> Vec<Vec<Record>> {
+    let mut split = vec![Vec::new(); lanes.max(1)];
+    for record in records {
+        split[lane_of(record.partition_key(), lanes)].push(record.clone());
+    }
+    split
+}
+
+/// Which shard and lane a batch comes from (a lane is named only when there are several).
+#[derive(Debug, Clone, Copy)]
+struct Lane<'a> {
+    shard_id: &'a str,
+    index: usize,
+    count: usize,
+}
+
+impl std::fmt::Display for Lane<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.count {
+            1 => f.write_str(self.shard_id),
+            n => write!(f, "{} (lane {} of {n})", self.shard_id, self.index + 1),
+        }
     }
 }
 
@@ -107,9 +152,12 @@ pub async fn run_shard(
     mut iterator: Option<String>,
     mut stop: watch::Receiver<Stop>,
 ) -> Result<ShardTally, String> {
-    let mut batcher = Batcher::default();
+    let mut lanes: Vec<Batcher> = (0..mapping.lanes.max(1))
+        .map(|_| Batcher::default())
+        .collect();
     let mut tally = ShardTally::default();
     while let Some(current) = iterator.take() {
+        let polled = Instant::now();
         let output = mapping
             .kinesis
             .get_records()
@@ -128,48 +176,100 @@ pub async fn run_shard(
             );
             tally.records += read.len() as u64;
         }
-        batcher.add(read);
+        for (batcher, records) in lanes.iter_mut().zip(by_lane(read, mapping.lanes)) {
+            batcher.add(&records, polled);
+        }
         let told = *stop.borrow();
         let window = if told == Stop::Now {
             Duration::ZERO
         } else {
             mapping.window
         };
-        hand_over(&mapping, &shard_id, &mut batcher, window, &mut tally).await?;
-        let caught_up = read.is_empty() && output.millis_behind_latest().unwrap_or(0) == 0;
-        if told != Stop::Running && caught_up && batcher.records.is_empty() {
+        hand_over(&mapping, &shard_id, &mut lanes, window, &mut tally).await?;
+        let behind = output.millis_behind_latest().unwrap_or(0) > 0;
+        let caught_up = read.is_empty() && !behind;
+        let gathered = lanes.iter().any(|lane| !lane.records.is_empty());
+        if told != Stop::Running && caught_up && !gathered {
             break;
         }
-        if read.is_empty() {
-            let _ = tokio::time::timeout(IDLE_POLL, stop.changed()).await;
+        // Once a second while caught up, as Lambda; stopping, only an empty read waits, so
+        // the end is not drawn out.
+        let wait = if told == Stop::Running {
+            !behind
+        } else {
+            read.is_empty()
+        };
+        if wait {
+            let rest = POLL_INTERVAL.saturating_sub(polled.elapsed());
+            let _ = tokio::time::timeout(rest, stop.changed()).await;
         }
     }
     // A closed shard (after a reshard) ends the loop: what was gathered still goes out.
-    hand_over(
-        &mapping,
-        &shard_id,
-        &mut batcher,
-        Duration::ZERO,
-        &mut tally,
-    )
-    .await?;
+    hand_over(&mapping, &shard_id, &mut lanes, Duration::ZERO, &mut tally).await?;
     Ok(tally)
 }
 
-/// Invokes the handler with every batch that is due after `window`.
+/// Invokes the handler with every batch that is due after `window`: each lane's one after the
+/// other, the lanes at once.
 async fn hand_over(
     mapping: &LocalMapping,
     shard_id: &str,
-    batcher: &mut Batcher,
+    lanes: &mut [Batcher],
     window: Duration,
     tally: &mut ShardTally,
 ) -> Result<(), String> {
-    while let Some(batch) = batcher.due(mapping.batch_size, window) {
-        let handled = handle_batch(mapping, shard_id, batch).await?;
+    let count = lanes.len();
+    let each = lanes.iter_mut().enumerate().map(|(index, batcher)| {
+        let lane = Lane {
+            shard_id,
+            index,
+            count,
+        };
+        hand_over_lane(mapping, lane, batcher, window)
+    });
+    for handled in futures::future::try_join_all(each).await? {
         tally.invocations += handled.invocations;
         tally.given_up += handled.given_up;
     }
     Ok(())
+}
+
+/// One lane's due batches, in order: a batch goes only once the one before it is done.
+async fn hand_over_lane(
+    mapping: &LocalMapping,
+    lane: Lane<'_>,
+    batcher: &mut Batcher,
+    window: Duration,
+) -> Result<Handled, String> {
+    let mut total = Handled::default();
+    while let Some(batch) = batcher.due(mapping.batch_size, window) {
+        trace_batch(mapping, lane, &batch);
+        let handled = handle_batch(mapping, lane, batch).await?;
+        total.invocations += handled.invocations;
+        total.given_up += handled.given_up;
+    }
+    Ok(total)
+}
+
+/// What went into a batch, for `-v` (or `RUST_LOG=demo::local::mapping=debug`): its lane, its
+/// sequence numbers and partition keys, so how records were spread and ordered can be checked.
+fn trace_batch(mapping: &LocalMapping, lane: Lane<'_>, batch: &[Record]) {
+    let mut keys: Vec<&str> = Vec::new();
+    for record in batch {
+        if !keys.contains(&record.partition_key()) {
+            keys.push(record.partition_key());
+        }
+    }
+    tracing::debug!(
+        function = %mapping.function,
+        shard = %lane.shard_id,
+        lane = lane.index + 1,
+        records = batch.len(),
+        first = %batch.first().map_or("", Record::sequence_number),
+        last = %batch.last().map_or("", Record::sequence_number),
+        keys = %keys.join(","),
+        "batch handed over"
+    );
 }
 
 /// What became of one batch.
@@ -185,9 +285,10 @@ struct Handled {
 /// earlier part of the batch is always finished before a later one is tried.
 async fn handle_batch(
     mapping: &LocalMapping,
-    shard_id: &str,
+    lane: Lane<'_>,
     batch: Vec<Record>,
 ) -> Result<Handled, String> {
+    let shard_id = lane.shard_id;
     let mut handled = Handled::default();
     let mut pending = vec![Attempt {
         records: batch,
@@ -211,7 +312,7 @@ async fn handle_batch(
             continue;
         }
         handled.invocations += 1;
-        let Some(first_failed) = invoke(mapping, shard_id, &attempt.records).await else {
+        let Some(first_failed) = invoke(mapping, lane, &attempt.records).await else {
             continue;
         };
         let retries = attempt.retries;
@@ -234,17 +335,17 @@ async fn handle_batch(
 }
 
 /// One invocation of the handler; the position of the first record it reports as failed.
-async fn invoke(mapping: &LocalMapping, shard_id: &str, batch: &[Record]) -> Option<usize> {
+async fn invoke(mapping: &LocalMapping, lane: Lane<'_>, batch: &[Record]) -> Option<usize> {
     let last_record_age = batch
         .last()
         .and_then(|r| failure::age(r, SystemTime::now()))
         .unwrap_or_default();
-    let event = kinesis_event(&mapping.source, shard_id, batch);
+    let event = kinesis_event(&mapping.source, lane.shard_id, batch);
     let started = Instant::now();
     let response = put_item::handle(&mapping.consumer, event).await;
     if mapping.log_batches {
         tracing::info!(
-            "{} ← {} record(s) from {shard_id}: {} failed, {:.0} ms",
+            "{} ← {} record(s) from {lane}: {} failed, {:.0} ms",
             mapping.function,
             batch.len(),
             response.batch_item_failures.len(),
@@ -332,7 +433,7 @@ mod tests {
     #[test]
     fn a_full_batch_goes_at_once_and_the_rest_waits_for_the_window() {
         let mut batcher = Batcher::default();
-        batcher.add(&records(25));
+        batcher.add(&records(25), Instant::now());
         let window = Duration::from_secs(60);
         assert_eq!(batcher.due(10, window).map(|b| b.len()), Some(10));
         assert_eq!(batcher.due(10, window).map(|b| b.len()), Some(10));
@@ -343,10 +444,62 @@ mod tests {
         assert_eq!(batcher.records.len(), 5);
     }
 
+    /// `n` records, the i-th keyed `key-(i mod keys)`.
+    fn keyed(n: usize, keys: usize) -> Vec<Record> {
+        (0..n)
+            .map(|i| {
+                Record::builder()
+                    .sequence_number(i.to_string())
+                    .partition_key(format!("key-{}", i % keys))
+                    .data(Blob::new(vec![]))
+                    .build()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_keys_records_stay_in_one_lane_in_order() {
+        let records = keyed(200, 20);
+        let lanes = by_lane(&records, 3);
+        assert_eq!(lanes.len(), 3);
+        assert_eq!(lanes.iter().map(Vec::len).sum::<usize>(), 200);
+        assert!(
+            lanes.iter().all(|lane| !lane.is_empty()),
+            "20 keys use every lane"
+        );
+        for (index, lane) in lanes.iter().enumerate() {
+            let sequence: Vec<usize> = lane
+                .iter()
+                .map(|r| r.sequence_number().parse().unwrap())
+                .collect();
+            assert!(
+                sequence.is_sorted(),
+                "lane {index} out of order: {sequence:?}"
+            );
+            for record in lane {
+                assert_eq!(lane_of(record.partition_key(), 3), index);
+            }
+        }
+        let single = by_lane(&records, 1);
+        assert_eq!(single, [records]);
+    }
+
+    #[test]
+    fn a_lane_is_named_only_when_there_are_several() {
+        let lane = |index, count| Lane {
+            shard_id: "shardId-000000000000",
+            index,
+            count,
+        };
+        assert_eq!(lane(0, 1).to_string(), "shardId-000000000000");
+        assert_eq!(lane(1, 2).to_string(), "shardId-000000000000 (lane 2 of 2)");
+    }
+
     #[test]
     fn a_passed_window_flushes_a_partial_batch() {
         let mut batcher = Batcher::default();
-        batcher.add(&records(3));
+        batcher.add(&records(3), Instant::now());
         assert_eq!(batcher.due(100, Duration::ZERO).map(|b| b.len()), Some(3));
         assert!(batcher.due(100, Duration::ZERO).is_none());
         assert!(batcher.since.is_none());

@@ -1,7 +1,8 @@
 //! `--local`'s data path. The emulator stores the stack but runs no Lambda code and serves no
 //! API, so `demo load --local` runs the functions' own handlers in-process instead: an API
 //! Gateway stand-in for the producer, and one poller per mapping and shard that batches as
-//! Lambda does (batch size, batching window) for each consumer, all against the emulator's
+//! Lambda does (batch size, batching window, batches in flight per shard) for each consumer,
+//! all against the emulator's
 //! Kinesis and DynamoDB. What they measure goes to the emulator's CloudWatch under Lambda's
 //! metric names, so `demo report --local` reads it as it reads Lambda's on AWS.
 
@@ -11,6 +12,8 @@ mod failure;
 pub mod http;
 mod mapping;
 mod recorder;
+
+pub use mapping::POLL_INTERVAL;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,16 +47,21 @@ pub struct LocalRun {
 }
 
 impl std::fmt::Display for ConsumerSummary {
-    /// `local <function> (<batch> / <window> s): N invocations, N records, N per invocation`.
+    /// `local <function> (<batch> / <window> s[ ×<lanes>]): N invocations, N records, N per
+    /// invocation`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let per = if self.invocations > 0 {
             self.records as f64 / self.invocations as f64
         } else {
             0.0
         };
+        let lanes = match self.parallelization {
+            1 => String::new(),
+            n => format!(" ×{n}"),
+        };
         write!(
             f,
-            "local {} ({} / {} s): {} invocations, {} records, {per:.1} per invocation",
+            "local {} ({} / {} s{lanes}): {} invocations, {} records, {per:.1} per invocation",
             self.function, self.batch_size, self.window_seconds, self.invocations, self.records
         )?;
         if self.given_up > 0 {
@@ -82,6 +90,7 @@ pub struct ConsumerSummary {
     pub function: String,
     pub batch_size: usize,
     pub window_seconds: u64,
+    pub parallelization: usize,
     pub invocations: u64,
     pub records: u64,
     pub given_up: u64,
@@ -244,6 +253,7 @@ async fn local_mapping(
         uuid: mapping.uuid.clone(),
         batch_size: mapping.batch_size.unwrap_or(100).max(1) as usize,
         window: Duration::from_secs(mapping.window_seconds.unwrap_or(0).max(0) as u64),
+        lanes: mapping.parallelization.unwrap_or(1).clamp(1, 10) as usize,
         stream: stream.to_owned(),
         source: event::Source {
             stream_arn: stream_arn.to_owned(),
@@ -307,6 +317,7 @@ fn add(summaries: &mut Vec<ConsumerSummary>, mapping: &LocalMapping, tally: Shar
                 function: mapping.function.clone(),
                 batch_size: mapping.batch_size,
                 window_seconds: mapping.window.as_secs(),
+                parallelization: mapping.lanes,
                 invocations: 0,
                 records: 0,
                 given_up: 0,

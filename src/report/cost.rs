@@ -1,6 +1,6 @@
 //! Lambda's published prices and the cost arithmetic: billed MB-ms → GB-seconds → dollars.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::artifacts::Arch;
 
@@ -25,7 +25,8 @@ pub struct PriceList {
 }
 
 /// The prices one report uses: the list's for the deployed architecture, or the user's.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// Deserialize: `demo sweep --from FILE` reads them back.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Prices {
     pub architecture: String,
     pub gb_second: f64,

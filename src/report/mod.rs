@@ -6,7 +6,7 @@ pub mod chart;
 pub mod cost;
 pub mod latency;
 pub mod metrics;
-mod render;
+pub mod render;
 pub mod series;
 pub mod window;
 

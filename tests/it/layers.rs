@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// Plain vocabulary: these import no other module of the crate but each other.
 const GROUND: [&str; 5] = ["aws", "output", "terminal", "logging", "emulator"];
 /// The work: never sees clap (`cli`), the translator (`settings`) or `commands`.
-const MIDDLE: [&str; 7] = [
+const MIDDLE: [&str; 8] = [
     "artifacts",
     "deploy",
     "load",
@@ -15,6 +15,7 @@ const MIDDLE: [&str; 7] = [
     "report",
     "failures",
     "insights",
+    "sweep",
 ];
 const TOP: [&str; 3] = ["cli", "settings", "commands"];
 

@@ -1,4 +1,5 @@
-//! Draws the report's cost / duration / network panels to an SVG or PNG file.
+//! Draws the report's cost / duration / network panels to an SVG or PNG file; the file
+//! handling (format, font, write-then-rename) and drawing helpers serve `demo sweep`'s chart too.
 
 mod font;
 
@@ -57,11 +58,11 @@ const CAPTION_HEIGHT: u32 = 40;
 const PANEL_HEADER_HEIGHT: u32 = 26;
 const LEGEND_HEIGHT: u32 = 24;
 const Y_LABEL_AREA: u32 = 70;
-const FONT: &str = "sans-serif";
+pub const FONT: &str = "sans-serif";
 
 /// Colours handed out to functions in order of first appearance (Tableau 10, as
 /// readable on white as CloudWatch's own palette).
-const PALETTE: [RGBColor; 10] = [
+pub const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -80,8 +81,29 @@ enum Format {
     Png,
 }
 
+/// A picture drawn on one canvas of `size()` pixels: the report's panels, the sweep's scatter.
+pub trait Picture {
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+
+    /// Draws everything, text through `draw_text` only (see `draw`).
+    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+impl Picture for Chart {
+    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw(root, self)
+    }
+}
+
 /// Draws the chart to `path`; the format follows the extension (.svg or .png, case-insensitive).
 pub fn write(path: &Path, chart: &Chart) -> Result<(), ChartError> {
+    write_picture(path, chart)
+}
+
+/// Draws `picture` to `path` as `write` does a chart.
+pub fn write_picture(path: &Path, picture: &impl Picture) -> Result<(), ChartError> {
     let format = format_of(path)?;
     if format == Format::Png {
         // The bitmap backend rasterises text itself, so it needs font bytes;
@@ -91,9 +113,10 @@ pub fn write(path: &Path, chart: &Chart) -> Result<(), ChartError> {
     // Draw next to the target and rename, so a failed draw never leaves a
     // truncated chart where the old one (or nothing) was.
     let temp = temp_path(path, format);
+    let size = picture.size();
     let drawn = match format {
-        Format::Svg => draw(SVGBackend::new(&temp, SIZE).into_drawing_area(), chart),
-        Format::Png => draw(BitMapBackend::new(&temp, SIZE).into_drawing_area(), chart),
+        Format::Svg => picture.draw_on(SVGBackend::new(&temp, size).into_drawing_area()),
+        Format::Png => picture.draw_on(BitMapBackend::new(&temp, size).into_drawing_area()),
     };
     let finished = drawn.and_then(|()| std::fs::rename(&temp, path).map_err(|e| e.to_string()));
     finished.map_err(|cause| {
@@ -149,7 +172,7 @@ fn join_paths(paths: &[PathBuf]) -> String {
 // ---------------------------------------------------------------- drawing
 
 /// Any plotters error, flattened to text: the caller only reports it.
-fn fail(error: impl std::fmt::Display) -> String {
+pub fn fail(error: impl std::fmt::Display) -> String {
     error.to_string()
 }
 
@@ -292,7 +315,7 @@ fn draw_note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: &str) -> R
         .map_err(fail)
 }
 
-fn text_style(size: u32, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+pub fn text_style(size: u32, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle {
         font: (FONT, size).into_font(),
         color: colour.to_backend_color(),
@@ -358,7 +381,7 @@ fn colour_of(map: &[(String, RGBColor)], label: &str) -> RGBColor {
 }
 
 /// Short axis numbers: 5000000 → "5M", 12345 → "12.3k", 0.25 → "0.25".
-fn compact_number(value: f64) -> String {
+pub fn compact_number(value: f64) -> String {
     let magnitude = value.abs();
     let (scaled, suffix) = match magnitude {
         m if m >= 1e12 => (value / 1e12, "T"),
