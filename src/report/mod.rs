@@ -6,6 +6,7 @@ pub mod chart;
 pub mod cost;
 pub mod latency;
 pub mod metrics;
+pub mod read;
 pub mod render;
 pub mod series;
 pub mod window;
