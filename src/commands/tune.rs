@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::aws::{Clients, connect};
 use crate::deploy::batching::Batching;
-use crate::deploy::mapping::{self, Mapping, current_batching, update_mapping, wait_for_effect};
+use crate::deploy::mapping::{self, Mapping, update_mapping, wait_for_effect};
 use crate::deploy::record::{self, Recorded};
 use crate::deploy::tuning::{self, TuneRequest};
 use crate::deploy::{DeployError, interrupt, stack, template};
@@ -52,13 +52,23 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
     let specs = template::parameter_specs();
     tuning::validate(&specs, &request)?;
     let clients = connect(&settings.aws).await?;
-    let stack_name = &settings.aws.stack_name;
+    let report = apply(&clients, &settings.aws.stack_name, &request).await?;
+    Ok(output::emit(settings.output, &report)?)
+}
+
+/// Tunes the mappings and records the values in the stack (`demo sweep --apply` too); the
+/// request is validated.
+pub async fn apply(
+    clients: &Clients,
+    stack_name: &str,
+    request: &TuneRequest,
+) -> Result<TuneReport, CliError> {
     let current =
         stack::describe_existing(&clients.cloudformation, stack_name, &clients.region).await?;
     let mut changes = Vec::new();
     let mut mappings = Vec::new();
     for consumer in request.consumers.numbers() {
-        let mapping = mapping::of_consumer(&clients, stack_name, consumer).await?;
+        let mapping = mapping::of_consumer(clients, stack_name, consumer).await?;
         let before = mapping.batching();
         changes.push(MappingChange {
             consumer,
@@ -69,7 +79,7 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
         mappings.push(mapping);
     }
     let mut report = TuneReport {
-        stack: stack_name.clone(),
+        stack: stack_name.to_owned(),
         dry_run: request.dry_run,
         changes,
         effect_seconds: None,
@@ -86,7 +96,7 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
              puts it back to the stack's values, `demo tune` again applies the change"
         ));
         let started = Instant::now();
-        go_live(&clients, &mappings, &report.changes, started).await?;
+        go_live(clients, &mappings, &report.changes, started).await?;
         report.effect_seconds = Some(started.elapsed().as_secs_f64());
         terminal::note(format!(
             "mappings report the new values after {:.1} s; recording them in the stack",
@@ -97,18 +107,18 @@ pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliErr
             .consumers
             .numbers()
             .into_iter()
-            .flat_map(|c| tuning::overrides(&request, c))
+            .flat_map(|c| tuning::overrides(request, c))
             .collect();
-        match record::record(&clients, stack_name, &current, &tuned).await? {
+        match record::record(clients, stack_name, &current, &tuned).await? {
             Recorded::Done | Recorded::Unchanged => {}
             Recorded::Failed(err) => {
-                let back = put_back(&clients, &mappings, &report.changes).await;
+                let back = put_back(clients, &mappings, &report.changes).await;
                 return Err(not_recorded(stack_name, err, &back).into());
             }
         }
         report.stack_seconds = Some(started.elapsed().as_secs_f64());
     }
-    Ok(output::emit(settings.output, &report)?)
+    Ok(report)
 }
 
 /// Updates every mapping and waits until each is Enabled with its new values. Ctrl-C or a
@@ -175,13 +185,7 @@ async fn put_back(clients: &Clients, mappings: &[Mapping], changes: &[MappingCha
     let mut said = Vec::new();
     for (mapping, change) in mappings.iter().zip(changes) {
         let before = change.before;
-        let done = match current_batching(clients, mapping).await {
-            Ok(live) if live == before => Ok(()),
-            _ => match update_mapping(clients, mapping, before).await {
-                Ok(()) => wait_for_effect(clients, mapping, before, started).await,
-                Err(err) => Err(err),
-            },
-        };
+        let done = mapping::set(clients, mapping, before, started).await;
         said.push(match done {
             Ok(()) => format!(
                 "the mapping of {} is back at batch {} / window {} s",

@@ -187,6 +187,21 @@ pub async fn list(
         .collect())
 }
 
+/// Sets the mapping's batching unless Lambda already reports it (a read that fails is no
+/// reason not to try the update), and waits for the effect.
+pub async fn set(
+    clients: &Clients,
+    mapping: &Mapping,
+    batching: Batching,
+    started: Instant,
+) -> Result<(), DeployError> {
+    match current_batching(clients, mapping).await {
+        Ok(live) if live == batching => {}
+        _ => update_mapping(clients, mapping, batching).await?,
+    }
+    wait_for_effect(clients, mapping, batching, started).await
+}
+
 /// The one mapping of `consumer` (1 or 2) of stack `stack`; none or several is a broken stack.
 pub async fn of_consumer(
     clients: &Clients,
