@@ -84,8 +84,116 @@ pub enum Command {
     /// Serve the stack offline (with --local): POST /prod/order on 127.0.0.1 for any client, and
     /// the consumers batching as Lambda does, until Ctrl-C.
     Serve(ServeArgs),
+    /// Find the batching that fits a traffic profile: run a grid of batch sizes and windows (two
+    /// at a time, one per consumer) under the same traffic, measure cost and stream → table
+    /// delay, fit a model, choose, and chart; the mappings are put back after.
+    Sweep(SweepArgs),
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell on stdout.
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Batch sizes to try, 1–10000.
+    #[arg(
+        long,
+        value_name = "N,…",
+        value_delimiter = ',',
+        default_value = "10,100",
+        allow_negative_numbers = true
+    )]
+    pub batch_sizes: Vec<i64>,
+
+    /// Batching windows to try, 0–300 seconds.
+    #[arg(
+        long,
+        value_name = "S,…",
+        value_delimiter = ',',
+        default_value = "1,5",
+        allow_negative_numbers = true
+    )]
+    pub windows: Vec<i64>,
+
+    /// Parallelization factors to try, 1–10 (batches in flight per shard).
+    #[arg(
+        long,
+        value_name = "N,…",
+        value_delimiter = ',',
+        default_value = "1",
+        allow_negative_numbers = true
+    )]
+    pub parallelization: Vec<i64>,
+
+    /// Orders per second during each run.
+    #[arg(
+        long,
+        value_name = "PER_SECOND",
+        default_value_t = 50.0,
+        allow_negative_numbers = true
+    )]
+    pub rate: f64,
+
+    /// Orders per run [default: 300].
+    #[arg(long, value_name = "N", conflicts_with = "duration")]
+    pub orders: Option<u64>,
+
+    /// Send for this long per run instead of a number of orders, e.g. 30s.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+
+    /// What the choice optimises.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Cost)]
+    pub strategy: StrategyArg,
+
+    /// With --strategy balanced: the weight of cost, 0–1 (1 is --strategy cost, 0 latency).
+    #[arg(
+        long,
+        value_name = "W",
+        default_value_t = 0.5,
+        allow_negative_numbers = true
+    )]
+    pub weight: f64,
+
+    /// Choose the cheapest configuration whose measured stream → table p99 is at most this,
+    /// e.g. 5s.
+    #[arg(long, value_name = "DURATION")]
+    pub max_p99: Option<String>,
+
+    /// Run only the grid's corners (smallest and largest of each value) and predict the other
+    /// configurations from the fitted model, labelled predicted.
+    #[arg(long)]
+    pub predict: bool,
+
+    /// Tune the stack to the choice at the end, both consumers (otherwise the mappings are put
+    /// back as they were).
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Print the plan (runs, estimated time) without running anything.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write the results to FILE [default: demo-sweep-<stack>.json].
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<std::path::PathBuf>,
+
+    /// Show a saved results file (table, JSON, chart) without running anything.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["apply", "dry_run", "save"])]
+    pub from: Option<std::path::PathBuf>,
+
+    /// Draw cost per million orders against stream → table p99 to FILE (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// The lowest cost per million orders.
+    Cost,
+    /// The lowest stream → table p99.
+    Latency,
+    /// Both, normalised and weighted by --weight (as AWS Lambda Power Tuning does).
+    Balanced,
 }
 
 #[derive(Debug, Args)]

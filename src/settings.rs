@@ -7,15 +7,18 @@ use std::time::SystemTime;
 use crate::artifacts::{Arch, CargoVerbosity};
 use crate::aws::AwsSettings;
 use crate::cli::{
-    ArchArg, Cli, Command, ConsumerArg, GlobalArgs, LoadArgs, OutputArg, ReportArgs, TableArgs,
-    TuneArgs, UpArgs,
+    ArchArg, Cli, Command, ConsumerArg, GlobalArgs, LoadArgs, OutputArg, ReportArgs, StrategyArg,
+    SweepArgs, TableArgs, TuneArgs, UpArgs,
 };
 use crate::commands::build::BuildSettings;
 use crate::commands::down::DownSettings;
 use crate::commands::report::ReportSettings;
+use crate::commands::sweep::SweepSettings;
 use crate::commands::up::{InsightsChoice, UpSettings};
+use crate::deploy::DeployError;
 use crate::deploy::batching::BatchingChange;
 use crate::deploy::names::MAX_STACK_NAME;
+use crate::deploy::template;
 use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::error::CliError;
 use crate::load::flags;
@@ -26,6 +29,8 @@ use crate::output::OutputFormat;
 use crate::report::chart;
 use crate::report::cost::PriceOverrides;
 use crate::report::window::{self, Window};
+use crate::sweep::choose::Strategy;
+use crate::sweep::grid::{self, Amount, Grid, Traffic};
 use crate::terminal::Verbosity;
 
 /// Everything the global flags decide.
@@ -88,6 +93,7 @@ pub enum Job {
     Report(ReportSettings),
     Failures { redrive: bool },
     Serve { port: u16 },
+    Sweep(SweepSettings),
     Completions(clap_complete::Shell),
 }
 
@@ -112,6 +118,7 @@ pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
             redrive: args.redrive,
         },
         Command::Serve(args) => Job::Serve { port: args.port },
+        Command::Sweep(args) => Job::Sweep(sweep(args)?),
         Command::Completions(args) => Job::Completions(args.shell),
     };
     Ok((settings, job))
@@ -232,6 +239,56 @@ fn report(args: &ReportArgs) -> Result<ReportSettings, CliError> {
                 args.price_per_million_requests,
             )?,
         },
+    })
+}
+
+/// `demo sweep`'s flags: the grid and traffic against AWS's limits, the strategy, the budget
+/// and the chart file, all before anything runs.
+fn sweep(args: &SweepArgs) -> Result<SweepSettings, CliError> {
+    let grid = Grid {
+        batch_sizes: args.batch_sizes.clone(),
+        windows: args.windows.clone(),
+        parallelization: args.parallelization.clone(),
+    };
+    let configurations = grid::configurations(&template::parameter_specs(), &grid)?;
+    let amount = match (args.orders, args.duration.as_deref()) {
+        (Some(orders), _) => Amount::Orders(orders),
+        (None, Some(text)) => Amount::Seconds(
+            flags::duration("--duration", text)
+                .map_err(CliError::Usage)?
+                .as_secs_f64(),
+        ),
+        (None, None) => Amount::Orders(300),
+    };
+    let traffic = Traffic {
+        rate_per_second: args.rate,
+        amount,
+    };
+    grid::check_traffic(traffic)?;
+    let strategy = match args.strategy {
+        StrategyArg::Cost => Strategy::Cost,
+        StrategyArg::Latency => Strategy::Latency,
+        StrategyArg::Balanced => Strategy::balanced(args.weight)
+            .map_err(|refused| DeployError::Invalid(vec![refused]))?,
+    };
+    let budget = (args.max_p99.as_deref())
+        .map(|text| flags::duration("--max-p99", text))
+        .transpose()
+        .map_err(CliError::Usage)?;
+    if let Some(path) = &args.chart {
+        chart::check_path(path).map_err(|err| CliError::Usage(err.to_string()))?;
+    }
+    Ok(SweepSettings {
+        configurations,
+        traffic,
+        strategy,
+        budget_p99_ms: budget.map(|b| b.as_secs_f64() * 1000.0),
+        predict: args.predict,
+        apply: args.apply,
+        dry_run: args.dry_run,
+        save: args.save.clone(),
+        from: args.from.clone(),
+        chart: args.chart.clone(),
     })
 }
 

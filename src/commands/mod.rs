@@ -8,6 +8,7 @@ pub mod load;
 pub mod report;
 pub mod serve;
 pub mod status;
+pub mod sweep;
 pub mod tune;
 pub mod up;
 pub mod verify;
@@ -27,6 +28,7 @@ pub async fn dispatch(job: Job, settings: &Settings) -> Result<(), CliError> {
         Job::Report(report) => report::run(settings, report).await,
         Job::Failures { redrive } => failures::run(settings, redrive).await,
         Job::Serve { port } => serve::run(settings, port).await,
+        Job::Sweep(sweep) => sweep::run(settings, sweep).await,
         Job::Completions(shell) => completions::run(shell),
     }
 }

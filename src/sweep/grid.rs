@@ -243,7 +243,10 @@ pub fn plan(configs: &[Config], traffic: Traffic) -> Plan {
         .chunks(2)
         .map(|pair| {
             let longest = pair.iter().map(|c| c.longest_wait()).max();
-            let estimate = traffic.send_time() + longest.unwrap_or_default() + DRAIN_MARGIN;
+            let busy = traffic.send_time() + longest.unwrap_or_default() + DRAIN_MARGIN;
+            // Each run has whole minutes to itself: Lambda's metrics come per minute.
+            let estimate =
+                Duration::from_secs(busy.as_secs_f64().div_euclid(60.0) as u64 * 60 + 60);
             Run {
                 consumer_1: pair[0],
                 consumer_2: pair.get(1).copied(),
@@ -294,7 +297,8 @@ impl fmt::Display for Plan {
         }
         writeln!(
             f,
-            "  estimated: {} (sending, the longer window, {} s to drain, per run)",
+            "  estimated: {} (sending, the longer window, {} s to drain, per run; each run in \
+             whole minutes of its own, as Lambda's metrics come per minute)",
             minutes(self.estimated_seconds),
             DRAIN_MARGIN.as_secs()
         )
@@ -419,10 +423,11 @@ mod tests {
                 (config(100, 30), None),
             ]
         );
-        // 300 orders at 50/s = 6 s; + the longer wait (1 s, 5 s, 30 s); + 5 s to drain.
+        // 300 orders at 50/s = 6 s; + the longer wait (1 s, 5 s, 30 s); + 5 s to drain: 12,
+        // 16 and 41 s, each in a minute of its own.
         let estimates: Vec<f64> = plan.runs.iter().map(|r| r.estimated_seconds).collect();
-        assert_eq!(estimates, [12.0, 16.0, 41.0]);
-        assert_eq!(plan.estimated_seconds, 69.0);
+        assert_eq!(estimates, [60.0, 60.0, 60.0]);
+        assert_eq!(plan.estimated_seconds, 180.0);
         let all: Vec<Config> = plan.runs.iter().flat_map(Run::configs).collect();
         assert_eq!(all.len(), configs.len());
         let text = plan.to_string();

@@ -12,6 +12,7 @@ pub mod assemble;
 pub mod chart;
 pub mod choose;
 pub mod grid;
+pub mod measure;
 pub mod model;
 pub mod pareto;
 pub mod render;

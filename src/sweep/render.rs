@@ -150,7 +150,7 @@ fn model(f: &mut fmt::Formatter<'_>, results: &SweepResults) -> fmt::Result {
     writeln!(
         f,
         "model: duration = {:.2} ms + {:.4} ms × records (R² {r2}, {} invocations over {} \
-         configuration(s)); {} orders/s over {} shard(s), {} MB, {} ${} per GB-second, ${} per \
+         configuration(s)); {:.1} orders/s over {} shard(s), {} MB, {} ${} per GB-second, ${} per \
          million requests",
         fit.intercept_ms,
         fit.per_record_ms,

@@ -33,6 +33,7 @@ fn command_help() {
         "failures",
         "serve",
         "completions",
+        "sweep",
     ] {
         insta::assert_snapshot!(format!("{command}_help"), help(&[command, "--help"]));
     }

@@ -11,5 +11,6 @@ mod load;
 mod local;
 mod report;
 mod serve;
+mod sweep;
 mod template;
 mod tune;
