@@ -98,7 +98,7 @@ async fn finish_local(run: LocalRun, settings: &Settings) -> Result<(), CliError
             eprintln!("{summary}");
         }
         eprintln!(
-            "the producer ran one order at a time (moto's Kinesis loses records under concurrent PutRecord), so the latency and throughput below are the emulator's, not API Gateway's"
+            "the producer's PutRecords ran one at a time (moto's Kinesis loses records under concurrent PutRecord), so the latency and throughput below are the emulator's, not API Gateway's"
         );
         eprintln!(
             "measurements sent to the emulator's CloudWatch: `demo report --local` compares the consumers"
