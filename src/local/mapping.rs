@@ -14,7 +14,7 @@ use super::failure::{self, Attempt, Destination, FailurePolicy, GivenUpBy, Next}
 use super::recorder::{LocalMetric, Recorder};
 use crate::failures::message::{RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTED};
 
-/// How often an idle shard is polled (Lambda polls each shard about once a second).
+/// How often a shard read to its tip is polled (Lambda polls each shard about once a second).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
 /// What the pollers are told: keep going, finish (the batching windows still apply), or finish
@@ -140,7 +140,10 @@ pub async fn run_shard(
         if told != Stop::Running && caught_up && batcher.records.is_empty() {
             break;
         }
-        if read.is_empty() {
+        // Only a shard behind its tip is read again at once, as Lambda does: Kinesis allows five
+        // GetRecords a second per shard, shared by every mapping, and moto's GetRecords walks the
+        // whole shard, so polling after every record took time from the producer's PutRecords.
+        if output.millis_behind_latest().unwrap_or(0) == 0 {
             let _ = tokio::time::timeout(IDLE_POLL, stop.changed()).await;
         }
     }
