@@ -97,8 +97,9 @@ async fn finish_local(run: LocalRun) -> Result<(), CliError> {
         terminal::note(summary);
     }
     terminal::note(
-        "the producer ran one order at a time (moto's Kinesis loses records under concurrent \
-         PutRecord), so the latency and throughput below are the emulator's, not API Gateway's",
+        "the producer's PutRecords ran one at a time (moto's Kinesis loses records under \
+         concurrent PutRecord), so the latency and throughput below are the emulator's, not API \
+         Gateway's",
     );
     terminal::note(
         "measurements sent to the emulator's CloudWatch: `demo report --local` compares the \

@@ -154,7 +154,7 @@ impl LocalRun {
                     stream_name: stream.clone(),
                 },
                 recorder: recorder.clone(),
-                one_at_a_time: tokio::sync::Mutex::new(()),
+                put_turn: tokio::sync::Mutex::new(()),
                 log_requests: options.log_each,
             },
             options.port,

@@ -127,8 +127,9 @@ async fn two_shards_are_polled_each_and_every_order_arrives_once() {
             "load",
             "--orders",
             "60",
+            // Sixteen requests at once: the handlers run concurrently, only PutRecords take turns.
             "--concurrency",
-            "4",
+            "16",
             "--verify",
             "--output",
             "json",
