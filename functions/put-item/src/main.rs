@@ -3,16 +3,18 @@
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use put_item::{Consumer, WriteSettings, handle};
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
         .with_current_span(false)
         .without_time()
+        .finish()
+        .with(log_filter())
         .init();
     let table_name = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
     let config = aws_config::load_from_env().await;
@@ -28,4 +30,13 @@ async fn main() -> Result<(), Error> {
         },
     ))
     .await
+}
+
+/// `RUST_LOG` as `target=level` directives (default `info`). Targets rather than EnvFilter:
+/// EnvFilter's span and field directives bring a regex engine the functions have no use for.
+fn log_filter() -> Targets {
+    std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(Level::INFO))
 }

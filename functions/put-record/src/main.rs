@@ -3,16 +3,18 @@
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use put_record::{Producer, handle, kinesis_client};
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
         .with_current_span(false)
         .without_time()
+        .finish()
+        .with(log_filter())
         .init();
     let stream_name = std::env::var("STREAM_NAME").map_err(|_| "STREAM_NAME is not set")?;
     let config = aws_config::load_from_env().await;
@@ -21,10 +23,25 @@ async fn main() -> Result<(), Error> {
         stream_name,
     };
     let producer = &producer;
+    // Fault injection for the test that a panicking handler is reported as the invocation's
+    // error and the process serves on (`panic = "unwind"` in `[profile.lambda]`).
+    let panic_in_handler = std::env::var_os("DEMO_PANIC_IN_HANDLER").is_some();
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayProxyRequest>| async move {
+            if panic_in_handler {
+                panic!("DEMO_PANIC_IN_HANDLER is set");
+            }
             Ok::<_, Error>(handle(producer, event.payload).await)
         },
     ))
     .await
+}
+
+/// `RUST_LOG` as `target=level` directives (default `info`). Targets rather than EnvFilter:
+/// EnvFilter's span and field directives bring a regex engine the functions have no use for.
+fn log_filter() -> Targets {
+    std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(Level::INFO))
 }
