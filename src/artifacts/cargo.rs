@@ -45,21 +45,37 @@ impl Workspace {
     }
 }
 
-/// Build every function in release mode for `arch`; returns (function, executable) pairs in
+/// The cargo profile the functions are built with (`[profile.lambda]` in the workspace
+/// manifest): release, with fat LTO, one codegen unit and size optimisation.
+pub const PROFILE: &str = "lambda";
+
+/// Everything set on the cargo child: the cross toolchain and the path remapping.
+pub fn cargo_env(workspace: &Workspace, arch: Arch, mut cross: CrossEnv) -> CrossEnv {
+    cross.extend(remap_env(workspace, arch.triple()));
+    cross
+}
+
+/// Build every function with [`PROFILE`] for `arch`; returns (function, executable) pairs in
 /// [`FUNCTIONS`] order.
-pub fn build_release(
+pub fn build_functions(
     workspace: &Workspace,
     arch: Arch,
-    mut env: CrossEnv,
+    env: &CrossEnv,
     verbosity: CargoVerbosity,
 ) -> Result<Vec<(String, PathBuf)>, BuildError> {
     let triple = arch.triple();
-    env.extend(remap_env(workspace, triple));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(&cargo);
     command
         .current_dir(&workspace.root)
-        .args(["build", "--release", "--locked", "--target", triple])
+        .args([
+            "build",
+            "--profile",
+            PROFILE,
+            "--locked",
+            "--target",
+            triple,
+        ])
         .args(FUNCTIONS.iter().flat_map(|f| ["-p", f]))
         .arg("--message-format=json-render-diagnostics")
         .envs(env.iter().map(|(k, v)| (k, v)))

@@ -5,12 +5,13 @@
 
 mod cargo;
 mod error;
+mod fingerprint;
 mod prebuilt;
 mod toolchain;
 mod zip;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -97,7 +98,9 @@ pub struct Artifact {
 /// Cross-compile every function for `request.arch` in one cargo run and zip each binary.
 ///
 /// Checks the Rust target and the cross C toolchain first, so a missing piece is reported with
-/// the command that installs it instead of a linker error deep in cargo's output.
+/// the command that installs it instead of a linker error deep in cargo's output. When the
+/// fingerprint of the build's inputs matches the one recorded beside the zips, the zips are
+/// reused and cargo is not started (`DEMO_NO_FINGERPRINT=1` starts it anyway).
 pub async fn build(request: BuildRequest) -> Result<Vec<Artifact>, BuildError> {
     tokio::task::spawn_blocking(move || build_blocking(request))
         .await
@@ -109,26 +112,66 @@ fn build_blocking(request: BuildRequest) -> Result<Vec<Artifact>, BuildError> {
     toolchain::check_target_installed(arch.triple())?;
     let cross = toolchain::cross_env(arch, &toolchain::Host::current(), &toolchain::SystemProbe)?;
     let workspace = cargo::Workspace::locate()?;
+    let cargo_env = cargo::cargo_env(&workspace, arch, cross);
+    let out_dir = workspace.target_dir.join("lambda").join(arch.name());
+    let fingerprint = fingerprint::Inputs::gather(&workspace, arch, &cargo_env)
+        .map(|inputs| fingerprint::compute(&inputs))
+        .transpose()?;
+    if let Some(artifacts) = reuse(&out_dir, arch, fingerprint.as_ref()) {
+        return Ok(artifacts);
+    }
     tracing::info!(
         "building {} for {arch} ({})",
         FUNCTIONS.join(", "),
         arch.triple()
     );
-    let binaries = cargo::build_release(&workspace, arch, cross, request.cargo_verbosity)?;
-    let out_dir = workspace.target_dir.join("lambda").join(arch.name());
-    binaries
+    let binaries = cargo::build_functions(&workspace, arch, &cargo_env, request.cargo_verbosity)?;
+    let artifacts = binaries
         .into_iter()
-        .map(|(function, binary)| {
-            let path = out_dir.join(&function).join("bootstrap.zip");
-            let digest = zip::write_bootstrap_zip(&binary, &path)?;
-            tracing::debug!(%function, path = %path.display(), "zipped");
-            Ok(Artifact {
-                function,
-                arch,
-                path,
-                size: digest.size,
-                sha256: digest.sha256,
-            })
-        })
-        .collect()
+        .map(|(function, binary)| zip_one(function, &binary, &out_dir, arch))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(fingerprint) = &fingerprint {
+        fingerprint::save(&out_dir, fingerprint, &artifacts)?;
+    }
+    Ok(artifacts)
+}
+
+/// The zips of the last build, if its inputs were the same and the zips are untouched.
+fn reuse(
+    out_dir: &Path,
+    arch: Arch,
+    fingerprint: Option<&fingerprint::Fingerprint>,
+) -> Option<Vec<Artifact>> {
+    if fingerprint::disabled() {
+        tracing::debug!(
+            "{}: running cargo whatever the fingerprint says",
+            fingerprint::DISABLE_VAR
+        );
+        return None;
+    }
+    let artifacts = fingerprint::reusable(out_dir, arch, fingerprint?)?;
+    tracing::info!(
+        "{} unchanged since the last build ({}): cargo not run",
+        FUNCTIONS.join(", "),
+        out_dir.display()
+    );
+    Some(artifacts)
+}
+
+fn zip_one(
+    function: String,
+    binary: &Path,
+    out_dir: &Path,
+    arch: Arch,
+) -> Result<Artifact, BuildError> {
+    let path = out_dir.join(&function).join("bootstrap.zip");
+    let digest = zip::write_bootstrap_zip(binary, &path)?;
+    tracing::debug!(%function, path = %path.display(), "zipped");
+    Ok(Artifact {
+        function,
+        arch,
+        path,
+        size: digest.size,
+        sha256: digest.sha256,
+    })
 }

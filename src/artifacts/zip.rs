@@ -67,7 +67,7 @@ fn zip_bytes(executable: &[u8]) -> zip::result::ZipResult<Vec<u8>> {
 }
 
 /// A reader never sees a half-written file: write a temporary file beside `path`, then rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().expect("the path has a directory");
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
     file.write_all(bytes)?;

@@ -10,12 +10,15 @@ use std::sync::Mutex;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod fingerprint;
 mod invoke;
 
 const DEMO: &str = env!("CARGO_BIN_EXE_demo");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const TRIPLE: &str = "aarch64-unknown-linux-musl";
 const FUNCTIONS: [&str; 2] = ["put-record", "put-item"];
+/// The cargo profile `demo build` builds the functions with.
+const PROFILE: &str = "lambda";
 
 /// Builds share the target directory and the zips: one test builds at a time.
 static BUILDS: Mutex<()> = Mutex::new(());
@@ -26,18 +29,35 @@ fn demo() -> Command {
     command
 }
 
+/// Where cargo puts its output: `$CARGO_TARGET_DIR`, else `target/` in the workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| Path::new(ROOT).join(dir))
+        .unwrap_or_else(|| Path::new(ROOT).join("target"))
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// `demo build --output json` for arm64; the artifacts it reports, by function.
 fn build_arm64() -> Vec<Value> {
+    artifacts_of(&build_arm64_with(&[]))
+}
+
+/// `demo -v build --output json` for arm64 with `env` set; its output, stderr captured.
+fn build_arm64_with(env: &[(&str, &str)]) -> Output {
     let output = demo()
-        .args(["build", "--output", "json"])
-        .stderr(Stdio::inherit())
+        .args(["-v", "build", "--output", "json"])
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(output.status.success(), "demo build failed: {output:?}");
+    output
+}
+
+/// The artifacts a `demo build --output json` reports, checked to be the functions in order.
+fn artifacts_of(output: &Output) -> Vec<Value> {
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let artifacts = report["artifacts"].as_array().unwrap().clone();
     let functions: Vec<&str> = artifacts
@@ -88,27 +108,33 @@ fn two_builds_give_byte_identical_zips() {
     // recompiles and relinks them rather than reusing the first build's output.
     let clean = Command::new(env!("CARGO"))
         .current_dir(ROOT)
-        .args(["clean", "--release", "--target", TRIPLE])
+        .args(["clean", "--profile", PROFILE, "--target", TRIPLE])
         .args(FUNCTIONS.iter().flat_map(|f| ["-p", f]))
         .status()
         .unwrap();
     assert!(clean.success());
-    // <target dir>/lambda/arm64/put-item/bootstrap.zip
-    let target_dir = Path::new(first[1]["path"].as_str().unwrap())
-        .ancestors()
-        .nth(4)
-        .unwrap();
-    let binary = target_dir.join(TRIPLE).join("release/put-item");
+    let target_dir = target_dir();
+    let binary = target_dir.join(TRIPLE).join(PROFILE).join("put-item");
     assert!(!binary.exists(), "cargo clean removed {}", binary.display());
-    let second = build_arm64();
+    // The inputs are the same, so only this switch makes `demo build` run cargo again.
+    let second = build_arm64_with(&[("DEMO_NO_FINGERPRINT", "1")]);
+    assert!(
+        stderr(&second).contains("Compiling put-item"),
+        "cargo rebuilt the functions: {}",
+        stderr(&second)
+    );
+    let second = artifacts_of(&second);
 
     for (one, two) in first.iter().zip(&second) {
         assert_eq!(one["sha256"], two["sha256"], "{}", one["function"]);
         let path = PathBuf::from(two["path"].as_str().unwrap());
-        assert!(path.ends_with(format!(
-            "target/lambda/arm64/{}/bootstrap.zip",
-            two["function"].as_str().unwrap()
-        )));
+        assert_eq!(
+            path,
+            target_dir.join(format!(
+                "lambda/arm64/{}/bootstrap.zip",
+                two["function"].as_str().unwrap()
+            ))
+        );
         let bytes = fs::read(&path).unwrap();
         let sha256 = sha256_hex(&bytes);
         assert_eq!(two["sha256"], sha256.as_str());

@@ -327,3 +327,43 @@ async fn the_built_producer_refuses_numbers_dynamodb_cannot_store() {
     );
     assert_eq!(records[0]["kinesis"]["partitionKey"], "accepted-1");
 }
+
+/// A handler that panics is the invocation's error, reported by the runtime, and the process
+/// serves the next invocation: the functions are built with `panic = "unwind"`, which the
+/// runtime needs to catch a panic (with `abort` the process dies and no error is posted).
+/// `DEMO_PANIC_IN_HANDLER` makes the producer's handler panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_is_an_invocation_error_and_the_process_serves_on() {
+    let bootstraps = unpacked_bootstraps();
+    let request_ids = ["panics-1", "panics-2"];
+    let invocations = request_ids
+        .iter()
+        .map(|id| Invocation {
+            request_id: (*id).into(),
+            function_arn: arn("put-record"),
+            payload: api_gateway_post(&json!({})),
+        })
+        .collect();
+    let mut api = RuntimeApi::start(invocations).await;
+    let producer = Function::start(
+        &bootstraps.path().join("put-record/bootstrap"),
+        &api,
+        "put-record",
+        &[("STREAM_NAME", "unused"), ("DEMO_PANIC_IN_HANDLER", "1")],
+    );
+    for id in request_ids {
+        match api.next_outcome(Duration::from_secs(120)).await {
+            Some(Outcome::Error { request_id, body }) if request_id == id => {
+                let message = body["errorMessage"].as_str().unwrap_or_default();
+                assert_eq!(
+                    message, "Lambda panicked: DEMO_PANIC_IN_HANDLER is set",
+                    "{body}"
+                );
+            }
+            other => panic!(
+                "expected the error of {id}, got {other:?}\nlogs:\n{}",
+                producer.logs()
+            ),
+        }
+    }
+}
