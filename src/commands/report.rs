@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use crate::artifacts::Arch;
 use crate::aws::{Clients, connect};
-use crate::deploy::batching::Batching;
+use crate::deploy::batching::{Batching, DEFAULT_PARALLELIZATION};
 use crate::deploy::names::CONSUMERS;
 use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::{self, Deployed};
@@ -106,6 +106,7 @@ fn subjects(deployed: &Deployed) -> Vec<Subject> {
                 Some(Batching {
                     batch_size: m.batch_size?,
                     window_seconds: m.window_seconds?,
+                    parallelization: m.parallelization.unwrap_or(DEFAULT_PARALLELIZATION),
                 })
             }),
             table: deployed.tables.get(index).cloned(),
