@@ -68,7 +68,7 @@ pub enum Command {
     Down(DownArgs),
     /// Show the stack, its resources, the API URL and each mapping's batching.
     Status,
-    /// Change a consumer's batch size, batching window or parallelization, effective in seconds.
+    /// Change a consumer's batch size, window or parallelization, effective in seconds.
     Tune(TuneArgs),
     /// Send orders to the API as the original notebook did (but concurrently, with retries),
     /// and summarise what was accepted, how fast, and how quickly.
