@@ -117,6 +117,16 @@ impl Batching {
         text
     }
 
+    /// "10 / 2 s", and " ×3" for a parallelization other than 1: the label of a consumer in
+    /// tables and charts, as the local runner writes it.
+    pub fn label(self) -> String {
+        let lanes = match self.parallelization {
+            DEFAULT_PARALLELIZATION => String::new(),
+            n => format!(" ×{n}"),
+        };
+        format!("{} / {} s{lanes}", self.batch_size, self.window_seconds)
+    }
+
     /// Two batchings described alike: both with their parallelization if either has one
     /// other than 1, so a change of it alone is visible.
     pub fn describe_pair(first: Batching, second: Batching) -> (String, String) {
@@ -288,6 +298,8 @@ mod tests {
             Batching::describe_pair(BEFORE, BEFORE).1,
             "batch 10 / window 2 s"
         );
+        assert_eq!(BEFORE.label(), "10 / 2 s");
+        assert_eq!(lanes.label(), "10 / 2 s ×3");
     }
 
     #[test]
