@@ -68,7 +68,7 @@ pub enum Command {
     Down(DownArgs),
     /// Show the stack, its resources, the API URL and each mapping's batching.
     Status,
-    /// Change a consumer's batch size and batching window, effective in seconds.
+    /// Change a consumer's batch size, window or parallelization, effective in seconds.
     Tune(TuneArgs),
     /// Send orders to the API as the original notebook did (but concurrently, with retries),
     /// and summarise what was accepted, how fast, and how quickly.
@@ -342,6 +342,22 @@ pub struct UpArgs {
     #[arg(long = "window-2", value_name = "S", allow_negative_numbers = true)]
     pub window_2: Option<i64>,
 
+    /// Consumer 1's batches in flight per shard (1–10); default: keep, else 1.
+    #[arg(
+        long = "parallelization-1",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub parallelization_1: Option<i64>,
+
+    /// Consumer 2's batches in flight per shard (1–10); default: keep, else 1.
+    #[arg(
+        long = "parallelization-2",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub parallelization_2: Option<i64>,
+
     /// Lambda Insights layer ARN to use instead of the one the tool picks for the region.
     #[arg(long, value_name = "ARN", conflicts_with = "no_insights")]
     pub insights_layer_arn: Option<String>,
@@ -375,6 +391,11 @@ pub struct TuneArgs {
     /// Maximum batching window, 0–300 seconds.
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub window: Option<i64>,
+
+    /// Batches of one shard in flight at once, 1–10 (ParallelizationFactor); records of one
+    /// partition key stay in order.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub parallelization: Option<i64>,
 
     /// Which consumer: 1 (the original's 100 / 30 s), 2 (10 / 2 s) or all.
     #[arg(long, value_enum, default_value_t = ConsumerArg::One)]

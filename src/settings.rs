@@ -133,10 +133,12 @@ fn up(args: &UpArgs) -> UpSettings {
             BatchingChange {
                 batch_size: args.batch_size_1,
                 window: args.window_1,
+                parallelization: args.parallelization_1,
             },
             BatchingChange {
                 batch_size: args.batch_size_2,
                 window: args.window_2,
+                parallelization: args.parallelization_2,
             },
         ],
         insights: match (&args.insights_layer_arn, args.no_insights) {
@@ -160,6 +162,7 @@ fn tune(args: &TuneArgs) -> TuneRequest {
         change: BatchingChange {
             batch_size: args.batch_size,
             window: args.window,
+            parallelization: args.parallelization,
         },
         dry_run: args.dry_run,
     }

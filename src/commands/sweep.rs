@@ -193,12 +193,14 @@ async fn apply(clients: &Clients, stack: &str, results: &SweepResults) -> Result
     let Batching {
         batch_size,
         window_seconds,
+        parallelization,
     } = measure::batching(config);
     let request = TuneRequest {
         consumers: Consumers::All,
         change: BatchingChange {
             batch_size: Some(batch_size.into()),
             window: Some(window_seconds.into()),
+            parallelization: Some(parallelization.into()),
         },
         dry_run: false,
     };

@@ -188,8 +188,9 @@ async fn put_back(clients: &Clients, mappings: &[Mapping], changes: &[MappingCha
         let done = mapping::set(clients, mapping, before, started).await;
         said.push(match done {
             Ok(()) => format!(
-                "the mapping of {} is back at batch {} / window {} s",
-                mapping.function, before.batch_size, before.window_seconds
+                "the mapping of {} is back at {}",
+                mapping.function,
+                Batching::describe_pair(before, change.after).0
             ),
             Err(err) => format!(
                 "the mapping of {} could not be put back ({err}): `demo up` puts it back to \
@@ -218,15 +219,11 @@ impl fmt::Display for TuneReport {
             "changed"
         };
         for change in &self.changes {
+            let (before, after) = Batching::describe_pair(change.before, change.after);
             writeln!(
                 f,
-                "consumer {} ({}) {verb}: batch {} / window {} s → batch {} / window {} s",
-                change.consumer,
-                change.function,
-                change.before.batch_size,
-                change.before.window_seconds,
-                change.after.batch_size,
-                change.after.window_seconds
+                "consumer {} ({}) {verb}: {before} → {after}",
+                change.consumer, change.function
             )?;
         }
         if let Some(seconds) = self.effect_seconds {

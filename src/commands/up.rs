@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::artifacts::{self, Arch, Artifact, BuildRequest};
 use crate::aws::{Clients, account_id, connect};
-use crate::deploy::batching::{BatchingChange, BatchingFlags};
+use crate::deploy::batching::{Batching, BatchingChange, BatchingFlags};
 use crate::deploy::bucket::{Bucket, ObjectState};
 use crate::deploy::events::StackState;
 use crate::deploy::mapping::Mapping;
@@ -57,10 +57,12 @@ pub enum InsightsChoice {
 const FLAGS_1: BatchingFlags = BatchingFlags {
     batch_size: "--batch-size-1",
     window: "--window-1",
+    parallelization: "--parallelization-1",
 };
 const FLAGS_2: BatchingFlags = BatchingFlags {
     batch_size: "--batch-size-2",
     window: "--window-2",
+    parallelization: "--parallelization-2",
 };
 
 impl UpSettings {
@@ -316,13 +318,10 @@ async fn put_mappings_back(
         let Some(mapping) = mappings.iter().find(|m| m.consumer == drift.consumer) else {
             continue;
         };
+        let (live, stack) = Batching::describe_pair(drift.live, drift.stack);
         terminal::note(format!(
-            "mapping {} is live at batch {} / window {} s, the stack says {} / {} s: putting it back",
-            drift.consumer,
-            drift.live.batch_size,
-            drift.live.window_seconds,
-            drift.stack.batch_size,
-            drift.stack.window_seconds
+            "mapping {} is live at {live}, the stack says {stack}: putting it back",
+            drift.consumer
         ));
         mapping::update_mapping(clients, mapping, drift.stack).await?;
         mapping::wait_for_effect(clients, mapping, drift.stack, started).await?;

@@ -1,5 +1,6 @@
 //! A consumer's batching from flag to stack parameter: the change asked for (`BatchingChange`,
-//! from `up` and `tune` alike) and the values a mapping has (`Batching`, as Lambda reports them).
+//! from `up` and `tune` alike) and the values a mapping has (`Batching`, as Lambda reports them):
+//! batch size, batching window and parallelization (batches in flight per shard).
 //!
 //! A change is checked against the template's limits (AWS's for Kinesis mappings) by
 //! `plan::validate`, so each limit has one message whichever command meets it.
@@ -13,6 +14,8 @@ use super::plan::Override;
 pub struct Batching {
     pub batch_size: i32,
     pub window_seconds: i32,
+    /// Batches of one shard in flight at once (ParallelizationFactor, 1–10).
+    pub parallelization: i32,
 }
 
 /// The batching values given on the command line for one consumer; `None` keeps the value.
@@ -22,6 +25,7 @@ pub struct Batching {
 pub struct BatchingChange {
     pub batch_size: Option<i64>,
     pub window: Option<i64>,
+    pub parallelization: Option<i64>,
 }
 
 /// The flags a command names the two values by, for its messages.
@@ -29,19 +33,25 @@ pub struct BatchingChange {
 pub struct BatchingFlags {
     pub batch_size: &'static str,
     pub window: &'static str,
+    pub parallelization: &'static str,
 }
 
 impl BatchingChange {
     pub fn is_empty(self) -> bool {
-        self.batch_size.is_none() && self.window.is_none()
+        self.batch_size.is_none() && self.window.is_none() && self.parallelization.is_none()
     }
 
     /// The template parameters this change sets on `consumer` (1 or 2).
     pub fn overrides(self, consumer: usize, flags: BatchingFlags) -> Vec<Override> {
-        let (batch, window) = parameters(consumer);
+        let names = parameters(consumer);
         let set = [
-            (batch, flags.batch_size, self.batch_size),
-            (window, flags.window, self.window),
+            (names.batch_size, flags.batch_size, self.batch_size),
+            (names.window, flags.window, self.window),
+            (
+                names.parallelization,
+                flags.parallelization,
+                self.parallelization,
+            ),
         ];
         set.into_iter()
             .filter_map(|(parameter, flag, value)| {
@@ -60,76 +70,248 @@ impl BatchingChange {
         Batching {
             batch_size: self.batch_size.map_or(before.batch_size, fit),
             window_seconds: self.window.map_or(before.window_seconds, fit),
+            parallelization: self.parallelization.map_or(before.parallelization, fit),
         }
     }
 }
 
-/// The stack parameters holding `consumer`'s batch size and window.
-pub fn parameters(consumer: usize) -> (&'static str, &'static str) {
+/// The names of a consumer's batching parameters in the template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parameters {
+    pub batch_size: &'static str,
+    pub window: &'static str,
+    pub parallelization: &'static str,
+}
+
+/// The stack parameters holding `consumer`'s (1 or 2) batching.
+pub fn parameters(consumer: usize) -> Parameters {
     if consumer == 1 {
-        ("BatchSize1", "Window1")
+        Parameters {
+            batch_size: "BatchSize1",
+            window: "Window1",
+            parallelization: "Parallelization1",
+        }
     } else {
-        ("BatchSize2", "Window2")
+        Parameters {
+            batch_size: "BatchSize2",
+            window: "Window2",
+            parallelization: "Parallelization2",
+        }
+    }
+}
+
+/// What a mapping's ParallelizationFactor is when Lambda leaves it out, and what a stack
+/// deployed before the template had the parameter holds (the template then set 1).
+pub const DEFAULT_PARALLELIZATION: i32 = 1;
+
+impl Batching {
+    /// "batch 10 / window 2 s", and "/ parallelization 3" when asked or when it is not 1.
+    pub fn describe(self, parallelization: bool) -> String {
+        let mut text = format!(
+            "batch {} / window {} s",
+            self.batch_size, self.window_seconds
+        );
+        if parallelization || self.parallelization != DEFAULT_PARALLELIZATION {
+            text.push_str(&format!(" / parallelization {}", self.parallelization));
+        }
+        text
+    }
+
+    /// "10 / 2 s", and " ×3" for a parallelization other than 1: the label of a consumer in
+    /// tables and charts, as the local runner writes it.
+    pub fn label(self) -> String {
+        let lanes = match self.parallelization {
+            DEFAULT_PARALLELIZATION => String::new(),
+            n => format!(" ×{n}"),
+        };
+        format!("{} / {} s{lanes}", self.batch_size, self.window_seconds)
+    }
+
+    /// Two batchings described alike: both with their parallelization if either has one
+    /// other than 1, so a change of it alone is visible.
+    pub fn describe_pair(first: Batching, second: Batching) -> (String, String) {
+        let show = first.parallelization != DEFAULT_PARALLELIZATION
+            || second.parallelization != DEFAULT_PARALLELIZATION;
+        (first.describe(show), second.describe(show))
+    }
+
+    /// The values the stack's `parameters` give `consumer`; None if a batch size or window is
+    /// missing or not a number. A missing parallelization is the default the template had.
+    pub fn from_parameters(
+        parameters: &std::collections::BTreeMap<String, String>,
+        consumer: usize,
+    ) -> Option<Batching> {
+        let names = self::parameters(consumer);
+        let value = |key: &str| parameters.get(key).and_then(|v| v.parse::<i32>().ok());
+        Some(Batching {
+            batch_size: value(names.batch_size)?,
+            window_seconds: value(names.window)?,
+            parallelization: match parameters.get(names.parallelization) {
+                None => DEFAULT_PARALLELIZATION,
+                Some(text) => text.parse().ok()?,
+            },
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     const TUNE: BatchingFlags = BatchingFlags {
         batch_size: "--batch-size",
         window: "--window",
+        parallelization: "--parallelization",
+    };
+
+    const BEFORE: Batching = Batching {
+        batch_size: 10,
+        window_seconds: 2,
+        parallelization: 1,
     };
 
     #[test]
     fn only_given_values_change() {
-        let before = Batching {
-            batch_size: 10,
-            window_seconds: 2,
-        };
         let batch = BatchingChange {
             batch_size: Some(50),
-            window: None,
+            ..BatchingChange::default()
         };
         assert_eq!(
-            batch.applied_to(before),
+            batch.applied_to(BEFORE),
             Batching {
                 batch_size: 50,
-                window_seconds: 2
+                ..BEFORE
             }
         );
         let window = BatchingChange {
-            batch_size: None,
             window: Some(5),
+            ..BatchingChange::default()
         };
-        assert_eq!(window.applied_to(before).window_seconds, 5);
+        assert_eq!(window.applied_to(BEFORE).window_seconds, 5);
+        let lanes = BatchingChange {
+            parallelization: Some(3),
+            ..BatchingChange::default()
+        };
+        assert_eq!(
+            lanes.applied_to(BEFORE),
+            Batching {
+                parallelization: 3,
+                ..BEFORE
+            }
+        );
+        assert!(!lanes.is_empty());
         assert!(BatchingChange::default().is_empty());
+    }
+
+    fn named(change: BatchingChange, consumer: usize) -> Vec<(&'static str, &'static str, String)> {
+        change
+            .overrides(consumer, TUNE)
+            .into_iter()
+            .map(|o| (o.parameter, o.flag, o.value))
+            .collect()
     }
 
     #[test]
     fn overrides_name_the_consumers_parameters_and_the_flag_that_asked() {
-        let both = BatchingChange {
+        let all = BatchingChange {
             batch_size: Some(50),
             window: Some(5),
+            parallelization: Some(4),
         };
-        let two: Vec<_> = both
-            .overrides(2, TUNE)
-            .into_iter()
-            .map(|o| (o.parameter, o.flag, o.value))
-            .collect();
         assert_eq!(
-            two,
+            named(all, 2),
             [
                 ("BatchSize2", "--batch-size", "50".to_owned()),
-                ("Window2", "--window", "5".to_owned())
+                ("Window2", "--window", "5".to_owned()),
+                ("Parallelization2", "--parallelization", "4".to_owned()),
             ]
         );
         let one = BatchingChange {
             batch_size: Some(-5),
-            window: None,
+            ..BatchingChange::default()
         };
-        assert_eq!(one.overrides(1, TUNE)[0].parameter, "BatchSize1");
-        assert_eq!(one.overrides(1, TUNE)[0].value, "-5");
+        assert_eq!(
+            named(one, 1),
+            [("BatchSize1", "--batch-size", "-5".to_owned())]
+        );
+        let lanes = BatchingChange {
+            parallelization: Some(11),
+            ..BatchingChange::default()
+        };
+        assert_eq!(
+            named(lanes, 1),
+            [("Parallelization1", "--parallelization", "11".to_owned())]
+        );
+    }
+
+    fn stack(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_stacks_parameters_give_each_consumers_batching() {
+        let parameters = stack(&[
+            ("BatchSize1", "100"),
+            ("Window1", "30"),
+            ("Parallelization1", "1"),
+            ("BatchSize2", "10"),
+            ("Window2", "2"),
+            ("Parallelization2", "3"),
+        ]);
+        assert_eq!(
+            Batching::from_parameters(&parameters, 2),
+            Some(Batching {
+                parallelization: 3,
+                ..BEFORE
+            })
+        );
+        assert_eq!(
+            Batching::from_parameters(&parameters, 1).map(|b| b.batch_size),
+            Some(100)
+        );
+    }
+
+    #[test]
+    fn parallelization_is_described_when_it_is_not_1_on_either_side() {
+        assert_eq!(BEFORE.describe(false), "batch 10 / window 2 s");
+        assert_eq!(
+            BEFORE.describe(true),
+            "batch 10 / window 2 s / parallelization 1"
+        );
+        let lanes = Batching {
+            parallelization: 3,
+            ..BEFORE
+        };
+        assert_eq!(
+            Batching::describe_pair(BEFORE, lanes),
+            (
+                "batch 10 / window 2 s / parallelization 1".to_owned(),
+                "batch 10 / window 2 s / parallelization 3".to_owned()
+            )
+        );
+        assert_eq!(
+            Batching::describe_pair(BEFORE, BEFORE).1,
+            "batch 10 / window 2 s"
+        );
+        assert_eq!(BEFORE.label(), "10 / 2 s");
+        assert_eq!(lanes.label(), "10 / 2 s ×3");
+    }
+
+    #[test]
+    fn a_stack_from_before_the_parallelization_parameter_has_the_templates_old_1() {
+        let old = stack(&[("BatchSize2", "10"), ("Window2", "2")]);
+        assert_eq!(Batching::from_parameters(&old, 2), Some(BEFORE));
+        assert_eq!(Batching::from_parameters(&old, 1), None);
+        let garbled = stack(&[
+            ("BatchSize2", "10"),
+            ("Window2", "2"),
+            ("Parallelization2", "many"),
+        ]);
+        assert_eq!(Batching::from_parameters(&garbled, 2), None);
     }
 }

@@ -1,13 +1,14 @@
 //! Every Lambda call on the consumers' event source mappings: list a consumer's, read one,
-//! change its batching and wait until Lambda reports it Enabled with the new values (`tune`,
-//! `up` putting a mapping back, `status`, `report` and the local runner all go through here).
+//! change its batching (batch size, window, parallelization) and wait until Lambda reports it
+//! Enabled with the new values (`tune`, `up` putting a mapping back, `status`, `report` and the
+//! local runner all go through here).
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::operation::get_event_source_mapping::GetEventSourceMappingOutput;
 
 use super::DeployError;
-use super::batching::Batching;
+use super::batching::{Batching, DEFAULT_PARALLELIZATION};
 use serde::Serialize;
 
 use super::names::CONSUMERS;
@@ -59,6 +60,7 @@ pub async fn update_mapping(
         .uuid(&mapping.uuid)
         .batch_size(after.batch_size)
         .maximum_batching_window_in_seconds(after.window_seconds)
+        .parallelization_factor(after.parallelization)
         .send()
         .await
         .map_err(|err| {
@@ -94,13 +96,21 @@ pub async fn current_batching(
     clients: &Clients,
     mapping: &Mapping,
 ) -> Result<Batching, DeployError> {
-    let current = read(clients, mapping).await?;
-    Ok(Batching {
+    Ok(batching_of(&read(clients, mapping).await?))
+}
+
+/// The batching in a mapping Lambda reported (a value it left out reads as 0, a left-out
+/// parallelization as Lambda's default, 1).
+fn batching_of(current: &GetEventSourceMappingOutput) -> Batching {
+    Batching {
         batch_size: current.batch_size().unwrap_or_default(),
         window_seconds: current
             .maximum_batching_window_in_seconds()
             .unwrap_or_default(),
-    })
+        parallelization: current
+            .parallelization_factor()
+            .unwrap_or(DEFAULT_PARALLELIZATION),
+    }
 }
 
 /// Polls until the mapping is Enabled with the new values: that is when the change is live.
@@ -113,19 +123,17 @@ pub async fn wait_for_effect(
     loop {
         let current = read(clients, mapping).await?;
         let state = current.state().unwrap_or_default().to_owned();
-        let values = (
-            current.batch_size(),
-            current.maximum_batching_window_in_seconds(),
-        );
-        if state == "Enabled" && values == (Some(after.batch_size), Some(after.window_seconds)) {
+        let values = batching_of(&current);
+        if state == "Enabled" && values == after {
             return Ok(());
         }
         if started.elapsed() > EFFECT_LIMIT {
             return Err(DeployError::Incomplete(format!(
-                "the mapping of {} is still {state} with batch {:?} / window {:?} after {} s; `demo status` shows it, `demo tune` again retries",
+                "the mapping of {} is still {state} with batch {} / window {} s / parallelization {} after {} s; `demo status` shows it, `demo tune` again retries",
                 mapping.function,
-                values.0,
-                values.1,
+                values.batch_size,
+                values.window_seconds,
+                values.parallelization,
                 EFFECT_LIMIT.as_secs()
             )));
         }
@@ -219,11 +227,13 @@ pub async fn of_consumer(
 }
 
 impl Mapping {
-    /// Its batching as last read (a value Lambda left out reads as 0).
+    /// Its batching as last read (a value Lambda left out reads as 0, a left-out
+    /// parallelization as Lambda's default, 1).
     pub fn batching(&self) -> Batching {
         Batching {
             batch_size: self.batch_size.unwrap_or_default(),
             window_seconds: self.window_seconds.unwrap_or_default(),
+            parallelization: self.parallelization.unwrap_or(DEFAULT_PARALLELIZATION),
         }
     }
 }

@@ -7,7 +7,7 @@
 //!   (and a plain `up` would retry it). The current count is the stack's `ShardCount`.
 //! - Concurrency: Lambda's `GetAccountSettings` gives the account's concurrency in the region
 //!   (`AccountLimit.UnreservedConcurrentExecutions`, a new account may have 10). Each mapping
-//!   runs one invocation per shard at a time (ParallelizationFactor 1), plus the producer.
+//!   runs up to its ParallelizationFactor invocations per shard at a time, plus the producer.
 //! - Memory: the 3,008 MB cap a new account may have is not in `GetAccountSettings` (nor any
 //!   other API), so it cannot be checked; above it `up` prints a note and lets AWS decide.
 //! - An endpoint without `GetAccountSettings` (moto answers 404) or a caller not allowed to call
@@ -58,9 +58,15 @@ pub fn check(
         return Ok(());
     };
     let from = current.and_then(|c| number(c, "ShardCount"));
+    // A stack without the parameters (an older template) runs one batch per shard.
+    let lanes = |name: &str| number(desired, name).unwrap_or(1);
+    let consumers = Consumers {
+        shards,
+        parallelization: [lanes("Parallelization1"), lanes("Parallelization2")],
+    };
     let problems: Vec<ParameterError> = [
         from.and_then(|from| shard_step(from, shards).err()),
-        limits.and_then(|limits| concurrency(limits, shards).err()),
+        limits.and_then(|limits| concurrency(limits, consumers).err()),
     ]
     .into_iter()
     .flatten()
@@ -90,39 +96,87 @@ pub fn shard_step(from: u32, to: u32) -> Result<(), ParameterError> {
     })
 }
 
-/// Concurrent executions the stack can use at once with `shards` shards: one invocation per
-/// shard for each of the two mappings, and at least one for the producer.
-pub fn concurrency_needed(shards: u32) -> u32 {
-    2 * shards + 1
+/// What the consumers run at once: the stream's shards and each mapping's batches in flight
+/// per shard (ParallelizationFactor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consumers {
+    pub shards: u32,
+    pub parallelization: [u32; 2],
+}
+
+impl Consumers {
+    /// Batches in flight per shard, both mappings together.
+    fn per_shard(self) -> u32 {
+        self.parallelization[0].saturating_add(self.parallelization[1])
+    }
+
+    /// Concurrent executions the stack can use at once: shards × (parallelization 1 +
+    /// parallelization 2) for the mappings, and at least one for the producer.
+    pub fn concurrency_needed(self) -> u32 {
+        self.shards
+            .saturating_mul(self.per_shard())
+            .saturating_add(1)
+    }
+
+    /// The flag(s) the need comes from, and their values, for the message.
+    fn flags(self) -> (String, String) {
+        let [one, two] = self.parallelization;
+        if self.per_shard() == 2 {
+            ("--shards".into(), self.shards.to_string())
+        } else {
+            (
+                "--shards/--parallelization-1/--parallelization-2".into(),
+                format!("{}/{one}/{two}", self.shards),
+            )
+        }
+    }
 }
 
 /// Whether the account's unreserved concurrency covers what the stack needs.
-pub fn concurrency(limits: AccountLimits, shards: u32) -> Result<(), ParameterError> {
+pub fn concurrency(limits: AccountLimits, consumers: Consumers) -> Result<(), ParameterError> {
     let available = limits
         .unreserved_concurrent_executions
         .unwrap_or(limits.concurrent_executions)
         .max(0) as u32;
-    let needed = concurrency_needed(shards);
+    let needed = consumers.concurrency_needed();
     if needed <= available {
         return Ok(());
     }
-    let fits = available.saturating_sub(1) / 2;
-    let smaller = if fits >= 1 {
-        format!("use `--shards {fits}`, or ")
-    } else {
-        String::new()
-    };
+    let (flag, value) = consumers.flags();
+    let Consumers {
+        shards,
+        parallelization: [one, two],
+    } = consumers;
     Err(ParameterError {
-        flag: "--shards".into(),
-        value: shards.to_string(),
+        flag,
+        value,
         rule: format!(
-            "{shards} shard(s) need {needed} concurrent Lambda executions (one per shard for each \
-             of the 2 mappings, plus put-record), and the account has {available} unreserved in \
-             this region (Lambda GetAccountSettings, of {} in all): {smaller}request more in \
-             Service Quotas (Lambda, \"Concurrent executions\")",
-            limits.concurrent_executions
+            "{shards} shard(s) × ({one} + {two}) batches in flight per shard need {needed} \
+             concurrent Lambda executions (the 2 mappings' parallelization, plus put-record), \
+             and the account has {available} unreserved in this region (Lambda \
+             GetAccountSettings, of {} in all): {}request more in Service Quotas (Lambda, \
+             \"Concurrent executions\")",
+            limits.concurrent_executions,
+            fixes(consumers, available)
         ),
     })
+}
+
+/// The smaller settings that would fit `available`, each as the flag to use, then ", or ".
+fn fixes(consumers: Consumers, available: u32) -> String {
+    let room = available.saturating_sub(1);
+    let mut fixes = Vec::new();
+    let shards = room / consumers.per_shard().max(1);
+    if shards >= 1 {
+        fixes.push(format!("use `--shards {shards}`"));
+    }
+    let per_shard = room / consumers.shards.max(1);
+    if consumers.per_shard() > 2 && per_shard >= 2 {
+        fixes.push(format!(
+            "lower `--parallelization-1` + `--parallelization-2` to {per_shard} in all"
+        ));
+    }
+    fixes.iter().map(|fix| format!("{fix}, or ")).collect()
 }
 
 /// A note when `memory` is above what a new account may be capped at, which no API reports.
@@ -143,6 +197,13 @@ mod tests {
 
     fn shards(count: u32) -> BTreeMap<String, String> {
         BTreeMap::from([("ShardCount".to_owned(), count.to_string())])
+    }
+
+    fn one_lane(shards: u32) -> Consumers {
+        Consumers {
+            shards,
+            parallelization: [1, 1],
+        }
     }
 
     fn new_account() -> AccountLimits {
@@ -196,11 +257,12 @@ mod tests {
     #[test]
     fn concurrency_beyond_the_accounts_unreserved_pool_is_refused_with_a_size_that_fits() {
         assert_eq!(
-            concurrency(new_account(), 4),
+            concurrency(new_account(), one_lane(4)),
             Ok(()),
             "4 shards need 9 of 10"
         );
-        let error = concurrency(new_account(), 5).unwrap_err();
+        let error = concurrency(new_account(), one_lane(5)).unwrap_err();
+        assert_eq!(error.flag, "--shards");
         assert_eq!(error.value, "5");
         for part in [
             "need 11",
@@ -214,8 +276,57 @@ mod tests {
             concurrent_executions: 1000,
             unreserved_concurrent_executions: Some(2),
         };
-        let error = concurrency(reserved_elsewhere, 1).unwrap_err();
+        let error = concurrency(reserved_elsewhere, one_lane(1)).unwrap_err();
         assert!(!error.rule.contains("use `--shards"), "{}", error.rule);
+    }
+
+    #[test]
+    fn each_mappings_parallelization_multiplies_what_a_shard_needs() {
+        let lanes = |shards, one, two| Consumers {
+            shards,
+            parallelization: [one, two],
+        };
+        assert_eq!(lanes(1, 1, 1).concurrency_needed(), 3);
+        assert_eq!(lanes(2, 1, 3).concurrency_needed(), 9);
+        assert_eq!(lanes(3, 10, 10).concurrency_needed(), 61);
+        assert_eq!(
+            concurrency(new_account(), lanes(2, 1, 3)),
+            Ok(()),
+            "9 of 10"
+        );
+        let error = concurrency(new_account(), lanes(2, 2, 3)).unwrap_err();
+        assert_eq!(
+            error.flag,
+            "--shards/--parallelization-1/--parallelization-2"
+        );
+        assert_eq!(error.value, "2/2/3");
+        for part in [
+            "2 shard(s) × (2 + 3)",
+            "need 11",
+            "has 10 unreserved",
+            "`--shards 1`",
+            "`--parallelization-1` + `--parallelization-2` to 4 in all",
+            "Service Quotas",
+        ] {
+            assert!(error.rule.contains(part), "{part}: {}", error.rule);
+        }
+    }
+
+    #[test]
+    fn up_reads_the_parallelization_from_the_wanted_parameters() {
+        let mut desired = shards(1);
+        assert_eq!(check(None, &desired, Some(new_account())), Ok(()));
+        desired.insert("Parallelization2".into(), "10".into());
+        let problems = check(None, &desired, Some(new_account())).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].value, "1/1/10");
+        assert!(problems[0].rule.contains("need 12"), "{}", problems[0].rule);
+        desired.insert("Parallelization2".into(), "8".into());
+        assert_eq!(
+            check(None, &desired, Some(new_account())),
+            Ok(()),
+            "10 of 10"
+        );
     }
 
     #[test]

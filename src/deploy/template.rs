@@ -107,6 +107,11 @@ mod tests {
             (specs["Window2"].min, specs["Window2"].max),
             (Some(0.0), Some(300.0))
         );
+        for lanes in ["Parallelization1", "Parallelization2"] {
+            let spec = &specs[lanes];
+            assert_eq!((spec.min, spec.max), (Some(1.0), Some(10.0)), "{lanes}");
+            assert_eq!(spec.default.as_deref(), Some("1"), "{lanes}");
+        }
         assert_eq!(specs["Architecture"].allowed, ["arm64", "x86_64"]);
         assert!(TEMPLATE.len() < 51_200);
     }

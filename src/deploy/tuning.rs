@@ -39,6 +39,7 @@ pub struct TuneRequest {
 pub const FLAGS: BatchingFlags = BatchingFlags {
     batch_size: "--batch-size",
     window: "--window",
+    parallelization: "--parallelization",
 };
 
 /// Checks the request against the template's limits (which are AWS's for Kinesis mappings).
@@ -49,9 +50,11 @@ pub fn validate(
     if request.change.is_empty() {
         return Err(DeployError::Invalid(vec![
             super::template::ParameterError {
-                flag: "--batch-size/--window".into(),
-                value: "(neither given)".into(),
-                rule: "give --batch-size N (1–10000), --window S (0–300 seconds), or both".into(),
+                flag: "--batch-size/--window/--parallelization".into(),
+                value: "(none given)".into(),
+                rule: "give --batch-size N (1–10000), --window S (0–300 seconds), \
+                       --parallelization N (1–10), or several"
+                    .into(),
             },
         ]));
     }
@@ -83,14 +86,10 @@ pub fn drift(
     parameters: &BTreeMap<String, String>,
     mappings: &[super::mapping::Mapping],
 ) -> Vec<Drift> {
-    let value = |key: String| parameters.get(&key).and_then(|v| v.parse::<i32>().ok());
     mappings
         .iter()
         .filter_map(|m| {
-            let stack = Batching {
-                batch_size: value(format!("BatchSize{}", m.consumer))?,
-                window_seconds: value(format!("Window{}", m.consumer))?,
-            };
+            let stack = Batching::from_parameters(parameters, m.consumer)?;
             let live = m.batching();
             (live != stack).then_some(Drift {
                 consumer: m.consumer,
@@ -107,11 +106,26 @@ mod tests {
     use crate::deploy::template::parameter_specs;
 
     fn request(batch_size: Option<i64>, window: Option<i64>) -> TuneRequest {
+        with_change(BatchingChange {
+            batch_size,
+            window,
+            parallelization: None,
+        })
+    }
+
+    fn with_change(change: BatchingChange) -> TuneRequest {
         TuneRequest {
             consumers: Consumers::Two,
-            change: BatchingChange { batch_size, window },
+            change,
             dry_run: false,
         }
+    }
+
+    fn parallelization(n: i64) -> TuneRequest {
+        with_change(BatchingChange {
+            parallelization: Some(n),
+            ..BatchingChange::default()
+        })
     }
 
     #[test]
@@ -135,6 +149,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(neither.contains("give --batch-size"), "{neither}");
+        assert!(neither.contains("--parallelization N (1–10)"), "{neither}");
+    }
+
+    #[test]
+    fn parallelization_is_1_to_10_as_lambda_allows_for_kinesis() {
+        let specs = parameter_specs();
+        for good in [1, 10] {
+            assert!(validate(&specs, &parallelization(good)).is_ok(), "{good}");
+        }
+        for bad in [0, 11, -1] {
+            let err = validate(&specs, &parallelization(bad))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("--parallelization {bad} is not allowed")),
+                "{err}"
+            );
+            assert!(err.contains("the allowed range is 1–10"), "{err}");
+        }
+        assert_eq!(
+            overrides(&parallelization(3), 2)
+                .into_iter()
+                .map(|o| (o.parameter, o.value))
+                .collect::<Vec<_>>(),
+            [("Parallelization2", "3".to_owned())]
+        );
     }
 
     fn mapping(consumer: usize, batch: i32, window: i32) -> crate::deploy::mapping::Mapping {
@@ -154,17 +194,25 @@ mod tests {
         }
     }
 
+    fn parameters(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    const STACK: [(&str, &str); 6] = [
+        ("BatchSize1", "100"),
+        ("Window1", "30"),
+        ("Parallelization1", "1"),
+        ("BatchSize2", "10"),
+        ("Window2", "2"),
+        ("Parallelization2", "1"),
+    ];
+
     #[test]
     fn a_live_mapping_that_differs_from_the_stack_is_drift() {
-        let parameters: BTreeMap<String, String> = [
-            ("BatchSize1", "100"),
-            ("Window1", "30"),
-            ("BatchSize2", "10"),
-            ("Window2", "2"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+        let parameters = parameters(&STACK);
         assert_eq!(
             drift(&parameters, &[mapping(1, 100, 30), mapping(2, 10, 2)]),
             []
@@ -175,13 +223,44 @@ mod tests {
                 consumer: 2,
                 live: Batching {
                     batch_size: 40,
-                    window_seconds: 2
+                    window_seconds: 2,
+                    parallelization: 1,
                 },
                 stack: Batching {
                     batch_size: 10,
-                    window_seconds: 2
+                    window_seconds: 2,
+                    parallelization: 1,
                 },
             }]
         );
+    }
+
+    #[test]
+    fn a_parallelization_changed_outside_demo_is_drift() {
+        let mut lanes = mapping(1, 100, 30);
+        lanes.parallelization = Some(4);
+        let drifted = drift(&parameters(&STACK), &[lanes.clone(), mapping(2, 10, 2)]);
+        assert_eq!(drifted.len(), 1, "{drifted:?}");
+        assert_eq!(drifted[0].consumer, 1);
+        assert_eq!(
+            (
+                drifted[0].live.parallelization,
+                drifted[0].stack.parallelization
+            ),
+            (4, 1)
+        );
+        // The stack recorded 4: no drift.
+        let mut tuned = parameters(&STACK);
+        tuned.insert("Parallelization1".into(), "4".into());
+        assert_eq!(drift(&tuned, &[lanes]), []);
+    }
+
+    #[test]
+    fn a_stack_without_the_parallelization_parameters_expects_1() {
+        let old = parameters(&STACK[..2]);
+        assert_eq!(drift(&old, &[mapping(1, 100, 30)]), []);
+        let mut lanes = mapping(1, 100, 30);
+        lanes.parallelization = Some(2);
+        assert_eq!(drift(&old, &[lanes]).len(), 1);
     }
 }

@@ -2,10 +2,11 @@
 //! (`AT_SEQUENCE_NUMBER`) to its last, while the stream still holds it. What it no longer holds
 //! (past its retention) is counted as gone.
 //!
-//! With ParallelizationFactor 1, as the template sets it, a batch is every record of its shard
-//! between its first and last sequence number, so the range is the batch. With more, a range
-//! also holds other lanes' records (other partition keys); those are found in the table and
-//! only counted, as records written before or after a failed one are.
+//! With ParallelizationFactor 1, the template's default, a batch is every record of its shard
+//! between its first and last sequence number, so the range is the batch. With more
+//! (`--parallelization`), a range also holds other lanes' records (other partition keys);
+//! those are found in the table and only counted, as records written before or after a failed
+//! one are.
 
 use std::cmp::Ordering;
 

@@ -9,7 +9,7 @@ use super::metrics::{Measured, Target};
 use super::{Context, Readings, Subject, billed, latency};
 use crate::aws::Clients;
 use crate::deploy::DeployError;
-use crate::deploy::batching::Batching;
+use crate::deploy::batching::{Batching, DEFAULT_PARALLELIZATION};
 use crate::deploy::names::CONSUMERS;
 use crate::deploy::resources::Deployed;
 
@@ -38,6 +38,7 @@ pub fn subjects(deployed: &Deployed) -> Vec<Subject> {
                 Some(Batching {
                     batch_size: m.batch_size?,
                     window_seconds: m.window_seconds?,
+                    parallelization: m.parallelization.unwrap_or(DEFAULT_PARALLELIZATION),
                 })
             }),
             table: deployed.tables.get(index).cloned(),

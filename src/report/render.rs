@@ -74,9 +74,7 @@ fn table(report: &Report) -> String {
         ("", |r| r.role.clone()),
         ("function", |r| r.function.clone()),
         ("batching", |r| {
-            r.batching.map_or(NONE.into(), |b| {
-                format!("{} / {} s", b.batch_size, b.window_seconds)
-            })
+            r.batching.map_or(NONE.into(), |b| b.label())
         }),
         ("invocations", |r| count(r.invocations)),
         ("errors / throttles", |r| {

@@ -75,10 +75,7 @@ pub fn chart(context: &Context, readings: &Readings, report: &Report) -> Chart {
 
 fn label(function: &super::FunctionReport) -> String {
     match function.batching {
-        Some(b) => format!(
-            "{} ({} / {} s)",
-            function.function, b.batch_size, b.window_seconds
-        ),
+        Some(b) => format!("{} ({})", function.function, b.label()),
         None => function.function.clone(),
     }
 }

@@ -16,6 +16,7 @@ fn context() -> Context {
             batching: batch.map(|(batch_size, window_seconds)| Batching {
                 batch_size,
                 window_seconds,
+                parallelization: 1,
             }),
             table: uuid.map(|_| format!("{function}-table")),
         };
@@ -163,6 +164,7 @@ fn the_originals_durations_are_shown_only_beside_lambdas_with_the_same_batching(
     tuned.subjects[1].batching = Some(Batching {
         batch_size: 50,
         window_seconds: 5,
+        parallelization: 1,
     });
     assert_eq!(build(&tuned, &readings()).original_average_ms, None);
     assert_eq!(

@@ -13,15 +13,6 @@ use crate::deploy::DeployError;
 use crate::deploy::plan::{self, Override};
 use crate::deploy::template::{ParameterError, ParameterSpec};
 
-/// AWS's ParallelizationFactor range for Kinesis mappings. The template fixes the factor at 1
-/// and so declares no parameter to read the limits from; these are AWS's documented ones.
-pub const PARALLELIZATION: ParameterSpec = ParameterSpec {
-    default: None,
-    min: Some(1.0),
-    max: Some(10.0),
-    allowed: Vec::new(),
-};
-
 /// How long after the last batch is due the run still waits for it to be written.
 pub const DRAIN_MARGIN: Duration = Duration::from_secs(5);
 
@@ -119,15 +110,15 @@ pub fn configurations(
             grid.windows
                 .iter()
                 .map(|v| given("Window1", "--windows", *v)),
+        )
+        .chain(
+            grid.parallelization
+                .iter()
+                .map(|v| given("Parallelization1", "--parallelization", *v)),
         );
     if let Err(refused) = plan::validate(specs, &overrides.collect::<Vec<_>>()) {
         problems.extend(refused);
     }
-    problems.extend(grid.parallelization.iter().filter_map(|v| {
-        PARALLELIZATION
-            .check("--parallelization", &v.to_string())
-            .err()
-    }));
     if !problems.is_empty() {
         return Err(DeployError::Invalid(problems));
     }
@@ -433,7 +424,7 @@ mod tests {
         let text = plan.to_string();
         assert!(text.contains("5 configuration(s) in 3 run(s)"), "{text}");
         assert!(text.contains("consumer 2 (idle)"), "{text}");
-        assert!(text.contains("estimated: 1 min 9 s"), "{text}");
+        assert!(text.contains("estimated: 3 min"), "{text}");
     }
 
     #[test]

@@ -118,6 +118,7 @@ pub fn batching(config: Config) -> Batching {
     Batching {
         batch_size: config.batch_size as i32,
         window_seconds: config.window_seconds as i32,
+        parallelization: config.parallelization as i32,
     }
 }
 

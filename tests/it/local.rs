@@ -217,19 +217,12 @@ async fn parallelization_two_writes_every_order_once_and_each_keys_in_order() {
             "5",
             "--window",
             "0",
+            "--parallelization",
+            "2",
         ],
     );
     let config = sdk_config().await;
-    let lambda = aws_sdk_lambda::Client::new(&config);
     for consumer in [1, 2] {
-        let uuid = consumer_mapping(&stack, consumer).await.uuid.unwrap();
-        lambda
-            .update_event_source_mapping()
-            .uuid(uuid)
-            .parallelization_factor(2)
-            .send()
-            .await
-            .unwrap();
         let mapping = consumer_mapping(&stack, consumer).await;
         assert_eq!(mapping.parallelization_factor(), Some(2), "{mapping:?}");
     }

@@ -182,11 +182,11 @@ async fn every_figure_comes_from_the_seeded_datapoints() {
     assert_eq!(f[0]["function"], format!("{stack}-put-record"));
     assert_eq!(
         f[1]["batching"],
-        json!({"batch_size": 100, "window_seconds": 30})
+        json!({"batch_size": 100, "window_seconds": 30, "parallelization": 1})
     );
     assert_eq!(
         f[2]["batching"],
-        json!({"batch_size": 10, "window_seconds": 2})
+        json!({"batch_size": 10, "window_seconds": 2, "parallelization": 1})
     );
     assert!(close(&report["prices"]["gb_second"], 0.000_013_333_4));
     assert!(close(&report["prices"]["per_million_requests"], 0.2));

@@ -548,6 +548,7 @@ fn mappings_are_parameter_driven_and_fail_safely() {
     assert_eq!(mappings.len(), 2, "expected two event source mappings");
     let mut defaults = Vec::new();
     let mut targets = Vec::new();
+    let mut parallelization = Vec::new();
     for (id, m) in mappings {
         let p = |key: &str| prop(m, &[key]);
         assert_eq!(
@@ -622,6 +623,27 @@ fn mappings_are_parameter_driven_and_fail_safely() {
             300,
             "{window}: AWS's maximum window"
         );
+        let lanes = p("ParallelizationFactor")
+            .and_then(ref_target)
+            .unwrap_or_else(|| panic!("{id}: ParallelizationFactor should !Ref a parameter"));
+        assert_eq!(
+            (
+                parameter_number(&t, lanes, "MinValue"),
+                parameter_number(&t, lanes, "MaxValue")
+            ),
+            (1, 10),
+            "{lanes}: AWS's range of batches in flight per shard"
+        );
+        assert_eq!(
+            parameter_number(&t, lanes, "Default"),
+            1,
+            "{lanes}: one batch per shard unless asked, as Lambda's default"
+        );
+        assert!(
+            ![batch, window].contains(&lanes),
+            "{id}: its own parallelization parameter"
+        );
+        parallelization.push(lanes.to_owned());
         let (function, _) = p("FunctionName")
             .and_then(getatt)
             .unwrap_or_else(|| panic!("{id}: FunctionName should !GetAtt its function"));
@@ -645,6 +667,12 @@ fn mappings_are_parameter_driven_and_fail_safely() {
     assert_ne!(
         targets[0], targets[1],
         "the two mappings should feed two different functions"
+    );
+    parallelization.sort();
+    assert_eq!(
+        parallelization,
+        ["Parallelization1", "Parallelization2"],
+        "each mapping's parallelization is its own parameter, as `up --parallelization-1/-2` set them"
     );
 }
 

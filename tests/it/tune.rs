@@ -31,11 +31,11 @@ async fn tuning_consumer_2_changes_only_its_mapping_and_survives_up() {
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         report["changes"][0]["before"],
-        serde_json::json!({"batch_size": 10, "window_seconds": 2})
+        serde_json::json!({"batch_size": 10, "window_seconds": 2, "parallelization": 1})
     );
     assert_eq!(
         report["changes"][0]["after"],
-        serde_json::json!({"batch_size": 50, "window_seconds": 5})
+        serde_json::json!({"batch_size": 50, "window_seconds": 5, "parallelization": 1})
     );
     assert!(report["effect_seconds"].as_f64().is_some());
     // Within 2 s of the command finishing, the emulator reports the new values.
@@ -101,6 +101,9 @@ async fn out_of_range_values_change_nothing() {
             "--window",
             "5",
         ],
+        vec!["--consumer", "2", "--parallelization", "11"],
+        vec!["--consumer", "2", "--parallelization", "0"],
+        vec!["--parallelization", "-3"],
         vec![],
     ] {
         let mut full = vec!["tune"];
@@ -124,9 +127,22 @@ async fn out_of_range_values_change_nothing() {
         {
             assert!(stderr.contains(flag), "{args:?}: {stderr}");
         }
+        if args.contains(&"--parallelization") {
+            assert!(
+                stderr.contains("the allowed range is 1–10"),
+                "{args:?}: {stderr}"
+            );
+        }
     }
     assert_eq!(mapping_batching(&stack, 1).await, (100, 30));
     assert_eq!(mapping_batching(&stack, 2).await, (10, 2));
+    for consumer in [1, 2] {
+        assert_eq!(mapping_parallelization(&stack, consumer).await, 1);
+        assert_eq!(
+            recorded(&stack, &format!("Parallelization{consumer}")).await,
+            1
+        );
+    }
     ok_local(&stack, &["down", "--yes"]);
 }
 
@@ -173,6 +189,14 @@ async fn dry_run_shows_the_change_and_makes_none() {
 
 /// The stack's recorded batch size and window of `consumer`.
 async fn recorded_batching(stack: &str, consumer: usize) -> (i32, i32) {
+    (
+        recorded(stack, &format!("BatchSize{consumer}")).await,
+        recorded(stack, &format!("Window{consumer}")).await,
+    )
+}
+
+/// The stack's recorded value of the number parameter `key`.
+async fn recorded(stack: &str, key: &str) -> i32 {
     let cfn = aws_sdk_cloudformation::Client::new(&sdk_config().await);
     let described = cfn
         .describe_stacks()
@@ -180,18 +204,122 @@ async fn recorded_batching(stack: &str, consumer: usize) -> (i32, i32) {
         .send()
         .await
         .unwrap();
-    let value = |key: String| {
-        described.stacks()[0]
-            .parameters()
-            .iter()
-            .find(|p| p.parameter_key() == Some(key.as_str()))
-            .and_then(|p| p.parameter_value()?.parse().ok())
-            .unwrap()
-    };
-    (
-        value(format!("BatchSize{consumer}")),
-        value(format!("Window{consumer}")),
+    described.stacks()[0]
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_key() == Some(key))
+        .and_then(|p| p.parameter_value()?.parse().ok())
+        .unwrap_or_else(|| panic!("stack {stack} records no {key}"))
+}
+
+/// Consumer `consumer`'s ParallelizationFactor, as ListEventSourceMappings reports it.
+async fn mapping_parallelization(stack: &str, consumer: usize) -> i32 {
+    let mapping = crate::lifecycle::consumer_mapping(stack, consumer).await;
+    mapping
+        .parallelization_factor()
+        .unwrap_or_else(|| panic!("no ParallelizationFactor: {mapping:?}"))
+}
+
+#[tokio::test]
+async fn tuning_parallelization_changes_the_mapping_and_the_stack_records_it() {
+    let stack = unique_stack();
+    let artifacts = deploy_fake(&stack);
+    let output = ok_local(
+        &stack,
+        &[
+            "tune",
+            "--consumer",
+            "2",
+            "--parallelization",
+            "3",
+            "--output",
+            "json",
+        ],
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["changes"][0]["after"],
+        serde_json::json!({"batch_size": 10, "window_seconds": 2, "parallelization": 3}),
+        "{report}"
+    );
+    assert_eq!(mapping_parallelization(&stack, 2).await, 3);
+    assert_eq!(
+        mapping_parallelization(&stack, 1).await,
+        1,
+        "consumer 1 must not change"
+    );
+    assert_eq!(recorded(&stack, "Parallelization2").await, 3);
+    assert_eq!(recorded(&stack, "Parallelization1").await, 1);
+    let status: Value =
+        serde_json::from_slice(&ok_local(&stack, &["status", "--output", "json"]).stdout).unwrap();
+    assert_eq!(status["parameters"]["Parallelization2"], "3", "{status}");
+
+    let up: Value = serde_json::from_slice(
+        &ok_local(
+            &stack,
+            &[
+                "up",
+                "--output",
+                "json",
+                "--artifacts",
+                artifacts.path().to_str().unwrap(),
+            ],
+        )
+        .stdout,
     )
+    .unwrap();
+    assert_eq!(up["outcome"], "up to date", "{up}");
+    assert_eq!(
+        mapping_parallelization(&stack, 2).await,
+        3,
+        "a plain up must not revert a tune"
+    );
+    let text_out = text(
+        &ok_local(
+            &stack,
+            &["tune", "--consumer", "2", "--parallelization", "1"],
+        )
+        .stdout,
+    );
+    assert!(
+        text_out.contains(
+            "batch 10 / window 2 s / parallelization 3 → batch 10 / window 2 s / parallelization 1"
+        ),
+        "{text_out}"
+    );
+    assert_eq!(mapping_parallelization(&stack, 2).await, 1);
+    ok_local(&stack, &["down", "--yes"]);
+}
+
+#[tokio::test]
+async fn up_deploys_the_parallelization_it_is_given_and_keeps_it() {
+    let stack = unique_stack();
+    let artifacts = deploy_fake(&stack);
+    let dir = artifacts.path().to_str().unwrap();
+    let up = |extra: &[&str]| {
+        let mut args = vec!["up", "--output", "json", "--artifacts", dir];
+        args.extend_from_slice(extra);
+        let output = ok_local(&stack, &args);
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let changed = up(&["--parallelization-1", "2"]);
+    assert_eq!(changed["outcome"], "updated", "{changed}");
+    assert_eq!(mapping_parallelization(&stack, 1).await, 2);
+    assert_eq!(mapping_parallelization(&stack, 2).await, 1);
+    assert_eq!(recorded(&stack, "Parallelization1").await, 2);
+    assert_eq!(up(&[])["outcome"], "up to date");
+    let refused = run_local(
+        &stack,
+        &["up", "--artifacts", dir, "--parallelization-2", "11"],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("--parallelization-2 11") && stderr.contains("1–10"),
+        "{stderr}"
+    );
+    assert_eq!(mapping_parallelization(&stack, 2).await, 1);
+    ok_local(&stack, &["down", "--yes"]);
 }
 
 /// `demo tune` stopped by SIGINT between its two steps (the mapping is live, the stack not yet
@@ -262,6 +390,7 @@ async fn up_puts_back_a_mapping_whose_live_values_differ_from_the_stack() {
         .update_event_source_mapping()
         .uuid(uuid)
         .batch_size(7)
+        .parallelization_factor(3)
         .send()
         .await
         .unwrap();
@@ -278,11 +407,19 @@ async fn up_puts_back_a_mapping_whose_live_values_differ_from_the_stack() {
     let up: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(up["outcome"], "updated", "not up to date: {up}");
     assert!(
-        text(&output.stderr).contains("mapping 1 is live at batch 7 / window 30 s"),
+        text(&output.stderr).contains(
+            "mapping 1 is live at batch 7 / window 30 s / parallelization 3, the stack says \
+             batch 100 / window 30 s / parallelization 1: putting it back"
+        ),
         "{}",
         text(&output.stderr)
     );
     assert_eq!(mapping_batching(&stack, 1).await, (100, 30));
+    assert_eq!(
+        mapping_parallelization(&stack, 1).await,
+        1,
+        "a parallelization changed outside demo is put back too"
+    );
     assert_eq!(recorded_batching(&stack, 1).await, (100, 30));
     ok_local(&stack, &["down", "--yes"]);
 }
