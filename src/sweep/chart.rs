@@ -13,12 +13,11 @@ use super::choose::Point;
 use super::pareto;
 use super::results::SweepResults;
 use crate::report::chart::{
-    ChartError, FONT, PALETTE, Picture, compact_number, fail, text_style, write_picture,
+    ChartError, FONT, PALETTE, Picture, captioned, compact_number, fail, text_style, write_picture,
 };
 use crate::report::render::usd;
 
 const SIZE: (u32, u32) = (1000, 700);
-const CAPTION_HEIGHT: u32 = 40;
 const LEGEND_HEIGHT: u32 = 30;
 const MEASURED: RGBColor = PALETTE[0];
 const PREDICTED: RGBColor = PALETTE[1];
@@ -58,17 +57,7 @@ impl Picture for Scatter {
     }
 
     fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String> {
-        root.fill(&WHITE).map_err(fail)?;
-        let (header, body) = root.split_vertically(CAPTION_HEIGHT);
-        let width = header.dim_in_pixel().0 as i32;
-        let caption = text_style(18, BLACK, HPos::Center, VPos::Center);
-        header
-            .draw_text(
-                &self.caption,
-                &caption,
-                (width / 2, CAPTION_HEIGHT as i32 / 2),
-            )
-            .map_err(fail)?;
+        let body = captioned(&root, &self.caption)?;
         let height = body.dim_in_pixel().1;
         let (plot, legend) = body.split_vertically(height.saturating_sub(LEGEND_HEIGHT));
         self.draw_plot(&plot)?;

@@ -176,21 +176,26 @@ pub fn fail(error: impl std::fmt::Display) -> String {
     error.to_string()
 }
 
+/// A white picture with `caption` centred above the rest; returns the area below it.
+pub fn captioned<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    caption: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    root.fill(&WHITE).map_err(fail)?;
+    let (header, body) = root.split_vertically(CAPTION_HEIGHT);
+    let width = header.dim_in_pixel().0 as i32;
+    let style = text_style(18, BLACK, HPos::Center, VPos::Center);
+    header
+        .draw_text(caption, &style, (width / 2, CAPTION_HEIGHT as i32 / 2))
+        .map_err(fail)?;
+    Ok(body)
+}
+
 /// Draws the whole picture. Text goes through `draw_text` only (no plotters
 /// captions or series legends), because those measure text with the
 /// registered font, and the SVG path must work on a machine without fonts.
 fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), String> {
-    root.fill(&WHITE).map_err(fail)?;
-    let (header, body) = root.split_vertically(CAPTION_HEIGHT);
-    let width = header.dim_in_pixel().0 as i32;
-    let caption_style = text_style(18, BLACK, HPos::Center, VPos::Center);
-    header
-        .draw_text(
-            &chart.caption,
-            &caption_style,
-            (width / 2, CAPTION_HEIGHT as i32 / 2),
-        )
-        .map_err(fail)?;
+    let body = captioned(&root, &chart.caption)?;
 
     let colours = colour_map(chart);
     let minutes = x_range_minutes(chart);
