@@ -23,7 +23,9 @@ fn json(output: &std::process::Output) -> Value {
 async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off() {
     let stack = unique_stack();
     let _artifacts = deploy_fake(&stack);
-    // Consumer 1 gathers up to 100 records for 6 s; consumer 2 keeps its 10 / 2 s.
+    // Consumer 1 gathers up to 100 records for 6 s; consumer 2 keeps its 10 / 2 s. The orders
+    // trickle in over 3 s, so consumer 1 waits for its batch to fill while consumer 2 hands over
+    // what each poll reads (sent all at once, both would hand over at the first poll).
     ok_local(&stack, &["tune", "--consumer", "1", "--window", "6"]);
     let orders = 120;
     let load = ok_local(
@@ -32,6 +34,8 @@ async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off()
             "load",
             "--orders",
             "120",
+            "--rate",
+            "40",
             "--concurrency",
             "4",
             "--verify",
