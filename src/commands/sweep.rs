@@ -6,7 +6,6 @@
 //! sweep, unless `--apply` tunes the stack to the choice.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -164,24 +163,10 @@ fn split(configurations: &[Config], predict: bool) -> (Vec<Config>, Vec<Config>)
     })
 }
 
-/// Both mappings back at their values before the sweep; says what it did.
+/// Both mappings back at their values before the sweep (see `mapping::put_back`).
 async fn put_back(clients: &Clients, mappings: &[Mapping; 2]) -> String {
-    let started = Instant::now();
-    let mut said = Vec::new();
-    for mapping in mappings {
-        let before = mapping.batching();
-        said.push(match mapping::set(clients, mapping, before, started).await {
-            Ok(()) => format!(
-                "{} back at batch {} / window {} s",
-                mapping.function, before.batch_size, before.window_seconds
-            ),
-            Err(err) => format!(
-                "{} could not be put back ({err}): `demo up` puts it back to the stack's values",
-                mapping.function
-            ),
-        });
-    }
-    said.join("; ")
+    let restores = mappings.each_ref().map(|m| (m, m.batching(), m.batching()));
+    mapping::put_back(clients, &restores).await
 }
 
 /// `--apply`: both consumers tuned to the choice, recorded in the stack as `tune` does.

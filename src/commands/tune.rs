@@ -177,29 +177,12 @@ async fn test_pause() {
     tokio::time::sleep(Duration::from_secs(seconds)).await;
 }
 
-/// Puts each mapping back to its values before the tune and waits for Lambda to report them;
-/// says what it did, or what is left for `demo up` (which puts a mapping back to the stack's
-/// values) when it could not.
+/// Puts each mapping back to its values before the tune (see `mapping::put_back`).
 async fn put_back(clients: &Clients, mappings: &[Mapping], changes: &[MappingChange]) -> String {
-    let started = Instant::now();
-    let mut said = Vec::new();
-    for (mapping, change) in mappings.iter().zip(changes) {
-        let before = change.before;
-        let done = mapping::set(clients, mapping, before, started).await;
-        said.push(match done {
-            Ok(()) => format!(
-                "the mapping of {} is back at {}",
-                mapping.function,
-                Batching::describe_pair(before, change.after).0
-            ),
-            Err(err) => format!(
-                "the mapping of {} could not be put back ({err}): `demo up` puts it back to \
-                 the stack's values",
-                mapping.function
-            ),
-        });
-    }
-    said.join("; ")
+    let restores: Vec<_> = (mappings.iter().zip(changes))
+        .map(|(m, c)| (m, c.before, c.after))
+        .collect();
+    mapping::put_back(clients, &restores).await
 }
 
 /// The error for a recording CloudFormation refused or rolled back.

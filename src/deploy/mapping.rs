@@ -210,6 +210,30 @@ pub async fn set(
     wait_for_effect(clients, mapping, batching, started).await
 }
 
+/// Puts each mapping back to its batching `before` and waits for Lambda to report it; says
+/// what it did (`before` described as beside `changed`, the values being undone), or what is
+/// left for `demo up` (which puts a mapping back to the stack's values) when it could not.
+/// `tune` and `sweep` undo their changes with it.
+pub async fn put_back(clients: &Clients, restores: &[(&Mapping, Batching, Batching)]) -> String {
+    let started = Instant::now();
+    let mut said = Vec::new();
+    for &(mapping, before, changed) in restores {
+        said.push(match set(clients, mapping, before, started).await {
+            Ok(()) => format!(
+                "the mapping of {} is back at {}",
+                mapping.function,
+                Batching::describe_pair(before, changed).0
+            ),
+            Err(err) => format!(
+                "the mapping of {} could not be put back ({err}): `demo up` puts it back to \
+                 the stack's values",
+                mapping.function
+            ),
+        });
+    }
+    said.join("; ")
+}
+
 /// The one mapping of `consumer` (1 or 2) of stack `stack`; none or several is a broken stack.
 pub async fn of_consumer(
     clients: &Clients,
