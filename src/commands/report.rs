@@ -11,8 +11,9 @@ use crate::deploy::stack;
 use crate::error::CliError;
 use crate::output;
 use crate::report::cost::{PUBLISHED, PriceOverrides};
+use crate::report::view::{self, ChartView};
 use crate::report::window::{Since, Window};
-use crate::report::{self, Context, chart, series};
+use crate::report::{self, Context};
 use crate::settings::Settings;
 
 /// What the flags asked for, checked before any AWS call.
@@ -65,9 +66,16 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
     let mut report = report::build(&context, &readings);
     if let Some(path) = &args.chart {
         if report.has_data {
-            chart::write(path, &series::chart(&context, &readings, &report))
+            let (view, periods) = view::write(path, &context, &readings, &report)
                 .map_err(|err| CliError::Usage(err.to_string()))?;
             report.chart = Some(path.display().to_string());
+            report.chart_view = Some(view);
+            if view == ChartView::SideBySide {
+                report.notes.push(format!(
+                    "chart drawn as the consumers side by side: the window's invocations fall in {periods} metric period(s), fewer than the {} a chart over time needs",
+                    view::MIN_PERIODS_FOR_LINES
+                ));
+            }
         } else {
             report
                 .notes

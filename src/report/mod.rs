@@ -3,12 +3,14 @@
 
 pub mod billed;
 pub mod chart;
+pub mod compare;
 pub mod cost;
 pub mod latency;
 pub mod metrics;
 pub mod read;
 pub mod render;
 pub mod series;
+pub mod view;
 pub mod window;
 
 use std::collections::HashMap;
@@ -87,6 +89,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The chart file written, if one was asked for.
     pub chart: Option<String>,
+    /// What it shows: lines over time, or the consumers side by side (a short window).
+    pub chart_view: Option<view::ChartView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -199,6 +203,7 @@ pub fn build(context: &Context, readings: &Readings) -> Report {
         has_data,
         notes,
         chart: None,
+        chart_view: None,
     }
 }
 

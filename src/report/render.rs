@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::view::ChartView;
 use super::{BilledSource, FunctionReport, Report};
 
 const NONE: &str = "–";
@@ -54,7 +55,12 @@ impl fmt::Display for Report {
             )?;
         }
         if let Some(chart) = &self.chart {
-            writeln!(f, "chart: {chart}")?;
+            let shows = match self.chart_view {
+                Some(ChartView::SideBySide) => " (the consumers side by side)",
+                Some(ChartView::TimeSeries) => " (over time)",
+                None => "",
+            };
+            writeln!(f, "chart: {chart}{shows}")?;
         }
         notes(f, &self.notes)
     }

@@ -203,3 +203,100 @@ fn faster_is_judged_on_the_tables_delays_when_there_are_items() {
     );
     assert!(report.to_string().contains("400 / 400"));
 }
+
+#[test]
+fn a_window_with_invocations_in_few_periods_is_charted_side_by_side() {
+    use crate::report::view::{ChartView, MIN_PERIODS_FOR_LINES, choose};
+    // The fixture's invocations all fall in one period.
+    assert_eq!(choose(&readings(), 3), (ChartView::SideBySide, 1));
+    let minutes = |count: i64, first_value: f64| -> Readings {
+        let mut series = Measured::default();
+        let points: Vec<(i64, f64)> = (0..count)
+            .map(|m| {
+                (
+                    1_800_000_000 + 60 * m,
+                    if m == 0 { first_value } else { 5.0 },
+                )
+            })
+            .collect();
+        series.insert(2, Figure::Invocations, &points);
+        Readings {
+            series,
+            ..Readings::default()
+        }
+    };
+    let enough = MIN_PERIODS_FOR_LINES as i64;
+    assert_eq!(
+        choose(&minutes(enough, 5.0), 3),
+        (ChartView::TimeSeries, MIN_PERIODS_FOR_LINES)
+    );
+    // A period CloudWatch answered with zero invocations holds no data to draw.
+    assert_eq!(
+        choose(&minutes(enough, 0.0), 3),
+        (ChartView::SideBySide, MIN_PERIODS_FOR_LINES - 1)
+    );
+    // Only the functions asked about count.
+    assert_eq!(choose(&minutes(enough, 5.0), 2).1, 0);
+}
+
+#[test]
+fn the_side_by_side_chart_shows_each_consumers_own_figures() {
+    use crate::load::stats::LatencySummary;
+    use crate::report::latency::TableLatency;
+    let mut readings = readings();
+    readings.latency.insert(
+        "s-put-item-1".into(),
+        TableLatency {
+            summary: Some(LatencySummary {
+                count: 1000,
+                mean_ms: 14_000.0,
+                p50_ms: 15_000.0,
+                p90_ms: 27_000.0,
+                p99_ms: 29_500.0,
+                max_ms: 30_100.0,
+            }),
+            sampled: false,
+        },
+    );
+    let report = build(&context(), &readings);
+    let picture = crate::report::compare::comparison(&report);
+    let [cost, delay, records] = &picture.panels[..] else {
+        panic!("{} panels", picture.panels.len())
+    };
+    let value = |panel: &chart::bars::BarPanel, group: usize, bar: usize| {
+        panel.groups[group].bars[bar].as_ref().map(|b| b.value)
+    };
+    // Consumers only, in the time series' colours, named with their batching.
+    assert_eq!(cost.groups.len(), 2);
+    assert_eq!(cost.groups[0].label, ["s-put-item-1", "100 / 30 s"]);
+    assert_eq!(cost.groups[1].colour, chart::PALETTE[2]);
+    for group in 0..2 {
+        let function = &report.functions[group + 1];
+        assert_eq!(
+            value(cost, group, 0),
+            function.cost.per_million_orders_usd,
+            "consumer {}",
+            group + 1
+        );
+        assert_eq!(
+            value(records, group, 0),
+            function.records_per_invocation,
+            "consumer {}",
+            group + 1
+        );
+    }
+    assert_eq!(value(records, 0, 0), Some(100.0));
+    assert_eq!(value(records, 1, 0), Some(10.0));
+    let limit = |group: usize| records.groups[group].limit.as_ref().map(|l| l.0);
+    assert_eq!((limit(0), limit(1)), (Some(100.0), Some(10.0)));
+    // Delays in seconds; consumer 2 has no items, so no bars rather than zeros.
+    assert_eq!(value(delay, 0, 0), Some(15.0));
+    assert_eq!(value(delay, 0, 1), Some(29.5));
+    assert_eq!(delay.groups[0].bars[1].as_ref().unwrap().text, "29.5 s");
+    assert_eq!((value(delay, 1, 0), value(delay, 1, 1)), (None, None));
+    // The fixture has no Insights events: the cost is an estimate, and says so.
+    assert!(cost.title.contains("estimated"), "{}", cost.title);
+    let footnote = picture.footnote.unwrap();
+    assert!(footnote.starts_with("1000 orders"), "{footnote}");
+    assert!(footnote.contains("producer: $"), "{footnote}");
+}

@@ -13,9 +13,9 @@ use super::choose::Point;
 use super::pareto;
 use super::results::SweepResults;
 use crate::report::chart::{
-    ChartError, FONT, PALETTE, Picture, captioned, compact_number, fail, text_style, write_picture,
+    ChartError, PALETTE, Picture, captioned, compact_number, dollars, fail, style_mesh, text_style,
+    write_picture,
 };
-use crate::report::render::usd;
 
 const SIZE: (u32, u32) = (1000, 700);
 const LEGEND_HEIGHT: u32 = 30;
@@ -77,15 +77,12 @@ impl Scatter {
             .y_label_area_size(80)
             .build_cartesian_2d(0f64..x_max, 0f64..y_max)
             .map_err(fail)?;
-        ctx.configure_mesh()
+        let mut mesh = ctx.configure_mesh();
+        style_mesh(&mut mesh)
             .x_desc("stream → table p99 (s)")
             .y_desc("per million orders (Lambda)")
             .x_label_formatter(&|v| compact_number(*v))
             .y_label_formatter(&|v| dollars(*v))
-            .label_style((FONT, 12))
-            .axis_desc_style((FONT, 13))
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(220, 220, 220))
             .draw()
             .map_err(fail)?;
         let at = |p: &Point| (p.p99_ms / 1000.0, p.cost_per_million_orders_usd);
@@ -140,16 +137,6 @@ fn free_offset(at: (i32, i32), label: &str, placed: &mut Vec<Box>) -> (i32, i32)
         .unwrap_or(candidates[0]);
     placed.push(boxed(offset));
     offset
-}
-
-/// Tick labels in dollars: the report's four significant figures, trailing zeros dropped.
-fn dollars(value: f64) -> String {
-    let text = usd(value);
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
 }
 
 /// 110 % of the largest finite value, at least a small positive span.

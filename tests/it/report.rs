@@ -38,10 +38,17 @@ fn seed(
     }
 }
 
-async fn put(seeds: Vec<Seed>) {
+/// Puts each seed once in each of the minutes `minutes_ago` back from now.
+async fn put(seeds: Vec<Seed>, minutes_ago: &[u64]) {
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&sdk_config().await);
-    let at = SystemTime::now() - Duration::from_secs(600);
-    for s in seeds {
+    let now = SystemTime::now();
+    let times = minutes_ago
+        .iter()
+        .map(|m| now - Duration::from_secs(60 * m));
+    for (s, at) in seeds
+        .iter()
+        .flat_map(|s| times.clone().map(move |at| (s, at)))
+    {
         let (count, sum, min, max) = s.stats;
         let datum = MetricDatum::builder()
             .metric_name(s.metric)
@@ -60,7 +67,7 @@ async fn put(seeds: Vec<Seed>) {
                     .maximum(max)
                     .build(),
             )
-            .unit(s.unit)
+            .unit(s.unit.clone())
             .build();
         cloudwatch
             .put_metric_data()
@@ -73,8 +80,13 @@ async fn put(seeds: Vec<Seed>) {
 }
 
 /// The producer took 1000 orders; consumer 1 (100 / 30 s) read them in 10 invocations of 40 ms
-/// on average, consumer 2 (10 / 2 s) in 100 of 8 ms.
+/// on average, consumer 2 (10 / 2 s) in 100 of 8 ms; all ten minutes ago.
 async fn seed_a_run(stack: &str) {
+    seed_runs(stack, &[10]).await;
+}
+
+/// The same run in each of the minutes `minutes_ago`.
+async fn seed_runs(stack: &str, minutes_ago: &[u64]) {
     use StandardUnit::{Bytes, Count, Milliseconds, Percent};
     let producer = format!("{stack}-put-record");
     let mut seeds = Vec::new();
@@ -150,7 +162,7 @@ async fn seed_a_run(stack: &str) {
             Count,
         ));
     }
-    put(seeds).await;
+    put(seeds, minutes_ago).await;
 }
 
 fn report_json(stack: &str, extra: &[&str]) -> Value {
@@ -333,17 +345,24 @@ fn bad_flags_are_refused_before_any_call() {
     }
 }
 
+/// The texts of an SVG: plotters writes each on a line of its own.
+fn svg_texts(path: &std::path::Path) -> Vec<String> {
+    let drawing = std::fs::read_to_string(path).unwrap();
+    assert!(drawing.len() > 5_000, "{} bytes", drawing.len());
+    drawing.lines().map(|l| l.trim().to_owned()).collect()
+}
+
 #[tokio::test]
-async fn charts_are_drawn_as_svg_and_png() {
+async fn a_run_over_several_minutes_is_charted_over_time() {
     let stack = unique_stack();
     let _artifacts = deploy_fake(&stack);
-    seed_a_run(&stack).await;
+    seed_runs(&stack, &[10, 9, 8, 7, 6]).await;
     let dir = tempfile::tempdir().unwrap();
     let svg = dir.path().join("report.svg");
     let report = report_json(&stack, &["--chart", svg.to_str().unwrap()]);
     assert_eq!(report["chart"], svg.to_str().unwrap());
-    let drawing = std::fs::read_to_string(&svg).unwrap();
-    assert!(drawing.len() > 5_000, "{} bytes", drawing.len());
+    assert_eq!(report["chart_view"], "time-series");
+    let texts = svg_texts(&svg).join("\n");
     for expected in [
         "Function cost (MB-ms",
         "Duration (ms, avg)",
@@ -352,11 +371,65 @@ async fn charts_are_drawn_as_svg_and_png() {
         &format!("{stack}-put-item-2 (10 / 2 s)"),
         &format!("{stack}-put-record"),
     ] {
-        assert!(
-            drawing.contains(expected),
-            "{expected} missing from the SVG"
-        );
+        assert!(texts.contains(expected), "{expected} missing from the SVG");
     }
+}
+
+#[tokio::test]
+async fn a_run_within_a_minute_is_charted_as_the_consumers_side_by_side() {
+    let stack = unique_stack();
+    let _artifacts = deploy_fake(&stack);
+    seed_a_run(&stack).await;
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("report.svg");
+    let report = report_json(&stack, &["--chart", svg.to_str().unwrap()]);
+    assert_eq!(report["chart_view"], "side-by-side");
+    let note = report["notes"].as_array().unwrap().iter().any(|n| {
+        n.as_str()
+            .is_some_and(|n| n.contains("side by side") && n.contains("1 metric period"))
+    });
+    assert!(note, "no note says why: {}", report["notes"]);
+    let texts = svg_texts(&svg);
+    let has = |text: &str| texts.iter().any(|t| t == text);
+    // Each consumer's own figures, as the report computed them.
+    let f = &report["functions"];
+    for (index, batching) in [(1, "100 / 30 s"), (2, "10 / 2 s")] {
+        let consumer = &f[index];
+        let per_million = consumer["cost"]["per_million_orders_usd"].as_f64().unwrap();
+        let records = consumer["records_per_invocation"].as_f64().unwrap();
+        for expected in [
+            format!("{stack}-put-item-{index}"),
+            batching.to_owned(),
+            demo::report::render::usd(per_million),
+            demo::report::chart::compact_number(records),
+            format!("batch size {}", consumer["batching"]["batch_size"]),
+        ] {
+            assert!(has(&expected), "{expected} missing from the SVG");
+        }
+    }
+    for title in [
+        "Lambda cost per million orders (estimated)",
+        "Stream → table delay",
+        "Records per invocation",
+    ] {
+        assert!(has(title), "{title} missing from the SVG");
+    }
+    // The producer is no bar of its own, but its cost is said underneath.
+    assert!(!has(&format!("{stack}-put-record")));
+    assert!(texts.iter().any(|t| t.contains("producer: $")));
+    // The text report says which chart it drew.
+    let output = ok_local(
+        &stack,
+        &["report", "--since", "1h", "--chart", svg.to_str().unwrap()],
+    );
+    assert!(
+        text(&output.stdout).contains(&format!(
+            "chart: {} (the consumers side by side)",
+            svg.display()
+        )),
+        "{}",
+        text(&output.stdout)
+    );
     let png = dir.path().join("report.png");
     report_json(&stack, &["--chart", png.to_str().unwrap()]);
     let bytes = std::fs::read(&png).unwrap();

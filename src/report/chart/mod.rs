@@ -1,10 +1,13 @@
 //! Draws the report's cost / duration / network panels to an SVG or PNG file; the file
-//! handling (format, font, write-then-rename) and drawing helpers serve `demo sweep`'s chart too.
+//! handling (format, font, write-then-rename) and drawing helpers serve the report's bars for
+//! short windows (`bars`) and `demo sweep`'s chart too.
 
+pub mod bars;
 mod font;
 
 use std::path::{Path, PathBuf};
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -219,14 +222,10 @@ fn draw_panel<DB: DrawingBackend>(
     let (header, rest) = area.split_vertically(PANEL_HEADER_HEIGHT);
     let rest_height = rest.dim_in_pixel().1;
     let (plot, legend) = rest.split_vertically(rest_height.saturating_sub(LEGEND_HEIGHT));
-    let title_style = TextStyle {
-        font: (FONT, 15, FontStyle::Bold).into_font(),
-        ..text_style(15, BLACK, HPos::Left, VPos::Center)
-    };
     header
         .draw_text(
             &panel.title,
-            &title_style,
+            &title_style(),
             (10, PANEL_HEADER_HEIGHT as i32 / 2),
         )
         .map_err(fail)?;
@@ -239,18 +238,14 @@ fn draw_panel<DB: DrawingBackend>(
         .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(0f64..x_max_minutes, y_min..y_max)
         .map_err(fail)?;
-    ctx.configure_mesh()
+    let mut mesh = ctx.configure_mesh();
+    style_mesh(&mut mesh)
         .x_desc("minutes since start")
         .y_desc(panel.unit.as_str())
         .x_labels(13)
         .y_labels(6)
         .x_label_formatter(&|m| compact_number(*m))
         .y_label_formatter(&|v| compact_number(*v))
-        .label_style((FONT, 12))
-        .axis_desc_style((FONT, 13))
-        // Only the labelled grid lines: the fine sub-grid crowds small panels.
-        .max_light_lines(0)
-        .bold_line_style(RGBColor(220, 220, 220))
         .draw()
         .map_err(fail)?;
 
@@ -320,6 +315,25 @@ fn draw_note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: &str) -> R
         .map_err(fail)
 }
 
+/// A panel's title: bold, left-aligned.
+fn title_style() -> TextStyle<'static> {
+    TextStyle {
+        font: (FONT, 15, FontStyle::Bold).into_font(),
+        ..text_style(15, BLACK, HPos::Left, VPos::Center)
+    }
+}
+
+/// Every chart's axes alike: small labels, and only the labelled grid lines in light grey (the
+/// fine sub-grid crowds small panels).
+pub fn style_mesh<'m, 'a, 'b, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB>,
+) -> &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB> {
+    mesh.label_style((FONT, 12))
+        .axis_desc_style((FONT, 13))
+        .max_light_lines(0)
+        .bold_line_style(RGBColor(220, 220, 220))
+}
+
 pub fn text_style(size: u32, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle {
         font: (FONT, size).into_font(),
@@ -383,6 +397,16 @@ fn colour_of(map: &[(String, RGBColor)], label: &str) -> RGBColor {
     map.iter()
         .find(|(l, _)| l == label)
         .map_or(PALETTE[0], |(_, c)| *c)
+}
+
+/// Tick labels in dollars: the report's four significant figures, trailing zeros dropped.
+pub fn dollars(value: f64) -> String {
+    let text = super::render::usd(value);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
 }
 
 /// Short axis numbers: 5000000 → "5M", 12345 → "12.3k", 0.25 → "0.25".
