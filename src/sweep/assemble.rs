@@ -125,17 +125,22 @@ pub fn assemble(setting: Setting, runs: &[Measurement], unrun: &[Config]) -> Swe
         prices: setting.prices.clone(),
         fit,
     });
-    let predict = |config: Config| model.as_ref().map(|m| m.predict(config));
+    // Each prediction is for a run like the sweep's, so it compares with what a run measures.
+    let predict =
+        |config: Config, orders: u64| model.as_ref().map(|m| m.predict_run(config, orders));
     let mut rows: Vec<Row> = runs
         .iter()
-        .map(|r| Row::measured(r.config, r.consumer, r.measured, predict(r.config)))
+        .map(|r| {
+            let predicted = predict(r.config, r.measured.orders);
+            Row::measured(r.config, r.consumer, r.measured, predicted)
+        })
         .collect();
     let mut notes = setting.notes;
     for &config in unrun
         .iter()
         .filter(|c| !runs.iter().any(|r| r.config == **c))
     {
-        match predict(config) {
+        match predict(config, setting.traffic.orders()) {
             Some(prediction) => rows.push(Row::predicted(config, prediction)),
             None => notes.push(format!(
                 "{} not predicted: nothing was measured to fit the model to",

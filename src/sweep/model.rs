@@ -80,6 +80,9 @@ pub struct Model {
 /// What the model expects of one configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
+    /// The orders of the run predicted, whose last batch in each lane is partial, so a short run
+    /// makes more invocations per order than sustained traffic; None: sustained traffic.
+    pub run_orders: Option<u64>,
     pub records_per_invocation: f64,
     pub invocations_per_million_orders: f64,
     pub duration_ms: f64,
@@ -92,13 +95,6 @@ pub struct Prediction {
     pub utilisation: f64,
 }
 
-impl Prediction {
-    /// Invocations a run of `orders` makes: whole batches, the last one partial.
-    pub fn invocations_for(&self, orders: u64) -> f64 {
-        (orders as f64 / self.records_per_invocation).ceil()
-    }
-}
-
 impl Model {
     /// Records per second reaching one batch lane: a shard's share, split over the
     /// configuration's lanes (Lambda hashes partition keys to them; the order ids spread evenly).
@@ -106,9 +102,29 @@ impl Model {
         self.rate_per_second / f64::from(self.shards.max(1)) / f64::from(config.parallelization)
     }
 
+    /// Sustained traffic at the model's rate.
     pub fn predict(&self, config: Config) -> Prediction {
+        let records = records_per_invocation(config, self.lane_rate(config));
+        self.predict_with(config, records, None)
+    }
+
+    /// What a run of `orders` at the model's rate measures: each lane's orders in whole
+    /// batches of the sustained size, the last one partial (300 orders in batches of 97.7 are
+    /// 4 invocations of 75, not 3.07 of 97.7).
+    pub fn predict_run(&self, config: Config, orders: u64) -> Prediction {
+        if orders == 0 {
+            return self.predict(config);
+        }
+        let sustained = records_per_invocation(config, self.lane_rate(config));
+        let lanes = f64::from(self.shards.max(1)) * f64::from(config.parallelization.max(1));
+        let per_lane = orders as f64 / lanes;
+        let invocations = lanes * (per_lane / sustained).ceil().max(1.0);
+        self.predict_with(config, orders as f64 / invocations, Some(orders))
+    }
+
+    /// The rest of a prediction once the records per invocation are known.
+    fn predict_with(&self, config: Config, records: f64, run_orders: Option<u64>) -> Prediction {
         let lane_rate = self.lane_rate(config);
-        let records = records_per_invocation(config, lane_rate);
         let duration_ms = self.fit.duration_ms(records);
         let invocations = 1e6 / records;
         let billed_mb_ms = cost::estimated_mb_ms(invocations, duration_ms, self.memory_mb);
@@ -120,6 +136,7 @@ impl Model {
         let poll_ms = POLL_INTERVAL.as_secs_f64() * 1000.0;
         let gathering_ms = gathering_seconds(config, lane_rate) * 1000.0;
         Prediction {
+            run_orders,
             records_per_invocation: records,
             invocations_per_million_orders: invocations,
             duration_ms,
@@ -354,9 +371,33 @@ mod tests {
         // on a loaded machine), window 0: 36 invocations at batch size 10, 9 at 100. The model
         // says 34 (polls of 33.8 records on average, in batches of 10) and 9.
         let m = model(33.8, line(20.0, 0.5));
-        assert_eq!(m.predict(config(10, 0, 1)).invocations_for(300), 34.0);
-        assert_eq!(m.predict(config(100, 0, 1)).invocations_for(300), 9.0);
-        assert_eq!(m.predict(config(10, 1, 1)).invocations_for(300), 30.0);
+        let run = |batch, window| {
+            let p = m.predict_run(config(batch, window, 1), 300);
+            assert_eq!(p.run_orders, Some(300));
+            p.invocations_per_million_orders * 300.0 / 1e6
+        };
+        assert!(close(run(10, 0), 34.0), "{}", run(10, 0));
+        assert!(close(run(100, 0), 9.0), "{}", run(100, 0));
+        assert!(close(run(10, 1), 30.0), "{}", run(10, 1));
+        // Measured offline at 48.8 orders/s: 300 orders at 100 / 1 s were 4 invocations of 75.
+        // Sustained, a batch gathers two polls' records, 97.7; a run of 300 ends on a partial one.
+        let m = model(48.8, line(20.0, 0.5));
+        let sustained = m.predict(config(100, 1, 1));
+        assert!(sustained.records_per_invocation > 97.0 && sustained.run_orders.is_none());
+        let short = m.predict_run(config(100, 1, 1), 300);
+        assert!(close(short.records_per_invocation, 75.0), "{short:?}");
+        assert!(short.cost_per_million_orders_usd > sustained.cost_per_million_orders_usd);
+        // A long run comes close to sustained traffic.
+        let long = m.predict_run(config(100, 1, 1), 1_000_000);
+        assert!(
+            (long.records_per_invocation / sustained.records_per_invocation - 1.0).abs() < 1e-3
+        );
+        // Two lanes each end on a partial batch: 300 orders as 2 × 150 in batches of 100.
+        let lanes = m.predict_run(config(100, 5, 2), 300);
+        assert!(
+            close(lanes.invocations_per_million_orders * 300.0 / 1e6, 4.0),
+            "{lanes:?}"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::grid::{Config, Traffic};
 use super::model::{Fit, Model, Prediction};
 
 /// The results file's layout; a file of another version is refused rather than misread.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// Everything a sweep found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -346,11 +346,11 @@ pub(super) mod tests {
         let path = dir.path().join("old.json");
         let json = sample()
             .to_json()
-            .replacen("\"format\": 1", "\"format\": 2", 1);
+            .replacen(&format!("\"format\": {FORMAT}"), "\"format\": 1", 1);
         std::fs::write(&path, json).unwrap();
         let err = SweepResults::load(&path).unwrap_err().to_string();
         assert!(
-            err.contains("format 2") && err.contains("old.json"),
+            err.contains("format 1") && err.contains("old.json"),
             "{err}"
         );
         std::fs::write(&path, "{\"stack\": 1}").unwrap();
