@@ -59,40 +59,68 @@ pub async fn run(sweep: &Sweep<'_>, planned: &Run) -> Result<RunOutcome, LoadErr
         start,
         end: minute_after(SystemTime::now() + WINDOW_MARGIN),
     };
-    let context = Context {
+    let measurements = read_back(sweep, &deployed, planned, window, accepted).await?;
+    Ok(RunOutcome {
+        measurements,
+        achieved_rate: accepted as f64 / elapsed.as_secs_f64().max(f64::EPSILON),
+    })
+}
+
+/// Reads the run's `window` back the way `demo report` reads it (CloudWatch series and
+/// percentiles, Lambda Insights' billed durations, each table's stream → table delay) and turns
+/// each consumer's figures into a measurement of its configuration over `orders` orders.
+async fn read_back(
+    sweep: &Sweep<'_>,
+    deployed: &Deployed,
+    planned: &Run,
+    window: Window,
+    orders: u64,
+) -> Result<Vec<Measurement>, LoadError> {
+    let context = run_context(sweep, deployed, window);
+    let readings = report::read::read(sweep.clients, &context, SystemTime::now()).await?;
+    let figures = report::build(&context, &readings);
+    Ok(measurements(sweep, planned, &figures.functions, orders))
+}
+
+/// What the report of one run is about: the deployed functions over the run's window.
+fn run_context(sweep: &Sweep<'_>, deployed: &Deployed, window: Window) -> Context {
+    Context {
         stack: sweep.stack.to_owned(),
         region: sweep.clients.region.clone(),
         window,
         window_basis: "the run".into(),
         memory_mb: sweep.memory_mb,
         prices: sweep.prices.clone(),
-        subjects: report::read::subjects(&deployed),
+        subjects: report::read::subjects(deployed),
         on_lambda: !sweep.clients.is_emulator(),
-    };
-    let readings = report::read::read(sweep.clients, &context, SystemTime::now()).await?;
-    let figures = report::build(&context, &readings);
-    let measurements = planned
+    }
+}
+
+/// Each consumer's figures, priced, beside the configuration it ran with.
+fn measurements(
+    sweep: &Sweep<'_>,
+    planned: &Run,
+    functions: &[FunctionReport],
+    orders: u64,
+) -> Vec<Measurement> {
+    planned
         .configs()
         .enumerate()
         .filter_map(|(index, config)| {
             let consumer = index + 1;
             let role = format!("consumer {consumer}");
-            let function = figures.functions.iter().find(|f| f.role == role)?;
+            let function = functions.iter().find(|f| f.role == role)?;
             Some(Measurement {
                 config,
                 consumer,
                 measured: Measured::priced(
-                    counts(function, accepted),
+                    counts(function, orders),
                     sweep.memory_mb,
                     &sweep.prices,
                 ),
             })
         })
-        .collect();
-    Ok(RunOutcome {
-        measurements,
-        achieved_rate: accepted as f64 / elapsed.as_secs_f64().max(f64::EPSILON),
-    })
+        .collect()
 }
 
 /// Lambda's metrics come in whole minutes: each run starts on a minute and its window ends on
@@ -145,14 +173,20 @@ async fn send_to_aws(
         .and_then(|url| reqwest::Url::parse(url).ok())
         .ok_or(LoadError::NoUrl)?;
     let sent = send(sweep.traffic, &url).await?;
-    let longest = planned.configs().map(|c| c.longest_wait()).max();
-    let wait = longest.unwrap_or_default() + AWS_METRICS_DELAY;
+    let wait = aws_wait(planned);
     terminal::note(format!(
         "waiting {} s for the last batches and for Lambda's metrics to reach CloudWatch",
         wait.as_secs()
     ));
     tokio::time::sleep(wait).await;
     Ok(sent)
+}
+
+/// How long to wait on AWS after sending: the run's longest batching window (a consumer's last
+/// batch goes out when it closes), then the delay before Lambda's metrics reach CloudWatch.
+fn aws_wait(planned: &Run) -> Duration {
+    let longest = planned.configs().map(Config::longest_wait).max();
+    longest.unwrap_or_default() + AWS_METRICS_DELAY
 }
 
 /// The run's orders at the traffic's rate: how many were accepted, and how long sending took.
@@ -192,14 +226,4 @@ fn counts(function: &FunctionReport, orders: u64) -> Counts {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runs_start_and_end_on_whole_minutes() {
-        let at = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
-        assert_eq!(minute_after(at(120)), at(180));
-        assert_eq!(minute_after(at(121)), at(180));
-        assert_eq!(minute_after(at(179)), at(180));
-    }
-}
+mod tests;
