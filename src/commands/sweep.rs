@@ -74,27 +74,36 @@ pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliErr
         memory_mb: parameter("MemorySize").unwrap_or(128.0),
         prices: PUBLISHED.for_arch(arch, PriceOverrides::default()),
     };
-    let measured = measure_all(&shared, &plan).await;
+    interrupt::install();
+    // This command ends cleanly on Ctrl-C itself: the mappings are put back, and what was
+    // measured is saved, first.
+    let _deferred = interrupt::defer();
+    interrupt::doing(
+        "a mapping may still hold a sweep's values: `demo up` puts both back to the stack's",
+    );
+    let runs = measure_all(&shared, &plan).await;
     let back = put_back(&clients, &mappings).await;
-    let (measurements, rates) = measured?;
-    terminal::note(&back);
     let setting = Setting {
         stack: name.clone(),
         region: clients.region.clone(),
         traffic: sweep.traffic,
-        achieved_rate: mean(&rates),
+        achieved_rate: mean(&runs.rates),
         shards: parameter("ShardCount").map_or(1, |s: f64| s as u32),
         memory_mb: shared.memory_mb,
         prices: shared.prices.clone(),
         strategy: sweep.strategy,
         budget_p99_ms: sweep.budget_p99_ms,
-        notes: notes(&clients),
+        notes: notes(&clients, &runs),
     };
-    let results = assemble::assemble(setting, &measurements, &unrun);
     let file = sweep
         .save
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("demo-sweep-{name}.json")));
+    if let Some(stopped) = runs.stopped {
+        return stop(stopped, &back, setting, &runs.measurements, &file);
+    }
+    terminal::note(&back);
+    let results = assemble::assemble(setting, &runs.measurements, &unrun);
     results
         .save(&file)
         .map_err(|err| DeployError::Incomplete(err.to_string()))?;
@@ -109,34 +118,93 @@ pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliErr
     show(settings, &results, sweep.chart.as_deref())
 }
 
-/// Every run of the plan, one progress bar for the sweep; Ctrl-C stops between or during runs
-/// (the caller puts the mappings back either way).
-async fn measure_all(
-    shared: &Sweep<'_>,
-    plan: &Plan,
-) -> Result<(Vec<Measurement>, Vec<f64>), CliError> {
-    interrupt::install();
-    // This command ends cleanly on Ctrl-C itself: the mappings are put back first.
-    let _deferred = interrupt::defer();
-    interrupt::doing(
-        "a mapping may still hold a sweep's values: `demo up` puts both back to the stack's",
-    );
+/// What the runs gave, and why they ended early if they did.
+struct Runs {
+    measurements: Vec<Measurement>,
+    rates: Vec<f64>,
+    notes: Vec<String>,
+    stopped: Option<Stopped>,
+}
+
+/// A sweep that did not run its whole plan: at which run (1-based), and why.
+enum Stopped {
+    Failed { run: usize, error: CliError },
+    Interrupted { run: usize },
+}
+
+/// Every run of the plan, one progress bar for the sweep, until a run fails or Ctrl-C is
+/// pressed (the caller puts the mappings back either way, and keeps what was measured).
+async fn measure_all(shared: &Sweep<'_>, plan: &Plan) -> Runs {
     let progress = SweepProgress::start(plan);
-    let mut measurements = Vec::new();
-    let mut rates = Vec::new();
+    let mut runs = Runs {
+        measurements: Vec::new(),
+        rates: Vec::new(),
+        notes: Vec::new(),
+        stopped: None,
+    };
     for (index, planned) in plan.runs.iter().enumerate() {
         progress.run(index, planned);
+        let run = index + 1;
         let outcome = tokio::select! {
-            outcome = measure::run(shared, planned) => outcome?,
+            outcome = measure::run(shared, planned) => outcome,
             () = interrupt::requested() => {
-                let back = put_back(shared.clients, shared.mappings).await;
-                interrupt::exit(&format!("the sweep stopped at run {}: {back}", index + 1));
+                runs.stopped = Some(Stopped::Interrupted { run });
+                break;
             }
         };
-        measurements.extend(outcome.measurements);
-        rates.push(outcome.achieved_rate);
+        match outcome {
+            Ok(outcome) => {
+                runs.measurements.extend(outcome.measurements);
+                runs.rates.push(outcome.achieved_rate);
+                let new: Vec<String> = (outcome.notes.into_iter())
+                    .filter(|n| !runs.notes.contains(n))
+                    .collect();
+                runs.notes.extend(new);
+            }
+            Err(error) => {
+                let error = CliError::from(error);
+                runs.stopped = Some(Stopped::Failed { run, error });
+                break;
+            }
+        }
     }
-    Ok((measurements, rates))
+    runs
+}
+
+/// Ends a sweep that stopped early: the runs measured before it are saved (no choice is made
+/// from part of a grid), then the error or the interrupt, saying where the mappings are.
+fn stop(
+    stopped: Stopped,
+    back: &str,
+    mut setting: Setting,
+    measurements: &[Measurement],
+    file: &Path,
+) -> Result<(), CliError> {
+    let (run, why) = match &stopped {
+        Stopped::Failed { run, error } => (*run, format!("failed: {error}")),
+        Stopped::Interrupted { run } => (*run, "interrupted".to_owned()),
+    };
+    let saved = if measurements.is_empty() {
+        String::new()
+    } else {
+        setting.notes.push(format!(
+            "the sweep stopped at run {run} ({why}); these are the runs before it"
+        ));
+        let partial = assemble::assemble(setting, measurements, &[]);
+        match partial.save(file) {
+            Ok(()) => format!("; the runs before it saved to {}", file.display()),
+            Err(err) => format!("; the runs before it could not be saved: {err}"),
+        }
+    };
+    match stopped {
+        Stopped::Interrupted { run } => {
+            interrupt::exit(&format!("the sweep stopped at run {run}: {back}{saved}"))
+        }
+        Stopped::Failed { error, .. } => {
+            terminal::warn(format!("the sweep stopped at run {run}: {back}{saved}"));
+            Err(error)
+        }
+    }
 }
 
 /// The configurations to run and those to predict: with `--predict`, only the grid's corners
@@ -203,16 +271,18 @@ fn show(settings: &Settings, results: &SweepResults, chart: Option<&Path>) -> Re
     Ok(output::emit(settings.output, results)?)
 }
 
-fn notes(clients: &Clients) -> Vec<String> {
+/// Where the figures come from, then what the runs' readings noted.
+fn notes(clients: &Clients, runs: &Runs) -> Vec<String> {
+    let mut notes = Vec::new();
     if clients.is_emulator() {
-        vec![
+        notes.push(
             "offline: the functions' own handlers ran in-process with Lambda's batching rules; \
              durations and costs are this machine's, not Lambda's"
                 .into(),
-        ]
-    } else {
-        vec![]
+        );
     }
+    notes.extend(runs.notes.iter().cloned());
+    notes
 }
 
 fn mean(values: &[f64]) -> Option<f64> {
@@ -268,5 +338,92 @@ impl Drop for SweepProgress {
         if let Some(bar) = self.bar.take() {
             terminal::hide(&bar);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::cost::PUBLISHED;
+    use crate::sweep::assemble::Counts;
+    use crate::sweep::grid::Amount;
+    use crate::sweep::results::Measured;
+
+    fn setting() -> Setting {
+        Setting {
+            stack: "demo".into(),
+            region: "ap-southeast-2".into(),
+            traffic: Traffic {
+                rate_per_second: 50.0,
+                amount: Amount::Orders(300),
+            },
+            achieved_rate: Some(48.0),
+            shards: 1,
+            memory_mb: 128.0,
+            prices: PUBLISHED.for_arch(Arch::Arm64, PriceOverrides::default()),
+            strategy: Strategy::Cost,
+            budget_p99_ms: None,
+            notes: vec![],
+        }
+    }
+
+    fn measurement(batch_size: u32, consumer: usize) -> Measurement {
+        let counts = Counts {
+            orders: 300,
+            invocations: 300 / u64::from(batch_size),
+            records: 300,
+            errors: 0,
+            duration_avg_ms: Some(20.0),
+            billed_mb_ms: None,
+            latency: None,
+        };
+        Measurement {
+            config: Config {
+                batch_size,
+                window_seconds: 1,
+                parallelization: 1,
+            },
+            consumer,
+            measured: Measured::priced(counts, 128.0, &setting().prices),
+        }
+    }
+
+    #[test]
+    fn a_failed_run_keeps_the_runs_before_it_and_returns_its_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("partial.json");
+        let measured = [measurement(10, 1), measurement(100, 2)];
+        let stopped = Stopped::Failed {
+            run: 2,
+            error: CliError::Usage("the stream is gone".into()),
+        };
+        let err = stop(
+            stopped,
+            "both mappings are back",
+            setting(),
+            &measured,
+            &file,
+        )
+        .expect_err("the run's error is the sweep's");
+        assert!(err.to_string().contains("the stream is gone"), "{err}");
+        let saved = SweepResults::load(&file).unwrap();
+        assert_eq!(saved.rows.len(), 2);
+        assert!(
+            saved
+                .notes
+                .iter()
+                .any(|n| n.contains("stopped at run 2 (failed: the stream is gone)")),
+            "{:?}",
+            saved.notes
+        );
+        // Nothing measured: nothing written over an earlier sweep's file.
+        let untouched = dir.path().join("earlier.json");
+        std::fs::write(&untouched, "earlier").unwrap();
+        let stopped = Stopped::Failed {
+            run: 1,
+            error: CliError::Usage("no".into()),
+        };
+        assert!(stop(stopped, "", setting(), &[], &untouched).is_err());
+        assert_eq!(std::fs::read_to_string(&untouched).unwrap(), "earlier");
     }
 }

@@ -24,6 +24,10 @@ use crate::terminal::{self, ProgressMode};
 const AWS_METRICS_DELAY: Duration = Duration::from_secs(150);
 /// Margin after a run, for clock differences between this machine and the service.
 const WINDOW_MARGIN: Duration = Duration::from_secs(1);
+/// On AWS, while a consumer's metrics count fewer records than the run's orders, they are read
+/// again this often, at most `LATE_READS` times: a run read too early would look cheap.
+const LATE_READ_INTERVAL: Duration = Duration::from_secs(30);
+const LATE_READS: u32 = 4;
 
 /// What every run shares.
 pub struct Sweep<'a> {
@@ -36,10 +40,19 @@ pub struct Sweep<'a> {
     pub prices: Prices,
 }
 
-/// What one run measured, and the rate its orders went out at.
+/// What one run measured, the rate its orders went out at, and what the reading noted.
 pub struct RunOutcome {
     pub measurements: Vec<Measurement>,
     pub achieved_rate: f64,
+    pub notes: Vec<String>,
+}
+
+/// A run's window read back: each consumer's measurement, and the report's notes (an extra
+/// that could not be read, a sampled table).
+#[derive(Debug)]
+struct ReadBack {
+    measurements: Vec<Measurement>,
+    notes: Vec<String>,
 }
 
 /// Sets the configurations, sends the traffic, waits for the last batch and reads the figures.
@@ -59,11 +72,48 @@ pub async fn run(sweep: &Sweep<'_>, planned: &Run) -> Result<RunOutcome, LoadErr
         start,
         end: minute_after(SystemTime::now() + WINDOW_MARGIN),
     };
-    let measurements = read_back(sweep, &deployed, planned, window, accepted).await?;
+    let mut read = read_back(sweep, &deployed, planned, window, accepted).await?;
+    let mut late_reads = 0;
+    while !sweep.clients.is_emulator() && late_reads < LATE_READS {
+        let Some(short) = incomplete(&read.measurements) else {
+            break;
+        };
+        terminal::note(format!(
+            "{short} so far; reading the run's metrics again in {} s",
+            LATE_READ_INTERVAL.as_secs()
+        ));
+        tokio::time::sleep(LATE_READ_INTERVAL).await;
+        read = read_back(sweep, &deployed, planned, window, accepted).await?;
+        late_reads += 1;
+    }
+    if let Some(short) = incomplete(&read.measurements) {
+        read.notes.push(format!(
+            "{short}: its figures are partial, shown as such and left out of the choice"
+        ));
+    }
     Ok(RunOutcome {
-        measurements,
+        measurements: read.measurements,
         achieved_rate: accepted as f64 / elapsed.as_secs_f64().max(f64::EPSILON),
+        notes: read.notes,
     })
+}
+
+/// Which consumers' metrics count fewer records than the run's orders, said in a sentence.
+fn incomplete(measurements: &[Measurement]) -> Option<String> {
+    let short: Vec<String> = measurements
+        .iter()
+        .filter(|m| !m.measured.complete())
+        .map(|m| {
+            format!(
+                "consumer {} at {} read {} of {} orders",
+                m.consumer,
+                m.config.label(),
+                m.measured.records,
+                m.measured.orders
+            )
+        })
+        .collect();
+    (!short.is_empty()).then(|| short.join(", "))
 }
 
 /// Reads the run's `window` back the way `demo report` reads it (CloudWatch series and
@@ -75,11 +125,25 @@ async fn read_back(
     planned: &Run,
     window: Window,
     orders: u64,
-) -> Result<Vec<Measurement>, LoadError> {
+) -> Result<ReadBack, LoadError> {
     let context = run_context(sweep, deployed, window);
     let readings = report::read::read(sweep.clients, &context, SystemTime::now()).await?;
     let figures = report::build(&context, &readings);
-    Ok(measurements(sweep, planned, &figures.functions, orders))
+    Ok(ReadBack {
+        measurements: measurements(sweep, planned, &figures.functions, orders),
+        notes: run_notes(&figures.notes),
+    })
+}
+
+/// The report's notes that say something about a run: not the ones every sweep would repeat
+/// (the emulator computes no percentiles; the sweep reads no duration percentiles).
+fn run_notes(notes: &[String]) -> Vec<String> {
+    notes
+        .iter()
+        .filter(|n| !n.starts_with("percentiles (p50, p99) unavailable"))
+        .filter(|n| !n.starts_with("billed MB-ms of "))
+        .cloned()
+        .collect()
 }
 
 /// What the report of one run is about: the deployed functions over the run's window.

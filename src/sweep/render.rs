@@ -24,7 +24,7 @@ impl fmt::Display for SweepResults {
         write!(f, "{}", table(self))?;
         writeln!(
             f,
-            "\nfigures: measured (predicted); ~ predicted only; * chosen; ◆ on the Pareto frontier"
+            "\nfigures: measured (predicted for a run of these orders); ~ predicted only; * chosen; ◆ on the Pareto frontier"
         )?;
         writeln!(f, "{}", self.choice)?;
         model(f, self)?;
@@ -78,13 +78,18 @@ fn left_align_last(lines: &mut [(String, Vec<String>)]) {
 fn cells(row: &Row, on_front: bool) -> Vec<String> {
     let m = row.measured.as_ref();
     let p = row.predicted.as_ref();
-    let kind = match row.kind {
-        Kind::Measured => "measured",
-        Kind::Predicted => "predicted",
+    let partial = m.filter(|m| !m.complete());
+    let kind = match (row.kind, partial) {
+        (Kind::Measured, Some(_)) => "partial",
+        (Kind::Measured, None) => "measured",
+        (Kind::Predicted, _) => "predicted",
     };
     let mut notes = Vec::new();
     if on_front {
         notes.push("◆".to_owned());
+    }
+    if let Some(m) = partial {
+        notes.push(format!("read {} of {} orders", m.records, m.orders));
     }
     if let Some(n) = row.config.original() {
         notes.push(format!("the original's consumer {n}"));
@@ -175,7 +180,31 @@ fn model(f: &mut fmt::Formatter<'_>, results: &SweepResults) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
+    use crate::sweep::choose;
     use crate::sweep::results::tests::sample;
+
+    #[test]
+    fn a_run_read_before_its_metrics_arrived_is_shown_partial_and_not_chosen() {
+        let mut results = sample();
+        // The sample chooses 100 / 1 s by cost; its consumer's metrics now count 240 of 300.
+        assert_eq!(results.choice.config(), Some(results.rows[1].config));
+        let partial = results.rows[1].measured.as_mut().unwrap();
+        partial.records = 240;
+        partial.cost_per_million_orders_usd = Some(0.000_001);
+        assert!(results.rows[1].point().is_none());
+        results.choice = choose::choose(&results.points(), results.strategy, results.budget_p99_ms);
+        assert_ne!(results.choice.config(), Some(results.rows[1].config));
+        let text = results.to_string();
+        let row = text
+            .lines()
+            .find(|l| l.trim_start_matches(['*', ' ']).starts_with("100 / 1 s"))
+            .unwrap();
+        assert!(
+            row.contains("partial") && row.contains("read 240 of 300 orders"),
+            "{row}"
+        );
+        assert!(!row.starts_with('*') && !row.contains('◆'), "{row}");
+    }
 
     #[test]
     fn one_row_per_configuration_with_the_choice_and_the_originals_marked() {

@@ -76,6 +76,14 @@ pub struct Measured {
     pub stream_to_table_p99_ms: Option<f64>,
 }
 
+impl Measured {
+    /// Whether the consumer's metrics count every order of the run: a run read before all its
+    /// metrics arrived looks cheaper than it was.
+    pub fn complete(&self) -> bool {
+        self.records >= self.orders
+    }
+}
+
 impl Row {
     pub fn measured(
         config: Config,
@@ -106,7 +114,7 @@ impl Row {
     /// predicted row's prediction.
     pub fn point(&self) -> Option<Point> {
         let (cost, p99) = match (self.kind, &self.measured, &self.predicted) {
-            (Kind::Measured, Some(m), _) => {
+            (Kind::Measured, Some(m), _) if m.complete() => {
                 (m.cost_per_million_orders_usd?, m.stream_to_table_p99_ms?)
             }
             (Kind::Predicted, _, Some(p)) => (p.cost_per_million_orders_usd, p.delay_p99_ms),
@@ -344,9 +352,10 @@ pub(super) mod tests {
     fn other_formats_and_other_files_are_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.json");
-        let json = sample()
-            .to_json()
-            .replacen(&format!("\"format\": {FORMAT}"), "\"format\": 1", 1);
+        let json =
+            sample()
+                .to_json()
+                .replacen(&format!("\"format\": {FORMAT}"), "\"format\": 1", 1);
         std::fs::write(&path, json).unwrap();
         let err = SweepResults::load(&path).unwrap_err().to_string();
         assert!(

@@ -133,6 +133,65 @@ async fn ctrl_c_puts_the_mappings_back() {
     assert_eq!(mapping_batching(&stack, 2).await, (10, 2));
 }
 
+#[tokio::test]
+async fn ctrl_c_in_a_later_run_saves_the_runs_before_it() {
+    let stack = unique_stack();
+    let _artifacts = deploy_fake(&stack);
+    let dir = tempfile::tempdir().unwrap();
+    let stderr_path = dir.path().join("stderr");
+    let saved = dir.path().join("partial.json");
+    // Two runs: 7 and 70 at 1 s, then at 3 s; a couple of seconds of traffic each.
+    let mut sweep = demo_local(&stack)
+        .args(["sweep", "--batch-sizes", "7,70", "--windows", "1,3"])
+        .args(["--rate", "20", "--orders", "40", "--save"])
+        .arg(&saved)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    // Run 2 has begun once it has set consumer 1 to 7 / 3 s (runs start on whole minutes).
+    let deadline = Instant::now() + Duration::from_secs(200);
+    while mapping_batching(&stack, 1).await != (7, 3) {
+        assert!(Instant::now() < deadline, "the sweep never reached run 2");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // SAFETY: sends SIGINT to the child this test started and still owns.
+    unsafe { libc::kill(sweep.id() as libc::pid_t, libc::SIGINT) };
+    let status = wait_for_exit(&mut sweep, Duration::from_secs(30)).unwrap_or_else(|| {
+        let _ = sweep.kill();
+        panic!("sweep still running 30 s after Ctrl-C")
+    });
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("the sweep stopped at run 2"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("saved to {}", saved.display())),
+        "{stderr}"
+    );
+    assert_eq!(mapping_batching(&stack, 1).await, (100, 30));
+    assert_eq!(mapping_batching(&stack, 2).await, (10, 2));
+    // Run 1's two configurations, measured, and a note that says where the sweep stopped.
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let rows = results["rows"].as_array().unwrap();
+    let configs: Vec<(u64, u64)> = rows
+        .iter()
+        .map(|r| {
+            let c = &r["config"];
+            (
+                c["batch_size"].as_u64().unwrap(),
+                c["window_seconds"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(configs, [(7, 1), (70, 1)], "{results:#}");
+    assert!(
+        rows.iter().all(|r| r["measured"]["records"] == 40),
+        "{results:#}"
+    );
+    let notes = results["notes"].to_string();
+    assert!(notes.contains("stopped at run 2 (interrupted)"), "{notes}");
+}
+
 #[test]
 fn a_bad_grid_is_refused_before_anything_runs() {
     // No stack: the values are checked first.
