@@ -14,6 +14,7 @@ use crate::aws::{Clients, connect};
 use crate::commands::tune;
 use crate::deploy::batching::{Batching, BatchingChange};
 use crate::deploy::mapping::{self, Mapping};
+use crate::deploy::preflight;
 use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
@@ -66,6 +67,8 @@ pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliErr
         Some("x86_64") => Arch::X86_64,
         _ => Arch::Arm64,
     };
+    let shards = parameter("ShardCount").map_or(1, |s: f64| s as u32);
+    fits_the_account(&clients, &plan, shards, &mappings).await?;
     let shared = Sweep {
         clients: &clients,
         stack: name,
@@ -88,7 +91,7 @@ pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliErr
         region: clients.region.clone(),
         traffic: sweep.traffic,
         achieved_rate: mean(&runs.rates),
-        shards: parameter("ShardCount").map_or(1, |s: f64| s as u32),
+        shards,
         memory_mb: shared.memory_mb,
         prices: shared.prices.clone(),
         strategy: sweep.strategy,
@@ -205,6 +208,30 @@ fn stop(
             Err(error)
         }
     }
+}
+
+/// Every run's parallelization against the account's concurrency, before any mapping changes
+/// (as `up` and `tune` check it; nothing is checked where `GetAccountSettings` cannot answer).
+async fn fits_the_account(
+    clients: &Clients,
+    plan: &Plan,
+    shards: u32,
+    mappings: &[Mapping; 2],
+) -> Result<(), DeployError> {
+    let Some(limits) = preflight::account_limits(&clients.lambda).await else {
+        return Ok(());
+    };
+    let unchanged = mappings[1].batching().parallelization.max(1) as u32;
+    for run in &plan.runs {
+        let second = run.consumer_2.map_or(unchanged, |c| c.parallelization);
+        let consumers = preflight::Consumers {
+            shards,
+            parallelization: [run.consumer_1.parallelization, second],
+        };
+        preflight::parallelization(limits, consumers, "--parallelization")
+            .map_err(|problem| DeployError::Invalid(vec![problem]))?;
+    }
+    Ok(())
 }
 
 /// The configurations to run and those to predict: with `--predict`, only the grid's corners

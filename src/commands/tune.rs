@@ -21,6 +21,8 @@ use serde::Serialize;
 use crate::aws::{Clients, connect};
 use crate::deploy::batching::Batching;
 use crate::deploy::mapping::{self, Mapping, update_mapping, wait_for_effect};
+use crate::deploy::plan::DeployedState;
+use crate::deploy::preflight::{self, Consumers};
 use crate::deploy::record::{self, Recorded};
 use crate::deploy::tuning::{self, TuneRequest};
 use crate::deploy::{DeployError, interrupt, stack, template};
@@ -78,6 +80,9 @@ pub async fn apply(
         });
         mappings.push(mapping);
     }
+    if request.change.parallelization.is_some() {
+        fits_the_account(&clients.lambda, &current, &changes).await?;
+    }
     let mut report = TuneReport {
         stack: stack_name.to_owned(),
         dry_run: request.dry_run,
@@ -119,6 +124,32 @@ pub async fn apply(
         report.stack_seconds = Some(started.elapsed().as_secs_f64());
     }
     Ok(report)
+}
+
+/// A parallelization the account's concurrency cannot run is refused before any mapping
+/// changes, as `up` refuses it (nothing is checked where `GetAccountSettings` cannot answer).
+async fn fits_the_account(
+    lambda: &aws_sdk_lambda::Client,
+    current: &DeployedState,
+    changes: &[MappingChange],
+) -> Result<(), DeployError> {
+    let Some(limits) = preflight::account_limits(lambda).await else {
+        return Ok(());
+    };
+    let parameter = |name: &str| {
+        let value = current.parameters.get(name).and_then(|v| v.parse().ok());
+        value.unwrap_or(1)
+    };
+    let mut parallelization = [parameter("Parallelization1"), parameter("Parallelization2")];
+    for change in changes {
+        parallelization[change.consumer - 1] = change.after.parallelization.max(1) as u32;
+    }
+    let consumers = Consumers {
+        shards: parameter("ShardCount"),
+        parallelization,
+    };
+    preflight::parallelization(limits, consumers, "--parallelization")
+        .map_err(|problem| DeployError::Invalid(vec![problem]))
 }
 
 /// Updates every mapping and waits until each is Enabled with its new values. Ctrl-C or a
@@ -223,5 +254,105 @@ impl fmt::Display for TuneReport {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod account_tests {
+    use std::collections::BTreeMap;
+
+    use aws_sdk_lambda::config::http::HttpResponse;
+    use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_lambda::primitives::SdkBody;
+    use aws_smithy_mocks::{MockResponseInterceptor, create_mock_http_client, mock};
+
+    use super::*;
+
+    /// A Lambda client answering GetAccountSettings with `status` and `body`, as Lambda's
+    /// REST-JSON protocol sends them (an HTTP-level replay the SDK parses as AWS's own).
+    fn lambda_answering(status: u16, body: &'static str) -> aws_sdk_lambda::Client {
+        let rule =
+            mock!(aws_sdk_lambda::Client::get_account_settings).then_http_response(move || {
+                let mut response =
+                    HttpResponse::new(status.try_into().unwrap(), SdkBody::from(body));
+                let headers = response.headers_mut();
+                headers.insert("content-type", "application/json");
+                if status != 200 {
+                    headers.insert("x-amzn-errortype", "ResourceNotFoundException");
+                }
+                response
+            });
+        let config = aws_sdk_lambda::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("ap-southeast-2"))
+            .credentials_provider(Credentials::for_tests())
+            .http_client(create_mock_http_client())
+            .interceptor(MockResponseInterceptor::new().with_rule(&rule))
+            .build();
+        aws_sdk_lambda::Client::from_conf(config)
+    }
+
+    /// A new account: 10 concurrent executions, all unreserved.
+    const NEW_ACCOUNT: &str = r#"{"AccountLimit":{"CodeSizeUnzipped":262144000,"CodeSizeZipped":52428800,"ConcurrentExecutions":10,"TotalCodeSize":80530636800,"UnreservedConcurrentExecutions":10},"AccountUsage":{"FunctionCount":3,"TotalCodeSize":7733248}}"#;
+
+    fn stack(shards: u32) -> DeployedState {
+        DeployedState {
+            parameters: BTreeMap::from([
+                ("ShardCount".to_owned(), shards.to_string()),
+                ("Parallelization1".to_owned(), "1".to_owned()),
+                ("Parallelization2".to_owned(), "1".to_owned()),
+            ]),
+            ..DeployedState::default()
+        }
+    }
+
+    fn to(consumer: usize, parallelization: i32) -> MappingChange {
+        let before = Batching {
+            batch_size: 100,
+            window_seconds: 30,
+            parallelization: 1,
+        };
+        MappingChange {
+            consumer,
+            function: format!("demo-put-item-{consumer}"),
+            before,
+            after: Batching {
+                parallelization,
+                ..before
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_parallelization_the_account_cannot_run_is_refused_before_any_change() {
+        let lambda = lambda_answering(200, NEW_ACCOUNT);
+        // One shard: consumer 1 at 8, consumer 2 at 1, put-record: 10 of 10.
+        fits_the_account(&lambda, &stack(1), &[to(1, 8)])
+            .await
+            .unwrap();
+        // At 9 it needs 11; both consumers at 5 need 11 too.
+        for changes in [vec![to(1, 9)], vec![to(1, 5), to(2, 5)]] {
+            let err = fits_the_account(&lambda, &stack(1), &changes)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("--parallelization"), "{err}");
+            assert!(
+                err.contains("need 11") && err.contains("has 10 unreserved"),
+                "{err}"
+            );
+        }
+        // Two shards double the need: consumer 1 at 4 needs 2 × 5 + 1.
+        let err = fits_the_account(&lambda, &stack(2), &[to(1, 4)]).await;
+        assert!(err.unwrap_err().to_string().contains("need 11"));
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_without_account_settings_checks_nothing() {
+        // moto answers GetAccountSettings with a 404.
+        let lambda = lambda_answering(404, r#"{"message":"not found"}"#);
+        fits_the_account(&lambda, &stack(1), &[to(1, 10), to(2, 10)])
+            .await
+            .unwrap();
     }
 }

@@ -132,12 +132,17 @@ impl Consumers {
     }
 }
 
-/// Whether the account's unreserved concurrency covers what the stack needs.
-pub fn concurrency(limits: AccountLimits, consumers: Consumers) -> Result<(), ParameterError> {
-    let available = limits
+/// What functions without reserved concurrency (all of ours) can run at once.
+fn available(limits: AccountLimits) -> u32 {
+    limits
         .unreserved_concurrent_executions
         .unwrap_or(limits.concurrent_executions)
-        .max(0) as u32;
+        .max(0) as u32
+}
+
+/// Whether the account's unreserved concurrency covers what the stack needs.
+pub fn concurrency(limits: AccountLimits, consumers: Consumers) -> Result<(), ParameterError> {
+    let available = available(limits);
     let needed = consumers.concurrency_needed();
     if needed <= available {
         return Ok(());
@@ -158,6 +163,36 @@ pub fn concurrency(limits: AccountLimits, consumers: Consumers) -> Result<(), Pa
              \"Concurrent executions\")",
             limits.concurrent_executions,
             fixes(consumers, available)
+        ),
+    })
+}
+
+/// The same check when only the mappings' parallelization changes (`tune --parallelization`,
+/// a sweep's factors), refused under the flag that asked and with the fix in its terms.
+pub fn parallelization(
+    limits: AccountLimits,
+    consumers: Consumers,
+    flag: &str,
+) -> Result<(), ParameterError> {
+    let available = available(limits);
+    let needed = consumers.concurrency_needed();
+    if needed <= available {
+        return Ok(());
+    }
+    let Consumers {
+        shards,
+        parallelization: [one, two],
+    } = consumers;
+    let in_all = available.saturating_sub(1) / shards.max(1);
+    Err(ParameterError {
+        flag: flag.to_owned(),
+        value: format!("(consumer 1 at {one}, consumer 2 at {two})"),
+        rule: format!(
+            "{shards} shard(s) × ({one} + {two}) batches in flight per shard need {needed} \
+             concurrent Lambda executions (plus put-record), and the account has {available} \
+             unreserved in this region (Lambda GetAccountSettings): keep the two consumers' \
+             parallelization to {in_all} in all, or request more in Service Quotas (Lambda, \
+             \"Concurrent executions\")"
         ),
     })
 }
@@ -194,6 +229,44 @@ pub fn memory_note(memory: u32) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parallelization_beyond_the_account_is_refused_under_the_flag_that_asked() {
+        let account = AccountLimits {
+            concurrent_executions: 10,
+            unreserved_concurrent_executions: Some(10),
+        };
+        let one_shard = |one, two| Consumers {
+            shards: 1,
+            parallelization: [one, two],
+        };
+        // 1 × (4 + 5) + 1 = 10 fits; 1 × (5 + 5) + 1 = 11 does not.
+        assert_eq!(
+            parallelization(account, one_shard(4, 5), "--parallelization"),
+            Ok(())
+        );
+        let error = parallelization(account, one_shard(5, 5), "--parallelization").unwrap_err();
+        assert_eq!(error.flag, "--parallelization");
+        assert!(
+            error.value.contains("consumer 1 at 5, consumer 2 at 5"),
+            "{error}"
+        );
+        for part in [
+            "need 11",
+            "has 10 unreserved",
+            "to 9 in all",
+            "Service Quotas",
+        ] {
+            assert!(error.to_string().contains(part), "{part}: {error}");
+        }
+        // Two shards halve what each may have.
+        let two_shards = Consumers {
+            shards: 2,
+            parallelization: [3, 3],
+        };
+        let error = parallelization(account, two_shards, "--parallelization").unwrap_err();
+        assert!(error.to_string().contains("to 4 in all"), "{error}");
+    }
 
     fn shards(count: u32) -> BTreeMap<String, String> {
         BTreeMap::from([("ShardCount".to_owned(), count.to_string())])
