@@ -371,28 +371,9 @@ impl Drop for SweepProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::cost::PUBLISHED;
     use crate::sweep::assemble::Counts;
-    use crate::sweep::grid::Amount;
+    use crate::sweep::assemble::tests::setting;
     use crate::sweep::results::Measured;
-
-    fn setting() -> Setting {
-        Setting {
-            stack: "demo".into(),
-            region: "ap-southeast-2".into(),
-            traffic: Traffic {
-                rate_per_second: 50.0,
-                amount: Amount::Orders(300),
-            },
-            achieved_rate: Some(48.0),
-            shards: 1,
-            memory_mb: 128.0,
-            prices: PUBLISHED.for_arch(Arch::Arm64, PriceOverrides::default()),
-            strategy: Strategy::Cost,
-            budget_p99_ms: None,
-            notes: vec![],
-        }
-    }
 
     fn measurement(batch_size: u32, consumer: usize) -> Measurement {
         let counts = Counts {

@@ -97,23 +97,26 @@ async fn a_grid_is_measured_modelled_and_the_mappings_put_back() {
     }
 }
 
-#[tokio::test]
-async fn ctrl_c_puts_the_mappings_back() {
-    let stack = unique_stack();
-    let _artifacts = deploy_fake(&stack);
+/// Starts `demo sweep` with `args` on `stack`, waits until consumer 1's mapping is at `until`
+/// (a run has set it), presses Ctrl-C, and returns the sweep's stderr once it has exited 130
+/// with both mappings back at the stack's values.
+async fn interrupt_sweep(stack: &str, args: &[&str], until: (i32, i32), wait: Duration) -> String {
     let dir = tempfile::tempdir().unwrap();
     let stderr_path = dir.path().join("stderr");
-    let mut sweep = demo_local(&stack)
-        .args(["sweep", "--batch-sizes", "7,70", "--windows", "3"])
-        .args(["--rate", "20", "--duration", "60s"])
+    let mut sweep = demo_local(stack)
+        .arg("sweep")
+        .args(args)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&stderr_path).unwrap())
         .spawn()
         .unwrap();
-    // Wait until the run has set the mappings (a run starts on a whole minute).
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while mapping_batching(&stack, 1).await != (7, 3) {
-        assert!(Instant::now() < deadline, "the sweep never set consumer 1");
+    // Runs start on whole minutes.
+    let deadline = Instant::now() + wait;
+    while mapping_batching(stack, 1).await != until {
+        assert!(
+            Instant::now() < deadline,
+            "the sweep never set consumer 1 to {until:?}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -125,12 +128,30 @@ async fn ctrl_c_puts_the_mappings_back() {
     });
     let stderr = std::fs::read_to_string(&stderr_path).unwrap();
     assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_eq!(mapping_batching(stack, 1).await, (100, 30));
+    assert_eq!(mapping_batching(stack, 2).await, (10, 2));
+    stderr
+}
+
+#[tokio::test]
+async fn ctrl_c_puts_the_mappings_back() {
+    let stack = unique_stack();
+    let _artifacts = deploy_fake(&stack);
+    let args = [
+        "--batch-sizes",
+        "7,70",
+        "--windows",
+        "3",
+        "--rate",
+        "20",
+        "--duration",
+        "60s",
+    ];
+    let stderr = interrupt_sweep(&stack, &args, (7, 3), Duration::from_secs(90)).await;
     assert!(
         stderr.contains("back at batch 100 / window 30 s"),
         "{stderr}"
     );
-    assert_eq!(mapping_batching(&stack, 1).await, (100, 30));
-    assert_eq!(mapping_batching(&stack, 2).await, (10, 2));
 }
 
 #[tokio::test]
@@ -138,38 +159,26 @@ async fn ctrl_c_in_a_later_run_saves_the_runs_before_it() {
     let stack = unique_stack();
     let _artifacts = deploy_fake(&stack);
     let dir = tempfile::tempdir().unwrap();
-    let stderr_path = dir.path().join("stderr");
     let saved = dir.path().join("partial.json");
-    // Two runs: 7 and 70 at 1 s, then at 3 s; a couple of seconds of traffic each.
-    let mut sweep = demo_local(&stack)
-        .args(["sweep", "--batch-sizes", "7,70", "--windows", "1,3"])
-        .args(["--rate", "20", "--orders", "40", "--save"])
-        .arg(&saved)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
-    // Run 2 has begun once it has set consumer 1 to 7 / 3 s (runs start on whole minutes).
-    let deadline = Instant::now() + Duration::from_secs(200);
-    while mapping_batching(&stack, 1).await != (7, 3) {
-        assert!(Instant::now() < deadline, "the sweep never reached run 2");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    // SAFETY: sends SIGINT to the child this test started and still owns.
-    unsafe { libc::kill(sweep.id() as libc::pid_t, libc::SIGINT) };
-    let status = wait_for_exit(&mut sweep, Duration::from_secs(30)).unwrap_or_else(|| {
-        let _ = sweep.kill();
-        panic!("sweep still running 30 s after Ctrl-C")
-    });
-    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    // Two runs: 7 and 70 at 1 s, then at 3 s; a couple of seconds of traffic each. Run 2 has
+    // begun once consumer 1 is at 7 / 3 s.
+    let args = [
+        "--batch-sizes",
+        "7,70",
+        "--windows",
+        "1,3",
+        "--rate",
+        "20",
+        "--orders",
+        "40",
+    ];
+    let args = [&args[..], &["--save", saved.to_str().unwrap()]].concat();
+    let stderr = interrupt_sweep(&stack, &args, (7, 3), Duration::from_secs(200)).await;
     assert!(stderr.contains("the sweep stopped at run 2"), "{stderr}");
     assert!(
         stderr.contains(&format!("saved to {}", saved.display())),
         "{stderr}"
     );
-    assert_eq!(mapping_batching(&stack, 1).await, (100, 30));
-    assert_eq!(mapping_batching(&stack, 2).await, (10, 2));
     // Run 1's two configurations, measured, and a note that says where the sweep stopped.
     let results: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
     let rows = results["rows"].as_array().unwrap();

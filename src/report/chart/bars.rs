@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::{PANEL_HEADER_HEIGHT, Picture, captioned, fail, style_mesh, text_style, title_style};
+use super::{Picture, captioned, fail, style_mesh, text_style, titled};
 
 /// Wide rather than tall: three panels next to each other.
 const SIZE: (u32, u32) = (1200, 560);
@@ -86,16 +86,7 @@ fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &BarPanel,
 ) -> Result<(), String> {
-    let (header, rest) = area.split_vertically(PANEL_HEADER_HEIGHT);
-    header
-        .draw_text(
-            &panel.title,
-            &title_style(),
-            (10, PANEL_HEADER_HEIGHT as i32 / 2),
-        )
-        .map_err(fail)?;
-    let rest_height = rest.dim_in_pixel().1;
-    let (plot, labels) = rest.split_vertically(rest_height.saturating_sub(GROUP_LABEL_HEIGHT));
+    let (plot, labels) = titled(area, &panel.title, GROUP_LABEL_HEIGHT)?;
     let slots = panel.groups.len().max(1) as f64;
     let mut ctx = ChartBuilder::on(&plot)
         .margin_top(18)

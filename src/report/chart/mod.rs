@@ -219,16 +219,7 @@ fn draw_panel<DB: DrawingBackend>(
     colours: &[(String, RGBColor)],
     x_max_minutes: f64,
 ) -> Result<(), String> {
-    let (header, rest) = area.split_vertically(PANEL_HEADER_HEIGHT);
-    let rest_height = rest.dim_in_pixel().1;
-    let (plot, legend) = rest.split_vertically(rest_height.saturating_sub(LEGEND_HEIGHT));
-    header
-        .draw_text(
-            &panel.title,
-            &title_style(),
-            (10, PANEL_HEADER_HEIGHT as i32 / 2),
-        )
-        .map_err(fail)?;
+    let (plot, legend) = titled(area, &panel.title, LEGEND_HEIGHT)?;
 
     let (y_min, y_max) = y_range(panel);
     let mut ctx = ChartBuilder::on(&plot)
@@ -315,12 +306,25 @@ fn draw_note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: &str) -> R
         .map_err(fail)
 }
 
-/// A panel's title: bold, left-aligned.
-fn title_style() -> TextStyle<'static> {
-    TextStyle {
+type Area<DB> = DrawingArea<DB, Shift>;
+
+/// A panel's title drawn across its top; returns the plot's area and a strip of `footer`
+/// pixels under it (for a legend or labels).
+fn titled<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    footer: u32,
+) -> Result<(Area<DB>, Area<DB>), String> {
+    let (header, rest) = area.split_vertically(PANEL_HEADER_HEIGHT);
+    let style = TextStyle {
         font: (FONT, 15, FontStyle::Bold).into_font(),
         ..text_style(15, BLACK, HPos::Left, VPos::Center)
-    }
+    };
+    header
+        .draw_text(title, &style, (10, PANEL_HEADER_HEIGHT as i32 / 2))
+        .map_err(fail)?;
+    let height = rest.dim_in_pixel().1;
+    Ok(rest.split_vertically(height.saturating_sub(footer)))
 }
 
 /// Every chart's axes alike: small labels, and only the labelled grid lines in light grey (the

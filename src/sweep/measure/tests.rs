@@ -209,29 +209,29 @@ fn assert_priced(measurement: &Measurement, mb_ms: f64, invocations: f64, prices
     assert_close(&what, cost, expected, 1e-12);
 }
 
+/// The planned run read back over `window` from `clients`: the sweep's prices and the
+/// measurements.
+async fn read_the_run(clients: &Clients, window: Window) -> (Prices, Vec<Measurement>) {
+    let planned = planned();
+    let mappings = mappings(&planned);
+    let sweep = sweep(clients, &mappings);
+    let read = read_back(&sweep, &deployed(&mappings), &planned, window, ORDERS)
+        .await
+        .unwrap();
+    (sweep.prices, read.measurements)
+}
+
 #[tokio::test]
 async fn each_consumer_is_measured_from_its_metrics_insights_and_table() {
     let recorded = recorded();
     let replay = Replay::of(&recorded);
     let clients = replay.clients();
-    let planned = planned();
-    let mappings = mappings(&planned);
-    let sweep = sweep(&clients, &mappings);
-    let measurements = read_back(
-        &sweep,
-        &deployed(&mappings),
-        &planned,
-        recorded.window,
-        ORDERS,
-    )
-    .await
-    .unwrap()
-    .measurements;
+    let (prices, measurements) = read_the_run(&clients, recorded.window).await;
     assert_eq!(measurements.len(), 2);
     for ((measurement, activity), config) in measurements
         .iter()
         .zip(&recorded.consumers)
-        .zip(planned.configs())
+        .zip(planned().configs())
     {
         assert_eq!(measurement.config, config);
         assert_counts(measurement, activity);
@@ -240,7 +240,7 @@ async fn each_consumer_is_measured_from_its_metrics_insights_and_table() {
             "billed from Insights"
         );
         let (mb_ms, invocations) = (activity.billed_mb_ms(), activity.invocations());
-        assert_priced(measurement, mb_ms, invocations, &sweep.prices);
+        assert_priced(measurement, mb_ms, invocations, &prices);
         assert_delays(measurement, activity);
     }
     assert_eq!(
@@ -314,19 +314,7 @@ async fn without_insights_the_billed_figure_is_estimated_and_the_run_goes_on() {
         &[&no_log_group, &replay.query_results],
         &[&replay.tables[0], &replay.tables[1]],
     );
-    let planned = planned();
-    let mappings = mappings(&planned);
-    let sweep = sweep(&clients, &mappings);
-    let measurements = read_back(
-        &sweep,
-        &deployed(&mappings),
-        &planned,
-        recorded.window,
-        ORDERS,
-    )
-    .await
-    .unwrap()
-    .measurements;
+    let (prices, measurements) = read_the_run(&clients, recorded.window).await;
     assert_eq!(measurements.len(), 2);
     for (measurement, activity) in measurements.iter().zip(&recorded.consumers) {
         assert!(measurement.measured.billed_estimated);
@@ -338,7 +326,7 @@ async fn without_insights_the_billed_figure_is_estimated_and_the_run_goes_on() {
             activity.billed_mb_ms(),
             "the test tells them apart"
         );
-        assert_priced(measurement, estimate, invocations, &sweep.prices);
+        assert_priced(measurement, estimate, invocations, &prices);
         assert_counts(measurement, activity);
     }
     assert_eq!(no_log_group.num_calls(), 1);
