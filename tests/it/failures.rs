@@ -2,27 +2,22 @@
 //! gives them up as Lambda would (to the on-failure queue), and `demo failures` lists exactly
 //! them with their reasons, re-drives what can be written and keeps what cannot.
 
-use std::process::{Child, Output};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kinesis::primitives::Blob;
 use serde_json::{Value, json};
 
-use crate::harness::cli::{demo_local, ok_local, text, unique_stack};
+use crate::harness::cli::{demo_local, json, ok_local, text, unique_stack};
 use crate::harness::resources::stream_as_event;
 use crate::harness::sdk_config;
 use crate::lifecycle::deploy_fake;
 
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|err| panic!("not JSON ({err}):\n{}", text(&output.stdout)))
-}
-
 fn failures(stack: &str, extra: &[&str]) -> Value {
     let mut args = vec!["failures", "--output", "json"];
     args.extend_from_slice(extra);
-    json_of(&ok_local(stack, &args))
+    json(&ok_local(stack, &args))
 }
 
 /// Puts `data` on the stack's stream; its sequence number.
@@ -170,7 +165,7 @@ async fn poison_records_lose_no_order_and_are_listed_kept_and_redriven() {
         assert_eq!(batch["condition"], "RetryAttemptsExhausted", "{batch}");
         assert_eq!(batch["gone"], 0, "{batch}");
     }
-    let status = json_of(&ok_local(&stack, &["status", "--output", "json"]));
+    let status = json(&ok_local(&stack, &["status", "--output", "json"]));
     assert_eq!(status["failures_waiting"], 6, "{status}");
 
     // --redrive cannot write them: they stay, with their reasons.
@@ -273,7 +268,7 @@ async fn records_the_stream_no_longer_holds_are_counted_as_gone_and_kept() {
     let kinesis = aws_sdk_kinesis::Client::new(&sdk_config().await);
     // A shard the stream no longer has (a parent shard past its retention after a reshard).
     put(&kinesis, &stack, "k", &order("o-1", "3.5")).await;
-    let status = json_of(&ok_local(&stack, &["status", "--output", "json"]));
+    let status = json(&ok_local(&stack, &["status", "--output", "json"]));
     let queue_url = status["deployed"]["queue"].as_str().unwrap();
     send_range(&stack, queue_url, "shardId-000000000009", "1", "5", 5).await;
     let sqs = aws_sdk_sqs::Client::new(&sdk_config().await);

@@ -6,7 +6,7 @@ use std::path::Path;
 use aws_sdk_lambda::types::EventSourceMappingConfiguration;
 use serde_json::Value;
 
-use crate::harness::cli::{ok_local, run_local, text, unique_stack};
+use crate::harness::cli::{json, ok_local, run_local, text, unique_stack};
 use crate::harness::resources::create_table_named;
 use crate::harness::sdk_config;
 use aws_sdk_s3::types::{Tag, Tagging};
@@ -72,12 +72,8 @@ pub async fn mapping_batching(stack: &str, consumer: usize) -> (i32, i32) {
     )
 }
 
-fn json(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", text(&output.stdout)))
-}
-
-fn up_json(stack: &str, extra: &[&str]) -> Value {
+/// `demo up --output json` with `extra` flags, which must succeed.
+pub fn up_json(stack: &str, extra: &[&str]) -> Value {
     let mut args = vec!["up", "--output", "json"];
     args.extend_from_slice(extra);
     json(&ok_local(stack, &args))

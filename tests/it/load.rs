@@ -13,6 +13,7 @@ use orders::catalog::{CITIES, COFFEE_TYPES, QUANTITY, SIZES, random_order};
 use orders::item::{RecordMeta, to_item};
 use serde_json::Value;
 
+use crate::harness::cli::json;
 use crate::harness::resources::create_orders_table;
 use crate::harness::{emulator, sdk_config, unique_name};
 use server::{Behaviour, OrderServer};
@@ -32,16 +33,6 @@ fn demo(args: &[&str]) -> Output {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("run demo")
-}
-
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "stdout is not JSON ({error}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
 }
 
 fn stderr(output: &Output) -> String {
@@ -65,7 +56,7 @@ fn sends_valid_unique_orders_from_the_distribution() {
         "json",
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let report = json_of(&output);
+    let report = json(&output);
     assert_eq!(report["sent"], 1000);
     assert_eq!(report["accepted"], 1000);
     assert_eq!(report["rejected"], 0);
@@ -141,7 +132,7 @@ fn retries_503s_until_every_order_is_accepted_once() {
         "json",
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let report = json_of(&output);
+    let report = json(&output);
     let seen = server.seen();
     assert_eq!(report["accepted"], 500);
     assert_eq!(report["failed"], 0);
@@ -176,7 +167,7 @@ fn the_rate_cap_is_respected() {
     ]);
     let wall = started.elapsed();
     assert!(output.status.success(), "{}", stderr(&output));
-    let elapsed = json_of(&output)["elapsed_s"].as_f64().unwrap();
+    let elapsed = json(&output)["elapsed_s"].as_f64().unwrap();
     assert!(
         (1.8..=2.2).contains(&elapsed),
         "400 orders at 200/s took {elapsed} s"
@@ -203,7 +194,7 @@ fn four_hundreds_are_rejections_with_reasons() {
         "{}",
         stderr(&output)
     );
-    let report = json_of(&output);
+    let report = json(&output);
     let rejected = server.seen().rejected;
     assert!(rejected > 0);
     assert_eq!(report["rejected"], rejected);
@@ -358,7 +349,7 @@ fn a_duration_bounds_the_run() {
         "json",
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let sent = json_of(&output)["sent"].as_u64().unwrap();
+    let sent = json(&output)["sent"].as_u64().unwrap();
     assert!((90..=115).contains(&sent), "1 s at 100/s sent {sent}");
 }
 
@@ -441,7 +432,7 @@ async fn verify_finds_what_landed_and_fails_on_what_did_not() {
         "{}",
         stderr(&output)
     );
-    let report = json_of(&output);
+    let report = json(&output);
     let tables: HashMap<&str, &Value> = report["tables"]
         .as_array()
         .unwrap()
@@ -473,7 +464,7 @@ async fn verify_finds_what_landed_and_fails_on_what_did_not() {
         .await
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    let report = json_of(&output);
+    let report = json(&output);
     assert!(
         report["tables"]
             .as_array()

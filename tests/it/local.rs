@@ -9,15 +9,10 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
-use crate::harness::cli::{demo_local, ok_local, text, unique_stack};
+use crate::harness::cli::{demo_local, json, ok_local, text, unique_stack};
 use crate::harness::sdk_config;
 use crate::lifecycle::{consumer_mapping, deploy_fake};
 use crate::serve::wait_for_exit;
-
-fn json(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|err| panic!("not JSON ({err}):\n{}", text(&output.stdout)))
-}
 
 #[tokio::test]
 async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off() {

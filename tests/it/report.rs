@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit, StatisticSet};
 use serde_json::{Value, json};
 
-use crate::harness::cli::{ok_local, run_local, text, unique_stack};
+use crate::harness::cli::{json, ok_local, run_local, text, unique_stack};
 use crate::harness::sdk_config;
 use crate::lifecycle::{consumer_mapping, deploy_fake};
 
@@ -168,9 +168,7 @@ async fn seed_runs(stack: &str, minutes_ago: &[u64]) {
 fn report_json(stack: &str, extra: &[&str]) -> Value {
     let mut args = vec!["report", "--since", "1h", "--output", "json"];
     args.extend_from_slice(extra);
-    let output = ok_local(stack, &args);
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|err| panic!("not JSON ({err}):\n{}", text(&output.stdout)))
+    json(&ok_local(stack, &args))
 }
 
 fn close(value: &Value, expected: f64) -> bool {

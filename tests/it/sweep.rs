@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::cli::{demo_local, ok_local, run_local, text, unique_stack};
+use crate::harness::cli::{demo_local, json, ok_local, run_local, text, unique_stack};
 use crate::lifecycle::{deploy_fake, mapping_batching};
 use crate::serve::wait_for_exit;
 
@@ -38,7 +38,7 @@ async fn a_grid_is_measured_modelled_and_the_mappings_put_back() {
             chart.to_str().unwrap(),
         ],
     );
-    let results: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results: Value = json(&output);
     let rows = results["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 4, "{results:#}");
     let mut invocations = std::collections::BTreeMap::new();
@@ -221,7 +221,7 @@ fn a_bad_grid_is_refused_before_anything_runs() {
     assert_eq!(weight.status.code(), Some(2), "{}", text(&weight.stderr));
 
     let plan = ok_local(&stack, &["sweep", "--dry-run", "--output", "json"]);
-    let plan: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let plan: Value = json(&plan);
     assert_eq!(plan["configurations"], 4);
     assert_eq!(plan["runs"].as_array().unwrap().len(), 2);
 }

@@ -4,9 +4,9 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::harness::cli::{ok_local, run_local, text, unique_stack};
+use crate::harness::cli::{json, ok_local, run_local, text, unique_stack};
 use crate::harness::sdk_config;
-use crate::lifecycle::{dashboard_consumer_labels, deploy_fake, mapping_batching};
+use crate::lifecycle::{dashboard_consumer_labels, deploy_fake, mapping_batching, up_json};
 
 #[tokio::test]
 async fn tuning_consumer_2_changes_only_its_mapping_and_survives_up() {
@@ -28,7 +28,7 @@ async fn tuning_consumer_2_changes_only_its_mapping_and_survives_up() {
         ],
     );
     let finished = started.elapsed();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report: Value = json(&output);
     assert_eq!(
         report["changes"][0]["before"],
         serde_json::json!({"batch_size": 10, "window_seconds": 2, "parallelization": 1})
@@ -47,8 +47,7 @@ async fn tuning_consumer_2_changes_only_its_mapping_and_survives_up() {
     );
     assert!(started.elapsed() - finished < std::time::Duration::from_secs(2));
 
-    let status: Value =
-        serde_json::from_slice(&ok_local(&stack, &["status", "--output", "json"]).stdout).unwrap();
+    let status: Value = json(&ok_local(&stack, &["status", "--output", "json"]));
     assert_eq!(
         status["parameters"]["BatchSize2"], "50",
         "the stack records the tune"
@@ -60,20 +59,7 @@ async fn tuning_consumer_2_changes_only_its_mapping_and_survives_up() {
         "the dashboard follows the tune"
     );
 
-    let up: Value = serde_json::from_slice(
-        &ok_local(
-            &stack,
-            &[
-                "up",
-                "--output",
-                "json",
-                "--artifacts",
-                artifacts.path().to_str().unwrap(),
-            ],
-        )
-        .stdout,
-    )
-    .unwrap();
+    let up = up_json(&stack, &["--artifacts", artifacts.path().to_str().unwrap()]);
     assert_eq!(up["outcome"], "up to date", "{up}");
     assert_eq!(
         mapping_batching(&stack, 2).await,
@@ -236,7 +222,7 @@ async fn tuning_parallelization_changes_the_mapping_and_the_stack_records_it() {
             "json",
         ],
     );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report: Value = json(&output);
     assert_eq!(
         report["changes"][0]["after"],
         serde_json::json!({"batch_size": 10, "window_seconds": 2, "parallelization": 3}),
@@ -250,24 +236,10 @@ async fn tuning_parallelization_changes_the_mapping_and_the_stack_records_it() {
     );
     assert_eq!(recorded(&stack, "Parallelization2").await, 3);
     assert_eq!(recorded(&stack, "Parallelization1").await, 1);
-    let status: Value =
-        serde_json::from_slice(&ok_local(&stack, &["status", "--output", "json"]).stdout).unwrap();
+    let status: Value = json(&ok_local(&stack, &["status", "--output", "json"]));
     assert_eq!(status["parameters"]["Parallelization2"], "3", "{status}");
 
-    let up: Value = serde_json::from_slice(
-        &ok_local(
-            &stack,
-            &[
-                "up",
-                "--output",
-                "json",
-                "--artifacts",
-                artifacts.path().to_str().unwrap(),
-            ],
-        )
-        .stdout,
-    )
-    .unwrap();
+    let up = up_json(&stack, &["--artifacts", artifacts.path().to_str().unwrap()]);
     assert_eq!(up["outcome"], "up to date", "{up}");
     assert_eq!(
         mapping_parallelization(&stack, 2).await,
@@ -296,12 +268,7 @@ async fn up_deploys_the_parallelization_it_is_given_and_keeps_it() {
     let stack = unique_stack();
     let artifacts = deploy_fake(&stack);
     let dir = artifacts.path().to_str().unwrap();
-    let up = |extra: &[&str]| {
-        let mut args = vec!["up", "--output", "json", "--artifacts", dir];
-        args.extend_from_slice(extra);
-        let output = ok_local(&stack, &args);
-        serde_json::from_slice::<Value>(&output.stdout).unwrap()
-    };
+    let up = |extra: &[&str]| up_json(&stack, &[&["--artifacts", dir], extra].concat());
     let changed = up(&["--parallelization-1", "2"]);
     assert_eq!(changed["outcome"], "updated", "{changed}");
     assert_eq!(mapping_parallelization(&stack, 1).await, 2);
@@ -404,7 +371,7 @@ async fn up_puts_back_a_mapping_whose_live_values_differ_from_the_stack() {
             artifacts.path().to_str().unwrap(),
         ],
     );
-    let up: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let up = json(&output);
     assert_eq!(up["outcome"], "updated", "not up to date: {up}");
     assert!(
         text(&output.stderr).contains(

@@ -33,6 +33,17 @@ pub fn ok_local(stack: &str, args: &[&str]) -> Output {
     output
 }
 
+/// A command's stdout as JSON; else a failure showing what it printed instead.
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "stdout is not JSON ({error}):\n{}\nstderr:\n{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        )
+    })
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
