@@ -207,12 +207,10 @@ fn partition(region: &str) -> &'static str {
 
 #[cfg(test)]
 mod layer_tests {
-    use aws_sdk_lambda::config::http::HttpResponse;
-    use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
-    use aws_sdk_lambda::primitives::SdkBody;
-    use aws_smithy_mocks::{MockResponseInterceptor, create_mock_http_client, mock};
+    use aws_smithy_mocks::mock;
 
     use super::*;
+    use crate::aws::replay;
 
     const ARN: &str = "arn:aws:lambda:ca-west-1:946466191631:layer:LambdaInsightsExtension:999";
 
@@ -223,26 +221,9 @@ mod layer_tests {
         error_type: &'static str,
         body: &'static str,
     ) -> aws_sdk_lambda::Client {
-        let rule =
-            mock!(aws_sdk_lambda::Client::get_layer_version_by_arn).then_http_response(move || {
-                let mut response =
-                    HttpResponse::new(status.try_into().unwrap(), SdkBody::from(body));
-                response
-                    .headers_mut()
-                    .insert("x-amzn-errortype", error_type);
-                response
-                    .headers_mut()
-                    .insert("content-type", "application/json");
-                response
-            });
-        let config = aws_sdk_lambda::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("ca-west-1"))
-            .credentials_provider(Credentials::for_tests())
-            .http_client(create_mock_http_client())
-            .interceptor(MockResponseInterceptor::new().with_rule(&rule))
-            .build();
-        aws_sdk_lambda::Client::from_conf(config)
+        let rule = mock!(aws_sdk_lambda::Client::get_layer_version_by_arn)
+            .then_http_response(move || replay::rest_json(status, Some(error_type), body));
+        replay::lambda("ca-west-1", &[&rule])
     }
 
     #[tokio::test]

@@ -2,6 +2,8 @@
 //! clients per command (`Clients`), and why a call failed (`AwsError`).
 
 mod error;
+#[cfg(test)]
+pub mod replay;
 
 pub use error::AwsError;
 

@@ -261,35 +261,18 @@ impl fmt::Display for TuneReport {
 mod account_tests {
     use std::collections::BTreeMap;
 
-    use aws_sdk_lambda::config::http::HttpResponse;
-    use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
-    use aws_sdk_lambda::primitives::SdkBody;
-    use aws_smithy_mocks::{MockResponseInterceptor, create_mock_http_client, mock};
+    use aws_smithy_mocks::mock;
 
     use super::*;
+    use crate::aws::replay;
 
     /// A Lambda client answering GetAccountSettings with `status` and `body`, as Lambda's
     /// REST-JSON protocol sends them (an HTTP-level replay the SDK parses as AWS's own).
     fn lambda_answering(status: u16, body: &'static str) -> aws_sdk_lambda::Client {
-        let rule =
-            mock!(aws_sdk_lambda::Client::get_account_settings).then_http_response(move || {
-                let mut response =
-                    HttpResponse::new(status.try_into().unwrap(), SdkBody::from(body));
-                let headers = response.headers_mut();
-                headers.insert("content-type", "application/json");
-                if status != 200 {
-                    headers.insert("x-amzn-errortype", "ResourceNotFoundException");
-                }
-                response
-            });
-        let config = aws_sdk_lambda::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("ap-southeast-2"))
-            .credentials_provider(Credentials::for_tests())
-            .http_client(create_mock_http_client())
-            .interceptor(MockResponseInterceptor::new().with_rule(&rule))
-            .build();
-        aws_sdk_lambda::Client::from_conf(config)
+        let error_type = (status != 200).then_some("ResourceNotFoundException");
+        let rule = mock!(aws_sdk_lambda::Client::get_account_settings)
+            .then_http_response(move || replay::rest_json(status, error_type, body));
+        replay::lambda("ap-southeast-2", &[&rule])
     }
 
     /// A new account: 10 concurrent executions, all unreserved.

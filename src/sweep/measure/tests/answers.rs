@@ -5,12 +5,11 @@
 
 use aws_sdk_cloudwatch::config::http::HttpResponse;
 use aws_sdk_cloudwatch::primitives::{DateTime, DateTimeFormat};
-// Every SDK crate shares aws-smithy-types' body; Lambda's crate is the one re-exporting it.
-use aws_sdk_lambda::primitives::SdkBody;
 use serde_json::{Value, json};
 
+use crate::aws::replay::{REQUEST_ID, answer};
+
 const CLOUDWATCH_XMLNS: &str = "http://monitoring.amazonaws.com/doc/2010-08-01/";
-const REQUEST_ID: &str = "3f1c2a9e-5b7d-4e61-9a0f-2c8d7e6b1a44";
 
 /// One MetricDataResult: the query's id, its label and (seconds since the epoch, value) points.
 pub struct Series {
@@ -106,15 +105,6 @@ pub fn scan_page(items: &[Value], scanned: usize, last_key: Option<Value>) -> Ht
         body["LastEvaluatedKey"] = key;
     }
     answer(200, "application/x-amz-json-1.0", body.to_string())
-}
-
-fn answer(status: u16, content_type: &'static str, body: String) -> HttpResponse {
-    let status = status.try_into().expect("an HTTP status code");
-    let mut response = HttpResponse::new(status, SdkBody::from(body));
-    let headers = response.headers_mut();
-    headers.insert("content-type", content_type);
-    headers.insert("x-amzn-RequestId", REQUEST_ID);
-    response
 }
 
 /// `2026-11-26T07:00:00Z`, as CloudWatch writes timestamps.

@@ -5,23 +5,18 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudwatch::config::http::HttpResponse;
-use aws_sdk_cloudwatch::config::{Credentials, SharedCredentialsProvider};
 use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataInput;
 use aws_sdk_cloudwatch::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_dynamodb::operation::scan::ScanInput;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_smithy_mocks::{
-    MockResponse, MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
-};
+use aws_smithy_mocks::{MockResponse, Rule, mock};
 use serde_json::{Value, json};
 
 use super::answers::{self, Series};
 use crate::aws::Clients;
+use crate::aws::replay::{self, interceptor};
 use crate::report::billed::LOG_GROUP;
 use crate::report::metrics::epoch_seconds;
 use crate::report::window::Window;
@@ -82,14 +77,7 @@ pub struct Recorded {
 /// The AWS path's clients (no endpoint URL), CloudWatch, CloudWatch Logs and DynamoDB answering
 /// with `rules`; the other services' calls would get the mock HTTP client's 418.
 pub fn replaying(cloudwatch: &[&Rule], logs: &[&Rule], dynamodb: &[&Rule]) -> Clients {
-    let sdk = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::for_tests()))
-        .http_client(create_mock_http_client())
-        // The SDK's own retries, without the seconds of backoff between them.
-        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
-        .build();
+    let sdk = replay::sdk_config(REGION);
     Clients {
         cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
             aws_sdk_cloudwatch::config::Builder::from(&sdk)
@@ -108,13 +96,6 @@ pub fn replaying(cloudwatch: &[&Rule], logs: &[&Rule], dynamodb: &[&Rule]) -> Cl
         ),
         ..Clients::new(&sdk)
     }
-}
-
-fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
-    (rules.iter()).fold(
-        MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
-        |interceptor, rule| interceptor.with_rule(rule),
-    )
 }
 
 /// The replayed services' rules for a run as `recorded`.
