@@ -211,27 +211,22 @@ fn stop(
 }
 
 /// Every run's parallelization against the account's concurrency, before any mapping changes
-/// (as `up` and `tune` check it; nothing is checked where `GetAccountSettings` cannot answer).
+/// (consumer 2 keeps its own in a run without a second configuration).
 async fn fits_the_account(
     clients: &Clients,
     plan: &Plan,
     shards: u32,
     mappings: &[Mapping; 2],
 ) -> Result<(), DeployError> {
-    let Some(limits) = preflight::account_limits(&clients.lambda).await else {
-        return Ok(());
-    };
     let unchanged = mappings[1].batching().parallelization.max(1) as u32;
-    for run in &plan.runs {
-        let second = run.consumer_2.map_or(unchanged, |c| c.parallelization);
-        let consumers = preflight::Consumers {
-            shards,
-            parallelization: [run.consumer_1.parallelization, second],
-        };
-        preflight::parallelization(limits, consumers, "--parallelization")
-            .map_err(|problem| DeployError::Invalid(vec![problem]))?;
-    }
-    Ok(())
+    let runs = plan.runs.iter().map(|run| preflight::Consumers {
+        shards,
+        parallelization: [
+            run.consumer_1.parallelization,
+            run.consumer_2.map_or(unchanged, |c| c.parallelization),
+        ],
+    });
+    preflight::check_parallelization(&clients.lambda, runs).await
 }
 
 /// The configurations to run and those to predict: with `--predict`, only the grid's corners

@@ -127,15 +127,12 @@ pub async fn apply(
 }
 
 /// A parallelization the account's concurrency cannot run is refused before any mapping
-/// changes, as `up` refuses it (nothing is checked where `GetAccountSettings` cannot answer).
+/// changes, as `up` refuses it: the stack's shards and factors with the tune's changes.
 async fn fits_the_account(
     lambda: &aws_sdk_lambda::Client,
     current: &DeployedState,
     changes: &[MappingChange],
 ) -> Result<(), DeployError> {
-    let Some(limits) = preflight::account_limits(lambda).await else {
-        return Ok(());
-    };
     let parameter = |name: &str| {
         let value = current.parameters.get(name).and_then(|v| v.parse().ok());
         value.unwrap_or(1)
@@ -148,8 +145,7 @@ async fn fits_the_account(
         shards: parameter("ShardCount"),
         parallelization,
     };
-    preflight::parallelization(limits, consumers, "--parallelization")
-        .map_err(|problem| DeployError::Invalid(vec![problem]))
+    preflight::check_parallelization(lambda, [consumers]).await
 }
 
 /// Updates every mapping and waits until each is Enabled with its new values. Ctrl-C or a

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_lambda::error::DisplayErrorContext;
 
+use super::DeployError;
 use super::template::ParameterError;
 
 /// The largest memory a new account may be capped at, and what `GetAccountSettings` omits.
@@ -165,6 +166,23 @@ pub fn concurrency(limits: AccountLimits, consumers: Consumers) -> Result<(), Pa
             fixes(consumers, available)
         ),
     })
+}
+
+/// `tune --parallelization` and a sweep's factors: each of `wanted` against the account's
+/// concurrency, read once, before any mapping changes (nothing is checked where
+/// `GetAccountSettings` cannot answer, as for `up`).
+pub async fn check_parallelization(
+    lambda: &aws_sdk_lambda::Client,
+    wanted: impl IntoIterator<Item = Consumers>,
+) -> Result<(), DeployError> {
+    let Some(limits) = account_limits(lambda).await else {
+        return Ok(());
+    };
+    for consumers in wanted {
+        parallelization(limits, consumers, "--parallelization")
+            .map_err(|problem| DeployError::Invalid(vec![problem]))?;
+    }
+    Ok(())
 }
 
 /// The same check when only the mappings' parallelization changes (`tune --parallelization`,
