@@ -199,12 +199,11 @@ fn stop(
             Err(err) => format!("; the runs before it could not be saved: {err}"),
         }
     };
+    let message = format!("the sweep stopped at run {run}: {back}{saved}");
     match stopped {
-        Stopped::Interrupted { run } => {
-            interrupt::exit(&format!("the sweep stopped at run {run}: {back}{saved}"))
-        }
+        Stopped::Interrupted { .. } => interrupt::exit(&message),
         Stopped::Failed { error, .. } => {
-            terminal::warn(format!("the sweep stopped at run {run}: {back}{saved}"));
+            terminal::warn(message);
             Err(error)
         }
     }
