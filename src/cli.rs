@@ -314,9 +314,10 @@ pub struct TableArgs {
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
-    /// CPU architecture of the Lambda functions.
-    #[arg(long, value_enum, default_value_t = ArchArg::Arm64)]
-    pub arch: ArchArg,
+    /// CPU architecture of the Lambda functions (default: arm64, or x86_64 in a region without
+    /// an arm64 Lambda Insights layer, said when it happens).
+    #[arg(long, value_enum)]
+    pub arch: Option<ArchArg>,
 
     /// Memory of every function, MB (128–10240); default: keep what is deployed, else 128.
     #[arg(long, value_name = "MB")]
@@ -380,6 +381,11 @@ pub struct UpArgs {
     /// Print the plan (build, uploads, stack changes) without changing anything.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Go on without asking when the update deletes data (a table replaced because its key
+    /// changed, or removed by a newer template); needed without a terminal.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,13 +14,14 @@ use crate::commands::build::BuildSettings;
 use crate::commands::down::DownSettings;
 use crate::commands::report::ReportSettings;
 use crate::commands::sweep::SweepSettings;
-use crate::commands::up::{InsightsChoice, UpSettings};
+use crate::commands::up::UpSettings;
 use crate::deploy::DeployError;
 use crate::deploy::batching::BatchingChange;
 use crate::deploy::names::MAX_STACK_NAME;
 use crate::deploy::template;
 use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::error::CliError;
+use crate::insights::InsightsChoice;
 use crate::load::flags;
 use crate::load::run::LoadPlan;
 use crate::load::target::TableNames;
@@ -126,7 +127,7 @@ pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
 
 fn up(args: &UpArgs) -> UpSettings {
     UpSettings {
-        arch: Some(arch(args.arch)),
+        arch: args.arch.map(arch),
         memory: args.memory,
         shards: args.shards,
         batching: [
@@ -149,6 +150,7 @@ fn up(args: &UpArgs) -> UpSettings {
         artifacts: args.artifacts.clone(),
         artifact_bucket: args.artifact_bucket.clone(),
         dry_run: args.dry_run,
+        yes: args.yes,
     }
 }
 

@@ -66,3 +66,11 @@ pub fn rest_json(
     }
     response
 }
+
+/// A Kinesis client answering with `rules`.
+pub fn kinesis(region: &str, rules: &[&Rule]) -> aws_sdk_kinesis::Client {
+    let config = aws_sdk_kinesis::config::Builder::from(&sdk_config(region))
+        .interceptor(interceptor(rules))
+        .build();
+    aws_sdk_kinesis::Client::from_conf(config)
+}

@@ -1,7 +1,6 @@
 //! `demo down`: delete the stack and the artifact bucket, then make sure nothing is left.
 
 use std::fmt;
-use std::io::{BufRead, IsTerminal, Write};
 use std::time::SystemTime;
 
 use serde::Serialize;
@@ -17,6 +16,7 @@ use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
 use crate::output;
 use crate::settings::Settings;
+use crate::terminal;
 
 /// What `demo down` was asked for.
 #[derive(Debug, Clone, Copy, Default)]
@@ -192,19 +192,12 @@ fn confirm(removal: &Removal<'_>, yes: bool) -> Result<(), DeployError> {
     if yes {
         return Ok(());
     }
-    if !std::io::stdin().is_terminal() {
-        return Err(DeployError::NeedsConfirmation {
+    match terminal::ask(&removal.to_string()) {
+        Some(true) => Ok(()),
+        Some(false) => Err(DeployError::Incomplete("not deleted: you said no".into())),
+        None => Err(DeployError::NeedsConfirmation {
             stack: removal.names.stack.clone(),
-        });
-    }
-    eprint!("{removal}");
-    std::io::stderr().flush().ok();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).ok();
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
-        Ok(())
-    } else {
-        Err(DeployError::Incomplete("not deleted: you said no".into()))
+        }),
     }
 }
 
@@ -253,9 +246,9 @@ mod tests {
     fn the_prompt_lists_everything_that_goes_and_what_is_left_alone() {
         let names = StackNames::new("demo", "ap-southeast-2");
         let held = [Resource {
-            logical_id: "Table1".into(),
+            logical_id: "OrderTable1".into(),
             resource_type: "AWS::DynamoDB::Table".into(),
-            physical_id: Some("demo-table-1".into()),
+            physical_id: Some("demo-OrderTable1-LNXWKD103VOL".into()),
             status: "CREATE_COMPLETE".into(),
         }];
         let stragglers = [(
@@ -272,7 +265,7 @@ mod tests {
         assert_eq!(
             removal.to_string(),
             "delete stack demo in ap-southeast-2 and everything it holds (tables included):\n\
-             \x20 AWS::DynamoDB::Table demo-table-1\n\
+             \x20 AWS::DynamoDB::Table demo-OrderTable1-LNXWKD103VOL\n\
              \x20 artifact bucket demo-artifacts, emptied\n\
              \x20 straggler REST API abc123 (listed by the stack)\n\
              left alone: REST API zzz (no tag of this stack: not ours: left alone)\n\

@@ -15,8 +15,10 @@ use crate::deploy::mapping::Mapping;
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
-use crate::deploy::{DeployError, bucket, changes, names::StackNames, teardown, template};
-use crate::deploy::{interrupt, mapping, preflight, tuning};
+use crate::deploy::{
+    DeployError, bucket, changes, data_loss, names::StackNames, teardown, template,
+};
+use crate::deploy::{interrupt, mapping, preflight, quota, tuning};
 use crate::error::CliError;
 use crate::insights;
 use crate::output;
@@ -35,22 +37,14 @@ pub struct UpSettings {
     pub shards: Option<u32>,
     /// Batching of consumer 1 and consumer 2; a value not given keeps what is deployed.
     pub batching: [BatchingChange; 2],
-    pub insights: InsightsChoice,
+    pub insights: insights::InsightsChoice,
     /// Prebuilt zips to deploy instead of building.
     pub artifacts: Option<std::path::PathBuf>,
     /// `--artifact-bucket`: another bucket than the derived name.
     pub artifact_bucket: Option<String>,
     pub dry_run: bool,
-}
-
-/// Whether and which Lambda Insights layer to attach.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum InsightsChoice {
-    /// The published layer for the region and architecture (none against an emulator).
-    #[default]
-    Auto,
-    Off,
-    Arn(String),
+    /// `--yes`: go on with an update that deletes data (a replaced table) without asking.
+    pub yes: bool,
 }
 
 /// How `up` names each consumer's batching values in its messages.
@@ -128,8 +122,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     interrupt::install();
     interrupt::doing("nothing was deployed; `demo up` again starts over");
-    let arch = up.arch.unwrap_or(Arch::Arm64);
-    let layer = insights_layer(&clients, &up.insights, arch)?;
+    let insights::Choice { arch, layer, .. } = choose_arch_and_layer(&clients, &up).await?;
     let building = Instant::now();
     let artifacts = match &up.artifacts {
         Some(dir) => artifacts::from_dir(dir, arch)?,
@@ -269,6 +262,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                     template::TEMPLATE,
                     current.as_ref(),
                     &desired,
+                    up.yes,
                 )
                 .await?;
                 break;
@@ -330,8 +324,9 @@ async fn put_mappings_back(
 }
 
 /// Refuses, before anything is written, values AWS would refuse halfway through the deploy:
-/// limits, and an Insights layer Lambda does not have (checked on AWS only: an emulator
-/// cannot host the published layers, and `up` leaves the layer out there).
+/// limits (the shard step, Lambda concurrency, the Kinesis shard quota), and an Insights layer
+/// Lambda does not have (checked on AWS only: an emulator cannot host the published layers, and
+/// `up` leaves the layer out there). `demo doctor` runs the same checks.
 async fn check_limits(
     clients: &Clients,
     current: Option<&DeployedState>,
@@ -339,22 +334,31 @@ async fn check_limits(
     layer: Option<&str>,
 ) -> Result<(), DeployError> {
     if let Some(arn) = layer.filter(|_| !clients.is_emulator()) {
-        match insights::check(&clients.lambda, arn).await {
-            insights::LayerCheck::Exists => {}
-            insights::LayerCheck::Missing(detail) => {
-                return Err(DeployError::Invalid(vec![insights::missing_layer(
-                    arn, &detail,
-                )]));
-            }
-            insights::LayerCheck::Unknown(detail) => terminal::warn(format!(
+        let found = insights::check(&clients.lambda, arn).await;
+        let arm64 = desired.get("Architecture").map(String::as_str) == Some("arm64");
+        if let Some(refused) = insights::refusal(arn, &found, arm64) {
+            return Err(DeployError::Invalid(vec![refused]));
+        }
+        if let insights::LayerCheck::Unknown(detail) = found {
+            terminal::warn(format!(
                 "note: could not check that the Lambda Insights layer {arn} exists ({detail}); \
                  deploying with it"
-            )),
+            ));
         }
     }
     let limits = preflight::account_limits(&clients.lambda).await;
-    preflight::check(current.map(|c| &c.parameters), desired, limits)
-        .map_err(DeployError::Invalid)?;
+    let mut problems = preflight::check(current.map(|c| &c.parameters), desired, limits)
+        .err()
+        .unwrap_or_default();
+    if let Some(quota) = quota::shard_quota(&clients.kinesis).await {
+        let shards = |params: &BTreeMap<String, String>| params.get("ShardCount")?.parse().ok();
+        let wanted = shards(desired).unwrap_or(1);
+        let from = current.and_then(|c| shards(&c.parameters));
+        problems.extend(quota::check_shards(quota, from, wanted).err());
+    }
+    if !problems.is_empty() {
+        return Err(DeployError::Invalid(problems));
+    }
     let memory = desired.get("MemorySize").and_then(|m| m.parse().ok());
     if let Some(note) = memory.and_then(preflight::memory_note) {
         terminal::note(note);
@@ -394,31 +398,31 @@ async fn recreate(
     Ok(())
 }
 
-fn insights_layer(
+/// The architecture to build for and the layer to attach (see `insights::choose`); a choice
+/// the tool made for the user is said in one line.
+async fn choose_arch_and_layer(
     clients: &Clients,
-    choice: &InsightsChoice,
-    arch: Arch,
-) -> Result<Option<String>, DeployError> {
-    match choice {
-        InsightsChoice::Off => Ok(None),
-        InsightsChoice::Arn(arn) => Ok(Some(arn.clone())),
-        InsightsChoice::Auto if clients.is_emulator() => {
-            terminal::warn(
-                "note: against an emulator the Lambda Insights layer is left out (the \
-                 AWS-published layer cannot exist there)",
-            );
-            Ok(None)
-        }
-        InsightsChoice::Auto => insights::layer_arn(&clients.region, arch)
-            .map(Some)
-            .map_err(|err| {
-                DeployError::Invalid(vec![template::ParameterError {
-                    flag: "--region".into(),
-                    value: clients.region.clone(),
-                    rule: err.to_string(),
-                }])
-            }),
+    up: &UpSettings,
+) -> Result<insights::Choice, DeployError> {
+    let choice = insights::choose(
+        &clients.lambda,
+        &clients.region,
+        !clients.is_emulator(),
+        up.arch,
+        &up.insights,
+    )
+    .await
+    .map_err(|err| {
+        DeployError::Invalid(vec![template::ParameterError {
+            flag: "--region".into(),
+            value: clients.region.clone(),
+            rule: err.to_string(),
+        }])
+    })?;
+    if let Some(note) = &choice.note {
+        terminal::warn(note);
     }
+    Ok(choice)
 }
 
 fn artifact<'a>(artifacts: &'a [Artifact], function: &str) -> &'a Artifact {
@@ -573,6 +577,11 @@ async fn preview_update(
                 "CloudFormation's preview (a change set, deleted again): {}",
                 changes::render(&changes)
             );
+            for loss in data_loss::find(&changes) {
+                terminal::line(format!(
+                    "  would delete data: {loss} (`demo up` asks first; --yes answers for you)"
+                ));
+            }
             stack::delete_change_set(cfn, stack_name, &name).await;
         }
     }

@@ -4,6 +4,7 @@
 pub mod batching;
 pub mod bucket;
 pub mod changes;
+pub mod data_loss;
 pub mod errors;
 pub mod events;
 pub mod interrupt;
@@ -11,6 +12,7 @@ pub mod mapping;
 pub mod names;
 pub mod plan;
 pub mod preflight;
+pub mod quota;
 pub mod record;
 pub mod resources;
 pub mod s3_answers;
@@ -74,6 +76,11 @@ pub enum DeployError {
     )]
     NeedsConfirmation { stack: String },
 
+    #[error(
+        "refusing to update stack {stack} without confirmation, because it deletes data:\n{losses}  pass --yes to go on (stdin is not a terminal), or leave the stack as it is"
+    )]
+    WouldLoseData { stack: String, losses: String },
+
     #[error("{0}")]
     Incomplete(String),
 
@@ -100,6 +107,7 @@ impl DeployError {
                 | DeployError::Aws(AwsError::Environment { .. })
                 | DeployError::NoStack { .. }
                 | DeployError::NeedsConfirmation { .. }
+                | DeployError::WouldLoseData { .. }
                 | DeployError::NotOurs(_)
         )
     }

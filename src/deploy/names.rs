@@ -9,6 +9,56 @@ pub const CONSUMERS: [&str; 2] = ["put-item-1", "put-item-2"];
 /// Every function of the stack.
 pub const FUNCTIONS: [&str; 3] = ["put-record", "put-item-1", "put-item-2"];
 
+/// Logical ids of the template's resources whose physical names CloudFormation chooses.
+pub mod logical {
+    /// The tables of consumer 1 and consumer 2.
+    pub const TABLES: [&str; 2] = ["OrderTable1", "OrderTable2"];
+    /// The queue both mappings send given-up batches to.
+    pub const QUEUE: &str = "OnFailureDestination";
+}
+
+/// The names one resource of the stack may have had, over all instances of the stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamePattern {
+    /// CloudFormation's `<prefix><random>`: letters and digits after the prefix.
+    Generated(String),
+    /// The template's `<prefix><instance>`: the 8 hex digits that start the stack id's UUID.
+    Instance(String),
+}
+
+impl NamePattern {
+    /// What every matching name starts with (for the services' prefix filters).
+    pub fn prefix(&self) -> &str {
+        match self {
+            NamePattern::Generated(prefix) | NamePattern::Instance(prefix) => prefix,
+        }
+    }
+
+    /// Whether `name` is one this pattern makes (a longer stack name sharing the prefix is not).
+    pub fn matches(&self, name: &str) -> bool {
+        let Some(rest) = name.strip_prefix(self.prefix()) else {
+            return false;
+        };
+        match self {
+            NamePattern::Generated(_) => {
+                !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+            }
+            NamePattern::Instance(_) => {
+                rest.len() == 8 && rest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for NamePattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NamePattern::Generated(prefix) => write!(f, "{prefix}<random>"),
+            NamePattern::Instance(prefix) => write!(f, "{prefix}<stack instance>"),
+        }
+    }
+}
+
 /// Names of everything the stack (and `up`) creates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackNames {
@@ -32,17 +82,18 @@ impl StackNames {
         format!("{}-orders", self.stack)
     }
 
-    pub fn queue(&self) -> String {
-        format!("{}-on-failure", self.stack)
+    /// The on-failure queue, named by CloudFormation `<stack>-OnFailureDestination-<random>`.
+    pub fn queue(&self) -> NamePattern {
+        self.generated(logical::QUEUE)
     }
 
-    /// Table of consumer 1 or 2.
-    pub fn table(&self, consumer: usize) -> String {
-        format!("{}-table-{consumer}", self.stack)
+    /// The tables, named by CloudFormation `<stack>-OrderTableN-<random>`.
+    pub fn tables(&self) -> [NamePattern; 2] {
+        logical::TABLES.map(|table| self.generated(table))
     }
 
-    pub fn tables(&self) -> [String; 2] {
-        [self.table(1), self.table(2)]
+    fn generated(&self, logical_id: &str) -> NamePattern {
+        NamePattern::Generated(format!("{}-{logical_id}-", self.stack))
     }
 
     pub fn function(&self, function: &str) -> String {
@@ -63,8 +114,10 @@ impl StackNames {
         format!("{}-records-given-up", self.stack)
     }
 
-    pub fn log_group(&self, function: &str) -> String {
-        format!("/aws/lambda/{}", self.function(function))
+    /// A function's log group, `/aws/lambda/<stack>-<function>-<instance>`, where the instance
+    /// is the first part of the stack id's UUID.
+    pub fn log_group(&self, function: &str) -> NamePattern {
+        NamePattern::Instance(format!("/aws/lambda/{}-", self.function(function)))
     }
 
     pub fn role(&self, function: &str) -> String {
@@ -92,13 +145,49 @@ mod tests {
     fn names_follow_the_template() {
         let names = StackNames::new("demo", "ap-southeast-2");
         assert_eq!(names.stream(), "demo-orders");
-        assert_eq!(names.tables(), ["demo-table-1", "demo-table-2"]);
-        assert_eq!(names.log_group("put-item-2"), "/aws/lambda/demo-put-item-2");
+        assert_eq!(names.tables()[1].prefix(), "demo-OrderTable2-");
+        assert_eq!(names.queue().prefix(), "demo-OnFailureDestination-");
+        assert_eq!(
+            names.log_group("put-item-2").prefix(),
+            "/aws/lambda/demo-put-item-2-"
+        );
         assert_eq!(names.role("put-record"), "demo-put-record-ap-southeast-2");
         assert_eq!(names.dashboard(), "demo-batching");
         assert_eq!(
             names.bucket("123456789012"),
             "demo-artifacts-123456789012-ap-southeast-2"
+        );
+    }
+
+    #[test]
+    fn patterns_match_only_the_names_the_stack_makes() {
+        let names = StackNames::new("demo", "ap-southeast-2");
+        let table = &names.tables()[0];
+        // As CloudFormation names them on AWS, and as moto does.
+        assert!(table.matches("demo-OrderTable1-1X2Y3Z4W5V6U7"));
+        assert!(table.matches("demo-OrderTable1-LNXWKD103VOL"));
+        for other in [
+            "demo-OrderTable1-",
+            "demo-OrderTable1-Table-X1",
+            "demo-OrderTable2-LNXWKD103VOL",
+            "demo-table-1",
+            "Demo-OrderTable1-LNXWKD103VOL",
+        ] {
+            assert!(!table.matches(other), "{other}");
+        }
+        let logs = names.log_group("put-record");
+        assert!(logs.matches("/aws/lambda/demo-put-record-56506aab"));
+        for other in [
+            "/aws/lambda/demo-put-record",
+            "/aws/lambda/demo-put-record-56506AAB",
+            "/aws/lambda/demo-put-record-56506aab9",
+            "/aws/lambda/demo-put-record-x-56506aab",
+        ] {
+            assert!(!logs.matches(other), "{other}");
+        }
+        assert_eq!(
+            logs.to_string(),
+            "/aws/lambda/demo-put-record-<stack instance>"
         );
     }
 

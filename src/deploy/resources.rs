@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::DeployError;
 use super::mapping::{self, Mapping};
-use super::names::CONSUMERS;
+use super::names::{CONSUMERS, logical};
 use crate::aws::Clients;
 
 /// One resource of the stack.
@@ -131,11 +131,8 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
     Ok(Deployed {
         api_url: physical("Api").map(|id| api_url(&id, &clients.region)),
         stream: physical("Stream").map(|s| s.rsplit('/').next().unwrap_or(&s).to_owned()),
-        tables: ["Table1", "Table2"]
-            .into_iter()
-            .filter_map(physical)
-            .collect(),
-        queue: physical("OnFailureQueue"),
+        tables: logical::TABLES.into_iter().filter_map(physical).collect(),
+        queue: physical(logical::QUEUE),
         functions,
         mappings,
         dashboard: physical("Dashboard")

@@ -220,7 +220,9 @@ pub async fn create_change_set_from(
 }
 
 /// Creates a change set, prints it, executes it and waits with progress. Returns "created",
-/// "updated" or "up to date" (CloudFormation found nothing to change).
+/// "updated" or "up to date" (CloudFormation found nothing to change). A change set that
+/// deletes data (a table, the stream, the queue or a log group removed or replaced) runs only
+/// once the user agrees, or with `yes`; otherwise it is deleted unexecuted.
 pub async fn apply(
     cfn: &Client,
     region: &str,
@@ -228,6 +230,7 @@ pub async fn apply(
     template: &str,
     current: Option<&DeployedState>,
     desired: &BTreeMap<String, String>,
+    yes: bool,
 ) -> Result<&'static str, DeployError> {
     let create = current.is_none_or(|c| c.status == "REVIEW_IN_PROGRESS");
     let (name, change_list) =
@@ -236,6 +239,11 @@ pub async fn apply(
             ChangeSetOutcome::Ready { name, changes } => (name, changes),
         };
     eprint!("{}", super::changes::render(&change_list));
+    let losses = super::data_loss::find(&change_list);
+    if let Err(refused) = super::data_loss::confirm(&losses, yes, stack_name) {
+        delete_change_set(cfn, stack_name, &name).await;
+        return Err(refused);
+    }
     let since = SystemTime::now();
     execute_change_set(cfn, stack_name, &name).await?;
     let id = match current {

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kinesis::primitives::DateTimeFormat;
 use aws_sdk_kinesis::types::Record;
 use orders::Order;
-use orders::item::{PARTITION_KEY, RecordMeta, SORT_KEY, to_item};
+use orders::item::{KEY, RecordMeta, to_item};
 use serde::Serialize;
 
 /// Longest preview of a record that is not an order.
@@ -113,16 +113,10 @@ async fn in_table(
     table: &str,
     order: &Order,
 ) -> Result<bool, String> {
-    let key = HashMap::from([
-        (
-            PARTITION_KEY.to_owned(),
-            AttributeValue::S(order.accountid.clone()),
-        ),
-        (
-            SORT_KEY.to_owned(),
-            AttributeValue::S(order.orderid.clone().unwrap_or_default()),
-        ),
-    ]);
+    let key = HashMap::from([(
+        KEY.to_owned(),
+        AttributeValue::S(order.orderid.clone().unwrap_or_default()),
+    )]);
     let output = dynamodb
         .get_item()
         .table_name(table)

@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::aws::Clients;
+use crate::deploy::names::logical::TABLES;
 use crate::deploy::{resources, stack};
 use crate::load::error::LoadError;
 
@@ -81,8 +82,8 @@ pub fn resolve_tables(flags: &TableNames, stack: Option<&StackNames>) -> Result<
             .ok_or(LoadError::NoTable { flag: name, env })
     };
     Ok(Tables {
-        table_1: pick(&flags.table_1, "Table1", "--table-1", "DEMO_TABLE_1")?,
-        table_2: pick(&flags.table_2, "Table2", "--table-2", "DEMO_TABLE_2")?,
+        table_1: pick(&flags.table_1, TABLES[0], "--table-1", "DEMO_TABLE_1")?,
+        table_2: pick(&flags.table_2, TABLES[1], "--table-2", "DEMO_TABLE_2")?,
     })
 }
 

@@ -8,8 +8,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use futures::StreamExt;
-use orders::catalog::ACCOUNT;
-use orders::item::{PARTITION_KEY, SORT_KEY};
+use orders::item::KEY;
 use serde::Serialize;
 use tokio::time::Instant;
 
@@ -215,19 +214,11 @@ async fn batch_get(
     role: &'static str,
     ids: &[String],
 ) -> Result<Vec<Seen>, LoadError> {
-    let key = |id: &String| {
-        HashMap::from([
-            (
-                PARTITION_KEY.to_owned(),
-                AttributeValue::S(ACCOUNT.to_owned()),
-            ),
-            (SORT_KEY.to_owned(), AttributeValue::S(id.clone())),
-        ])
-    };
+    let key = |id: &String| HashMap::from([(KEY.to_owned(), AttributeValue::S(id.clone()))]);
     let mut request = Some(
         KeysAndAttributes::builder()
             .set_keys(Some(ids.iter().map(key).collect()))
-            .projection_expression(format!("{SORT_KEY}, arrivedat, writtenat"))
+            .projection_expression(format!("{KEY}, arrivedat, writtenat"))
             .consistent_read(true)
             .build()
             .expect("keys are set"),
@@ -268,7 +259,7 @@ async fn batch_get(
 fn seen_of(item: &HashMap<String, AttributeValue>) -> Option<Seen> {
     let number = |name: &str| item.get(name)?.as_n().ok()?.parse::<i64>().ok();
     Some(Seen {
-        orderid: item.get(SORT_KEY)?.as_s().ok()?.clone(),
+        orderid: item.get(KEY)?.as_s().ok()?.clone(),
         arrived_at_ms: number("arrivedat"),
         written_at_ms: number("writtenat"),
     })

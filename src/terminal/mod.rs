@@ -7,7 +7,7 @@
 mod spinner;
 
 use std::fmt::Display;
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicI8, Ordering};
 
@@ -59,6 +59,18 @@ pub fn warn(text: impl Display) {
 pub fn line(text: impl Display) {
     let text = text.to_string();
     write(&mut |stderr| writeln!(stderr, "{text}"));
+}
+
+/// Asks a yes/no question on the terminal: Some(true) for "y" or "yes", Some(false) for anything
+/// else, None when stdin is not a terminal (nobody to ask: the caller decides).
+pub fn ask(prompt: &str) -> Option<bool> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    write(&mut |stderr| write!(stderr, "{prompt}"));
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).ok();
+    Some(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 /// Runs `print` with stderr, live bars cleared while it writes and drawn again after.

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::harness::cli::{demo_local, json, ok_local, text, unique_stack};
 use crate::harness::resources::stream_as_event;
 use crate::harness::sdk_config;
-use crate::lifecycle::deploy_fake;
+use crate::lifecycle::{deploy_fake, stack_tables};
 
 fn failures(stack: &str, extra: &[&str]) -> Value {
     let mut args = vec!["failures", "--output", "json"];
@@ -197,8 +197,7 @@ async fn poison_records_lose_no_order_and_are_listed_kept_and_redriven() {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let item = dynamodb
         .get_item()
-        .table_name(format!("{stack}-table-1"))
-        .key("accountid", AttributeValue::S("a0".into()))
+        .table_name(&stack_tables(&stack).await[0])
         .key("orderid", AttributeValue::S("late-1".into()))
         .send()
         .await

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 /// Plain vocabulary: these import no other module of the crate but each other.
 const GROUND: [&str; 5] = ["aws", "output", "terminal", "logging", "emulator"];
 /// The work: never sees clap (`cli`), the translator (`settings`) or `commands`.
-const MIDDLE: [&str; 8] = [
+const MIDDLE: [&str; 9] = [
     "artifacts",
     "deploy",
+    "doctor",
     "load",
     "local",
     "report",

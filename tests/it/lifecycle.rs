@@ -7,12 +7,19 @@ use aws_sdk_lambda::types::EventSourceMappingConfiguration;
 use serde_json::Value;
 
 use crate::harness::cli::{json, ok_local, run_local, text, unique_stack};
-use crate::harness::resources::create_table_named;
+use crate::harness::resources::create_stream_named;
 use crate::harness::sdk_config;
 use aws_sdk_s3::types::{Tag, Tagging};
 
+/// A directory of fake artifacts (version "v1"); keep it alive while they are deployed.
+pub fn fake_artifacts() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_fake_artifacts(dir.path(), "v1");
+    dir
+}
+
 /// Fake artifacts for tests that exercise deployment, not code: the emulator never runs them.
-fn fake_artifacts(dir: &Path, version: &str) {
+fn write_fake_artifacts(dir: &Path, version: &str) {
     for function in ["put-record", "put-item"] {
         std::fs::create_dir_all(dir.join(function)).unwrap();
         write_zip(
@@ -33,8 +40,7 @@ fn write_zip(path: &Path, bootstrap: &[u8]) {
 
 /// Deploys `stack` with fake artifacts; keep the returned directory alive to redeploy them.
 pub fn deploy_fake(stack: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
+    let dir = fake_artifacts();
     up_json(stack, &["--artifacts", dir.path().to_str().unwrap()]);
     dir
 }
@@ -221,8 +227,9 @@ async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
             let actions = statement["Action"].to_string();
             if statement["Resource"] == "*" {
                 assert!(
-                    actions.contains("xray:")
-                        && !actions.contains("kinesis")
+                    (actions.contains("xray:") || actions == "\"kinesis:ListStreams\"")
+                        && !actions.contains("kinesis:Get")
+                        && !actions.contains("kinesis:Put")
                         && !actions.contains("dynamodb"),
                     "{role}: * for {actions}"
                 );
@@ -233,7 +240,10 @@ async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
             "put-record" => ("kinesis:PutRecord", format!(":stream/{stack}-orders")),
             _ => (
                 "dynamodb:BatchWriteItem",
-                format!(":table/{stack}-table-{}", &function["put-item-".len()..]),
+                format!(
+                    ":table/{stack}-OrderTable{}-",
+                    &function["put-item-".len()..]
+                ),
             ),
         };
         let statements = statements.as_array().unwrap();
@@ -241,9 +251,7 @@ async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
             statements
                 .iter()
                 .any(|st| st["Action"].to_string().contains(action)
-                    && st["Resource"]
-                        .as_str()
-                        .is_some_and(|r| r.ends_with(&target))),
+                    && st["Resource"].as_str().is_some_and(|r| r.contains(&target))),
             "{role}: {action} on …{target}: {statements:?}"
         );
         let all = serde_json::to_string(statements).unwrap();
@@ -251,9 +259,27 @@ async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
             !all.contains("kinesis:PutRecords") && !all.contains("dynamodb:PutItem"),
             "{role}: grants what no function calls: {all}"
         );
+        if function != "put-record" {
+            // What the Lambda guide lists for a Kinesis event source, checked at the mapping's
+            // creation (AWS; moto checks nothing).
+            for action in [
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+                "kinesis:ListStreams",
+                "kinesis:SubscribeToShard",
+                "sqs:SendMessage",
+            ] {
+                assert!(all.contains(action), "{role} lacks {action}: {all}");
+            }
+        }
     }
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
+    let tables = stack_tables(stack).await;
+    assert_eq!(tables.len(), 2, "{tables:?}");
+    for table in tables {
         let described = dynamodb
             .describe_table()
             .table_name(&table)
@@ -267,7 +293,7 @@ async fn assert_deployed(stack: &str, batching: [(i32, i32); 2]) {
             .iter()
             .map(|k| k.attribute_name().to_owned())
             .collect();
-        assert_eq!(keys, ["accountid", "orderid"], "{table}");
+        assert_eq!(keys, ["orderid"], "{table}");
     }
     let kinesis = aws_sdk_kinesis::Client::new(&config);
     kinesis
@@ -326,27 +352,8 @@ async fn leftovers(stack: &str) -> Vec<String> {
     {
         left.push("stream".into());
     }
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
-        if dynamodb
-            .describe_table()
-            .table_name(&table)
-            .send()
-            .await
-            .is_ok()
-        {
-            left.push(table);
-        }
-    }
-    if aws_sdk_sqs::Client::new(&config)
-        .get_queue_url()
-        .queue_name(format!("{stack}-on-failure"))
-        .send()
-        .await
-        .is_ok()
-    {
-        left.push("queue".into());
-    }
+    left.extend(stack_tables(stack).await);
+    left.extend(stack_queues(stack).await);
     let groups = aws_sdk_cloudwatchlogs::Client::new(&config)
         .describe_log_groups()
         .log_group_name_prefix(format!("/aws/lambda/{stack}-"))
@@ -388,6 +395,36 @@ async fn leftovers(stack: &str) -> Vec<String> {
             .map(str::to_owned),
     );
     left
+}
+
+/// The stack's tables (CloudFormation names them `<stack>-<LogicalId>-<random>`), sorted.
+pub async fn stack_tables(stack: &str) -> Vec<String> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let mut pages = dynamodb.list_tables().into_paginator().send();
+    let mut tables = Vec::new();
+    while let Some(page) = pages.next().await {
+        tables.extend(
+            page.unwrap()
+                .table_names()
+                .iter()
+                .filter(|t| t.starts_with(&format!("{stack}-")))
+                .cloned(),
+        );
+    }
+    tables.sort();
+    tables
+}
+
+/// The URLs of the stack's on-failure queues (named by CloudFormation).
+async fn stack_queues(stack: &str) -> Vec<String> {
+    aws_sdk_sqs::Client::new(&sdk_config().await)
+        .list_queues()
+        .queue_name_prefix(format!("{stack}-OnFailureDestination-"))
+        .send()
+        .await
+        .unwrap()
+        .queue_urls()
+        .to_vec()
 }
 
 /// The body of dashboard `name`, or None if CloudWatch says it does not exist.
@@ -541,7 +578,7 @@ async fn up_builds_and_deploys_everything_then_down_leaves_nothing() {
 async fn a_code_change_uploads_and_updates_only_that_function() {
     let stack = unique_stack();
     let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
+    write_fake_artifacts(dir.path(), "v1");
     let artifacts = dir.path().to_str().unwrap();
     up_json(&stack, &["--artifacts", artifacts]);
     let lambda = aws_sdk_lambda::Client::new(&sdk_config().await);
@@ -593,7 +630,7 @@ async fn a_code_change_uploads_and_updates_only_that_function() {
 async fn tuning_flags_at_deploy_time_are_kept_by_a_plain_up() {
     let stack = unique_stack();
     let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
+    write_fake_artifacts(dir.path(), "v1");
     let artifacts = dir.path().to_str().unwrap();
     up_json(
         &stack,
@@ -644,7 +681,7 @@ fn series(widget: &Value, metric: &str) -> Vec<(String, String)> {
 async fn the_dashboard_plots_the_deployed_functions_and_mappings_and_goes_with_down() {
     let stack = unique_stack();
     let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
+    write_fake_artifacts(dir.path(), "v1");
     let artifacts = dir.path().to_str().unwrap();
     let up = up_json(&stack, &["--artifacts", artifacts]);
     let name = format!("{stack}-batching");
@@ -816,10 +853,10 @@ async fn rest_api_ids(stack: &str) -> Vec<String> {
         .collect()
 }
 
-async fn table_exists(name: &str) -> bool {
-    aws_sdk_dynamodb::Client::new(&sdk_config().await)
-        .describe_table()
-        .table_name(name)
+async fn stream_exists(name: &str) -> bool {
+    aws_sdk_kinesis::Client::new(&sdk_config().await)
+        .describe_stream_summary()
+        .stream_name(name)
         .send()
         .await
         .is_ok()
@@ -829,14 +866,14 @@ async fn table_exists(name: &str) -> bool {
 async fn resources_named_as_the_stacks_but_not_its_own_survive_up_and_down() {
     let stack = unique_stack();
     let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
+    write_fake_artifacts(dir.path(), "v1");
     let artifacts = dir.path().to_str().unwrap();
     let foreign_api = foreign_rest_api(&stack).await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-    let foreign_table = format!("{stack}-table-1");
-    create_table_named(&dynamodb, &foreign_table).await;
+    let kinesis = aws_sdk_kinesis::Client::new(&sdk_config().await);
+    let foreign_stream = format!("{stack}-orders");
+    create_stream_named(&kinesis, &foreign_stream, 1).await;
 
-    // The table makes the create fail; the next up takes the recreate path, which must sweep
+    // The stream makes the create fail; the next up takes the recreate path, which must sweep
     // only what is the stack's: both strangers stay, named, and the create fails again.
     let failed = run_local(&stack, &["up", "--artifacts", artifacts]);
     assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
@@ -845,14 +882,14 @@ async fn resources_named_as_the_stacks_but_not_its_own_survive_up_and_down() {
     assert_eq!(again.status.code(), Some(1), "{stderr}");
     for what in [
         format!("left alone: REST API {foreign_api} ("),
-        format!("left alone: table {foreign_table} ("),
+        format!("left alone: stream {foreign_stream} ("),
     ] {
         assert!(stderr.contains(&what), "{what:?} not in:\n{stderr}");
     }
     assert!(stderr.contains("not ours: left alone"), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "note: table {foreign_table} holds a name the stack needs"
+            "note: stream {foreign_stream} holds a name the stack needs"
         )),
         "{stderr}"
     );
@@ -861,18 +898,18 @@ async fn resources_named_as_the_stacks_but_not_its_own_survive_up_and_down() {
     // down deletes the failed stack and touches neither.
     let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
     assert_left_alone(&down, &format!("REST API {foreign_api}"));
-    assert_left_alone(&down, &format!("table {foreign_table}"));
+    assert_left_alone(&down, &format!("stream {foreign_stream}"));
     assert_eq!(
         rest_api_ids(&stack).await,
         std::slice::from_ref(&foreign_api)
     );
-    assert!(table_exists(&foreign_table).await);
+    assert!(stream_exists(&foreign_stream).await);
 
     // Once the name is free the stack is created; its own REST API, which moto keeps after
     // the stack's delete, is still removed, and the stranger still is not.
-    dynamodb
-        .delete_table()
-        .table_name(&foreign_table)
+    kinesis
+        .delete_stream()
+        .stream_name(&foreign_stream)
         .send()
         .await
         .unwrap();
@@ -905,7 +942,7 @@ async fn down_removes_an_alarm_only_when_it_carries_the_stacks_id() {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let table = dynamodb
         .describe_table()
-        .table_name(format!("{stack}-table-1"))
+        .table_name(&stack_tables(&stack).await[0])
         .send()
         .await
         .unwrap();
@@ -1041,13 +1078,13 @@ async fn shard_counts(stack: &str) -> (String, i32) {
 async fn a_shard_change_beyond_one_resharding_step_is_refused_before_any_write() {
     let stack = unique_stack();
     let artifacts = tempfile::tempdir().unwrap();
-    fake_artifacts(artifacts.path(), "v1");
+    write_fake_artifacts(artifacts.path(), "v1");
     let dir = artifacts.path().to_str().unwrap();
     up_json(&stack, &["--shards", "1", "--artifacts", dir]);
     let changes_before = change_set_count(&stack).await;
 
     // A new zip too: the refusal must come before the upload, not only before the change set.
-    fake_artifacts(artifacts.path(), "v2");
+    write_fake_artifacts(artifacts.path(), "v2");
     let output = run_local(&stack, &["up", "--shards", "3", "--artifacts", dir]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     let stderr = text(&output.stderr);
@@ -1068,7 +1105,7 @@ async fn a_shard_change_beyond_one_resharding_step_is_refused_before_any_write()
 async fn dry_run_changes_nothing() {
     let stack = unique_stack();
     let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
+    write_fake_artifacts(dir.path(), "v1");
     let output = ok_local(
         &stack,
         &[
@@ -1201,7 +1238,7 @@ async fn verify_finds_the_tables_from_the_deployed_stack() {
             arrived_at_ms: 1_000,
             written_at_ms: 1_250,
         };
-        for table in [format!("{stack}-table-1"), format!("{stack}-table-2")] {
+        for table in stack_tables(&stack).await {
             dynamodb
                 .put_item()
                 .table_name(table)
@@ -1239,17 +1276,20 @@ async fn verify_finds_the_tables_from_the_deployed_stack() {
 async fn a_failed_create_is_recovered_by_the_next_up() {
     let stack = unique_stack();
     let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
+    write_fake_artifacts(dir.path(), "v1");
     let artifacts = dir.path().to_str().unwrap();
-    // A table outside the stack holding a name the stack needs makes the create fail.
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-    let squatter = format!("{stack}-table-1");
-    create_table_named(&dynamodb, &squatter).await;
+    // A stream outside the stack holding a name the stack needs makes the create fail.
+    let kinesis = aws_sdk_kinesis::Client::new(&sdk_config().await);
+    let squatter = format!("{stack}-orders");
+    create_stream_named(&kinesis, &squatter, 1).await;
     let failed = run_local(&stack, &["up", "--artifacts", artifacts]);
     assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
     let stderr = text(&failed.stderr);
+    // The cause names the stream (moto answers the execute with ResourceInUseException; AWS
+    // fails the create with "… already exists").
+    let error = &stderr[stderr.find("error: ").expect("an error line")..];
     assert!(
-        stderr.contains("error: ") && stderr.contains("already exists"),
+        error.contains(&squatter),
         "the cause must be named: {stderr}"
     );
     // A stack up would delete and create again has no shard count to step from.
@@ -1259,9 +1299,9 @@ async fn a_failed_create_is_recovered_by_the_next_up() {
     );
     assert!(planned.status.success(), "{}", text(&planned.stderr));
 
-    dynamodb
-        .delete_table()
-        .table_name(&squatter)
+    kinesis
+        .delete_stream()
+        .stream_name(&squatter)
         .send()
         .await
         .unwrap();
@@ -1340,7 +1380,7 @@ fn no_credential_session_token_or_signature_is_printed_at_any_verbosity() {
 }
 
 /// The artifact bucket `up` derives for `stack` in the emulator's account and region.
-fn derived_bucket(stack: &str) -> String {
+pub fn derived_bucket(stack: &str) -> String {
     format!(
         "{}-artifacts-123456789012-ap-southeast-2",
         stack.to_lowercase()
@@ -1348,7 +1388,7 @@ fn derived_bucket(stack: &str) -> String {
 }
 
 /// Creates `bucket`, tagged `demo:stack=<tag>` when a tag is given.
-async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str, tag: Option<&str>) {
+pub async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str, tag: Option<&str>) {
     use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
     let location = CreateBucketConfiguration::builder()
         .location_constraint(BucketLocationConstraint::from("ap-southeast-2"))
@@ -1388,7 +1428,7 @@ async fn an_artifact_bucket_not_tagged_for_the_stack_is_refused_before_any_uploa
     let squatted = derived_bucket(&stack);
     create_bucket(&s3, &squatted, None).await;
     let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
+    write_fake_artifacts(dir.path(), "v1");
     let artifacts = dir.path().to_str().unwrap();
 
     let refused = run_local(&stack, &["up", "--artifacts", artifacts]);
@@ -1455,7 +1495,7 @@ async fn a_zip_planted_at_the_content_hash_key_is_not_trusted() {
     let s3 = aws_sdk_s3::Client::new(&sdk_config().await);
     let stack = unique_stack();
     let dir = tempfile::tempdir().unwrap();
-    fake_artifacts(dir.path(), "v1");
+    write_fake_artifacts(dir.path(), "v1");
     let artifacts = dir.path().to_str().unwrap();
     let key = planned_key(&stack, artifacts, "put-item");
     let bucket = derived_bucket(&stack);

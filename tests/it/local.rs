@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::harness::cli::{demo_local, json, ok_local, text, unique_stack};
 use crate::harness::sdk_config;
-use crate::lifecycle::{consumer_mapping, deploy_fake};
+use crate::lifecycle::{consumer_mapping, deploy_fake, stack_tables};
 use crate::serve::wait_for_exit;
 
 #[tokio::test]
@@ -262,7 +262,7 @@ async fn parallelization_two_writes_every_order_once_and_each_keys_in_order() {
             .unwrap();
         sent.push((key, orderid));
     }
-    let tables = [1, 2].map(|c| format!("{stack}-table-{c}"));
+    let tables = stack_tables(&stack).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     for table in &tables {
         while written(table).await.len() < orders && Instant::now() < deadline {

@@ -14,3 +14,4 @@ mod serve;
 mod sweep;
 mod template;
 mod tune;
+mod upgrade;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::harness::cli::{json, ok_local, run_local, text, unique_stack};
 use crate::harness::sdk_config;
-use crate::lifecycle::{consumer_mapping, deploy_fake};
+use crate::lifecycle::{consumer_mapping, deploy_fake, stack_tables};
 
 /// A datapoint summarising `count` invocations: sum, minimum and maximum.
 struct Seed {
@@ -442,7 +442,7 @@ async fn a_table_that_cannot_be_read_costs_a_note_not_the_report() {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     dynamodb
         .delete_table()
-        .table_name(format!("{stack}-table-1"))
+        .table_name(&stack_tables(&stack).await[0])
         .send()
         .await
         .unwrap();

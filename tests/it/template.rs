@@ -325,8 +325,16 @@ fn function_statements_are_inline_in_their_roles_and_grant_only_what_the_code_ca
     }
 }
 
+/// Actions IAM cannot scope to a resource: X-Ray's two, and kinesis:ListStreams (which Lambda
+/// checks when it creates a Kinesis mapping).
+const UNSCOPABLE: [&str; 3] = [
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "kinesis:ListStreams",
+];
+
 #[test]
-fn only_xray_statements_use_a_wildcard_resource() {
+fn only_actions_without_resource_permissions_use_a_wildcard_resource() {
     let t = template();
     let sts = statements(&t);
     assert!(
@@ -359,14 +367,15 @@ fn only_xray_statements_use_a_wildcard_resource() {
         for res in resources {
             if lit(res) == Some("*") {
                 assert!(
-                    acts.iter().all(|a| a.starts_with("xray:")),
-                    "{at}: Resource \"*\" is only allowed for X-Ray actions, but it grants {acts:?}"
+                    acts.iter().all(|a| UNSCOPABLE.contains(a)),
+                    "{at}: Resource \"*\" is only allowed for {UNSCOPABLE:?}, but it grants {acts:?}"
                 );
             } else if let Some(s) = lit(res) {
                 panic!("{at}: literal Resource {s:?}; derive it from the stack's own resources");
             } else if let Some(s) = sub_string(res) {
                 assert!(
-                    s.contains("${AWS::AccountId}") && s.contains("${AWS::Region}"),
+                    (s.contains("${AWS::AccountId}") && s.contains("${AWS::Region}"))
+                        || s.starts_with("${Stream.Arn}/"),
                     "{at}: Resource {s:?} should be scoped to this account and region"
                 );
             } else {
@@ -438,9 +447,10 @@ fn functions_are_rust_on_al2023_traced_with_optional_insights_and_own_log_group(
         let group_name = prop(resource(&t, group), &["LogGroupName"]).and_then(sub_string);
         assert_eq!(
             group_name,
-            Some(format!("/aws/lambda/{name}").as_str()),
-            "{id}: its log group {group} should be /aws/lambda/<function name>"
+            Some(format!("/aws/lambda/{name}-${{Instance}}").as_str()),
+            "{id}: its log group {group} should be /aws/lambda/<function name>-<stack instance>"
         );
+        assert_stack_instance(group, prop(resource(&t, group), &["LogGroupName"]));
         assert!(
             prop(resource(&t, group), &["RetentionInDays"]).is_some(),
             "{id}: log group {group} has no RetentionInDays"
@@ -470,6 +480,30 @@ fn functions_are_rust_on_al2023_traced_with_optional_insights_and_own_log_group(
             "every function should have its own {what}: {list:?}"
         );
     }
+}
+
+/// `!Sub [string, {Instance: the first part of the stack id's UUID}]`: unique per stack
+/// instance, so a group an earlier instance left (or Lambda made again) never blocks a create.
+fn assert_stack_instance(id: &str, name: Option<&Value>) {
+    let parts = name
+        .and_then(|n| call(n, "Sub"))
+        .and_then(seq)
+        .unwrap_or_else(|| panic!("{id}: the name should be !Sub [string, variables]"));
+    let instance = field(&parts[1], "Instance").unwrap_or_else(|| panic!("{id}: no Instance"));
+    // !Select [0, !Split ["-", !Select [2, !Split ["/", !Ref AWS::StackId]]]]
+    let pick = |v: &Value, index: i64, separator: &str| -> Option<Value> {
+        let select = call(v, "Select").and_then(seq)?;
+        (number(&select[0]) == Some(index)).then_some(())?;
+        let split = call(&select[1], "Split").and_then(seq)?;
+        (lit(&split[0]) == Some(separator)).then(|| split[1].clone())
+    };
+    let uuid = pick(instance, 0, "-");
+    let stack_id = uuid.as_ref().and_then(|u| pick(u, 2, "/"));
+    assert_eq!(
+        stack_id.as_ref().and_then(ref_target),
+        Some("AWS::StackId"),
+        "{id}: Instance should be the first part of the stack id's UUID: {instance:?}"
+    );
 }
 
 /// `Layers: !If [HasInsights, [!Ref InsightsLayerArn], !Ref AWS::NoValue]`, and the
@@ -538,6 +572,54 @@ fn insights_is_conditional_on_a_non_empty_layer_parameter() {
                 lit(id).unwrap_or("?")
             );
         }
+    }
+}
+
+/// Lambda checks a Kinesis mapping's role when the mapping is created: each consumer's role
+/// grants the actions the Lambda guide lists for a Kinesis event source ("Execution role
+/// permissions", the AWSLambdaKinesisExecutionRole list), on this stack's stream, and
+/// SendMessage on the on-failure queue; the statements are in the role the function names, so
+/// the mapping (which needs the function) cannot come first.
+#[test]
+fn consumer_roles_grant_what_lambda_checks_for_a_kinesis_mapping() {
+    let t = template();
+    for (id, m) in of_type(&t, "AWS::Lambda::EventSourceMapping") {
+        let (function, _) = prop(m, &["FunctionName"]).and_then(getatt).unwrap();
+        let (role, _) = prop(resource(&t, &function), &["Role"])
+            .and_then(getatt)
+            .unwrap();
+        for action in [
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:ListShards",
+        ] {
+            assert_eq!(
+                resources_allowing(&t, &role, action),
+                ["GetAtt Stream.Arn"],
+                "{id}: {role} should allow {action} on the stream"
+            );
+        }
+        assert_eq!(
+            resources_allowing(&t, &role, "kinesis:SubscribeToShard"),
+            ["${Stream.Arn}/consumer/*"],
+            "{id}: {role}"
+        );
+        assert_eq!(
+            resources_allowing(&t, &role, "kinesis:ListStreams"),
+            ["*"],
+            "{id}: {role}"
+        );
+        assert_eq!(
+            resources_allowing(&t, &role, "sqs:SendMessage"),
+            ["GetAtt OnFailureDestination.Arn"],
+            "{id}: {role}"
+        );
+        assert!(
+            prop(resource(&t, &role), &["Policies"]).is_some(),
+            "{id}: {role} holds its statements itself"
+        );
     }
 }
 
@@ -776,8 +858,6 @@ fn physical_names_carry_the_stack_name_and_fit_aws_limits() {
     let named = [
         ("AWS::Lambda::Function", "FunctionName", 64),
         ("AWS::IAM::Role", "RoleName", 64),
-        ("AWS::DynamoDB::Table", "TableName", 255),
-        ("AWS::SQS::Queue", "QueueName", 80),
         ("AWS::Kinesis::Stream", "Name", 128),
         ("AWS::Logs::LogGroup", "LogGroupName", 512),
         ("AWS::ApiGateway::RestApi", "Name", 1024),
@@ -797,7 +877,8 @@ fn physical_names_carry_the_stack_name_and_fit_aws_limits() {
             );
             let longest = name
                 .replace("${AWS::StackName}", &stack)
-                .replace("${AWS::Region}", LONGEST_REGION);
+                .replace("${AWS::Region}", LONGEST_REGION)
+                .replace("${Instance}", "0123abcd");
             assert!(
                 !longest.contains("${"),
                 "{id}: {key} {name:?} uses a variable this test cannot size"
@@ -809,6 +890,63 @@ fn physical_names_carry_the_stack_name_and_fit_aws_limits() {
                 longest.len()
             );
         }
+    }
+}
+
+/// A name SQS or CloudFormation will not give again at once must not be fixed: SQS refuses a
+/// queue named as one deleted in the last 60 s, and a changed key replaces a table, which a
+/// fixed name makes impossible. CloudFormation names them `<stack>-<LogicalId>-<random>`; the
+/// tool finds them by that prefix, so the logical ids are the ones `demo` knows.
+#[test]
+fn the_queue_and_the_tables_are_named_by_cloudformation() {
+    let t = template();
+    for (ty, key, ids) in [
+        ("AWS::SQS::Queue", "QueueName", vec!["OnFailureDestination"]),
+        (
+            "AWS::DynamoDB::Table",
+            "TableName",
+            vec!["OrderTable1", "OrderTable2"],
+        ),
+    ] {
+        let found: Vec<&str> = of_type(&t, ty).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(found, ids, "{ty}");
+        for (id, r) in of_type(&t, ty) {
+            assert!(
+                prop(r, &[key]).is_none(),
+                "{id}: {key} is fixed; let CloudFormation name it"
+            );
+            // <stack>-<LogicalId>-<13 random>: SQS allows 80 characters.
+            let generated = MAX_STACK_NAME_LEN + 1 + id.len() + 1 + 13;
+            assert!(generated <= 80, "{id}: {generated} characters");
+        }
+    }
+}
+
+/// Keyed by orderid alone: the notebook's orders all have accountid "a0", and a partition
+/// takes at most 1,000 writes a second.
+#[test]
+fn the_tables_are_keyed_by_orderid_alone() {
+    let t = template();
+    for (id, table) in of_type(&t, "AWS::DynamoDB::Table") {
+        let keys = prop(table, &["KeySchema"]).and_then(seq).unwrap();
+        let keys: Vec<(&str, &str)> = keys
+            .iter()
+            .map(|k| {
+                (
+                    field(k, "AttributeName").and_then(lit).unwrap(),
+                    field(k, "KeyType").and_then(lit).unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(keys, [("orderid", "HASH")], "{id}");
+        let attributes = prop(table, &["AttributeDefinitions"])
+            .and_then(seq)
+            .unwrap();
+        assert_eq!(
+            attributes.len(),
+            1,
+            "{id}: only key attributes are declared"
+        );
     }
 }
 
@@ -916,7 +1054,7 @@ fn dashboard_body_is_json_after_substitution_and_plots_every_function_and_mappin
         "{id}: the alarm widget shows the failures alarm"
     );
     assert!(
-        text.contains("OnFailureQueue.QueueName"),
+        text.contains("OnFailureDestination.QueueName"),
         "{id}: the dashboard plots the on-failure queue"
     );
 }
@@ -947,7 +1085,11 @@ fn a_given_up_batch_raises_an_alarm_and_records_never_age_out_of_a_mapping() {
         .and_then(|d| field(d, "Value"))
         .and_then(getatt)
         .unwrap_or_else(|| panic!("{id}: the dimension should !GetAtt the queue's name"));
-    assert_eq!(queue, ("OnFailureQueue".into(), "QueueName".into()), "{id}");
+    assert_eq!(
+        queue,
+        ("OnFailureDestination".into(), "QueueName".into()),
+        "{id}"
+    );
     assert_eq!(
         p("Threshold").and_then(number),
         Some(1),

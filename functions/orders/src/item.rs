@@ -1,4 +1,4 @@
-//! The DynamoDB item an order becomes: key `accountid` + `orderid`, so writes are idempotent.
+//! The DynamoDB item an order becomes: key `orderid`, so writes are idempotent.
 
 mod check;
 
@@ -8,15 +8,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::Order;
 
-pub use check::{
-    ItemError, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, check, item_size,
-};
+pub use check::{ItemError, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES, check, item_size};
 
-/// Partition key attribute of both tables.
-pub const PARTITION_KEY: &str = "accountid";
-/// Sort key attribute of both tables: a redelivered record overwrites itself, and two orders
-/// with the same timestamp (the original's sort key) never collide.
-pub const SORT_KEY: &str = "orderid";
+/// The key (partition key, no sort key) of both tables: a redelivered record overwrites itself,
+/// two orders with the same timestamp (the original's sort key) never collide, and writes
+/// spread over partitions however many orders share an account (the notebook's all do).
+pub const KEY: &str = "orderid";
 
 /// Where and when the record carrying an order was seen, stored beside the order so end-to-end
 /// latency can be measured from the tables alone.
@@ -39,8 +36,8 @@ pub fn to_item(order: &Order, meta: &RecordMeta) -> HashMap<String, AttributeVal
         .expect("stream records carry an orderid");
     let [(unitprice, unitprice_text), (quantity, quantity_text)] = order.details.number_texts();
     HashMap::from([
-        (PARTITION_KEY.to_owned(), s(&order.accountid)),
-        (SORT_KEY.to_owned(), s(orderid)),
+        (KEY.to_owned(), s(orderid)),
+        ("accountid".to_owned(), s(&order.accountid)),
         ("orderdate".to_owned(), s(&order.orderdate)),
         ("vendorid".to_owned(), s(&order.vendorid)),
         ("city".to_owned(), s(&order.city)),
@@ -56,9 +53,8 @@ pub fn to_item(order: &Order, meta: &RecordMeta) -> HashMap<String, AttributeVal
 
 /// The key of an item (or of a write request's item), used to match unprocessed writes back to
 /// the records they came from.
-pub fn key_of(item: &HashMap<String, AttributeValue>) -> Option<(String, String)> {
-    let text = |name: &str| item.get(name)?.as_s().ok().cloned();
-    Some((text(PARTITION_KEY)?, text(SORT_KEY)?))
+pub fn key_of(item: &HashMap<String, AttributeValue>) -> Option<String> {
+    item.get(KEY)?.as_s().ok().cloned()
 }
 
 #[cfg(test)]
@@ -87,7 +83,8 @@ mod tests {
             written_at_ms: 1_250,
         };
         let item = to_item(&order, &meta);
-        assert_eq!(key_of(&item), Some(("a0".into(), "o1".into())));
+        assert_eq!(key_of(&item), Some("o1".into()));
+        assert_eq!(item["accountid"], AttributeValue::S("a0".into()));
         assert_eq!(item["unitprice"], AttributeValue::N("3.5".into()));
         assert_eq!(item["quantity"], AttributeValue::N("2".into()));
         assert_eq!(item["sequencenumber"], AttributeValue::S("4959".into()));

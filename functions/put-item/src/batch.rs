@@ -33,7 +33,7 @@ pub struct Decoded {
 /// Decodes every record and checks its item. `written_at_ms` is stamped on every item.
 pub fn decode(records: &[KinesisEventRecord], written_at_ms: i64) -> Decoded {
     let mut decoded = Decoded::default();
-    let mut position_of_key: HashMap<(String, String), usize> = HashMap::new();
+    let mut position_of_key: HashMap<String, usize> = HashMap::new();
     for record in records {
         let kinesis = &record.kinesis;
         let sequence_number = kinesis.sequence_number.clone();

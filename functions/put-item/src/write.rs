@@ -155,8 +155,7 @@ fn failed(writes: Vec<Write>, kind: FailureKind, reason: &str) -> Vec<RecordFail
 async fn call(
     consumer: &Consumer,
     writes: &[Write],
-) -> Result<std::collections::HashSet<(String, String)>, SdkError<BatchWriteItemError, HttpResponse>>
-{
+) -> Result<std::collections::HashSet<String>, SdkError<BatchWriteItemError, HttpResponse>> {
     let requests = writes
         .iter()
         .map(|write| {

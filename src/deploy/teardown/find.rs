@@ -10,7 +10,7 @@ use super::Leftover;
 use super::ownership::{Found, Owner, recordable};
 use crate::aws::Clients;
 use crate::deploy::DeployError;
-use crate::deploy::names::{FUNCTIONS, StackNames};
+use crate::deploy::names::{FUNCTIONS, NamePattern, StackNames};
 use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::{self, Resource};
 
@@ -65,12 +65,14 @@ pub async fn find(clients: &Clients, names: &StackNames) -> Result<Vec<Found>, D
         found.extend(function_named(clients, &function).await?);
     }
     found.extend(stream(clients, &names.stream()).await?);
-    for table in names.tables() {
-        found.extend(table_named(clients, &table).await?);
+    for pattern in names.tables() {
+        for table in table_names(clients, &pattern).await? {
+            found.extend(table_named(clients, &table).await?);
+        }
     }
-    found.extend(queue(clients, &names.queue()).await?);
+    found.extend(queues(clients, &names.queue()).await?);
     for function in FUNCTIONS {
-        found.extend(log_group(clients, &names.log_group(function)).await?);
+        found.extend(log_groups(clients, &names.log_group(function)).await?);
     }
     found.extend(dashboard(clients, &names.dashboard()).await?);
     found.extend(alarm(clients, &names.alarm()).await?);
@@ -148,6 +150,24 @@ async fn stream(clients: &Clients, name: &str) -> Result<Option<Found>, DeployEr
     )
 }
 
+/// The tables whose names `pattern` makes. ListTables has no prefix filter (and moto answers
+/// nothing to an ExclusiveStartTableName it does not hold), so every page is read.
+async fn table_names(clients: &Clients, pattern: &NamePattern) -> Result<Vec<String>, DeployError> {
+    let mut pages = clients.dynamodb.list_tables().into_paginator().send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|err| DeployError::aws(format!("look for tables {pattern}"), err))?;
+        names.extend(
+            page.table_names()
+                .iter()
+                .filter(|name| pattern.matches(name))
+                .cloned(),
+        );
+    }
+    Ok(names)
+}
+
 async fn table_named(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
     let dynamodb = &clients.dynamodb;
     let answer = dynamodb.describe_table().table_name(name).send().await;
@@ -172,50 +192,75 @@ async fn table_named(clients: &Clients, name: &str) -> Result<Option<Found>, Dep
     Ok(Some(tagged(Leftover::Table(name.to_owned()), tags)))
 }
 
-async fn queue(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
-    let answer = clients.sqs.get_queue_url().queue_name(name).send().await;
+/// The queues whose names `pattern` makes, with their tags.
+async fn queues(clients: &Clients, pattern: &NamePattern) -> Result<Vec<Found>, DeployError> {
+    let mut pages = clients
+        .sqs
+        .list_queues()
+        .queue_name_prefix(pattern.prefix())
+        .into_paginator()
+        .send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|err| DeployError::aws(format!("look for queues {pattern}"), err))?;
+        for url in page.queue_urls() {
+            let name = url.rsplit('/').next().unwrap_or_default();
+            if pattern.matches(name) {
+                found.extend(queue_tags(clients, url).await?);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The queue at `url` with its tags; None when it was deleted since it was listed.
+async fn queue_tags(clients: &Clients, url: &str) -> Result<Option<Found>, DeployError> {
+    let answer = clients.sqs.list_queue_tags().queue_url(url).send().await;
     let missing = [
         "AWS.SimpleQueueService.NonExistentQueue",
         "QueueDoesNotExist",
     ];
-    let Some(url) = present(answer, &missing, name)?.and_then(|o| o.queue_url) else {
-        return Ok(None);
-    };
-    let tags = clients
-        .sqs
-        .list_queue_tags()
-        .queue_url(&url)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("read the tags of queue {name}"), err))?;
-    let tags = tag_map(tags.tags());
-    Ok(Some(tagged(Leftover::Queue(url), tags)))
+    Ok(present(answer, &missing, url)?
+        .map(|tags| tagged(Leftover::Queue(url.to_owned()), tag_map(tags.tags()))))
 }
 
-async fn log_group(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
-    let logs = &clients.logs;
-    let output = logs
+/// The log groups whose names `pattern` makes, with their tags.
+async fn log_groups(clients: &Clients, pattern: &NamePattern) -> Result<Vec<Found>, DeployError> {
+    let mut pages = clients
+        .logs
         .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("look for log group {name}"), err))?;
-    let Some(group) = output
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name() == Some(name))
-    else {
-        return Ok(None);
-    };
-    let arn = group.log_group_arn().unwrap_or_default();
-    let tags = logs
+        .log_group_name_prefix(pattern.prefix())
+        .into_paginator()
+        .send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|err| DeployError::aws(format!("look for log groups {pattern}"), err))?;
+        for group in page.log_groups() {
+            let (Some(name), Some(arn)) = (group.log_group_name(), group.log_group_arn()) else {
+                continue;
+            };
+            if pattern.matches(name) {
+                found.push(log_group_tags(clients, name, arn).await?);
+            }
+        }
+    }
+    Ok(found)
+}
+
+async fn log_group_tags(clients: &Clients, name: &str, arn: &str) -> Result<Found, DeployError> {
+    let tags = clients
+        .logs
         .list_tags_for_resource()
         .resource_arn(arn)
         .send()
         .await
         .map_err(|err| DeployError::aws(format!("read the tags of log group {name}"), err))?;
-    let tags = tag_map(tags.tags());
-    Ok(Some(tagged(Leftover::LogGroup(name.to_owned()), tags)))
+    Ok(tagged(
+        Leftover::LogGroup(name.to_owned()),
+        tag_map(tags.tags()),
+    ))
 }
 
 /// Dashboards cannot carry tags: found with none (see `ownership`).

@@ -224,7 +224,6 @@ async fn both_bootstraps_serve_a_real_invocation_against_the_emulator() {
     let item = dynamodb
         .get_item()
         .table_name(&table)
-        .key("accountid", AttributeValue::S("a0".into()))
         .key("orderid", AttributeValue::S(orderid.clone()))
         .send()
         .await

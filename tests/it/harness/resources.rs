@@ -9,25 +9,24 @@ use super::unique_name;
 /// A new stream named `<prefix>-<unique>` with `shards` shards.
 pub async fn create_stream(kinesis: &aws_sdk_kinesis::Client, prefix: &str, shards: i32) -> String {
     let name = unique_name(prefix);
+    create_stream_named(kinesis, &name, shards).await;
+    name
+}
+
+/// A stream with exactly this name (and no tags).
+pub async fn create_stream_named(kinesis: &aws_sdk_kinesis::Client, name: &str, shards: i32) {
     kinesis
         .create_stream()
-        .stream_name(&name)
+        .stream_name(name)
         .shard_count(shards)
         .send()
         .await
         .expect("create stream");
-    name
 }
 
-/// A new table keyed as the stack's are (accountid + orderid), named `<prefix>-<unique>`.
+/// A new table keyed as the stack's are (orderid), named `<prefix>-<unique>`.
 pub async fn create_orders_table(dynamodb: &aws_sdk_dynamodb::Client, prefix: &str) -> String {
     let name = unique_name(prefix);
-    create_table_named(dynamodb, &name).await;
-    name
-}
-
-/// A table keyed as the stack's are, with exactly this name.
-pub async fn create_table_named(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
     let attribute = |name: &str| {
         AttributeDefinition::builder()
             .attribute_name(name)
@@ -44,15 +43,14 @@ pub async fn create_table_named(dynamodb: &aws_sdk_dynamodb::Client, name: &str)
     };
     dynamodb
         .create_table()
-        .table_name(name)
+        .table_name(&name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("accountid"))
         .attribute_definitions(attribute("orderid"))
-        .key_schema(key("accountid", KeyType::Hash))
-        .key_schema(key("orderid", KeyType::Range))
+        .key_schema(key("orderid", KeyType::Hash))
         .send()
         .await
         .expect("create table");
+    name
 }
 
 /// Every record on the stream, read from TRIM_HORIZON as Lambda's poller reads it, shaped as

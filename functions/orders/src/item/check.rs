@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{PARTITION_KEY, SORT_KEY};
+use super::KEY;
 use crate::number::{self, NumberError};
 use crate::shorten;
 
@@ -15,8 +15,6 @@ use crate::shorten;
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// DynamoDB's limit on a partition key value.
 pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
-/// DynamoDB's limit on a sort key value.
-pub const MAX_SORT_KEY_BYTES: usize = 1024;
 
 /// Why DynamoDB would refuse an item.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,9 +24,7 @@ pub enum ItemError {
         attribute: String,
         error: NumberError,
     },
-    #[error(
-        "key attribute {attribute} is missing; the tables are keyed by {PARTITION_KEY} + {SORT_KEY}"
-    )]
+    #[error("key attribute {attribute} is missing; the tables are keyed by {KEY}")]
     KeyMissing { attribute: &'static str },
     #[error("key attribute {attribute} must be a string (S), as the tables declare it")]
     KeyNotText { attribute: &'static str },
@@ -52,8 +48,7 @@ pub enum ItemError {
 /// Checks `item` against DynamoDB's rules for the orders tables; the first problem found wins,
 /// key first, then numbers (in attribute name order), then size.
 pub fn check(item: &HashMap<String, AttributeValue>) -> Result<(), ItemError> {
-    check_key(item, PARTITION_KEY, "partition", MAX_PARTITION_KEY_BYTES)?;
-    check_key(item, SORT_KEY, "sort", MAX_SORT_KEY_BYTES)?;
+    check_key(item, KEY, "partition", MAX_PARTITION_KEY_BYTES)?;
     let mut names: Vec<&String> = item.keys().collect();
     names.sort();
     for name in names {
@@ -163,10 +158,7 @@ mod tests {
     use aws_sdk_dynamodb::primitives::Blob;
 
     fn item(pairs: &[(&str, AttributeValue)]) -> HashMap<String, AttributeValue> {
-        let mut item = HashMap::from([
-            (PARTITION_KEY.to_owned(), AttributeValue::S("a0".into())),
-            (SORT_KEY.to_owned(), AttributeValue::S("o1".into())),
-        ]);
+        let mut item = HashMap::from([(KEY.to_owned(), AttributeValue::S("o1".into()))]);
         for (name, value) in pairs {
             item.insert((*name).to_owned(), value.clone());
         }
@@ -207,59 +199,47 @@ mod tests {
     }
 
     #[test]
-    fn keys_must_be_present_non_empty_text_within_their_limits() {
+    fn the_key_must_be_present_non_empty_text_within_its_limit() {
         let mut without = item(&[]);
-        without.remove(SORT_KEY);
+        without.remove(KEY);
         assert_eq!(
             check(&without),
-            Err(ItemError::KeyMissing {
-                attribute: SORT_KEY
-            })
+            Err(ItemError::KeyMissing { attribute: KEY })
         );
-        let with_key = |name: &str, value: AttributeValue| {
+        let with_key = |value: AttributeValue| {
             let mut it = item(&[]);
-            it.insert(name.to_owned(), value);
+            it.insert(KEY.to_owned(), value);
             check(&it)
         };
         assert_eq!(
-            with_key(PARTITION_KEY, AttributeValue::S(String::new())),
-            Err(ItemError::KeyEmpty {
-                attribute: PARTITION_KEY
-            })
+            with_key(AttributeValue::S(String::new())),
+            Err(ItemError::KeyEmpty { attribute: KEY })
         );
         assert_eq!(
-            with_key(SORT_KEY, n("1")),
-            Err(ItemError::KeyNotText {
-                attribute: SORT_KEY
-            })
+            with_key(n("1")),
+            Err(ItemError::KeyNotText { attribute: KEY })
         );
         // Bytes, not characters: 512 four-byte characters are exactly the partition key limit.
+        assert_eq!(with_key(AttributeValue::S("😀".repeat(512))), Ok(()));
         assert_eq!(
-            with_key(PARTITION_KEY, AttributeValue::S("😀".repeat(512))),
-            Ok(())
-        );
-        assert_eq!(
-            with_key(PARTITION_KEY, AttributeValue::S("😀".repeat(512) + "x")),
+            with_key(AttributeValue::S("😀".repeat(512) + "x")),
             Err(ItemError::KeyTooLong {
-                attribute: PARTITION_KEY,
+                attribute: KEY,
                 role: "partition",
                 bytes: 2049,
                 limit: 2048
             })
         );
-        assert_eq!(
-            with_key(SORT_KEY, AttributeValue::S("x".repeat(1024))),
-            Ok(())
-        );
-        assert!(matches!(
-            with_key(SORT_KEY, AttributeValue::S("x".repeat(1025))),
-            Err(ItemError::KeyTooLong { limit: 1024, .. })
-        ));
+        // The account is an ordinary attribute now: any text, even none, is stored.
+        let mut no_account = item(&[("accountid", AttributeValue::S(String::new()))]);
+        assert_eq!(check(&no_account), Ok(()));
+        no_account.remove("accountid");
+        assert_eq!(check(&no_account), Ok(()));
     }
 
     #[test]
     fn size_is_counted_as_dynamodb_counts_it() {
-        let keys = PARTITION_KEY.len() + 2 + SORT_KEY.len() + 2;
+        let keys = KEY.len() + 2;
         let size = |pairs: &[(&str, AttributeValue)]| item_size(&item(pairs)) - keys;
         assert_eq!(size(&[("city", AttributeValue::S("Café".into()))]), 4 + 5);
         // 1 byte per two significant digits, plus 1: 00120.0300 has 5.

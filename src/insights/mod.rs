@@ -2,12 +2,17 @@
 //!
 //! AWS publishes the layer from a different account in some regions and at a different
 //! layer version in every region and architecture, so the ARN is looked up in a table, and
-//! the CLI offers `--insights-layer-arn` for a region the table does not know.
+//! the CLI offers `--insights-layer-arn` for a region the table does not know. Where no arm64
+//! row is verified, `up` tries the disputed candidates live and otherwise deploys x86_64
+//! (`choose`); whatever ARN is chosen is asked of Lambda before anything is written (`check`).
 
-use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata};
+mod check;
+mod choose;
+
+pub use check::{LayerCheck, check, refusal};
+pub use choose::{Choice, InsightsChoice, choose};
 
 use crate::artifacts::Arch;
-use crate::deploy::template::ParameterError;
 
 /// The AWS account that publishes the layer in most regions of the `aws` partition.
 const DEFAULT_ACCOUNT: &str = "580247275435";
@@ -58,8 +63,10 @@ const fn entry(
 /// ARN rows (nor does any other stored copy hold rows for these regions), so neither table
 /// changed and these stay out rather than guessed: an invented layer version would fail the
 /// deploy, or pick an unknown layer.
-/// There `up` says so and names `--insights-layer-arn`, `--no-insights` and x86_64; whatever
-/// ARN is chosen is checked with `GetLayerVersionByArn` before the change set ([`check`]).
+/// There `up` tries [`ARM64_CANDIDATES`] live and otherwise builds and deploys x86_64, whose
+/// rows are known for every region; an explicit `--arch arm64` stops there instead, naming
+/// `--insights-layer-arn`, `--no-insights` and `--arch x86_64`. Whatever ARN is chosen is
+/// checked with `GetLayerVersionByArn` before the change set ([`check`]).
 ///
 /// China and GovCloud live in their own partitions (`aws-cn`, `aws-us-gov`); [`partition`]
 /// picks the ARN prefix. Regions missing here get an error naming the override flags.
@@ -105,6 +112,24 @@ const TABLE: &[Entry] = &[
     entry("us-west-2",      DEFAULT_ACCOUNT, 60, Some(23)),
 ];
 
+/// The arm64 rows the AWS CDK's newest table (1.0.498.0) gives for regions without a verified
+/// row, disputed (aws/aws-cdk#36867: every region pinned to layer 25, wrong accounts in
+/// ap-southeast-4, ca-west-1 and il-central-1; fixes open in #36887 and #37463; one user saw
+/// AccessDenied for eu-central-2's). Never trusted: used only when Lambda answers for them.
+/// ap-southeast-5, ap-southeast-7 and mx-central-1 have none.
+#[rustfmt::skip]
+const ARM64_CANDIDATES: &[(&str, &str, u32)] = &[
+    ("ap-southeast-4", "605207715842", 25),
+    ("ca-west-1",      "761377655185", 25),
+    ("eu-central-2",   "033019950311", 25),
+    ("il-central-1",   "066549572091", 25),
+    ("me-central-1",   "732604637566", 25),
+];
+
+/// Layer names the extension is published under, per architecture.
+const X86_64_NAME: &str = "LambdaInsightsExtension";
+const ARM64_NAME: &str = "LambdaInsightsExtension-Arm64";
+
 /// Why no layer ARN could be chosen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InsightsError {
@@ -116,61 +141,15 @@ pub enum InsightsError {
     UnknownRegion { region: String },
 
     #[error(
-        "no arm64 Lambda Insights layer is known for region {region}: pass \
-         `--insights-layer-arn ARN`, `--no-insights`, or build for x86_64"
+        "no arm64 Lambda Insights layer is available in region {region} (none is verified, \
+         and Lambda answered for no candidate): pass `--insights-layer-arn ARN` with an arm64 \
+         layer version published there, `--no-insights`, or `--arch x86_64`"
     )]
     NoArm64 { region: String },
 }
 
-/// What Lambda said when asked for the chosen layer version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LayerCheck {
-    Exists,
-    /// Lambda says there is no such layer version (or the ARN is not one): refuse.
-    Missing(String),
-    /// The check itself could not be made (no permission, throttled…): go on, with a note.
-    Unknown(String),
-}
-
-/// Classifies a failed `GetLayerVersionByArn` by the service's error code.
-pub fn judge(code: Option<&str>, detail: String) -> LayerCheck {
-    match code {
-        Some("ResourceNotFoundException" | "InvalidParameterValueException") => {
-            LayerCheck::Missing(detail)
-        }
-        _ => LayerCheck::Unknown(detail),
-    }
-}
-
-/// Asks Lambda whether the layer version `arn` exists and can be read by this account (the
-/// AWS-published layers are public). Only for AWS: an emulator cannot host them.
-pub async fn check(lambda: &aws_sdk_lambda::Client, arn: &str) -> LayerCheck {
-    match lambda.get_layer_version_by_arn().arn(arn).send().await {
-        Ok(_) => LayerCheck::Exists,
-        Err(err) => {
-            let detail = match (err.code(), err.message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                _ => DisplayErrorContext(&err).to_string(),
-            };
-            judge(err.code(), detail)
-        }
-    }
-}
-
-/// The refusal of a layer Lambda does not have, naming the ARN and both ways out.
-pub fn missing_layer(arn: &str, detail: &str) -> ParameterError {
-    ParameterError {
-        flag: "Lambda Insights layer".into(),
-        value: arn.to_owned(),
-        rule: format!(
-            "Lambda has no such layer version ({detail}): pass `--insights-layer-arn ARN` with a \
-             version published for this region and architecture (CloudWatch page \"Available \
-             versions of the Lambda Insights extension\"), or `--no-insights`"
-        ),
-    }
-}
-
-/// The layer version ARN of the Lambda Insights extension for `region` and `arch`.
+/// The layer version ARN of the Lambda Insights extension for `region` and `arch`, from the
+/// verified table.
 pub fn layer_arn(region: &str, arch: Arch) -> Result<String, InsightsError> {
     let entry = TABLE
         .iter()
@@ -179,19 +158,46 @@ pub fn layer_arn(region: &str, arch: Arch) -> Result<String, InsightsError> {
             region: region.to_owned(),
         })?;
     let (name, version) = match arch {
-        Arch::X86_64 => ("LambdaInsightsExtension", entry.x86_64),
+        Arch::X86_64 => (X86_64_NAME, entry.x86_64),
         Arch::Arm64 => {
             let version = entry.arm64.ok_or_else(|| InsightsError::NoArm64 {
                 region: region.to_owned(),
             })?;
-            ("LambdaInsightsExtension-Arm64", version)
+            (ARM64_NAME, version)
         }
     };
-    Ok(format!(
-        "arn:{}:lambda:{region}:{}:layer:{name}:{version}",
-        partition(region),
-        entry.account
-    ))
+    Ok(arn(region, entry.account, name, version))
+}
+
+/// The disputed arm64 ARNs for `region`, to be tried live (none for most regions).
+pub fn arm64_candidates(region: &str) -> Vec<String> {
+    ARM64_CANDIDATES
+        .iter()
+        .filter(|(candidate, ..)| *candidate == region)
+        .map(|(_, account, version)| arn(region, account, ARM64_NAME, *version))
+        .collect()
+}
+
+/// Whether `arn` names a version of the extension as AWS publishes it: one of the publishing
+/// accounts, one of the two layer names. Lambda answers AccessDeniedException, not a 404, for a
+/// version of another account's layer that does not exist or is not shared.
+pub fn is_aws_published(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let [_, _, "lambda", _, account, "layer", name, _] = parts[..] else {
+        return false;
+    };
+    let publishers = TABLE
+        .iter()
+        .map(|entry| entry.account)
+        .chain(ARM64_CANDIDATES.iter().map(|(_, account, _)| *account));
+    (name == X86_64_NAME || name == ARM64_NAME) && publishers.into_iter().any(|p| p == account)
+}
+
+fn arn(region: &str, account: &str, name: &str, version: u32) -> String {
+    format!(
+        "arn:{}:lambda:{region}:{account}:layer:{name}:{version}",
+        partition(region)
+    )
 }
 
 /// The ARN partition a region belongs to.
@@ -202,78 +208,6 @@ fn partition(region: &str) -> &'static str {
         "aws-us-gov"
     } else {
         "aws"
-    }
-}
-
-#[cfg(test)]
-mod layer_tests {
-    use aws_smithy_mocks::mock;
-
-    use super::*;
-    use crate::aws::replay;
-
-    const ARN: &str = "arn:aws:lambda:ca-west-1:946466191631:layer:LambdaInsightsExtension:999";
-
-    /// A Lambda client whose every call gets Lambda's HTTP answer `status` + `body` (a replay
-    /// at the HTTP layer: the SDK parses it as it would AWS's own).
-    fn lambda_answering(
-        status: u16,
-        error_type: &'static str,
-        body: &'static str,
-    ) -> aws_sdk_lambda::Client {
-        let rule = mock!(aws_sdk_lambda::Client::get_layer_version_by_arn)
-            .then_http_response(move || replay::rest_json(status, Some(error_type), body));
-        replay::lambda("ca-west-1", &[&rule])
-    }
-
-    #[tokio::test]
-    async fn a_layer_lambda_does_not_have_is_missing_and_the_error_names_arn_and_flags() {
-        let lambda = lambda_answering(
-            404,
-            "ResourceNotFoundException",
-            r#"{"Type":"User","message":"Layer version arn:aws:lambda:ca-west-1:946466191631:layer:LambdaInsightsExtension:999 does not exist."}"#,
-        );
-        let LayerCheck::Missing(detail) = check(&lambda, ARN).await else {
-            panic!("a 404 ResourceNotFoundException is a missing layer");
-        };
-        assert!(
-            detail.starts_with("ResourceNotFoundException: "),
-            "{detail}"
-        );
-        let text = missing_layer(ARN, &detail).to_string();
-        for part in [ARN, "--insights-layer-arn ARN", "--no-insights"] {
-            assert!(text.contains(part), "{part}: {text}");
-        }
-    }
-
-    #[tokio::test]
-    async fn a_check_that_cannot_be_made_is_unknown_not_a_refusal() {
-        let lambda = lambda_answering(
-            403,
-            "AccessDeniedException",
-            r#"{"Message":"User is not authorized to perform: lambda:GetLayerVersion"}"#,
-        );
-        assert!(matches!(check(&lambda, ARN).await, LayerCheck::Unknown(_)));
-    }
-
-    #[test]
-    fn only_not_found_and_a_bad_arn_are_refusals() {
-        let judged = |code| judge(code, "d".into());
-        assert_eq!(
-            judged(Some("ResourceNotFoundException")),
-            LayerCheck::Missing("d".into())
-        );
-        assert_eq!(
-            judged(Some("InvalidParameterValueException")),
-            LayerCheck::Missing("d".into())
-        );
-        for other in [
-            Some("AccessDeniedException"),
-            Some("TooManyRequestsException"),
-            None,
-        ] {
-            assert_eq!(judged(other), LayerCheck::Unknown("d".into()), "{other:?}");
-        }
     }
 }
 
@@ -385,9 +319,50 @@ mod tests {
                 region: "ca-west-1".into()
             }
         );
-        assert!(error.to_string().contains("--insights-layer-arn ARN"));
+        let text = error.to_string();
+        for way_out in ["--insights-layer-arn ARN", "--no-insights", "--arch x86_64"] {
+            assert!(text.contains(way_out), "{way_out}: {text}");
+        }
         // The same region still has an x86_64 layer.
         assert!(layer_arn("ca-west-1", Arch::X86_64).is_ok());
+    }
+
+    #[test]
+    fn candidates_are_the_disputed_arm64_rows_and_count_as_aws_published() {
+        assert_eq!(
+            arm64_candidates("ca-west-1"),
+            ["arn:aws:lambda:ca-west-1:761377655185:layer:LambdaInsightsExtension-Arm64:25"]
+        );
+        for none in [
+            "ap-southeast-5",
+            "ap-southeast-7",
+            "mx-central-1",
+            "us-east-1",
+        ] {
+            assert!(arm64_candidates(none).is_empty(), "{none}");
+        }
+        for (region, ..) in ARM64_CANDIDATES {
+            assert_eq!(
+                layer_arn(region, Arch::Arm64),
+                Err(InsightsError::NoArm64 {
+                    region: (*region).to_owned()
+                }),
+                "a candidate region has no verified arm64 row"
+            );
+            for arn in arm64_candidates(region) {
+                assert!(is_aws_published(&arn), "{arn}");
+            }
+        }
+        assert!(is_aws_published(
+            &layer_arn("us-east-1", Arch::X86_64).unwrap()
+        ));
+        for other in [
+            "arn:aws:lambda:us-east-1:123456789012:layer:LambdaInsightsExtension:60",
+            "arn:aws:lambda:us-east-1:580247275435:layer:SomethingElse:1",
+            "not an arn",
+        ] {
+            assert!(!is_aws_published(other), "{other}");
+        }
     }
 
     #[test]
