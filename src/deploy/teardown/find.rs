@@ -1,13 +1,13 @@
 //! Finds, service by service, what is named for the stack, with the tags each carries, and
-//! gathers what proves ownership (the stack's ids and what it listed as made by it).
+//! gathers what proves ownership (the stack's ids and what it listed as made by it). An answer
+//! is judged by what it means (`answers`); one that is neither "here it is" nor "it does not
+//! exist" is noted as a check not made, and the search goes on.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_iam::config::http::HttpResponse;
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-
-use super::Leftover;
+use super::answers::{Service, present};
 use super::ownership::{Found, Owner, recordable};
+use super::{Findings, Leftover};
 use crate::aws::Clients;
 use crate::deploy::DeployError;
 use crate::deploy::names::{FUNCTIONS, StackNames};
@@ -58,26 +58,28 @@ pub async fn owner(
     Ok(owner)
 }
 
-/// Everything named for the stack that exists, with its tags.
-pub async fn find(clients: &Clients, names: &StackNames) -> Result<Vec<Found>, DeployError> {
-    let mut found = rest_apis(clients, &names.api()).await?;
+/// Everything named for the stack that exists, with its tags, and the checks that could not be
+/// made. Only credentials or connection trouble stops the search (every check would fail).
+pub async fn find(clients: &Clients, names: &StackNames) -> Result<Findings, DeployError> {
+    let mut findings = Findings::default();
+    findings.take(rest_apis(clients, &names.api()).await)?;
     for function in names.functions() {
-        found.extend(function_named(clients, &function).await?);
+        findings.take(function_named(clients, &function).await)?;
     }
-    found.extend(stream(clients, &names.stream()).await?);
+    findings.take(stream(clients, &names.stream()).await)?;
     for table in names.tables() {
-        found.extend(table_named(clients, &table).await?);
+        findings.take(table_named(clients, &table).await)?;
     }
-    found.extend(queue(clients, &names.queue()).await?);
+    findings.take(queue(clients, &names.queue()).await)?;
     for function in FUNCTIONS {
-        found.extend(log_group(clients, &names.log_group(function)).await?);
+        findings.take(log_group(clients, &names.log_group(function)).await)?;
     }
-    found.extend(dashboard(clients, &names.dashboard()).await?);
-    found.extend(alarm(clients, &names.alarm()).await?);
+    findings.take(dashboard(clients, &names.dashboard()).await)?;
+    findings.take(alarm(clients, &names.alarm()).await)?;
     for function in FUNCTIONS {
-        found.extend(role(clients, &names.role(function)).await?);
+        findings.take(role(clients, &names.role(function)).await)?;
     }
-    Ok(found)
+    Ok(findings)
 }
 
 /// Tags as the services that answer with a map give them (the others give a list of pairs).
@@ -104,7 +106,8 @@ async fn rest_apis(clients: &Clients, name: &str) -> Result<Vec<Found>, DeployEr
         .send();
     let mut found = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|err| DeployError::aws("list REST APIs", err))?;
+        let page =
+            page.map_err(|err| DeployError::aws(format!("look for REST API {name}"), err))?;
         for api in page.items().iter().filter(|api| api.name() == Some(name)) {
             let Some(id) = api.id() else { continue };
             let tags = tag_map(api.tags());
@@ -121,12 +124,13 @@ async fn function_named(clients: &Clients, name: &str) -> Result<Option<Found>, 
         .function_name(name)
         .send()
         .await;
-    Ok(
-        present(answer, &["ResourceNotFoundException"], name)?.map(|output| {
-            let tags = tag_map(output.tags());
-            tagged(Leftover::Function(name.to_owned()), tags)
-        }),
-    )
+    let looked = present(answer, Service::Lambda, name, || {
+        looking_for("function", name)
+    })?;
+    Ok(looked.map(|output| {
+        let tags = tag_map(output.tags());
+        tagged(Leftover::Function(name.to_owned()), tags)
+    }))
 }
 
 async fn stream(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
@@ -136,34 +140,41 @@ async fn stream(clients: &Clients, name: &str) -> Result<Option<Found>, DeployEr
         .stream_name(name)
         .send()
         .await;
-    Ok(
-        present(answer, &["ResourceNotFoundException"], name)?.map(|output| {
-            let tags = output
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().unwrap_or_default().to_owned()))
-                .collect();
-            tagged(Leftover::Stream(name.to_owned()), tags)
-        }),
-    )
+    let looked = present(answer, Service::Kinesis, name, || {
+        looking_for("stream", name)
+    })?;
+    Ok(looked.map(|output| {
+        let tags = output
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().unwrap_or_default().to_owned()))
+            .collect();
+        tagged(Leftover::Stream(name.to_owned()), tags)
+    }))
 }
 
 async fn table_named(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
     let dynamodb = &clients.dynamodb;
     let answer = dynamodb.describe_table().table_name(name).send().await;
-    let Some(described) = present(answer, &["ResourceNotFoundException"], name)? else {
+    let Some(described) = present(answer, Service::DynamoDb, name, || {
+        looking_for("table", name)
+    })?
+    else {
         return Ok(None);
     };
     let arn = described
         .table()
         .and_then(|t| t.table_arn())
         .unwrap_or_default();
-    let tags = dynamodb
+    let answer = dynamodb
         .list_tags_of_resource()
         .resource_arn(arn)
         .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("read the tags of table {name}"), err))?;
+        .await;
+    // Gone between the two calls: nothing left to judge.
+    let Some(tags) = present(answer, Service::DynamoDb, name, || tags_of("table", name))? else {
+        return Ok(None);
+    };
     let tags = tags
         .tags()
         .iter()
@@ -174,20 +185,14 @@ async fn table_named(clients: &Clients, name: &str) -> Result<Option<Found>, Dep
 
 async fn queue(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
     let answer = clients.sqs.get_queue_url().queue_name(name).send().await;
-    let missing = [
-        "AWS.SimpleQueueService.NonExistentQueue",
-        "QueueDoesNotExist",
-    ];
-    let Some(url) = present(answer, &missing, name)?.and_then(|o| o.queue_url) else {
+    let looked = present(answer, Service::Sqs, name, || looking_for("queue", name))?;
+    let Some(url) = looked.and_then(|o| o.queue_url) else {
         return Ok(None);
     };
-    let tags = clients
-        .sqs
-        .list_queue_tags()
-        .queue_url(&url)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("read the tags of queue {name}"), err))?;
+    let answer = clients.sqs.list_queue_tags().queue_url(&url).send().await;
+    let Some(tags) = present(answer, Service::Sqs, name, || tags_of("queue", name))? else {
+        return Ok(None);
+    };
     let tags = tag_map(tags.tags());
     Ok(Some(tagged(Leftover::Queue(url), tags)))
 }
@@ -199,7 +204,7 @@ async fn log_group(clients: &Clients, name: &str) -> Result<Option<Found>, Deplo
         .log_group_name_prefix(name)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("look for log group {name}"), err))?;
+        .map_err(|err| DeployError::aws(looking_for("log group", name), err))?;
     let Some(group) = output
         .log_groups()
         .iter()
@@ -208,12 +213,10 @@ async fn log_group(clients: &Clients, name: &str) -> Result<Option<Found>, Deplo
         return Ok(None);
     };
     let arn = group.log_group_arn().unwrap_or_default();
-    let tags = logs
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("read the tags of log group {name}"), err))?;
+    let answer = logs.list_tags_for_resource().resource_arn(arn).send().await;
+    let Some(tags) = present(answer, Service::Logs, name, || tags_of("log group", name))? else {
+        return Ok(None);
+    };
     let tags = tag_map(tags.tags());
     Ok(Some(tagged(Leftover::LogGroup(name.to_owned()), tags)))
 }
@@ -226,12 +229,13 @@ async fn dashboard(clients: &Clients, name: &str) -> Result<Option<Found>, Deplo
         .dashboard_name(name)
         .send()
         .await;
-    Ok(
-        present(answer, &["ResourceNotFound"], name)?.map(|_| Found {
-            leftover: Leftover::Dashboard(name.to_owned()),
-            tags: None,
-        }),
-    )
+    let looked = present(answer, Service::CloudWatch, name, || {
+        looking_for("dashboard", name)
+    })?;
+    Ok(looked.map(|_| Found {
+        leftover: Leftover::Dashboard(name.to_owned()),
+        tags: None,
+    }))
 }
 
 async fn alarm(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
@@ -241,7 +245,7 @@ async fn alarm(clients: &Clients, name: &str) -> Result<Option<Found>, DeployErr
         .alarm_names(name)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("look for alarm {name}"), err))?;
+        .map_err(|err| DeployError::aws(looking_for("alarm", name), err))?;
     let Some(arn) = described
         .metric_alarms()
         .first()
@@ -249,12 +253,14 @@ async fn alarm(clients: &Clients, name: &str) -> Result<Option<Found>, DeployErr
     else {
         return Ok(None);
     };
-    let tags = cloudwatch
+    let answer = cloudwatch
         .list_tags_for_resource()
         .resource_arn(arn)
         .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("read the tags of alarm {name}"), err))?;
+        .await;
+    let Some(tags) = present(answer, Service::CloudWatch, name, || tags_of("alarm", name))? else {
+        return Ok(None);
+    };
     let tags = tags
         .tags()
         .iter()
@@ -270,7 +276,8 @@ async fn alarm(clients: &Clients, name: &str) -> Result<Option<Found>, DeployErr
 
 async fn role(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
     let answer = clients.iam.list_role_tags().role_name(name).send().await;
-    Ok(present(answer, &["NoSuchEntity"], name)?.map(|output| {
+    let looked = present(answer, Service::Iam, name, || looking_for("role", name))?;
+    Ok(looked.map(|output| {
         let tags = output
             .tags()
             .iter()
@@ -280,18 +287,10 @@ async fn role(clients: &Clients, name: &str) -> Result<Option<Found>, DeployErro
     }))
 }
 
-/// The answer, None when the service says the resource does not exist, else the error.
-fn present<T, E>(
-    result: Result<T, SdkError<E, HttpResponse>>,
-    missing_codes: &[&str],
-    name: &str,
-) -> Result<Option<T>, DeployError>
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match result {
-        Ok(output) => Ok(Some(output)),
-        Err(err) if err.code().is_some_and(|code| missing_codes.contains(&code)) => Ok(None),
-        Err(err) => Err(DeployError::aws(format!("look for {name}"), err)),
-    }
+fn looking_for(kind: &str, name: &str) -> String {
+    format!("look for {kind} {name}")
+}
+
+fn tags_of(kind: &str, name: &str) -> String {
+    format!("read the tags of {kind} {name}")
 }
