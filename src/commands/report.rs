@@ -40,10 +40,14 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
         stack: name.clone(),
         region: clients.region.clone(),
         window,
-        window_basis: match args.since {
-            Some(_) => "from --since".into(),
-            None => "since the last up or tune".into(),
-        },
+        window_basis: format!(
+            "{}, in {} as CloudWatch reads them",
+            match args.since {
+                Some(_) => "from --since",
+                None => "since the last up or tune",
+            },
+            window.alignment(now)
+        ),
         memory_mb: current
             .parameters
             .get("MemorySize")
