@@ -122,6 +122,8 @@ mod tests {
             window_seconds: Some(30),
             parallelization: Some(1),
             state: "Enabled".into(),
+            state_reason: None,
+            last_result: None,
             last_modified: Some(at(modified)),
             function_arn: "arn:f".into(),
             failure: Default::default(),

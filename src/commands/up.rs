@@ -1,6 +1,6 @@
 //! `demo up`: build, upload, deploy through a change set with live progress, print the stack.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::{Instant, SystemTime};
 
@@ -108,6 +108,9 @@ pub struct UpReport {
     pub uploads: Vec<Upload>,
     pub insights_layer: Option<String>,
     pub deployed: Option<Deployed>,
+    /// What the user must know about the mappings: one a user disabled (no records flow to it),
+    /// one still changing, a failed last processing attempt.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -177,7 +180,11 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         uploads: Vec::new(),
         insights_layer: layer.clone(),
         deployed: None,
+        notes: Vec::new(),
     };
+    // Consumers whose mapping was not Enabled before this run changed the stack (on an update);
+    // `None` while this run has changed nothing.
+    let mut not_enabled_before: Option<BTreeSet<usize>> = None;
     for pass in 1.. {
         if pass > MAX_PASSES {
             return Err(DeployError::Blocked {
@@ -256,6 +263,8 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 )
                 .await?;
                 report.phases.upload += uploading.elapsed().as_secs_f64();
+                not_enabled_before =
+                    Some(mappings_not_enabled(&clients, &names, current.as_ref()).await);
                 interrupt::doing(format!(
                     "CloudFormation goes on deploying stack {} if it had started (it cannot be \
                      stopped from here); `demo up` again waits for it and finishes, `demo down` \
@@ -285,20 +294,51 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
             current.as_ref().map(|c| &c.parameters),
         );
     }
+    let mut stopped = Vec::new();
     if !up.dry_run {
         let deployed = resources::deployed(&clients, &names.stack).await?;
+        let before = not_enabled_before.unwrap_or_else(|| mapping::not_enabled(&deployed.mappings));
         let drifted = tuning::drift(&desired, &deployed.mappings);
-        report.deployed = Some(if drifted.is_empty() {
+        let deployed = if drifted.is_empty() {
             deployed
         } else {
             put_mappings_back(&clients, &names, &deployed.mappings, &drifted).await?;
             report.outcome = "updated";
             resources::deployed(&clients, &names.stack).await?
-        });
+        };
+        let verdicts = mapping::judge_all(&deployed.mappings, &before);
+        (report.notes, stopped) = (verdicts.notes, verdicts.stopped);
+        report.deployed = Some(deployed);
     }
     report.seconds = started.elapsed().as_secs_f64();
     report.phases.deploy = (report.seconds - report.phases.build - report.phases.upload).max(0.0);
-    Ok(output::emit(settings.output, &report)?)
+    output::emit(settings.output, &report)?;
+    // Deployed, but a consumer gets no records: the summary above shows it, the error says why.
+    if !stopped.is_empty() {
+        return Err(DeployError::MappingsStopped(stopped).into());
+    }
+    Ok(())
+}
+
+/// The consumers whose mapping is not Enabled before this run updates the stack (none on a
+/// create). A mapping the user disabled stays so through an update, and is then theirs; one
+/// this run finds Enabled and leaves Disabled is a problem. If they cannot be read, every
+/// mapping counts as Enabled, so that one left Disabled is reported rather than excused.
+async fn mappings_not_enabled(
+    clients: &Clients,
+    names: &StackNames,
+    current: Option<&DeployedState>,
+) -> BTreeSet<usize> {
+    if current.is_none() {
+        return BTreeSet::new();
+    }
+    match resources::deployed(clients, &names.stack).await {
+        Ok(deployed) => mapping::not_enabled(&deployed.mappings),
+        Err(err) => {
+            tracing::debug!(error = %err, "could not read the mappings before the update");
+            BTreeSet::new()
+        }
+    }
 }
 
 /// Puts each drifted mapping back to the values the stack's parameters give it: CloudFormation
@@ -324,7 +364,11 @@ async fn put_mappings_back(
             drift.consumer
         ));
         mapping::update_mapping(clients, mapping, drift.stack).await?;
-        mapping::wait_for_effect(clients, mapping, drift.stack, started).await?;
+        match mapping::wait_for_effect(clients, mapping, drift.stack, started).await {
+            // Judged with the others once `up` has read them all.
+            Ok(_) | Err(DeployError::MappingsStopped(_)) => {}
+            Err(err) => return Err(err),
+        }
     }
     Ok(())
 }
@@ -600,6 +644,9 @@ impl fmt::Display for UpReport {
         }
         if let Some(deployed) = &self.deployed {
             write!(f, "{deployed}")?;
+        }
+        for note in &self.notes {
+            writeln!(f, "{note}")?;
         }
         Ok(())
     }
