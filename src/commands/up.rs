@@ -8,20 +8,23 @@ use serde::Serialize;
 
 use crate::artifacts::{self, Arch, Artifact, BuildRequest};
 use crate::aws::{Clients, account_id, connect};
-use crate::deploy::batching::{Batching, BatchingChange, BatchingFlags};
+use crate::deploy::batching::{BatchingChange, BatchingFlags};
 use crate::deploy::bucket::{Bucket, ObjectState};
 use crate::deploy::events::StackState;
-use crate::deploy::mapping::Mapping;
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
-use crate::deploy::resources::{self, Deployed};
+use crate::deploy::resources::Deployed;
 use crate::deploy::stack;
 use crate::deploy::{DeployError, bucket, changes, names::StackNames, teardown, template};
-use crate::deploy::{interrupt, mapping, preflight, tuning};
+use crate::deploy::{interrupt, preflight};
 use crate::error::CliError;
 use crate::insights;
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
+
+mod mappings;
+
+use mappings::{mappings_not_enabled, settle_mappings};
 
 /// Most rounds of deciding one `up` needs: wait for a running operation, delete a failed
 /// create, then create or update; one to spare. More means someone else keeps changing it.
@@ -296,18 +299,12 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     }
     let mut stopped = Vec::new();
     if !up.dry_run {
-        let deployed = resources::deployed(&clients, &names.stack).await?;
-        let before = not_enabled_before.unwrap_or_else(|| mapping::not_enabled(&deployed.mappings));
-        let drifted = tuning::drift(&desired, &deployed.mappings);
-        let deployed = if drifted.is_empty() {
-            deployed
-        } else {
-            put_mappings_back(&clients, &names, &deployed.mappings, &drifted).await?;
+        let (deployed, verdicts) =
+            settle_mappings(&clients, &names, &desired, not_enabled_before).await?;
+        if verdicts.put_back {
             report.outcome = "updated";
-            resources::deployed(&clients, &names.stack).await?
-        };
-        let verdicts = mapping::judge_all(&deployed.mappings, &before);
-        (report.notes, stopped) = (verdicts.notes, verdicts.stopped);
+        }
+        (report.notes, stopped) = (verdicts.judged.notes, verdicts.judged.stopped);
         report.deployed = Some(deployed);
     }
     report.seconds = started.elapsed().as_secs_f64();
@@ -316,59 +313,6 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     // Deployed, but a consumer gets no records: the summary above shows it, the error says why.
     if !stopped.is_empty() {
         return Err(DeployError::MappingsStopped(stopped).into());
-    }
-    Ok(())
-}
-
-/// The consumers whose mapping is not Enabled before this run updates the stack (none on a
-/// create). A mapping the user disabled stays so through an update, and is then theirs; one
-/// this run finds Enabled and leaves Disabled is a problem. If they cannot be read, every
-/// mapping counts as Enabled, so that one left Disabled is reported rather than excused.
-async fn mappings_not_enabled(
-    clients: &Clients,
-    names: &StackNames,
-    current: Option<&DeployedState>,
-) -> BTreeSet<usize> {
-    if current.is_none() {
-        return BTreeSet::new();
-    }
-    match resources::deployed(clients, &names.stack).await {
-        Ok(deployed) => mapping::not_enabled(&deployed.mappings),
-        Err(err) => {
-            tracing::debug!(error = %err, "could not read the mappings before the update");
-            BTreeSet::new()
-        }
-    }
-}
-
-/// Puts each drifted mapping back to the values the stack's parameters give it: CloudFormation
-/// sees no change in a parameter that did not change, so it would leave the mapping as it is.
-async fn put_mappings_back(
-    clients: &Clients,
-    names: &StackNames,
-    mappings: &[Mapping],
-    drifted: &[tuning::Drift],
-) -> Result<(), DeployError> {
-    interrupt::doing(format!(
-        "Lambda goes on updating the mappings of stack {}; `demo up` again finishes that",
-        names.stack
-    ));
-    let started = Instant::now();
-    for drift in drifted {
-        let Some(mapping) = mappings.iter().find(|m| m.consumer == drift.consumer) else {
-            continue;
-        };
-        let (live, stack) = Batching::describe_pair(drift.live, drift.stack);
-        terminal::note(format!(
-            "mapping {} is live at {live}, the stack says {stack}: putting it back",
-            drift.consumer
-        ));
-        mapping::update_mapping(clients, mapping, drift.stack).await?;
-        match mapping::wait_for_effect(clients, mapping, drift.stack, started).await {
-            // Judged with the others once `up` has read them all.
-            Ok(_) | Err(DeployError::MappingsStopped(_)) => {}
-            Err(err) => return Err(err),
-        }
     }
     Ok(())
 }
