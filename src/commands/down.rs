@@ -11,7 +11,7 @@ use crate::deploy::events::StackState;
 use crate::deploy::names::StackNames;
 use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::Resource;
-use crate::deploy::teardown::{self, Leftover};
+use crate::deploy::teardown::{self, Leftover, Survey, Swept, Unsettled};
 use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
 use crate::output;
@@ -34,6 +34,11 @@ pub struct DownReport {
     pub stragglers_removed: Vec<Leftover>,
     /// Named for the stack but not provably its own: not touched.
     pub left_alone: Vec<String>,
+    /// Checks and removals that could not be made (the service's answer with each): `down`
+    /// exits 1, and running it again retries them.
+    pub unsettled: Vec<Unsettled>,
+    /// The stack's own, found again after its delete was accepted (not yet taken effect).
+    pub still_present: Vec<Leftover>,
 }
 
 pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError> {
@@ -65,18 +70,22 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
         bucket_deleted: None,
         stragglers_removed: Vec::new(),
         left_alone: Vec::new(),
+        unsettled: Vec::new(),
+        still_present: Vec::new(),
     };
     let bucket_left = not_ours(&standing).map(|why| format!("bucket {} ({why})", store.name));
     if current.is_none() && before.ours.is_empty() && standing != Standing::Ours {
         report.left_alone.extend(bucket_left);
         report.left_alone.extend(before.left_alone());
-        return Ok(output::emit(settings.output, &report)?);
+        report.unsettled = before.unchecked;
+        return finish(settings, &report);
     }
     let removal = Removal {
         names: &names,
         held: &held,
         bucket: (standing == Standing::Ours).then_some(store.name.as_str()),
         stragglers: &before.ours,
+        unchecked: &before.unchecked,
         left_alone: bucket_left
             .iter()
             .cloned()
@@ -106,21 +115,83 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
     }
     let swept = teardown::sweep(&clients, &names, &owner).await?;
     report.left_alone.extend(swept.left_alone());
-    report.stragglers_removed = swept
-        .ours
-        .into_iter()
+    report.stragglers_removed = swept.removed.clone();
+    let after = teardown::survey(&clients, &names, &owner).await?;
+    report.unsettled = unsettled(&swept, &after);
+    report.still_present = still_present(&swept, &after);
+    finish(settings, &report)
+}
+
+/// What is still unsettled at the end: the removals that failed, then the checks the last
+/// look could not make (the sweep's own failed checks were made again there).
+fn unsettled(swept: &Swept, after: &Survey) -> Vec<Unsettled> {
+    let failed = swept.failed.iter().map(|(_, unsettled)| unsettled.clone());
+    failed.chain(after.unchecked.iter().cloned()).collect()
+}
+
+/// What the last look still found of the stack's own, besides what failed to go (named in
+/// `unsettled` already): a delete that was accepted but has not taken effect.
+fn still_present(swept: &Swept, after: &Survey) -> Vec<Leftover> {
+    let failed: Vec<&Leftover> = swept.failed.iter().map(|(leftover, _)| leftover).collect();
+    (after.ours.iter())
         .map(|(leftover, _)| leftover)
-        .collect();
-    let still_ours = teardown::survey(&clients, &names, &owner).await?.ours;
-    if !still_ours.is_empty() {
-        let list: Vec<String> = still_ours.iter().map(|(l, _)| l.to_string()).collect();
-        return Err(DeployError::Incomplete(format!(
-            "still present after delete: {}; run `demo down` again, or remove them by hand",
-            list.join(", ")
-        ))
-        .into());
+        .filter(|leftover| !failed.contains(leftover))
+        .cloned()
+        .collect()
+}
+
+/// Prints the report; then, when a check or removal could not be made or something of the
+/// stack's is still there, fails (exit 1) naming them, so that scripts see the teardown is not
+/// finished.
+fn finish(settings: &Settings, report: &DownReport) -> Result<(), CliError> {
+    output::emit(settings.output, report)?;
+    match report.unfinished() {
+        Some(err) => Err(err.into()),
+        None => Ok(()),
     }
-    Ok(output::emit(settings.output, &report)?)
+}
+
+impl DownReport {
+    fn fmt_left_alone(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for what in &self.left_alone {
+            writeln!(f, "  left alone: {what}")?;
+        }
+        for unsettled in &self.unsettled {
+            writeln!(f, "  {unsettled}")?;
+        }
+        for leftover in &self.still_present {
+            writeln!(f, "  still present after its delete: {leftover}")?;
+        }
+        Ok(())
+    }
+
+    fn is_finished(&self) -> bool {
+        self.unsettled.is_empty() && self.still_present.is_empty()
+    }
+
+    /// The error for a teardown that ran to the end without settling everything: which checks
+    /// and removals could not be made (the report gives the services' answers).
+    fn unfinished(&self) -> Option<DeployError> {
+        if self.is_finished() {
+            return None;
+        }
+        let mut lines: Vec<String> = (self.unsettled.iter())
+            .map(|u| format!("could not {}", u.action))
+            .collect();
+        if !self.still_present.is_empty() {
+            let still: Vec<String> = self.still_present.iter().map(ToString::to_string).collect();
+            lines.push(format!(
+                "still present after its delete: {}",
+                still.join(", ")
+            ));
+        }
+        Some(DeployError::Incomplete(format!(
+            "the teardown of stack {} is not finished:\n  {}\n  `demo down` again retries \
+             these (or remove them by hand)",
+            self.stack,
+            lines.join("\n  ")
+        )))
+    }
 }
 
 /// Deletes the stack and waits: it must end deleted.
@@ -157,6 +228,8 @@ struct Removal<'a> {
     held: &'a [Resource],
     bucket: Option<&'a str>,
     stragglers: &'a [(Leftover, String)],
+    /// Checks that could not be made: whether those are left is unknown.
+    unchecked: &'a [Unsettled],
     left_alone: Vec<String>,
 }
 
@@ -182,6 +255,9 @@ impl fmt::Display for Removal<'_> {
         for what in &self.left_alone {
             writeln!(f, "left alone: {what}")?;
         }
+        for unchecked in self.unchecked {
+            writeln!(f, "not checked: {unchecked}")?;
+        }
         write!(f, "delete all of the above? [y/N] ")
     }
 }
@@ -203,22 +279,28 @@ fn confirm(removal: &Removal<'_>, yes: bool) -> Result<(), DeployError> {
 
 impl fmt::Display for DownReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unsettled = if self.is_finished() {
+            ""
+        } else {
+            " (not all checked: see below)"
+        };
         if !self.stack_deleted
             && self.bucket_deleted.is_none()
             && self.stragglers_removed.is_empty()
         {
             writeln!(
                 f,
-                "stack {} in {}: nothing to delete",
+                "stack {} in {}: nothing to delete{unsettled}",
                 self.stack, self.region
             )?;
             return self.fmt_left_alone(f);
         }
-        writeln!(
-            f,
-            "stack {} in {}: deleted, nothing left",
-            self.stack, self.region
-        )?;
+        let outcome = if self.is_finished() {
+            "deleted, nothing left"
+        } else {
+            "deleted, but the teardown is not finished"
+        };
+        writeln!(f, "stack {} in {}: {outcome}", self.stack, self.region)?;
         if let Some(bucket) = &self.bucket_deleted {
             writeln!(f, "  emptied and deleted bucket {bucket}")?;
         }
@@ -226,15 +308,6 @@ impl fmt::Display for DownReport {
             writeln!(f, "  removed straggler {leftover}")?;
         }
         self.fmt_left_alone(f)
-    }
-}
-
-impl DownReport {
-    fn fmt_left_alone(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for what in &self.left_alone {
-            writeln!(f, "  left alone: {what}")?;
-        }
-        Ok(())
     }
 }
 
@@ -260,6 +333,7 @@ mod tests {
             held: &held,
             bucket: Some("demo-artifacts"),
             stragglers: &stragglers,
+            unchecked: &[],
             left_alone: vec!["REST API zzz (no tag of this stack: not ours: left alone)".into()],
         };
         assert_eq!(

@@ -40,10 +40,14 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
         stack: name.clone(),
         region: clients.region.clone(),
         window,
-        window_basis: match args.since {
-            Some(_) => "from --since".into(),
-            None => "since the last up or tune".into(),
-        },
+        window_basis: format!(
+            "{}, in {} as CloudWatch reads them",
+            match args.since {
+                Some(_) => "from --since",
+                None => "since the last up or tune",
+            },
+            window.alignment(now)
+        ),
         memory_mb: current
             .parameters
             .get("MemorySize")
@@ -118,6 +122,8 @@ mod tests {
             window_seconds: Some(30),
             parallelization: Some(1),
             state: "Enabled".into(),
+            state_reason: None,
+            last_result: None,
             last_modified: Some(at(modified)),
             function_arn: "arn:f".into(),
             failure: Default::default(),

@@ -40,6 +40,9 @@ pub struct TuneReport {
     pub effect_seconds: Option<f64>,
     /// Seconds the stack took to record them as parameters.
     pub stack_seconds: Option<f64>,
+    /// What Lambda reports besides the values: a mapping a user disabled (no records flow to
+    /// that consumer until it is enabled), a failed last processing attempt.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -89,6 +92,7 @@ pub async fn apply(
         changes,
         effect_seconds: None,
         stack_seconds: None,
+        notes: Vec::new(),
     };
     if !request.dry_run {
         interrupt::install();
@@ -101,7 +105,7 @@ pub async fn apply(
              puts it back to the stack's values, `demo tune` again applies the change"
         ));
         let started = Instant::now();
-        go_live(clients, &mappings, &report.changes, started).await?;
+        report.notes = go_live(clients, &mappings, &report.changes, started).await?;
         report.effect_seconds = Some(started.elapsed().as_secs_f64());
         terminal::note(format!(
             "mappings report the new values after {:.1} s; recording them in the stack",
@@ -148,30 +152,34 @@ async fn fits_the_account(
     preflight::check_parallelization(lambda, [consumers]).await
 }
 
-/// Updates every mapping and waits until each is Enabled with its new values. Ctrl-C or a
+/// Updates every mapping and waits until each reports its new values, returning what Lambda
+/// reports besides (see `mapping::wait_for_effect`): a mapping the user had disabled keeps the
+/// values and a note; one that is not Enabled otherwise fails the tune at once. Ctrl-C or a
 /// failure on the way puts every mapping back as it was (the stack still holds those values).
 async fn go_live(
     clients: &Clients,
     mappings: &[Mapping],
     changes: &[MappingChange],
     started: Instant,
-) -> Result<(), DeployError> {
+) -> Result<Vec<String>, DeployError> {
     let step = async {
         for (mapping, change) in mappings.iter().zip(changes) {
             update_mapping(clients, mapping, change.after).await?;
         }
+        let mut notes = Vec::new();
         for (mapping, change) in mappings.iter().zip(changes) {
-            wait_for_effect(clients, mapping, change.after, started).await?;
+            let health = wait_for_effect(clients, mapping, change.after, started).await?;
+            notes.extend(health.note().map(str::to_owned));
         }
         test_pause().await;
-        Ok::<(), DeployError>(())
+        Ok::<_, DeployError>(notes)
     };
     let outcome = tokio::select! {
         outcome = step => Some(outcome),
         () = interrupt::requested() => None,
     };
     match outcome {
-        Some(Ok(())) => Ok(()),
+        Some(Ok(notes)) => Ok(notes),
         Some(Err(err)) => {
             let back = put_back(clients, mappings, changes).await;
             Err(DeployError::Incomplete(format!("{err}\n  {back}")))
@@ -236,11 +244,16 @@ impl fmt::Display for TuneReport {
                 change.consumer, change.function
             )?;
         }
-        if let Some(seconds) = self.effect_seconds {
-            writeln!(
+        match self.effect_seconds {
+            Some(seconds) if self.notes.is_empty() => writeln!(
                 f,
                 "in effect after {seconds:.1} s (mapping Enabled with the new values)"
-            )?;
+            )?,
+            Some(seconds) => writeln!(
+                f,
+                "new values reported after {seconds:.1} s; see the notes below"
+            )?,
+            None => {}
         }
         if let Some(seconds) = self.stack_seconds {
             writeln!(
@@ -248,6 +261,9 @@ impl fmt::Display for TuneReport {
                 "stack {} records the new values ({seconds:.1} s)",
                 self.stack
             )?;
+        }
+        for note in &self.notes {
+            writeln!(f, "{note}")?;
         }
         Ok(())
     }
@@ -333,5 +349,91 @@ mod account_tests {
         fits_the_account(&lambda, &stack(1), &[to(1, 10), to(2, 10)])
             .await
             .unwrap();
+    }
+}
+
+#[cfg(test)]
+mod mapping_tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::deploy::mapping::tests::{consumer_2, lambda_reporting};
+
+    fn change(before: (i32, i32), after: (i32, i32)) -> MappingChange {
+        let batching = |(batch_size, window_seconds)| Batching {
+            batch_size,
+            window_seconds,
+            parallelization: 1,
+        };
+        MappingChange {
+            consumer: 2,
+            function: "demo-put-item-2".into(),
+            before: batching(before),
+            after: batching(after),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_mapping_lambda_disabled_fails_the_tune_at_once_and_gets_its_values_back() {
+        let (clients, update) = lambda_reporting(
+            (50, 5),
+            "Disabled",
+            "Lambda initiated",
+            "PROBLEM: Function call failed",
+        );
+        let started = Instant::now();
+        let err = go_live(
+            &clients,
+            &[consumer_2("Enabled")],
+            &[change((10, 2), (50, 5))],
+            started,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "not after 5 minutes"
+        );
+        assert!(err.contains("no records flow to consumer 2"), "{err}");
+        assert!(
+            err.contains("the mapping of demo-put-item-2 is set back to"),
+            "{err}"
+        );
+        assert_eq!(update.num_calls(), 2, "the tune, then the put-back");
+    }
+
+    #[tokio::test]
+    async fn a_mapping_the_user_had_disabled_is_tuned_with_a_note() {
+        let (clients, update) =
+            lambda_reporting((50, 5), "Disabled", "User action", "No records processed");
+        let notes = go_live(
+            &clients,
+            &[consumer_2("Disabled")],
+            &[change((10, 2), (50, 5))],
+            Instant::now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(update.num_calls(), 1);
+        let [note] = notes.as_slice() else {
+            panic!("one note: {notes:?}")
+        };
+        assert!(note.contains("Disabled by a user"), "{note}");
+        let note = note.clone();
+        let report = TuneReport {
+            stack: "demo".into(),
+            dry_run: false,
+            changes: vec![change((10, 2), (50, 5))],
+            effect_seconds: Some(0.3),
+            stack_seconds: Some(1.0),
+            notes,
+        };
+        let text = report.to_string();
+        assert!(
+            text.contains("new values reported after 0.3 s; see the notes below"),
+            "{text}"
+        );
+        assert!(text.ends_with(&format!("{note}\n")), "{text}");
     }
 }

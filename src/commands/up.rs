@@ -1,6 +1,6 @@
 //! `demo up`: build, upload, deploy through a change set with live progress, print the stack.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::{Instant, SystemTime};
 
@@ -8,22 +8,25 @@ use serde::Serialize;
 
 use crate::artifacts::{self, Arch, Artifact, BuildRequest};
 use crate::aws::{Clients, account_id, connect};
-use crate::deploy::batching::{Batching, BatchingChange, BatchingFlags};
+use crate::deploy::batching::{BatchingChange, BatchingFlags};
 use crate::deploy::bucket::{Bucket, ObjectState};
 use crate::deploy::events::StackState;
-use crate::deploy::mapping::Mapping;
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
-use crate::deploy::resources::{self, Deployed};
+use crate::deploy::resources::Deployed;
 use crate::deploy::stack;
 use crate::deploy::{
     DeployError, bucket, changes, data_loss, names::StackNames, teardown, template,
 };
-use crate::deploy::{interrupt, mapping, preflight, quota, tuning};
+use crate::deploy::{interrupt, preflight, quota};
 use crate::error::CliError;
 use crate::insights;
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
+
+mod mappings;
+
+use mappings::{mappings_not_enabled, settle_mappings};
 
 /// Most rounds of deciding one `up` needs: wait for a running operation, delete a failed
 /// create, then create or update; one to spare. More means someone else keeps changing it.
@@ -102,6 +105,9 @@ pub struct UpReport {
     pub uploads: Vec<Upload>,
     pub insights_layer: Option<String>,
     pub deployed: Option<Deployed>,
+    /// What the user must know about the mappings: one a user disabled (no records flow to it),
+    /// one still changing, a failed last processing attempt.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -170,7 +176,11 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         uploads: Vec::new(),
         insights_layer: layer.clone(),
         deployed: None,
+        notes: Vec::new(),
     };
+    // Consumers whose mapping was not Enabled before this run changed the stack (on an update);
+    // `None` while this run has changed nothing.
+    let mut not_enabled_before: Option<BTreeSet<usize>> = None;
     for pass in 1.. {
         if pass > MAX_PASSES {
             return Err(DeployError::Blocked {
@@ -249,6 +259,8 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
                 )
                 .await?;
                 report.phases.upload += uploading.elapsed().as_secs_f64();
+                not_enabled_before =
+                    Some(mappings_not_enabled(&clients, &names, current.as_ref()).await);
                 interrupt::doing(format!(
                     "CloudFormation goes on deploying stack {} if it had started (it cannot be \
                      stopped from here); `demo up` again waits for it and finishes, `demo down` \
@@ -279,46 +291,22 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
             current.as_ref().map(|c| &c.parameters),
         );
     }
+    let mut stopped = Vec::new();
     if !up.dry_run {
-        let deployed = resources::deployed(&clients, &names.stack).await?;
-        let drifted = tuning::drift(&desired, &deployed.mappings);
-        report.deployed = Some(if drifted.is_empty() {
-            deployed
-        } else {
-            put_mappings_back(&clients, &names, &deployed.mappings, &drifted).await?;
+        let (deployed, verdicts) =
+            settle_mappings(&clients, &names, &desired, not_enabled_before).await?;
+        if verdicts.put_back {
             report.outcome = "updated";
-            resources::deployed(&clients, &names.stack).await?
-        });
+        }
+        (report.notes, stopped) = (verdicts.judged.notes, verdicts.judged.stopped);
+        report.deployed = Some(deployed);
     }
     report.seconds = started.elapsed().as_secs_f64();
     report.phases.deploy = (report.seconds - report.phases.build - report.phases.upload).max(0.0);
-    Ok(output::emit(settings.output, &report)?)
-}
-
-/// Puts each drifted mapping back to the values the stack's parameters give it: CloudFormation
-/// sees no change in a parameter that did not change, so it would leave the mapping as it is.
-async fn put_mappings_back(
-    clients: &Clients,
-    names: &StackNames,
-    mappings: &[Mapping],
-    drifted: &[tuning::Drift],
-) -> Result<(), DeployError> {
-    interrupt::doing(format!(
-        "Lambda goes on updating the mappings of stack {}; `demo up` again finishes that",
-        names.stack
-    ));
-    let started = Instant::now();
-    for drift in drifted {
-        let Some(mapping) = mappings.iter().find(|m| m.consumer == drift.consumer) else {
-            continue;
-        };
-        let (live, stack) = Batching::describe_pair(drift.live, drift.stack);
-        terminal::note(format!(
-            "mapping {} is live at {live}, the stack says {stack}: putting it back",
-            drift.consumer
-        ));
-        mapping::update_mapping(clients, mapping, drift.stack).await?;
-        mapping::wait_for_effect(clients, mapping, drift.stack, started).await?;
+    output::emit(settings.output, &report)?;
+    // Deployed, but a consumer gets no records: the summary above shows it, the error says why.
+    if !stopped.is_empty() {
+        return Err(DeployError::MappingsStopped(stopped).into());
     }
     Ok(())
 }
@@ -609,6 +597,9 @@ impl fmt::Display for UpReport {
         }
         if let Some(deployed) = &self.deployed {
             write!(f, "{deployed}")?;
+        }
+        for note in &self.notes {
+            writeln!(f, "{note}")?;
         }
         Ok(())
     }

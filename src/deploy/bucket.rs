@@ -3,12 +3,12 @@
 //! when missing. Every call but CreateBucket passes `ExpectedBucketOwner`, so a bucket of the
 //! same name in another account is never read, written or deleted.
 
+mod create;
+#[cfg(test)]
+mod replay_tests;
+
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{
-    BucketLocationConstraint, ChecksumAlgorithm, ChecksumMode, CreateBucketConfiguration,
-    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
-    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
-};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, ServerSideEncryption, Tag};
 use base64::Engine;
 
 use super::DeployError;
@@ -120,6 +120,15 @@ pub fn admit(
     )))
 }
 
+/// The standing a bucket's tags give it: its `OWNER_TAG` names this stack, another, or is absent.
+fn standing_from_tags(tags: &[Tag], stack: &str) -> Standing {
+    match tags.iter().find(|t| t.key() == OWNER_TAG) {
+        Some(tag) if tag.value() == stack => Standing::Ours,
+        Some(tag) => Standing::TaggedFor(tag.value().to_owned()),
+        None => Standing::Untagged,
+    }
+}
+
 /// Compares what HeadObject reported with the local zip.
 pub fn compare(
     size: Option<i64>,
@@ -161,119 +170,32 @@ impl Bucket<'_> {
         if !present(head, || format!("check bucket {name}"))? {
             return Ok(Standing::Missing);
         }
-        let tags = self
+        Ok(match self.tags().await? {
+            Some(tags) => standing_from_tags(&tags, stack),
+            None => Standing::OtherAccount,
+        })
+    }
+
+    /// The bucket's tags (none: S3's NoSuchTagSet); `None` when S3 refuses to show them (403:
+    /// another account's, or not readable with these credentials).
+    async fn tags(&self) -> Result<Option<Vec<Tag>>, DeployError> {
+        let name = &self.name;
+        let answer = self
             .s3
             .get_bucket_tagging()
             .bucket(name)
             .expected_bucket_owner(&self.owner)
             .send()
             .await;
-        let tags = match tags {
-            Ok(tags) => tags,
-            Err(err) if code(&err) == Some("NoSuchTagSet") => return Ok(Standing::Untagged),
-            Err(err) if status(&err) == Some(403) => return Ok(Standing::OtherAccount),
-            Err(err) => {
-                return Err(DeployError::aws(
-                    format!("read the tags of bucket {name}"),
-                    err,
-                ));
-            }
-        };
-        Ok(match tags.tag_set().iter().find(|t| t.key() == OWNER_TAG) {
-            Some(tag) if tag.value() == stack => Standing::Ours,
-            Some(tag) => Standing::TaggedFor(tag.value().to_owned()),
-            None => Standing::Untagged,
-        })
-    }
-
-    /// Checks the bucket may be used and creates it if missing. Returns whether it was created.
-    pub async fn ensure(
-        &self,
-        region: &str,
-        stack: &str,
-        named: bool,
-    ) -> Result<bool, DeployError> {
-        if !admit(&self.standing(stack).await?, &self.name, stack, named)? {
-            return Ok(false);
+        match answer {
+            Ok(tags) => Ok(Some(tags.tag_set)),
+            Err(err) if code(&err) == Some("NoSuchTagSet") => Ok(Some(Vec::new())),
+            Err(err) if status(&err) == Some(403) => Ok(None),
+            Err(err) => Err(DeployError::aws(
+                format!("read the tags of bucket {name}"),
+                err,
+            )),
         }
-        let mut create = self.s3.create_bucket().bucket(&self.name);
-        if region != "us-east-1" {
-            create = create.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(region))
-                    .build(),
-            );
-        }
-        match create.send().await {
-            Ok(_) => {}
-            // Created since the check (a concurrent `up`?): used only if it is tagged for us.
-            Err(err) if code(&err) == Some("BucketAlreadyOwnedByYou") => {
-                admit(&self.standing(stack).await?, &self.name, stack, named)?;
-                return Ok(false);
-            }
-            Err(err) if code(&err) == Some("BucketAlreadyExists") => {
-                admit(&Standing::OtherAccount, &self.name, stack, named)?;
-            }
-            Err(err) => {
-                return Err(DeployError::aws(
-                    format!("create bucket {}", self.name),
-                    err,
-                ));
-            }
-        }
-        self.lock_down(stack).await?;
-        Ok(true)
-    }
-
-    async fn lock_down(&self, stack: &str) -> Result<(), DeployError> {
-        let bucket = &self.name;
-        let block_all = PublicAccessBlockConfiguration::builder()
-            .block_public_acls(true)
-            .ignore_public_acls(true)
-            .block_public_policy(true)
-            .restrict_public_buckets(true)
-            .build();
-        self.s3
-            .put_public_access_block()
-            .bucket(bucket)
-            .expected_bucket_owner(&self.owner)
-            .public_access_block_configuration(block_all)
-            .send()
-            .await
-            .map_err(|err| DeployError::aws(format!("block public access on {bucket}"), err))?;
-        let by_default = ServerSideEncryptionByDefault::builder()
-            .sse_algorithm(ServerSideEncryption::Aes256)
-            .build()
-            .expect("algorithm set");
-        let rule = ServerSideEncryptionRule::builder()
-            .apply_server_side_encryption_by_default(by_default)
-            .build();
-        let encryption = ServerSideEncryptionConfiguration::builder()
-            .rules(rule)
-            .build()
-            .expect("rules set");
-        self.s3
-            .put_bucket_encryption()
-            .bucket(bucket)
-            .expected_bucket_owner(&self.owner)
-            .server_side_encryption_configuration(encryption)
-            .send()
-            .await
-            .map_err(|err| DeployError::aws(format!("encrypt {bucket}"), err))?;
-        let tag = Tag::builder()
-            .key(OWNER_TAG)
-            .value(stack)
-            .build()
-            .expect("key and value set");
-        self.s3
-            .put_bucket_tagging()
-            .bucket(bucket)
-            .expected_bucket_owner(&self.owner)
-            .tagging(Tagging::builder().tag_set(tag).build().expect("tags set"))
-            .send()
-            .await
-            .map_err(|err| DeployError::aws(format!("tag {bucket}"), err))?;
-        Ok(())
     }
 
     /// What is at `key` already: absent, the same bytes as `artifact`, or something else.

@@ -1,7 +1,11 @@
 //! Every Lambda call on the consumers' event source mappings: list a consumer's, read one,
-//! change its batching (batch size, window, parallelization) and wait until Lambda reports it
-//! Enabled with the new values (`tune`, `up` putting a mapping back, `status`, `report` and the
-//! local runner all go through here).
+//! change its batching (batch size, window, parallelization) and wait until Lambda reports the
+//! new values, judging whether records still flow (`health`) (`tune`, `up` putting a mapping
+//! back, `status`, `report` and the local runner all go through here).
+
+mod health;
+#[cfg(test)]
+pub mod tests;
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +17,7 @@ use serde::Serialize;
 
 use super::names::CONSUMERS;
 use crate::aws::Clients;
+pub use health::{Health, Stopped, Verdicts, judge, judge_all, not_enabled};
 
 /// One consumer's event source mapping, as Lambda reports it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -25,6 +30,10 @@ pub struct Mapping {
     /// Batches in flight per shard at once (ParallelizationFactor, 1–10).
     pub parallelization: Option<i32>,
     pub state: String,
+    /// Who or what made the last change (StateTransitionReason: "User action", "PROBLEM: …").
+    pub state_reason: Option<String>,
+    /// The last processing attempt (LastProcessingResult: "OK", "PROBLEM: …").
+    pub last_result: Option<String>,
     /// When the mapping last changed (`demo report`'s default window starts at the latest change).
     #[serde(skip)]
     pub last_modified: Option<std::time::SystemTime>,
@@ -48,6 +57,9 @@ pub struct FailureHandling {
 
 /// How long a mapping may take to report the new values.
 const EFFECT_LIMIT: Duration = Duration::from_secs(300);
+/// How long a mapping that stays Disabled may take to show the new values: Lambda applies an
+/// update to a disabled mapping too, and it does not come back on by itself.
+const DISABLED_GRACE: Duration = Duration::from_secs(10);
 
 pub async fn update_mapping(
     clients: &Clients,
@@ -113,32 +125,49 @@ fn batching_of(current: &GetEventSourceMappingOutput) -> Batching {
     }
 }
 
-/// Polls until the mapping is Enabled with the new values: that is when the change is live.
+/// Polls until Lambda reports the new values, and judges the mapping (`health`): Enabled, the
+/// change is live (a failed last processing attempt gives a note); disabled by the user before
+/// this change, the values are set and a note says no records flow; not Enabled otherwise, an
+/// error at once, not after waiting out the limit.
 pub async fn wait_for_effect(
     clients: &Clients,
     mapping: &Mapping,
     after: Batching,
     started: Instant,
-) -> Result<(), DeployError> {
+) -> Result<Health, DeployError> {
+    let was_enabled = mapping.is_enabled();
+    let waiting = Instant::now();
     loop {
-        let current = read(clients, mapping).await?;
-        let state = current.state().unwrap_or_default().to_owned();
-        let values = batching_of(&current);
-        if state == "Enabled" && values == after {
-            return Ok(());
+        let seen = mapping.as_reported(&read(clients, mapping).await?);
+        let arrived = seen.batching() == after;
+        match judge(&seen, was_enabled) {
+            Health::Stopped(stopped) => return Err(DeployError::MappingsStopped(vec![stopped])),
+            Health::Paused(_) if !arrived && waiting.elapsed() > DISABLED_GRACE => {
+                return Err(not_in_effect(&seen, DISABLED_GRACE));
+            }
+            Health::Changing => {}
+            health if arrived => return Ok(health),
+            _ => {}
         }
         if started.elapsed() > EFFECT_LIMIT {
-            return Err(DeployError::Incomplete(format!(
-                "the mapping of {} is still {state} with batch {} / window {} s / parallelization {} after {} s; `demo status` shows it, `demo tune` again retries",
-                mapping.function,
-                values.batch_size,
-                values.window_seconds,
-                values.parallelization,
-                EFFECT_LIMIT.as_secs()
-            )));
+            return Err(not_in_effect(&seen, EFFECT_LIMIT));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// The error for a mapping that did not report the new values in `limit`.
+fn not_in_effect(seen: &Mapping, limit: Duration) -> DeployError {
+    let values = seen.batching();
+    DeployError::Incomplete(format!(
+        "the mapping of {} is still {} with batch {} / window {} s / parallelization {} after {}          s; `demo status` shows it, `demo tune` again retries",
+        seen.function,
+        seen.state,
+        values.batch_size,
+        values.window_seconds,
+        values.parallelization,
+        limit.as_secs()
+    ))
 }
 
 /// The event source mappings of one consumer function.
@@ -177,6 +206,8 @@ pub async fn list(
             window_seconds: m.maximum_batching_window_in_seconds(),
             parallelization: m.parallelization_factor(),
             state: m.state().unwrap_or_default().to_owned(),
+            state_reason: m.state_transition_reason().map(str::to_owned),
+            last_result: m.last_processing_result().map(str::to_owned),
             last_modified: m
                 .last_modified()
                 .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
@@ -196,7 +227,8 @@ pub async fn list(
 }
 
 /// Sets the mapping's batching unless Lambda already reports it (a read that fails is no
-/// reason not to try the update), and waits for the effect.
+/// reason not to try the update), and waits for the effect: records must flow, so a mapping
+/// disabled, even by the user, is an error here (`demo sweep` measures through it).
 pub async fn set(
     clients: &Clients,
     mapping: &Mapping,
@@ -207,22 +239,42 @@ pub async fn set(
         Ok(live) if live == batching => {}
         _ => update_mapping(clients, mapping, batching).await?,
     }
-    wait_for_effect(clients, mapping, batching, started).await
+    match wait_for_effect(clients, mapping, batching, started).await? {
+        Health::Paused(note) => Err(DeployError::Incomplete(format!(
+            "{}: nothing would be measured through it",
+            note.trim_start_matches("note: ")
+        ))),
+        Health::Troubled(note) => {
+            crate::terminal::warn(note);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Puts each mapping back to its batching `before` and waits for Lambda to report it; says
 /// what it did (`before` described as beside `changed`, the values being undone), or what is
 /// left for `demo up` (which puts a mapping back to the stack's values) when it could not.
-/// `tune` and `sweep` undo their changes with it.
+/// `tune` and `sweep` undo their changes with it; a mapping that is not Enabled gets its values
+/// back all the same (its state was reported when it was found).
 pub async fn put_back(clients: &Clients, restores: &[(&Mapping, Batching, Batching)]) -> String {
     let started = Instant::now();
     let mut said = Vec::new();
     for &(mapping, before, changed) in restores {
-        said.push(match set(clients, mapping, before, started).await {
-            Ok(()) => format!(
-                "the mapping of {} is back at {}",
-                mapping.function,
-                Batching::describe_pair(before, changed).0
+        let restored = match current_batching(clients, mapping).await {
+            Ok(live) if live == before => Ok(()),
+            _ => update_mapping(clients, mapping, before).await,
+        };
+        let restored = match restored {
+            Ok(_) => wait_for_effect(clients, mapping, before, started).await,
+            Err(err) => Err(err),
+        };
+        let values = Batching::describe_pair(before, changed).0;
+        said.push(match restored {
+            Ok(_) => format!("the mapping of {} is back at {values}", mapping.function),
+            Err(DeployError::MappingsStopped(_)) => format!(
+                "the mapping of {} is set back to {values}, but it is not Enabled (see above)",
+                mapping.function
             ),
             Err(err) => format!(
                 "the mapping of {} could not be put back ({err}): `demo up` puts it back to \
@@ -251,6 +303,39 @@ pub async fn of_consumer(
 }
 
 impl Mapping {
+    pub fn is_enabled(&self) -> bool {
+        self.state == "Enabled"
+    }
+
+    /// Its state as a person reads it: "Enabled", "Disabled (\"USER_INITIATED\")", "Enabled,
+    /// last processing \"PROBLEM: Function call failed\"".
+    pub fn condition(&self) -> String {
+        let mut text = self.state.clone();
+        if let Some(reason) = self.state_reason.as_deref().filter(|_| !self.is_enabled()) {
+            text.push_str(&format!(" ({reason:?})"));
+        }
+        let problem = (self.last_result.as_deref())
+            .filter(|r| r.trim_start().to_ascii_uppercase().starts_with("PROBLEM"));
+        if let Some(result) = problem {
+            text.push_str(&format!(", last processing {result:?}"));
+        }
+        text
+    }
+
+    /// This mapping as Lambda reports it now: values, state, reason and last result.
+    fn as_reported(&self, current: &GetEventSourceMappingOutput) -> Mapping {
+        let values = batching_of(current);
+        Mapping {
+            batch_size: Some(values.batch_size),
+            window_seconds: Some(values.window_seconds),
+            parallelization: Some(values.parallelization),
+            state: current.state().unwrap_or_default().to_owned(),
+            state_reason: current.state_transition_reason().map(str::to_owned),
+            last_result: current.last_processing_result().map(str::to_owned),
+            ..self.clone()
+        }
+    }
+
     /// Its batching as last read (a value Lambda left out reads as 0, a left-out
     /// parallelization as Lambda's default, 1).
     pub fn batching(&self) -> Batching {

@@ -88,6 +88,11 @@ pub enum DeployError {
     /// stops because it cannot go on without it.
     #[error("{0}")]
     NotOurs(String),
+
+    /// Consumers' mappings that are not Enabled though nobody chose that: no records reach
+    /// those consumers (exit 1).
+    #[error("{}", join_stopped(.0))]
+    MappingsStopped(Vec<mapping::Stopped>),
 }
 
 impl DeployError {
@@ -111,6 +116,14 @@ impl DeployError {
                 | DeployError::NotOurs(_)
         )
     }
+}
+
+fn join_stopped(stopped: &[mapping::Stopped]) -> String {
+    // main prefixes the first with "error: "; each stopped mapping gets its own.
+    (stopped.iter())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\nerror: ")
 }
 
 fn join_lines(problems: &[ParameterError]) -> String {

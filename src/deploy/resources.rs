@@ -177,7 +177,7 @@ impl std::fmt::Display for Deployed {
                 m.consumer,
                 show(m.batch_size),
                 show(m.window_seconds),
-                m.state,
+                m.condition(),
                 m.function
             )?;
         }
@@ -239,6 +239,8 @@ mod tests {
             window_seconds: Some(2),
             parallelization,
             state: "Enabled".into(),
+            state_reason: None,
+            last_result: None,
             last_modified: None,
             function_arn: String::new(),
             failure: Default::default(),
@@ -256,7 +258,7 @@ mod tests {
         };
         let text = deployed.to_string();
         assert!(
-            text.contains("mapping 1: batch 10 / window 2 s, Enabled"),
+            text.contains("mapping 1: batch 10 / window 2 s, Enabled (demo-put-item-1)"),
             "{text}"
         );
         assert!(
@@ -264,6 +266,43 @@ mod tests {
                 "mapping 2: batch 10 / window 2 s, 4 batches in flight per shard, Enabled"
             ),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_mapping_not_enabled_shows_why() {
+        let mapping = |state: &str, reason: &str, result: &str| Mapping {
+            consumer: 2,
+            function: "demo-put-item-2".into(),
+            uuid: "u".into(),
+            batch_size: Some(10),
+            window_seconds: Some(2),
+            parallelization: Some(1),
+            state: state.into(),
+            state_reason: Some(reason.into()),
+            last_result: Some(result.into()),
+            last_modified: None,
+            function_arn: String::new(),
+            failure: Default::default(),
+        };
+        let stopped = mapping(
+            "Disabled",
+            "PROBLEM: Function not found",
+            "PROBLEM: Function call failed",
+        );
+        assert_eq!(
+            stopped.condition(),
+            "Disabled (\"PROBLEM: Function not found\"), last processing \"PROBLEM: Function call \
+             failed\""
+        );
+        assert_eq!(
+            mapping("Disabled", "USER_INITIATED", "OK").condition(),
+            "Disabled (\"USER_INITIATED\")"
+        );
+        // Enabled: the reason is the user's last change, not news; a failed attempt is.
+        assert_eq!(
+            mapping("Enabled", "User action", "No records processed").condition(),
+            "Enabled"
         );
     }
 

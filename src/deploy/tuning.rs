@@ -186,6 +186,8 @@ mod tests {
             window_seconds: Some(window),
             parallelization: Some(1),
             state: "Enabled".into(),
+            state_reason: None,
+            last_result: None,
             last_modified: None,
             function_arn: format!(
                 "arn:aws:lambda:ap-southeast-2:123456789012:function:demo-put-item-{consumer}"

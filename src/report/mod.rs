@@ -47,7 +47,8 @@ pub struct Context {
     pub stack: String,
     pub region: String,
     pub window: window::Window,
-    /// How the window was chosen: "--since" or "since the last up or tune".
+    /// How the window was chosen ("from --since", "since the last up or tune") and the whole
+    /// periods it is read in.
     pub window_basis: String,
     pub memory_mb: f64,
     pub prices: Prices,

@@ -66,6 +66,8 @@ pub async fn read(
     let period = window.series_period(now);
     let series = Measured::read(&clients.cloudwatch, &targets, window, period).await?;
     let mut notes = Vec::new();
+    // One period spanning the window, which is whole periods of CloudWatch's granularity
+    // (`Window::aligned`): exactly one bucket, not the larger of two.
     let percentiles = Measured::read_percentiles(
         &clients.cloudwatch,
         &targets,

@@ -1,4 +1,12 @@
 //! The time window a report covers, and the CloudWatch periods that fit it.
+//!
+//! GetMetricData rounds a query's StartTime down to the granularity it keeps for data that old:
+//! the whole minute for a start less than 15 days ago (12:32:34 becomes 12:32:00), 5 minutes
+//! between 15 and 63 days, the hour beyond (GetMetricData API reference, StartTime). A window
+//! starting at 12:32:34 would read the whole 12:32 bucket, and a percentile read with one period
+//! spanning the window would take in data from before it. So a report's window is widened to
+//! whole periods of that granularity (as `demo sweep`'s runs start and end on whole minutes):
+//! what is read is exactly the periods asked for, and the report prints that window.
 
 use std::time::{Duration, SystemTime};
 
@@ -64,10 +72,26 @@ impl Window {
             ));
         }
         let latest = now.checked_sub(SHORTEST).unwrap_or(SystemTime::UNIX_EPOCH);
-        Ok(Window {
-            start: start.max(oldest).min(latest),
-            end: now,
-        })
+        Ok(Window::aligned(start.max(oldest).min(latest), now, now))
+    }
+
+    /// [start, end) widened to whole periods of the granularity CloudWatch keeps for data that
+    /// old: the start rounded down (as GetMetricData rounds it), the end rounded up, so that no
+    /// period is read in part.
+    pub fn aligned(start: SystemTime, end: SystemTime, now: SystemTime) -> Window {
+        let mut start = start;
+        // Rounding down makes the start older, which may cross into a coarser granularity.
+        loop {
+            let step = granularity(start, now);
+            let rounded = round_down(start, step);
+            if rounded == start {
+                return Window {
+                    start,
+                    end: round_up(end, step),
+                };
+            }
+            start = rounded;
+        }
     }
 
     pub fn seconds(&self) -> u64 {
@@ -91,14 +115,48 @@ impl Window {
         to_period(self.seconds(), self.granularity(now))
     }
 
-    fn granularity(&self, now: SystemTime) -> u64 {
-        let age = now.duration_since(self.start).unwrap_or_default().as_secs();
-        match age {
-            a if a > 63 * 24 * 3600 => 3600,
-            a if a > 15 * 24 * 3600 => 300,
-            _ => 60,
+    /// The seconds CloudWatch rounds this window's start to (see the module's comment).
+    pub fn granularity(&self, now: SystemTime) -> u64 {
+        granularity(self.start, now)
+    }
+
+    /// The granularity the window is aligned to, in words: "whole minutes", "whole 5-minute
+    /// periods" or "whole hours".
+    pub fn alignment(&self, now: SystemTime) -> &'static str {
+        match self.granularity(now) {
+            3600 => "whole hours",
+            300 => "whole 5-minute periods",
+            _ => "whole minutes",
         }
     }
+}
+
+/// What GetMetricData rounds a start time to, by the age of the data.
+fn granularity(start: SystemTime, now: SystemTime) -> u64 {
+    let age = now.duration_since(start).unwrap_or_default().as_secs();
+    match age {
+        a if a > 63 * 24 * 3600 => 3600,
+        a if a > 15 * 24 * 3600 => 300,
+        _ => 60,
+    }
+}
+
+fn epoch_seconds(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
+fn round_down(time: SystemTime, step: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(epoch_seconds(time) / step * step)
+}
+
+fn round_up(time: SystemTime, step: u64) -> SystemTime {
+    let exact = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seconds = exact.as_secs() + u64::from(exact.subsec_nanos() > 0);
+    SystemTime::UNIX_EPOCH + Duration::from_secs(seconds.div_ceil(step) * step)
 }
 
 /// `seconds` rounded up to a multiple of `step` (CloudWatch periods are multiples of 60).
@@ -163,6 +221,62 @@ mod tests {
         let ancient = Some(Since::At(at("2020-01-01T00:00:00Z")));
         let err = Window::resolve(ancient, now, now).unwrap_err();
         assert!(err.contains("15 months"), "{err}");
+    }
+
+    #[test]
+    fn a_window_starts_on_the_minute_cloudwatch_rounds_to_and_is_one_whole_period() {
+        let now = at("2026-11-26T13:00:00Z");
+        let since = Some(Since::At(at("2026-11-26T12:32:34Z")));
+        let window = Window::resolve(since, now, now).unwrap();
+        assert_eq!(rfc3339(window.start), "2026-11-26T12:32:00Z");
+        assert_eq!(rfc3339(window.end), "2026-11-26T13:00:00Z");
+        assert_eq!(window.whole_period(now), 28 * 60);
+        assert_eq!(window.whole_period(now) as u64, window.seconds());
+        assert_eq!(window.alignment(now), "whole minutes");
+    }
+
+    #[test]
+    fn the_end_is_rounded_up_so_no_period_is_read_in_part() {
+        let now = at("2026-11-26T13:00:10Z");
+        let hour = Some(Since::Ago(Duration::from_secs(3600)));
+        let window = Window::resolve(hour, now, now).unwrap();
+        assert_eq!(rfc3339(window.start), "2026-11-26T12:00:00Z");
+        assert_eq!(rfc3339(window.end), "2026-11-26T13:01:00Z");
+        assert_eq!(window.seconds(), 3660);
+        assert_eq!(
+            window.whole_period(now),
+            3660,
+            "one period, the whole window"
+        );
+        // A fraction of a second past the minute still belongs to the next one.
+        let late = now + Duration::from_millis(1);
+        let end = Window::aligned(at("2026-11-26T12:00:00Z"), late, late).end;
+        assert_eq!(rfc3339(end), "2026-11-26T13:01:00Z");
+        // On the minute, nothing is added.
+        let exact = at("2026-11-26T13:00:00Z");
+        assert_eq!(Window::resolve(hour, exact, exact).unwrap().seconds(), 3600);
+    }
+
+    #[test]
+    fn older_data_is_read_in_coarser_whole_periods() {
+        let now = at("2026-11-26T13:00:10Z");
+        let month = Some(Since::At(at("2026-11-06T12:32:34Z")));
+        let window = Window::resolve(month, now, now).unwrap();
+        assert_eq!(rfc3339(window.start), "2026-11-06T12:30:00Z");
+        assert_eq!(rfc3339(window.end), "2026-11-26T13:05:00Z");
+        assert_eq!(window.alignment(now), "whole 5-minute periods");
+        assert_eq!(window.whole_period(now) as u64, window.seconds());
+        let quarter = Some(Since::At(at("2026-08-26T12:32:34Z")));
+        let window = Window::resolve(quarter, now, now).unwrap();
+        assert_eq!(rfc3339(window.start), "2026-08-26T12:00:00Z");
+        assert_eq!(rfc3339(window.end), "2026-11-26T14:00:00Z");
+        assert_eq!(window.alignment(now), "whole hours");
+        assert_eq!(window.series_period(now) % 3600, 0);
+        // Just under 63 days old, the 5-minute rounding makes it older than 63 days: whole hours.
+        let edge = now - Duration::from_secs(63 * 24 * 3600 - 100);
+        let window = Window::aligned(edge, now, now);
+        assert_eq!(window.granularity(now), 3600);
+        assert_eq!(epoch_seconds(window.start) % 3600, 0);
     }
 
     #[test]

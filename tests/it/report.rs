@@ -187,7 +187,18 @@ async fn every_figure_comes_from_the_seeded_datapoints() {
     assert_eq!(report["orders"], 1000);
     assert_eq!(report["memory_mb"], 128.0);
     assert_eq!(report["prices"]["architecture"], "arm64");
-    assert_eq!(report["window"]["seconds"], 3600);
+    // The hour asked for, widened to whole minutes as CloudWatch reads them: 3,660 s, or 3,600
+    // when the command ran exactly on a minute.
+    let window = &report["window"];
+    let seconds = window["seconds"].as_u64().unwrap();
+    assert!(seconds == 3600 || seconds == 3660, "{window}");
+    for edge in ["start", "end"] {
+        assert!(window[edge].as_str().unwrap().ends_with(":00Z"), "{window}");
+    }
+    assert_eq!(
+        window["basis"], "from --since, in whole minutes as CloudWatch reads them",
+        "{window}"
+    );
     let f = &report["functions"];
     assert_eq!(f[0]["function"], format!("{stack}-put-record"));
     assert_eq!(

@@ -1,12 +1,14 @@
 //! `demo tune` through the real binary against the emulator.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::harness::cli::{json, ok_local, run_local, text, unique_stack};
 use crate::harness::sdk_config;
-use crate::lifecycle::{dashboard_consumer_labels, deploy_fake, mapping_batching, up_json};
+use crate::lifecycle::{
+    consumer_mapping, dashboard_consumer_labels, deploy_fake, mapping_batching, up_json,
+};
 
 #[tokio::test]
 async fn tuning_consumer_2_changes_only_its_mapping_and_survives_up() {
@@ -388,5 +390,53 @@ async fn up_puts_back_a_mapping_whose_live_values_differ_from_the_stack() {
         "a parallelization changed outside demo is put back too"
     );
     assert_eq!(recorded_batching(&stack, 1).await, (100, 30));
+    ok_local(&stack, &["down", "--yes"]);
+}
+
+/// A mapping the user disabled (moto's UpdateEventSourceMapping with Enabled=false makes it
+/// Disabled, "User initiated"): `tune` sets its values without waiting for it to come back on,
+/// and `tune` and `up` say that no records flow to that consumer, and exit 0.
+#[tokio::test]
+async fn a_mapping_the_user_disabled_is_tuned_at_once_and_named_by_tune_and_up() {
+    let stack = unique_stack();
+    let artifacts = deploy_fake(&stack);
+    let artifacts = artifacts.path().to_str().unwrap();
+    let uuid = consumer_mapping(&stack, 2).await.uuid().unwrap().to_owned();
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config().await);
+    let disable = lambda
+        .update_event_source_mapping()
+        .uuid(&uuid)
+        .enabled(false);
+    disable.send().await.unwrap();
+    let note = format!(
+        "note: the mapping of {stack}-put-item-2 (consumer 2) is Disabled by a user (\"User \
+         initiated\"): no records flow to consumer 2 until it is enabled again (`aws lambda \
+         update-event-source-mapping --uuid {uuid} --enabled`)"
+    );
+
+    let started = Instant::now();
+    let tune = ok_local(&stack, &["tune", "--consumer", "2", "--batch-size", "50"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "no 5-minute wait for Enabled"
+    );
+    let said = text(&tune.stdout);
+    assert!(said.contains("see the notes below"), "{said}");
+    assert!(said.contains(&note), "{said}");
+    let mapping = consumer_mapping(&stack, 2).await;
+    assert_eq!(mapping.state(), Some("Disabled"), "tune does not enable it");
+    assert_eq!(mapping.batch_size(), Some(50));
+
+    let up = ok_local(&stack, &["up", "--artifacts", artifacts]);
+    let said = text(&up.stdout);
+    assert!(
+        said.contains("mapping 2: batch 50 / window 2 s, Disabled (\"User initiated\")"),
+        "{said}"
+    );
+    assert!(said.contains(&note), "{said}");
+    let update = up_json(&stack, &["--artifacts", artifacts, "--batch-size-2", "20"]);
+    assert_eq!(update["outcome"], "updated", "{update}");
+    assert_eq!(update["notes"], serde_json::json!([note]), "{update}");
+    assert_eq!(mapping_batching(&stack, 2).await, (20, 2));
     ok_local(&stack, &["down", "--yes"]);
 }

@@ -1,13 +1,13 @@
 //! Finds, service by service, what is named for the stack, with the tags each carries, and
-//! gathers what proves ownership (the stack's ids and what it listed as made by it).
+//! gathers what proves ownership (the stack's ids and what it listed as made by it). An answer
+//! is judged by what it means (`answers`); one that is neither "here it is" nor "it does not
+//! exist" is noted as a check not made, and the search goes on.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_iam::config::http::HttpResponse;
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-
-use super::Leftover;
+use super::answers::{Service, present};
 use super::ownership::{Found, Owner, recordable};
+use super::{Findings, Leftover};
 use crate::aws::Clients;
 use crate::deploy::DeployError;
 use crate::deploy::names::{FUNCTIONS, NamePattern, StackNames};
@@ -58,28 +58,28 @@ pub async fn owner(
     Ok(owner)
 }
 
-/// Everything named for the stack that exists, with its tags.
-pub async fn find(clients: &Clients, names: &StackNames) -> Result<Vec<Found>, DeployError> {
-    let mut found = rest_apis(clients, &names.api()).await?;
+/// Everything named for the stack that exists, with its tags, and the checks that could not be
+/// made. Only credentials or connection trouble stops the search (every check would fail).
+pub async fn find(clients: &Clients, names: &StackNames) -> Result<Findings, DeployError> {
+    let mut findings = Findings::default();
+    findings.take(rest_apis(clients, &names.api()).await)?;
     for function in names.functions() {
-        found.extend(function_named(clients, &function).await?);
+        findings.take(function_named(clients, &function).await)?;
     }
-    found.extend(stream(clients, &names.stream()).await?);
+    findings.take(stream(clients, &names.stream()).await)?;
     for pattern in names.tables() {
-        for table in table_names(clients, &pattern).await? {
-            found.extend(table_named(clients, &table).await?);
-        }
+        findings.take(tables(clients, &pattern).await)?;
     }
-    found.extend(queues(clients, &names.queue()).await?);
+    findings.take(queues(clients, &names.queue()).await)?;
     for function in FUNCTIONS {
-        found.extend(log_groups(clients, &names.log_group(function)).await?);
+        findings.take(log_groups(clients, &names.log_group(function)).await)?;
     }
-    found.extend(dashboard(clients, &names.dashboard()).await?);
-    found.extend(alarm(clients, &names.alarm()).await?);
+    findings.take(dashboard(clients, &names.dashboard()).await)?;
+    findings.take(alarm(clients, &names.alarm()).await)?;
     for function in FUNCTIONS {
-        found.extend(role(clients, &names.role(function)).await?);
+        findings.take(role(clients, &names.role(function)).await)?;
     }
-    Ok(found)
+    Ok(findings)
 }
 
 /// Tags as the services that answer with a map give them (the others give a list of pairs).
@@ -106,7 +106,8 @@ async fn rest_apis(clients: &Clients, name: &str) -> Result<Vec<Found>, DeployEr
         .send();
     let mut found = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|err| DeployError::aws("list REST APIs", err))?;
+        let page =
+            page.map_err(|err| DeployError::aws(format!("look for REST API {name}"), err))?;
         for api in page.items().iter().filter(|api| api.name() == Some(name)) {
             let Some(id) = api.id() else { continue };
             let tags = tag_map(api.tags());
@@ -123,12 +124,13 @@ async fn function_named(clients: &Clients, name: &str) -> Result<Option<Found>, 
         .function_name(name)
         .send()
         .await;
-    Ok(
-        present(answer, &["ResourceNotFoundException"], name)?.map(|output| {
-            let tags = tag_map(output.tags());
-            tagged(Leftover::Function(name.to_owned()), tags)
-        }),
-    )
+    let looked = present(answer, Service::Lambda, name, || {
+        looking_for("function", name)
+    })?;
+    Ok(looked.map(|output| {
+        let tags = tag_map(output.tags());
+        tagged(Leftover::Function(name.to_owned()), tags)
+    }))
 }
 
 async fn stream(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
@@ -138,26 +140,27 @@ async fn stream(clients: &Clients, name: &str) -> Result<Option<Found>, DeployEr
         .stream_name(name)
         .send()
         .await;
-    Ok(
-        present(answer, &["ResourceNotFoundException"], name)?.map(|output| {
-            let tags = output
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().unwrap_or_default().to_owned()))
-                .collect();
-            tagged(Leftover::Stream(name.to_owned()), tags)
-        }),
-    )
+    let looked = present(answer, Service::Kinesis, name, || {
+        looking_for("stream", name)
+    })?;
+    Ok(looked.map(|output| {
+        let tags = output
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().unwrap_or_default().to_owned()))
+            .collect();
+        tagged(Leftover::Stream(name.to_owned()), tags)
+    }))
 }
 
-/// The tables whose names `pattern` makes. ListTables has no prefix filter (and moto answers
-/// nothing to an ExclusiveStartTableName it does not hold), so every page is read.
-async fn table_names(clients: &Clients, pattern: &NamePattern) -> Result<Vec<String>, DeployError> {
+/// The tables whose names `pattern` makes, with their tags. ListTables has no prefix filter
+/// (and moto answers nothing to an ExclusiveStartTableName it does not hold), so every page is
+/// read.
+async fn tables(clients: &Clients, pattern: &NamePattern) -> Result<Vec<Found>, DeployError> {
     let mut pages = clients.dynamodb.list_tables().into_paginator().send();
     let mut names = Vec::new();
     while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|err| DeployError::aws(format!("look for tables {pattern}"), err))?;
+        let page = page.map_err(|err| DeployError::aws(looking_for("tables", pattern), err))?;
         names.extend(
             page.table_names()
                 .iter()
@@ -165,25 +168,35 @@ async fn table_names(clients: &Clients, pattern: &NamePattern) -> Result<Vec<Str
                 .cloned(),
         );
     }
-    Ok(names)
+    let mut found = Vec::new();
+    for name in names {
+        found.extend(table_named(clients, &name).await?);
+    }
+    Ok(found)
 }
 
 async fn table_named(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
     let dynamodb = &clients.dynamodb;
     let answer = dynamodb.describe_table().table_name(name).send().await;
-    let Some(described) = present(answer, &["ResourceNotFoundException"], name)? else {
+    let Some(described) = present(answer, Service::DynamoDb, name, || {
+        looking_for("table", name)
+    })?
+    else {
         return Ok(None);
     };
     let arn = described
         .table()
         .and_then(|t| t.table_arn())
         .unwrap_or_default();
-    let tags = dynamodb
+    let answer = dynamodb
         .list_tags_of_resource()
         .resource_arn(arn)
         .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("read the tags of table {name}"), err))?;
+        .await;
+    // Gone between the two calls: nothing left to judge.
+    let Some(tags) = present(answer, Service::DynamoDb, name, || tags_of("table", name))? else {
+        return Ok(None);
+    };
     let tags = tags
         .tags()
         .iter()
@@ -202,12 +215,11 @@ async fn queues(clients: &Clients, pattern: &NamePattern) -> Result<Vec<Found>, 
         .send();
     let mut found = Vec::new();
     while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|err| DeployError::aws(format!("look for queues {pattern}"), err))?;
+        let page = page.map_err(|err| DeployError::aws(looking_for("queues", pattern), err))?;
         for url in page.queue_urls() {
             let name = url.rsplit('/').next().unwrap_or_default();
             if pattern.matches(name) {
-                found.extend(queue_tags(clients, url).await?);
+                found.extend(queue_tags(clients, name, url).await?);
             }
         }
     }
@@ -215,14 +227,14 @@ async fn queues(clients: &Clients, pattern: &NamePattern) -> Result<Vec<Found>, 
 }
 
 /// The queue at `url` with its tags; None when it was deleted since it was listed.
-async fn queue_tags(clients: &Clients, url: &str) -> Result<Option<Found>, DeployError> {
+async fn queue_tags(
+    clients: &Clients,
+    name: &str,
+    url: &str,
+) -> Result<Option<Found>, DeployError> {
     let answer = clients.sqs.list_queue_tags().queue_url(url).send().await;
-    let missing = [
-        "AWS.SimpleQueueService.NonExistentQueue",
-        "QueueDoesNotExist",
-    ];
-    Ok(present(answer, &missing, url)?
-        .map(|tags| tagged(Leftover::Queue(url.to_owned()), tag_map(tags.tags()))))
+    let tags = present(answer, Service::Sqs, name, || tags_of("queue", name))?;
+    Ok(tags.map(|tags| tagged(Leftover::Queue(url.to_owned()), tag_map(tags.tags()))))
 }
 
 /// The log groups whose names `pattern` makes, with their tags.
@@ -235,32 +247,33 @@ async fn log_groups(clients: &Clients, pattern: &NamePattern) -> Result<Vec<Foun
         .send();
     let mut found = Vec::new();
     while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|err| DeployError::aws(format!("look for log groups {pattern}"), err))?;
+        let page = page.map_err(|err| DeployError::aws(looking_for("log groups", pattern), err))?;
         for group in page.log_groups() {
             let (Some(name), Some(arn)) = (group.log_group_name(), group.log_group_arn()) else {
                 continue;
             };
             if pattern.matches(name) {
-                found.push(log_group_tags(clients, name, arn).await?);
+                found.extend(log_group_tags(clients, name, arn).await?);
             }
         }
     }
     Ok(found)
 }
 
-async fn log_group_tags(clients: &Clients, name: &str, arn: &str) -> Result<Found, DeployError> {
-    let tags = clients
+/// The log group with its tags; None when it was deleted since it was listed.
+async fn log_group_tags(
+    clients: &Clients,
+    name: &str,
+    arn: &str,
+) -> Result<Option<Found>, DeployError> {
+    let answer = clients
         .logs
         .list_tags_for_resource()
         .resource_arn(arn)
         .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("read the tags of log group {name}"), err))?;
-    Ok(tagged(
-        Leftover::LogGroup(name.to_owned()),
-        tag_map(tags.tags()),
-    ))
+        .await;
+    let tags = present(answer, Service::Logs, name, || tags_of("log group", name))?;
+    Ok(tags.map(|tags| tagged(Leftover::LogGroup(name.to_owned()), tag_map(tags.tags()))))
 }
 
 /// Dashboards cannot carry tags: found with none (see `ownership`).
@@ -271,12 +284,13 @@ async fn dashboard(clients: &Clients, name: &str) -> Result<Option<Found>, Deplo
         .dashboard_name(name)
         .send()
         .await;
-    Ok(
-        present(answer, &["ResourceNotFound"], name)?.map(|_| Found {
-            leftover: Leftover::Dashboard(name.to_owned()),
-            tags: None,
-        }),
-    )
+    let looked = present(answer, Service::CloudWatch, name, || {
+        looking_for("dashboard", name)
+    })?;
+    Ok(looked.map(|_| Found {
+        leftover: Leftover::Dashboard(name.to_owned()),
+        tags: None,
+    }))
 }
 
 async fn alarm(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
@@ -286,7 +300,7 @@ async fn alarm(clients: &Clients, name: &str) -> Result<Option<Found>, DeployErr
         .alarm_names(name)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("look for alarm {name}"), err))?;
+        .map_err(|err| DeployError::aws(looking_for("alarm", name), err))?;
     let Some(arn) = described
         .metric_alarms()
         .first()
@@ -294,12 +308,14 @@ async fn alarm(clients: &Clients, name: &str) -> Result<Option<Found>, DeployErr
     else {
         return Ok(None);
     };
-    let tags = cloudwatch
+    let answer = cloudwatch
         .list_tags_for_resource()
         .resource_arn(arn)
         .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("read the tags of alarm {name}"), err))?;
+        .await;
+    let Some(tags) = present(answer, Service::CloudWatch, name, || tags_of("alarm", name))? else {
+        return Ok(None);
+    };
     let tags = tags
         .tags()
         .iter()
@@ -315,7 +331,8 @@ async fn alarm(clients: &Clients, name: &str) -> Result<Option<Found>, DeployErr
 
 async fn role(clients: &Clients, name: &str) -> Result<Option<Found>, DeployError> {
     let answer = clients.iam.list_role_tags().role_name(name).send().await;
-    Ok(present(answer, &["NoSuchEntity"], name)?.map(|output| {
+    let looked = present(answer, Service::Iam, name, || looking_for("role", name))?;
+    Ok(looked.map(|output| {
         let tags = output
             .tags()
             .iter()
@@ -325,18 +342,10 @@ async fn role(clients: &Clients, name: &str) -> Result<Option<Found>, DeployErro
     }))
 }
 
-/// The answer, None when the service says the resource does not exist, else the error.
-fn present<T, E>(
-    result: Result<T, SdkError<E, HttpResponse>>,
-    missing_codes: &[&str],
-    name: &str,
-) -> Result<Option<T>, DeployError>
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match result {
-        Ok(output) => Ok(Some(output)),
-        Err(err) if err.code().is_some_and(|code| missing_codes.contains(&code)) => Ok(None),
-        Err(err) => Err(DeployError::aws(format!("look for {name}"), err)),
-    }
+fn looking_for(kind: &str, name: impl std::fmt::Display) -> String {
+    format!("look for {kind} {name}")
+}
+
+fn tags_of(kind: &str, name: &str) -> String {
+    format!("read the tags of {kind} {name}")
 }

@@ -3,16 +3,24 @@
 //! deletion; a failed create may leave a dashboard), and removes what is provably the stack's.
 //! Only exact names the template gives are looked at, and a name is never enough: see
 //! `ownership` for what proves a resource is ours. The rest is left alone and named.
+//!
+//! Answers are judged by what they mean (`answers`). An unexpected answer about one resource
+//! (a 500, a denied call) does not stop the rest: it is kept as `Unsettled` (what was tried and
+//! the service's answer) for the command to report; only credentials or connection trouble,
+//! which every other call would meet too, stops at once.
 
+pub mod answers;
 mod find;
 pub mod ownership;
 mod remove;
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 
 use super::DeployError;
 use super::names::StackNames;
-use crate::aws::Clients;
+use crate::aws::{AwsError, Clients};
 use crate::terminal;
 pub use find::{find, listed, owner};
 pub use ownership::{Found, Owner, Verdict, judge};
@@ -82,6 +90,56 @@ impl std::fmt::Display for Leftover {
     }
 }
 
+/// A check or removal that could not be made: what was tried (naming the resource) and the
+/// service's answer. Running the command again retries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unsettled {
+    pub action: String,
+    pub answer: String,
+}
+
+impl Unsettled {
+    /// The error as something unsettled, unless it must stop everything: credentials or
+    /// connection trouble (every other call would fail the same way), or no AWS answer at all.
+    pub fn from_error(err: DeployError) -> Result<Unsettled, DeployError> {
+        match err {
+            DeployError::Aws(AwsError::Call { action, detail }) => Ok(Unsettled {
+                action,
+                answer: detail,
+            }),
+            other => Err(other),
+        }
+    }
+}
+
+impl std::fmt::Display for Unsettled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "could not {}: {}", self.action, self.answer)
+    }
+}
+
+/// What the search for the stack's names found, and the checks it could not make.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    pub found: Vec<Found>,
+    pub unchecked: Vec<Unsettled>,
+}
+
+impl Findings {
+    /// Keeps what one check found, or notes the check as not made; stops only on an error
+    /// that must stop everything (see `Unsettled::from_error`).
+    fn take<I: IntoIterator<Item = Found>>(
+        &mut self,
+        checked: Result<I, DeployError>,
+    ) -> Result<(), DeployError> {
+        match checked {
+            Ok(found) => self.found.extend(found),
+            Err(err) => self.unchecked.push(Unsettled::from_error(err)?),
+        }
+        Ok(())
+    }
+}
+
 /// What is named for the stack, sorted by verdict.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Survey {
@@ -89,12 +147,17 @@ pub struct Survey {
     pub ours: Vec<(Leftover, String)>,
     /// Not provably the stack's, with the reason: never touched.
     pub not_ours: Vec<(Leftover, String)>,
+    /// Checks that could not be made: whether those resources are left is unknown.
+    pub unchecked: Vec<Unsettled>,
 }
 
 impl Survey {
-    pub fn judge(found: Vec<Found>, owner: &Owner) -> Survey {
-        let mut survey = Survey::default();
-        for item in found {
+    pub fn judge(findings: Findings, owner: &Owner) -> Survey {
+        let mut survey = Survey {
+            unchecked: findings.unchecked,
+            ..Survey::default()
+        };
+        for item in findings.found {
             match judge(&item, owner) {
                 Verdict::Ours(why) => survey.ours.push((item.leftover, why)),
                 Verdict::NotOurs(why) => survey.not_ours.push((item.leftover, why)),
@@ -105,11 +168,14 @@ impl Survey {
 
     /// The "not ours" list as the user reads it: "table x (why)".
     pub fn left_alone(&self) -> Vec<String> {
-        self.not_ours
-            .iter()
-            .map(|(leftover, why)| format!("{leftover} ({why})"))
-            .collect()
+        described(&self.not_ours)
     }
+}
+
+fn described(not_ours: &[(Leftover, String)]) -> Vec<String> {
+    (not_ours.iter())
+        .map(|(leftover, why)| format!("{leftover} ({why})"))
+        .collect()
 }
 
 /// Looks for what is named for the stack and judges each against `owner`.
@@ -121,20 +187,52 @@ pub async fn survey(
     Ok(Survey::judge(find(clients, names).await?, owner))
 }
 
-/// Removes every straggler provably the stack's, says what it leaves alone and why; returns
-/// the survey it acted on.
+/// What a sweep did: removed, left alone, and could not settle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub removed: Vec<Leftover>,
+    /// Not provably the stack's, with the reason: never touched.
+    pub not_ours: Vec<(Leftover, String)>,
+    /// Checks that could not be made.
+    pub unchecked: Vec<Unsettled>,
+    /// Removals that failed (the resource is still there, as far as is known).
+    pub failed: Vec<(Leftover, Unsettled)>,
+}
+
+impl Swept {
+    pub fn left_alone(&self) -> Vec<String> {
+        described(&self.not_ours)
+    }
+}
+
+/// Removes every straggler provably the stack's, says what it leaves alone and why, and what
+/// it could not check or remove; one failure does not keep the others from going.
 pub async fn sweep(
     clients: &Clients,
     names: &StackNames,
     owner: &Owner,
-) -> Result<Survey, DeployError> {
+) -> Result<Swept, DeployError> {
     let survey = survey(clients, names, owner).await?;
+    let mut swept = Swept {
+        not_ours: survey.not_ours.clone(),
+        unchecked: survey.unchecked.clone(),
+        ..Swept::default()
+    };
     for (leftover, why) in &survey.ours {
         terminal::note(format!("removing straggler {leftover} ({why})"));
-        remove(clients, leftover).await?;
+        match remove(clients, leftover).await {
+            Ok(()) => swept.removed.push(leftover.clone()),
+            Err(err) => swept
+                .failed
+                .push((leftover.clone(), Unsettled::from_error(err)?)),
+        }
     }
     for line in survey.left_alone() {
         terminal::warn(format!("left alone: {line}"));
     }
-    Ok(survey)
+    let failures = swept.failed.iter().map(|(_, unsettled)| unsettled);
+    for unsettled in swept.unchecked.iter().chain(failures) {
+        terminal::warn(format!("{unsettled}; going on with the rest"));
+    }
+    Ok(swept)
 }

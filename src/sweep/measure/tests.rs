@@ -92,6 +92,8 @@ fn mapping(consumer: usize, config: Config) -> Mapping {
         window_seconds: Some(config.window_seconds as i32),
         parallelization: Some(config.parallelization as i32),
         state: "Enabled".into(),
+        state_reason: None,
+        last_result: None,
         last_modified: None,
         function_arn: format!("arn:aws:lambda:{REGION}:123456789012:function:{function}"),
         failure: FailureHandling::default(),
