@@ -22,7 +22,7 @@ const REDACTED: &str = "<redacted>";
 
 /// Field names whose value is a secret (compared case-insensitively), each followed in the
 /// output by a separator (`:`, `=`, `>`, `"`) and then the value.
-const SECRET_FIELDS: [&str; 11] = [
+const SECRET_FIELDS: [&str; 18] = [
     "x-amz-security-token",
     "x-amz-signature",
     "signature",
@@ -35,6 +35,15 @@ const SECRET_FIELDS: [&str; 11] = [
     "secret_access_key",
     "accesskeyid",
     "access_key_id",
+    // IAM Identity Center: the portal request's bearer header (its trace shows the headers),
+    // and the token cache's and SSO OIDC's `accessToken`, `refreshToken`, `clientSecret`.
+    "x-amz-sso_bearer_token",
+    "accesstoken",
+    "access_token",
+    "refreshtoken",
+    "refresh_token",
+    "clientsecret",
+    "client_secret",
 ];
 
 /// Environment variables holding credentials whose values must never be printed.
@@ -251,6 +260,25 @@ mod tests {
         assert_eq!(
             redact(xml, &[]),
             "<Credentials><SessionToken><redacted></SessionToken><SecretAccessKey><redacted></SecretAccessKey>"
+        );
+    }
+
+    #[test]
+    fn sso_bearer_header_and_token_cache_values_are_redacted() {
+        let request = r#"headers: {"x-amz-sso_bearer_token": "aoaAAAAAGtok", "user-agent": "x"}"#;
+        assert_eq!(
+            redact(request, &[]),
+            r#"headers: {"x-amz-sso_bearer_token": "<redacted>", "user-agent": "x"}"#
+        );
+        let cache = r#"{"accessToken":"aoaTok","refreshToken":"rTok","clientSecret":"cSec","expiresAt":"2099-01-01T00:00:00Z"}"#;
+        let scrubbed = redact(cache, &[]);
+        for secret in ["aoaTok", "rTok", "cSec"] {
+            assert!(!scrubbed.contains(secret), "{scrubbed}");
+        }
+        assert!(scrubbed.contains(r#""expiresAt":"2099-01-01T00:00:00Z""#));
+        assert_eq!(
+            redact("the cached SSO access token expired", &[]),
+            "the cached SSO access token expired"
         );
     }
 

@@ -29,11 +29,15 @@ impl AwsError {
         let action = action.into();
         let full = DisplayErrorContext(&err).to_string();
         tracing::debug!(%action, error = %full, "AWS call failed");
+        let context = Context {
+            endpoint: None,
+            profile: super::signed_in_profile(),
+        };
         match classify_connection(&full) {
             Some(problem) => AwsError::Environment {
                 action,
                 detail: brief(&err),
-                guidance: problem.guidance(None),
+                guidance: problem.guidance(&context),
             },
             None => AwsError::Call {
                 action,
@@ -55,32 +59,53 @@ pub enum ConnectionProblem {
     MissingCredentials,
     /// Credentials were found but AWS rejects them.
     InvalidCredentials,
-    /// The session or SSO token expired.
+    /// The session credentials expired.
     ExpiredToken,
+    /// The IAM Identity Center (SSO) token is expired, missing or rejected by the portal.
+    SsoSignIn,
+    /// The `aws login` (console) session is expired or missing.
+    ConsoleSignIn,
+    /// This build of aws-config lacks the feature the profile's sign-in method needs.
+    SignInUnsupported,
+    /// The profile's credential source failed (a credential_process, an AssumeRole, …).
+    SignInFailed,
     /// The endpoint's host name does not resolve: a mistyped region or endpoint URL.
     UnknownHost,
     /// Nothing listens at the endpoint.
     Unreachable,
 }
 
-/// Which connection problem an SDK error's `DisplayErrorContext` text describes, if any.
+/// Where and as whom the failed call was made, for the guidance.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// The `--endpoint-url` (or emulator URL) in use, `None` for AWS itself.
+    pub endpoint: Option<&'a str>,
+    /// The profile to name in a sign-in command (`aws sso login --profile …`).
+    pub profile: Option<&'a str>,
+}
+
+/// Which connection problem an SDK error's `DisplayErrorContext` text describes, if any. The
+/// sign-in texts are aws-config 1.8's (`sso/token.rs`, `sso/cache.rs`, `login/token.rs`,
+/// `profile/credentials.rs`) and the SSO portal's 401 `UnauthorizedException`.
 pub fn classify_connection(message: &str) -> Option<ConnectionProblem> {
     let lower = message.to_ascii_lowercase();
     let has = |needle: &str| lower.contains(needle);
-    // Expiry first: an expired SSO token also surfaces as "failed to load credentials".
-    if has("expiredtoken")
+    if let Some(problem) = classify_sign_in(&lower) {
+        Some(problem)
+    } else if has("expiredtoken")
         || has("token has expired")
         || has("token included in the request is expired")
-        || has("sso token has expired")
     {
         Some(ConnectionProblem::ExpiredToken)
     } else if has("no providers in chain provided credentials")
         || has("no credentials in the credential chain")
         || has("failed to load credentials")
         || has("credential provider was not enabled")
-        || has("an error occurred while loading credentials")
     {
         Some(ConnectionProblem::MissingCredentials)
+    } else if has("an error occurred while loading credentials") {
+        // A provider that applies failed (the chain stops there): not "no credentials".
+        Some(ConnectionProblem::SignInFailed)
     } else if has("invalidclienttokenid")
         || has("unrecognizedclientexception")
         || has("signaturedoesnotmatch")
@@ -101,11 +126,29 @@ pub fn classify_connection(message: &str) -> Option<ConnectionProblem> {
     }
 }
 
+/// The sign-in problems: an SSO or console session to renew, a missing cargo feature.
+fn classify_sign_in(lower: &str) -> Option<ConnectionProblem> {
+    let has = |needle: &str| lower.contains(needle);
+    if has("requires following cargo feature") {
+        Some(ConnectionProblem::SignInUnsupported)
+    } else if has("sso token has expired")
+        || has("failed to load the cached sso token")
+        || has("cached sso token file")
+        || has(".aws/sso/cache/")
+        || has("unauthorizedexception")
+    {
+        Some(ConnectionProblem::SsoSignIn)
+    } else if has("login token") || has(".aws/login/cache/") {
+        Some(ConnectionProblem::ConsoleSignIn)
+    } else {
+        None
+    }
+}
+
 impl ConnectionProblem {
-    /// One sentence saying what to do; `endpoint` is the `--endpoint-url` (or emulator URL)
-    /// in use, `None` for AWS itself.
-    pub fn guidance(self, endpoint: Option<&str>) -> String {
-        match (self, endpoint) {
+    /// One sentence saying what to do, naming the endpoint and profile of `context`.
+    pub fn guidance(self, context: &Context<'_>) -> String {
+        match (self, context.endpoint) {
             (ConnectionProblem::MissingCredentials, _) => {
                 "no AWS credentials were found: configure credentials with `aws configure` or \
                  AWS_PROFILE, or use --local"
@@ -116,11 +159,14 @@ impl ConnectionProblem {
                  `aws sts get-caller-identity`, or use --local"
                     .into()
             }
-            (ConnectionProblem::ExpiredToken, _) => {
-                "the AWS session has expired: refresh it (`aws sso login` for SSO profiles) \
-                 and rerun"
-                    .into()
-            }
+            (
+                ConnectionProblem::ExpiredToken
+                | ConnectionProblem::SsoSignIn
+                | ConnectionProblem::ConsoleSignIn
+                | ConnectionProblem::SignInUnsupported
+                | ConnectionProblem::SignInFailed,
+                _,
+            ) => self.sign_in_guidance(context.profile),
             (ConnectionProblem::UnknownHost, Some(url)) => {
                 format!("the endpoint {url} does not resolve: check --endpoint-url (and --region)")
             }
@@ -138,6 +184,45 @@ impl ConnectionProblem {
                  --region"
                     .into()
             }
+        }
+    }
+
+    /// The sentence for a session to renew or a credential source that failed, with the
+    /// command to run for `profile` (the one holding the SSO settings), when it is known.
+    fn sign_in_guidance(self, profile: Option<&str>) -> String {
+        let named = |command: &str| match profile {
+            Some(name) => format!("`{command} --profile {name}`"),
+            None => format!("`{command}` (with --profile for the profile in use)"),
+        };
+        let of_profile = profile.map_or(String::new(), |name| format!(" of profile `{name}`"));
+        let with_profile = profile.map_or(String::new(), |name| format!(" with profile `{name}`"));
+        match self {
+            ConnectionProblem::SsoSignIn => format!(
+                "the IAM Identity Center (SSO) session{of_profile} has expired or was never \
+                 started: run {} and rerun",
+                named("aws sso login")
+            ),
+            ConnectionProblem::ConsoleSignIn => format!(
+                "the `aws login` session{of_profile} has expired or was never started: run {} \
+                 and rerun",
+                named("aws login")
+            ),
+            ConnectionProblem::SignInUnsupported => format!(
+                "this build of demo cannot sign in{with_profile}: it lacks the aws-config \
+                 feature named below; build demo from this repository's Cargo.toml, which turns \
+                 it on"
+            ),
+            ConnectionProblem::SignInFailed => format!(
+                "could not sign in to AWS{with_profile}: its credential source failed (the \
+                 detail below says why); fix it until {} works",
+                named("aws sts get-caller-identity")
+            ),
+            // ExpiredToken: session credentials (from SSO or not) that AWS refused as expired.
+            _ => format!(
+                "the AWS session has expired: refresh it ({} for an IAM Identity Center \
+                 profile) and rerun",
+                named("aws sso login")
+            ),
         }
     }
 }
@@ -173,87 +258,4 @@ fn brief<E: ProvideErrorMetadata + std::error::Error + 'static>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    // Messages as `DisplayErrorContext(&sdk_error)` prints them: the chain of `Display`s
-    // joined by ": ", then the `Debug` form in parentheses (shortened here).
-    const NO_CREDENTIALS: &str = "dispatch failure: other: the credential provider was not \
-        enabled: no providers in chain provided credentials (DispatchFailure(DispatchFailure { \
-        source: ConnectorError { kind: Other(None), source: CredentialsNotLoaded(\
-        CredentialsNotLoaded { source: \"no providers in chain provided credentials\" }), \
-        connection: Unknown } }))";
-    const DNS_FAILURE: &str = "dispatch failure: io error: client error (Connect): dns error: \
-        failed to lookup address information: Name or service not known \
-        (DispatchFailure(DispatchFailure { source: ConnectorError { kind: Io, source: \
-        hyper_util::client::legacy::Error(Connect, ConnectError(\"dns error\", Custom { kind: \
-        Uncategorized, error: \"failed to lookup address information: Name or service not \
-        known\" })), connection: Unknown } }))";
-    const REFUSED: &str = "dispatch failure: io error: client error (Connect): tcp connect \
-        error: Connection refused (os error 111) (DispatchFailure(DispatchFailure { source: \
-        ConnectorError { kind: Io, source: hyper_util::client::legacy::Error(Connect, \
-        ConnectError(\"tcp connect error\", Os { code: 111, kind: ConnectionRefused, message: \
-        \"Connection refused\" })), connection: Unknown } }))";
-    const EXPIRED: &str = "service error: unhandled error (ExpiredToken): Error { code: \
-        \"ExpiredToken\", message: \"The security token included in the request is expired\", \
-        aws_request_id: \"4b1c3a7e-9f1d-4e8a-b6c2-5d0e7f8a9b1c\" } (ServiceError(…))";
-    const SSO_EXPIRED: &str = "dispatch failure: other: an error occurred while loading \
-        credentials: the SSO token has expired and cannot be refreshed (DispatchFailure(…))";
-    const INVALID: &str = "service error: unhandled error (InvalidClientTokenId): Error { code: \
-        \"InvalidClientTokenId\", message: \"The security token included in the request is \
-        invalid.\" } (ServiceError(…))";
-
-    #[test]
-    fn connection_problems_are_classified_and_explained() {
-        use ConnectionProblem::*;
-        assert_eq!(
-            classify_connection(NO_CREDENTIALS),
-            Some(MissingCredentials)
-        );
-        assert_eq!(classify_connection(DNS_FAILURE), Some(UnknownHost));
-        assert_eq!(classify_connection(REFUSED), Some(Unreachable));
-        assert_eq!(classify_connection(EXPIRED), Some(ExpiredToken));
-        assert_eq!(classify_connection(SSO_EXPIRED), Some(ExpiredToken));
-        assert_eq!(classify_connection(INVALID), Some(InvalidCredentials));
-        assert_eq!(
-            classify_connection("service error: unhandled error (ValidationError)"),
-            None
-        );
-
-        let text = MissingCredentials.guidance(None);
-        assert!(
-            text.contains("`aws configure` or AWS_PROFILE, or use --local"),
-            "{text}"
-        );
-        assert!(UnknownHost.guidance(None).contains("check --region"));
-        assert!(
-            UnknownHost
-                .guidance(Some("http://emu:5000"))
-                .contains("--endpoint-url")
-        );
-        let text = Unreachable.guidance(Some("http://127.0.0.1:5000"));
-        assert!(
-            text.contains("is the emulator running at http://127.0.0.1:5000?"),
-            "{text}"
-        );
-        assert!(text.contains("`demo up --local` starts one"), "{text}");
-        assert!(ExpiredToken.guidance(None).contains("`aws sso login`"));
-    }
-
-    #[test]
-    fn guidance_is_one_sentence_on_one_line() {
-        use ConnectionProblem::*;
-        for problem in [
-            MissingCredentials,
-            InvalidCredentials,
-            ExpiredToken,
-            UnknownHost,
-            Unreachable,
-        ] {
-            for endpoint in [None, Some("http://127.0.0.1:5000")] {
-                let text = problem.guidance(endpoint);
-                assert!(!text.contains('\n') && !text.contains("  "), "{text:?}");
-            }
-        }
-    }
-}
+mod tests;

@@ -1,11 +1,18 @@
 //! The connection: where the stack lives (`AwsSettings`), one SDK configuration and one set of
-//! clients per command (`Clients`), and why a call failed (`AwsError`).
+//! clients per command (`Clients`), signed in before the first call, and why a call failed
+//! (`AwsError`).
 
 mod error;
+pub mod profile;
 #[cfg(test)]
 pub mod replay;
+mod signin;
+pub mod source;
 
 pub use error::AwsError;
+pub use source::credential_source;
+
+use std::sync::OnceLock;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
@@ -107,6 +114,15 @@ pub async fn connect(aws: &AwsSettings) -> Result<Clients, AwsError> {
     } else {
         None
     };
+    let profiles = match emulator {
+        // The emulator gets fixed dummy credentials: no profile is read or signed in with.
+        Some(_) => None,
+        None => {
+            let profiles = profile::Profiles::load(aws.profile.as_deref()).await?;
+            profiles.check_in_use_exists()?;
+            Some(profiles)
+        }
+    };
     let config = load_config(aws, emulator.as_deref()).await;
     if config.region().is_none() {
         return Err(AwsError::Environment {
@@ -117,7 +133,23 @@ pub async fn connect(aws: &AwsSettings) -> Result<Clients, AwsError> {
                     .into(),
         });
     }
+    let config = match &profiles {
+        Some(profiles) => {
+            SIGNED_IN_PROFILE.get_or_init(|| profiles.sso_login_profile().to_owned());
+            signin::sign_in(config, profiles).await?.0
+        }
+        None => config,
+    };
     Ok(Clients::new(&config))
+}
+
+/// The profile this run signs in with (the one holding its SSO settings), for the guidance on
+/// an error met after `connect`, deep in a command (an SSO session that ends during a long
+/// sweep), where only the error is at hand. A run connects once.
+static SIGNED_IN_PROFILE: OnceLock<String> = OnceLock::new();
+
+fn signed_in_profile() -> Option<&'static str> {
+    SIGNED_IN_PROFILE.get().map(String::as_str)
 }
 
 /// The account the credentials belong to (names the artifact bucket).
@@ -128,5 +160,6 @@ pub async fn account_id(clients: &Clients) -> Result<String, AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk("find the AWS account (sts:GetCallerIdentity)", err))?;
+    tracing::debug!(arn = identity.arn().unwrap_or_default(), "signed in as");
     Ok(identity.account().unwrap_or_default().to_owned())
 }

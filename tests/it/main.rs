@@ -11,6 +11,7 @@ mod load;
 mod local;
 mod report;
 mod serve;
+mod signin;
 mod sweep;
 mod template;
 mod tune;

@@ -4,5 +4,6 @@ pub mod cli;
 pub mod emulator;
 pub mod resources;
 pub mod runtime_api;
+pub mod sso_portal;
 
 pub use emulator::{emulator, sdk_config, unique_name};
