@@ -68,6 +68,10 @@ pub enum Command {
     Down(DownArgs),
     /// Show the stack, its resources, the API URL and each mapping's batching.
     Status,
+    /// Check, without changing anything, whether `up` would work in this account and region:
+    /// sign-in, CloudFormation, the Insights layer, Lambda concurrency, Kinesis shards, the
+    /// artifact bucket and an existing stack's state. Exits 1 when `up` would fail.
+    Doctor(DoctorArgs),
     /// Change a consumer's batch size, window or parallelization, effective in seconds.
     Tune(TuneArgs),
     /// Send orders to the API as the original notebook did (but concurrently, with retries),
@@ -386,6 +390,13 @@ pub struct UpArgs {
     /// changed, or removed by a newer template); needed without a terminal.
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The architecture `up` would be asked for (default: as `up` chooses).
+    #[arg(long, value_enum)]
+    pub arch: Option<ArchArg>,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod deploy;
+pub mod doctor;
 pub mod emulator;
 pub mod error;
 pub mod failures;

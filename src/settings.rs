@@ -88,12 +88,20 @@ pub enum Job {
     Up(UpSettings),
     Down(DownSettings),
     Status,
+    /// `demo doctor`, for the architecture asked for (None: as `up` would choose).
+    Doctor {
+        arch: Option<Arch>,
+    },
     Tune(TuneRequest),
     Load(LoadPlan),
     Verify(VerifyRequest),
     Report(ReportSettings),
-    Failures { redrive: bool },
-    Serve { port: u16 },
+    Failures {
+        redrive: bool,
+    },
+    Serve {
+        port: u16,
+    },
     Sweep(SweepSettings),
     Completions(clap_complete::Shell),
 }
@@ -108,6 +116,9 @@ pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
         Command::Up(args) => Job::Up(up(args)),
         Command::Down(args) => Job::Down(DownSettings { yes: args.yes }),
         Command::Status => Job::Status,
+        Command::Doctor(args) => Job::Doctor {
+            arch: args.arch.map(arch),
+        },
         Command::Tune(args) => Job::Tune(tune(args)),
         Command::Load(args) => Job::Load(load(args)?),
         Command::Verify(args) => Job::Verify(VerifyRequest {

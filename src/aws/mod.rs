@@ -10,7 +10,6 @@ mod signin;
 pub mod source;
 
 pub use error::AwsError;
-pub use source::credential_source;
 
 use std::sync::OnceLock;
 
@@ -46,6 +45,9 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub sts: aws_sdk_sts::Client,
+    /// Which credential source signed this run in, as a person reads it (never a secret);
+    /// None for clients not made by `connect`.
+    pub credential_source: Option<String>,
 }
 
 impl Clients {
@@ -68,6 +70,7 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sqs: aws_sdk_sqs::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
+            credential_source: None,
         }
     }
 
@@ -133,14 +136,18 @@ pub async fn connect(aws: &AwsSettings) -> Result<Clients, AwsError> {
                     .into(),
         });
     }
-    let config = match &profiles {
+    let (config, source) = match &profiles {
         Some(profiles) => {
             SIGNED_IN_PROFILE.get_or_init(|| profiles.sso_login_profile().to_owned());
-            signin::sign_in(config, profiles).await?.0
+            let (config, credentials) = signin::sign_in(config, profiles).await?;
+            (config, source::describe(&credentials, profiles))
         }
-        None => config,
+        None => (config, "fixed dummy credentials (--local)".to_owned()),
     };
-    Ok(Clients::new(&config))
+    Ok(Clients {
+        credential_source: Some(source),
+        ..Clients::new(&config)
+    })
 }
 
 /// The profile this run signs in with (the one holding its SSO settings), for the guidance on
@@ -152,8 +159,15 @@ fn signed_in_profile() -> Option<&'static str> {
     SIGNED_IN_PROFILE.get().map(String::as_str)
 }
 
-/// The account the credentials belong to (names the artifact bucket).
-pub async fn account_id(clients: &Clients) -> Result<String, AwsError> {
+/// Who the credentials are, as STS says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub arn: String,
+    pub account: String,
+}
+
+/// The identity the credentials belong to (`sts:GetCallerIdentity`, which needs no permission).
+pub async fn caller_identity(clients: &Clients) -> Result<Identity, AwsError> {
     let identity = clients
         .sts
         .get_caller_identity()
@@ -161,5 +175,13 @@ pub async fn account_id(clients: &Clients) -> Result<String, AwsError> {
         .await
         .map_err(|err| AwsError::from_sdk("find the AWS account (sts:GetCallerIdentity)", err))?;
     tracing::debug!(arn = identity.arn().unwrap_or_default(), "signed in as");
-    Ok(identity.account().unwrap_or_default().to_owned())
+    Ok(Identity {
+        arn: identity.arn().unwrap_or_default().to_owned(),
+        account: identity.account().unwrap_or_default().to_owned(),
+    })
+}
+
+/// The account the credentials belong to (names the artifact bucket).
+pub async fn account_id(clients: &Clients) -> Result<String, AwsError> {
+    Ok(caller_identity(clients).await?.account)
 }

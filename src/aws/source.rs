@@ -6,20 +6,6 @@ use aws_credential_types::Credentials;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 
 use super::profile::Profiles;
-use super::{AwsError, AwsSettings, load_config, signin};
-
-/// Signs in as `connect` does (without the emulator: `--local` uses fixed dummy credentials)
-/// and says where the credentials came from.
-pub async fn credential_source(aws: &AwsSettings) -> Result<String, AwsError> {
-    if aws.local {
-        return Ok("fixed dummy credentials (--local)".to_owned());
-    }
-    let profiles = Profiles::load(aws.profile.as_deref()).await?;
-    profiles.check_in_use_exists()?;
-    let config = load_config(aws, None).await;
-    let (_, credentials) = signin::sign_in(config, &profiles).await?;
-    Ok(describe(&credentials, &profiles))
-}
 
 /// The label for `credentials`: the SDK records, on credentials it resolves, which provider
 /// supplied them (`AwsCredentialFeature`); a profile's label adds how that profile signs in.

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod completions;
+pub mod doctor;
 pub mod down;
 pub mod failures;
 pub mod load;
@@ -22,6 +23,7 @@ pub async fn dispatch(job: Job, settings: &Settings) -> Result<(), CliError> {
         Job::Up(up) => up::run(settings, up).await,
         Job::Down(down) => down::run(settings, down).await,
         Job::Status => status::run(settings).await,
+        Job::Doctor { arch } => doctor::run(settings, arch).await,
         Job::Tune(request) => tune::run(settings, request).await,
         Job::Load(plan) => load::run(settings, plan).await,
         Job::Verify(request) => verify::run(settings, request).await,

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, run against the real emulator (moto) and the real `demo`.
 
 mod build;
+mod doctor;
 mod failures;
 mod functions;
 mod harness;
