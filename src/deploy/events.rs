@@ -298,6 +298,23 @@ pub fn hint(reason: &str) -> Option<String> {
                 .into(),
         );
     }
+    // SQS keeps a deleted queue's name for 60 s (AWS.SimpleQueueService.QueueDeletedRecently).
+    // This template lets CloudFormation name the queue; a stack of an earlier version, or one
+    // deployed from another template, can still meet it.
+    if has("queuedeletedrecently") || has("wait 60 seconds after deleting a queue") {
+        return Some(
+            "SQS refuses a queue named as one deleted in the last 60 seconds: wait a minute,              then rerun `demo up` (it deletes the failed stack and creates it again)"
+                .into(),
+        );
+    }
+    // Lambda checks the role when it creates a mapping; the template grants these actions, so
+    // what fails is IAM not having propagated the role's new statements yet.
+    if has("please ensure the role can perform") {
+        return Some(
+            "Lambda could not yet see the role's stream permissions (IAM propagates new              statements in seconds): rerun `demo up`"
+                .into(),
+        );
+    }
     if has("cannot be assumed by lambda") {
         return Some("IAM had not yet propagated the new role to Lambda: rerun `demo up`".into());
     }
@@ -633,6 +650,18 @@ mod tests {
                 "--insights-layer-arn",
             ),
             ("Rate exceeded", "throttled"),
+            // What CloudFormation relays from SQS (AWS's wording; the code is
+            // AWS.SimpleQueueService.QueueDeletedRecently).
+            (
+                "Resource handler returned message: \"You must wait 60 seconds after deleting a queue before you can create another with the same name. (Service: Sqs, Status Code: 400, Request ID: 9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e)\" (RequestToken: 0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f, HandlerErrorCode: GeneralServiceException)",
+                "wait a minute",
+            ),
+            // Lambda's answer to CreateEventSourceMapping before IAM propagated the role
+            // (aws-samples/cross-account-amazon-dynamodb-replication#11, amplify-cli#12965).
+            (
+                "Resource handler returned message: \"Invalid request provided: Cannot access stream arn:aws:kinesis:eu-west-1:123456789012:stream/demo-orders. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, ListShards, and ListStreams Actions on your stream in IAM. (Service: Lambda, Status Code: 400, Request ID: 1a2b3c4d)\" (RequestToken: 5e6f, HandlerErrorCode: InvalidRequest)",
+                "IAM propagates",
+            ),
         ];
         for (reason, expected) in cases {
             let hint = hint(reason).unwrap_or_else(|| panic!("no hint for {reason}"));

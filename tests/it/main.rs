@@ -10,6 +10,7 @@ mod layers;
 mod lifecycle;
 mod load;
 mod local;
+mod recreate;
 mod report;
 mod serve;
 mod signin;
