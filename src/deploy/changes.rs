@@ -37,15 +37,17 @@ pub fn render(changes: &[Change]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use aws_sdk_cloudformation::types::ResourceChange;
 
-    fn change(
+    /// A change as DescribeChangeSet lists it (the emulator gives no physical id).
+    pub fn change_of(
         action: ChangeAction,
         logical: &str,
         kind: &str,
         replacement: Option<Replacement>,
+        physical: Option<&str>,
     ) -> Change {
         Change::builder()
             .resource_change(
@@ -54,9 +56,19 @@ mod tests {
                     .logical_resource_id(logical)
                     .resource_type(kind)
                     .set_replacement(replacement)
+                    .set_physical_resource_id(physical.map(str::to_owned))
                     .build(),
             )
             .build()
+    }
+
+    fn change(
+        action: ChangeAction,
+        logical: &str,
+        kind: &str,
+        replacement: Option<Replacement>,
+    ) -> Change {
+        change_of(action, logical, kind, replacement, None)
     }
 
     #[test]

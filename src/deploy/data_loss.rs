@@ -117,27 +117,7 @@ pub fn confirm(losses: &[DataLoss], yes: bool, stack: &str) -> Result<(), Deploy
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_cloudformation::types::ResourceChange;
-
-    fn change(
-        action: ChangeAction,
-        logical: &str,
-        kind: &str,
-        replacement: Option<Replacement>,
-        physical: Option<&str>,
-    ) -> Change {
-        Change::builder()
-            .resource_change(
-                ResourceChange::builder()
-                    .action(action)
-                    .logical_resource_id(logical)
-                    .resource_type(kind)
-                    .set_replacement(replacement)
-                    .set_physical_resource_id(physical.map(str::to_owned))
-                    .build(),
-            )
-            .build()
-    }
+    use crate::deploy::changes::tests::change_of as change;
 
     #[test]
     fn removed_and_replaced_data_holders_are_losses_and_nothing_else_is() {
