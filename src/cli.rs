@@ -72,6 +72,10 @@ pub enum Command {
     /// sign-in, CloudFormation, the Insights layer, Lambda concurrency, Kinesis shards, the
     /// artifact bucket and an existing stack's state. Exits 1 when `up` would fail.
     Doctor(DoctorArgs),
+    /// On every save under functions/, build and put the changed functions' new code live on
+    /// the deployed stack (UpdateFunctionCode), then record it in the stack so it never drifts.
+    /// Ctrl-C stops.
+    Watch,
     /// Change a consumer's batch size, window or parallelization, effective in seconds.
     Tune(TuneArgs),
     /// Send orders to the API as the original notebook did (but concurrently, with retries),

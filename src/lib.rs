@@ -24,3 +24,4 @@ pub mod report;
 pub mod settings;
 pub mod sweep;
 pub mod terminal;
+pub mod watch;

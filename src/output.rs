@@ -31,3 +31,19 @@ pub fn emit<T: Serialize + Display>(format: OutputFormat, value: &T) -> Result<(
         .and_then(|()| stdout.flush())
         .map_err(OutputError::from)
 }
+
+/// Writes one result of a stream of them (e.g. one per change) to stdout as one line: text, or
+/// one compact JSON document per line (JSON Lines), flushed at once.
+pub fn emit_line<T: Serialize + Display>(
+    format: OutputFormat,
+    value: &T,
+) -> Result<(), OutputError> {
+    let line = match format {
+        OutputFormat::Text => value.to_string(),
+        OutputFormat::Json => serde_json::to_string(value).expect("results serialize to JSON"),
+    };
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .map_err(OutputError::from)
+}

@@ -88,6 +88,7 @@ pub enum Job {
     Up(UpSettings),
     Down(DownSettings),
     Status,
+    Watch,
     /// `demo doctor`, for the architecture asked for (None: as `up` would choose).
     Doctor {
         arch: Option<Arch>,
@@ -116,6 +117,7 @@ pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
         Command::Up(args) => Job::Up(up(args)),
         Command::Down(args) => Job::Down(DownSettings { yes: args.yes }),
         Command::Status => Job::Status,
+        Command::Watch => Job::Watch,
         Command::Doctor(args) => Job::Doctor {
             arch: args.arch.map(arch),
         },

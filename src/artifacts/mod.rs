@@ -95,6 +95,11 @@ pub struct Artifact {
     pub sha256: String,
 }
 
+/// The workspace whose `functions/` the zips are built from (`cargo metadata`).
+pub fn workspace_root() -> Result<std::path::PathBuf, BuildError> {
+    Ok(cargo::Workspace::locate()?.root)
+}
+
 /// Cross-compile every function for `request.arch` in one cargo run and zip each binary.
 ///
 /// Checks the Rust target and the cross C toolchain first, so a missing piece is reported with

@@ -13,6 +13,7 @@ pub mod sweep;
 pub mod tune;
 pub mod up;
 pub mod verify;
+pub mod watch;
 
 use crate::error::CliError;
 use crate::settings::{Job, Settings};
@@ -23,6 +24,7 @@ pub async fn dispatch(job: Job, settings: &Settings) -> Result<(), CliError> {
         Job::Up(up) => up::run(settings, up).await,
         Job::Down(down) => down::run(settings, down).await,
         Job::Status => status::run(settings).await,
+        Job::Watch => watch::run(settings).await,
         Job::Doctor { arch } => doctor::run(settings, arch).await,
         Job::Tune(request) => tune::run(settings, request).await,
         Job::Load(plan) => load::run(settings, plan).await,

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 mod fingerprint;
 mod invoke;
+mod watch;
 
 const DEMO: &str = env!("CARGO_BIN_EXE_demo");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -19,6 +20,30 @@ const TRIPLE: &str = "aarch64-unknown-linux-musl";
 const FUNCTIONS: [&str; 2] = ["put-record", "put-item"];
 /// The cargo profile `demo build` builds the functions with.
 const PROFILE: &str = "lambda";
+
+/// A source file changed for one test and put back when it ends, failed or not.
+pub struct Edit {
+    path: PathBuf,
+    original: String,
+}
+
+impl Edit {
+    pub fn replace(relative: &str, from: &str, to: &str) -> Self {
+        let path = Path::new(ROOT).join(relative);
+        let original = fs::read_to_string(&path).unwrap();
+        assert_eq!(original.matches(from).count(), 1, "{from} in {relative}");
+        fs::write(&path, original.replace(from, to)).unwrap();
+        Self { path, original }
+    }
+}
+
+impl Drop for Edit {
+    fn drop(&mut self) {
+        if let Err(error) = fs::write(&self.path, &self.original) {
+            eprintln!("could not restore {}: {error}", self.path.display());
+        }
+    }
+}
 
 /// Builds share the target directory and the zips: one test builds at a time.
 static BUILDS: Mutex<()> = Mutex::new(());

@@ -2,37 +2,11 @@
 //! one-line edit to one function's source rebuilds it and uploads exactly that function.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{BUILDS, ROOT};
+use super::{BUILDS, Edit};
 use crate::harness::cli::{demo_local, ok_local, text};
-
-/// A source file changed for one test and put back when it ends, failed or not.
-struct Edit {
-    path: PathBuf,
-    original: String,
-}
-
-impl Edit {
-    fn replace(relative: &str, from: &str, to: &str) -> Self {
-        let path = Path::new(ROOT).join(relative);
-        let original = fs::read_to_string(&path).unwrap();
-        assert_eq!(original.matches(from).count(), 1, "{from} in {relative}");
-        fs::write(&path, original.replace(from, to)).unwrap();
-        Self { path, original }
-    }
-}
-
-impl Drop for Edit {
-    fn drop(&mut self) {
-        if let Err(error) = fs::write(&self.path, &self.original) {
-            eprintln!("could not restore {}: {error}", self.path.display());
-        }
-    }
-}
 
 /// `demo up --output json` on the emulator (building the functions): the report and stderr.
 fn up(stack: &str) -> (Value, String) {
