@@ -85,6 +85,9 @@ pub enum Command {
     /// List the records the consumers gave up on (from the on-failure queue, read back from the
     /// stream), each with why it cannot be written; `--redrive` writes those that can be now.
     Failures(FailuresArgs),
+    /// Show the functions' log lines from CloudWatch Logs, interleaved by time with one prefix
+    /// per function (as `sam logs`); `--follow` keeps showing new ones until Ctrl-C.
+    Logs(LogsArgs),
     /// Serve the stack offline (with --local): POST /prod/order on 127.0.0.1 for any client, and
     /// the consumers batching as Lambda does, until Ctrl-C.
     Serve(ServeArgs),
@@ -205,6 +208,41 @@ pub struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Whose lines.
+    #[arg(long, value_enum, default_value_t = LogsFunctionArg::All)]
+    pub function: LogsFunctionArg,
+
+    /// Start of the lines: a length back from now (10m, 1h30m) or a time
+    /// (2026-11-26T07:00:00Z).
+    #[arg(long, value_name = "WHEN", default_value = "10m")]
+    pub since: String,
+
+    /// Keep reading, and show new lines as they come until Ctrl-C.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Only lines containing TEXT (case-sensitive); stderr says whether CloudWatch or demo
+    /// matched it.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogsFunctionArg {
+    /// put-record: API Gateway → Kinesis.
+    Producer,
+    /// put-item-1: mapping 1 → table 1.
+    #[value(name = "consumer-1")]
+    Consumer1,
+    /// put-item-2: mapping 2 → table 2.
+    #[value(name = "consumer-2")]
+    Consumer2,
+    /// The three, interleaved.
+    All,
 }
 
 #[derive(Debug, Args)]

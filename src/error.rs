@@ -26,6 +26,9 @@ pub enum CliError {
 
     #[error(transparent)]
     Output(#[from] crate::output::OutputError),
+
+    #[error(transparent)]
+    Logs(#[from] crate::logs::LogsError),
 }
 
 impl CliError {
@@ -37,6 +40,7 @@ impl CliError {
             CliError::Deploy(error) => error.is_environment(),
             CliError::Load(error) => error.is_usage(),
             CliError::Output(_) => false,
+            CliError::Logs(error) => error.is_environment(),
         };
         ExitCode::from(if environment { 2 } else { 1 })
     }

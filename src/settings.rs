@@ -7,8 +7,8 @@ use std::time::SystemTime;
 use crate::artifacts::{Arch, CargoVerbosity};
 use crate::aws::AwsSettings;
 use crate::cli::{
-    ArchArg, Cli, Command, ConsumerArg, GlobalArgs, LoadArgs, OutputArg, ReportArgs, StrategyArg,
-    SweepArgs, TableArgs, TuneArgs, UpArgs,
+    ArchArg, Cli, Command, ConsumerArg, GlobalArgs, LoadArgs, LogsArgs, LogsFunctionArg, OutputArg,
+    ReportArgs, StrategyArg, SweepArgs, TableArgs, TuneArgs, UpArgs,
 };
 use crate::commands::build::BuildSettings;
 use crate::commands::down::DownSettings;
@@ -26,10 +26,11 @@ use crate::load::flags;
 use crate::load::run::LoadPlan;
 use crate::load::target::TableNames;
 use crate::load::verify::{VerifyRequest, VerifySettings};
+use crate::logs::{LogsRequest, StackFunction};
 use crate::output::OutputFormat;
 use crate::report::chart;
 use crate::report::cost::PriceOverrides;
-use crate::report::window::{self, Window};
+use crate::report::window::{self, Since, Window};
 use crate::sweep::choose::Strategy;
 use crate::sweep::grid::{self, Amount, Grid, Traffic};
 use crate::terminal::Verbosity;
@@ -96,6 +97,7 @@ pub enum Job {
     Load(LoadPlan),
     Verify(VerifyRequest),
     Report(ReportSettings),
+    Logs(LogsRequest),
     Failures {
         redrive: bool,
     },
@@ -126,6 +128,7 @@ pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
             verify: verify(&args.tables)?,
         }),
         Command::Report(args) => Job::Report(report(args)?),
+        Command::Logs(args) => Job::Logs(logs(args)?),
         Command::Failures(args) => Job::Failures {
             redrive: args.redrive,
         },
@@ -255,6 +258,39 @@ fn report(args: &ReportArgs) -> Result<ReportSettings, CliError> {
                 args.price_per_million_requests,
             )?,
         },
+    })
+}
+
+/// `demo logs`'s flags: `--since` as `demo report` takes it, and not in the future.
+fn logs(args: &LogsArgs) -> Result<LogsRequest, CliError> {
+    let since = window::parse_since(&args.since).map_err(CliError::Usage)?;
+    if let Since::At(at) = since
+        && at > SystemTime::now()
+    {
+        return Err(CliError::Usage(format!(
+            "invalid --since {:?}: {} is not in the past; give a length back from now (10m) or \
+             an earlier time",
+            args.since,
+            window::rfc3339(at)
+        )));
+    }
+    if args.filter.as_deref() == Some("") {
+        return Err(CliError::Usage(
+            "invalid --filter \"\": give the text the lines must contain, or leave --filter out"
+                .into(),
+        ));
+    }
+    let functions = match args.function {
+        LogsFunctionArg::Producer => vec![StackFunction::Producer],
+        LogsFunctionArg::Consumer1 => vec![StackFunction::Consumer1],
+        LogsFunctionArg::Consumer2 => vec![StackFunction::Consumer2],
+        LogsFunctionArg::All => StackFunction::ALL.to_vec(),
+    };
+    Ok(LogsRequest {
+        functions,
+        since,
+        follow: args.follow,
+        filter: args.filter.clone(),
     })
 }
 

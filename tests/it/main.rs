@@ -10,6 +10,7 @@ mod layers;
 mod lifecycle;
 mod load;
 mod local;
+mod logs;
 mod recreate;
 mod report;
 mod serve;
