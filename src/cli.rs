@@ -88,6 +88,9 @@ pub enum Command {
     /// Show the functions' log lines from CloudWatch Logs, interleaved by time with one prefix
     /// per function (as `sam logs`); `--follow` keeps showing new ones until Ctrl-C.
     Logs(LogsArgs),
+    /// Invoke one function once with the event it would receive, built from the notebook's
+    /// orders (or read from a file), and show its response, its log lines and its REPORT figures.
+    Invoke(InvokeArgs),
     /// Serve the stack offline (with --local): POST /prod/order on 127.0.0.1 for any client, and
     /// the consumers batching as Lambda does, until Ctrl-C.
     Serve(ServeArgs),
@@ -229,6 +232,34 @@ pub struct LogsArgs {
     /// matched it.
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InvokeArgs {
+    /// The function to invoke.
+    #[arg(value_enum)]
+    pub function: FunctionArg,
+
+    /// Send this file's JSON as the event instead of building one (at most 6 MB).
+    #[arg(long, value_name = "FILE", conflicts_with = "orders")]
+    pub event: Option<std::path::PathBuf>,
+
+    /// Build the event from N orders drawn as `demo load` draws them: the producer's API Gateway
+    /// request takes 1, a consumer's Kinesis batch 1–10000 within Lambda's 6 MB [default: 1].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub orders: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FunctionArg {
+    /// put-record: an API Gateway request in, a Kinesis record out.
+    Producer,
+    /// put-item-1: a Kinesis batch in, table 1's items out.
+    #[value(name = "consumer-1")]
+    Consumer1,
+    /// put-item-2: a Kinesis batch in, table 2's items out.
+    #[value(name = "consumer-2")]
+    Consumer2,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -29,6 +29,9 @@ pub enum CliError {
 
     #[error(transparent)]
     Logs(#[from] crate::logs::LogsError),
+
+    #[error(transparent)]
+    Invoke(#[from] crate::invoke::InvokeError),
 }
 
 impl CliError {
@@ -41,6 +44,7 @@ impl CliError {
             CliError::Load(error) => error.is_usage(),
             CliError::Output(_) => false,
             CliError::Logs(error) => error.is_environment(),
+            CliError::Invoke(error) => error.is_environment(),
         };
         ExitCode::from(if environment { 2 } else { 1 })
     }

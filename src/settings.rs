@@ -7,8 +7,8 @@ use std::time::SystemTime;
 use crate::artifacts::{Arch, CargoVerbosity};
 use crate::aws::AwsSettings;
 use crate::cli::{
-    ArchArg, Cli, Command, ConsumerArg, GlobalArgs, LoadArgs, LogsArgs, LogsFunctionArg, OutputArg,
-    ReportArgs, StrategyArg, SweepArgs, TableArgs, TuneArgs, UpArgs,
+    ArchArg, Cli, Command, ConsumerArg, FunctionArg, GlobalArgs, InvokeArgs, LoadArgs, LogsArgs,
+    LogsFunctionArg, OutputArg, ReportArgs, StrategyArg, SweepArgs, TableArgs, TuneArgs, UpArgs,
 };
 use crate::commands::build::BuildSettings;
 use crate::commands::down::DownSettings;
@@ -22,6 +22,7 @@ use crate::deploy::template;
 use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::error::CliError;
 use crate::insights::InsightsChoice;
+use crate::invoke::{EventSpec, InvokeRequest, event};
 use crate::load::flags;
 use crate::load::run::LoadPlan;
 use crate::load::target::TableNames;
@@ -98,6 +99,7 @@ pub enum Job {
     Verify(VerifyRequest),
     Report(ReportSettings),
     Logs(LogsRequest),
+    Invoke(InvokeRequest),
     Failures {
         redrive: bool,
     },
@@ -129,6 +131,7 @@ pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
         }),
         Command::Report(args) => Job::Report(report(args)?),
         Command::Logs(args) => Job::Logs(logs(args)?),
+        Command::Invoke(args) => Job::Invoke(invoke(args)?),
         Command::Failures(args) => Job::Failures {
             redrive: args.redrive,
         },
@@ -292,6 +295,23 @@ fn logs(args: &LogsArgs) -> Result<LogsRequest, CliError> {
         follow: args.follow,
         filter: args.filter.clone(),
     })
+}
+
+/// `demo invoke`'s flags: `--orders` against what the function can be handed (the file is read,
+/// and the event's size checked, by the command before its first call).
+fn invoke(args: &InvokeArgs) -> Result<InvokeRequest, CliError> {
+    let function = match args.function {
+        FunctionArg::Producer => StackFunction::Producer,
+        FunctionArg::Consumer1 => StackFunction::Consumer1,
+        FunctionArg::Consumer2 => StackFunction::Consumer2,
+    };
+    let event = match (&args.event, args.orders) {
+        (Some(path), _) => EventSpec::File(path.clone()),
+        (None, orders) => EventSpec::Orders(
+            event::check_orders(function, orders.unwrap_or(1)).map_err(CliError::Usage)?,
+        ),
+    };
+    Ok(InvokeRequest { function, event })
 }
 
 /// `demo sweep`'s flags: the grid and traffic against AWS's limits, the strategy, the budget

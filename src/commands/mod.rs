@@ -5,6 +5,7 @@ pub mod completions;
 pub mod doctor;
 pub mod down;
 pub mod failures;
+pub mod invoke;
 pub mod load;
 pub mod logs;
 pub mod report;
@@ -28,6 +29,7 @@ pub async fn dispatch(job: Job, settings: &Settings) -> Result<(), CliError> {
         Job::Tune(request) => tune::run(settings, request).await,
         Job::Load(plan) => load::run(settings, plan).await,
         Job::Logs(request) => logs::run(settings, request).await,
+        Job::Invoke(request) => invoke::run(settings, request).await,
         Job::Verify(request) => verify::run(settings, request).await,
         Job::Report(report) => report::run(settings, report).await,
         Job::Failures { redrive } => failures::run(settings, redrive).await,

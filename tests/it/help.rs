@@ -35,6 +35,7 @@ fn command_help() {
         "completions",
         "sweep",
         "logs",
+        "invoke",
     ] {
         insta::assert_snapshot!(format!("{command}_help"), help(&[command, "--help"]));
     }
@@ -59,6 +60,7 @@ fn completions_cover_every_command_in_each_shell() {
             "serve",
             "completions",
             "logs",
+            "invoke",
         ] {
             assert!(script.contains(command), "{shell} lacks {command}");
         }

@@ -6,6 +6,7 @@ mod failures;
 mod functions;
 mod harness;
 mod help;
+mod invoke;
 mod layers;
 mod lifecycle;
 mod load;
