@@ -89,6 +89,12 @@ pub enum Command {
     /// List the records the consumers gave up on (from the on-failure queue, read back from the
     /// stream), each with why it cannot be written; `--redrive` writes those that can be now.
     Failures(FailuresArgs),
+    /// Show the functions' log lines from CloudWatch Logs, interleaved by time with one prefix
+    /// per function (as `sam logs`); `--follow` keeps showing new ones until Ctrl-C.
+    Logs(LogsArgs),
+    /// Invoke one function once with the event it would receive, built from the notebook's
+    /// orders (or read from a file), and show its response, its log lines and its REPORT figures.
+    Invoke(InvokeArgs),
     /// Serve the stack offline (with --local): POST /prod/order on 127.0.0.1 for any client, and
     /// the consumers batching as Lambda does, until Ctrl-C.
     Serve(ServeArgs),
@@ -209,6 +215,69 @@ pub struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Whose lines.
+    #[arg(long, value_enum, default_value_t = LogsFunctionArg::All)]
+    pub function: LogsFunctionArg,
+
+    /// Start of the lines: a length back from now (10m, 1h30m) or a time
+    /// (2026-11-26T07:00:00Z).
+    #[arg(long, value_name = "WHEN", default_value = "10m")]
+    pub since: String,
+
+    /// Keep reading, and show new lines as they come until Ctrl-C.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Only lines containing TEXT (case-sensitive); stderr says whether CloudWatch or demo
+    /// matched it.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InvokeArgs {
+    /// The function to invoke.
+    #[arg(value_enum)]
+    pub function: FunctionArg,
+
+    /// Send this file's JSON as the event instead of building one (at most 6 MB).
+    #[arg(long, value_name = "FILE", conflicts_with = "orders")]
+    pub event: Option<std::path::PathBuf>,
+
+    /// Build the event from N orders drawn as `demo load` draws them: the producer's API Gateway
+    /// request takes 1, a consumer's Kinesis batch 1–10000 within Lambda's 6 MB [default: 1].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub orders: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FunctionArg {
+    /// put-record: an API Gateway request in, a Kinesis record out.
+    Producer,
+    /// put-item-1: a Kinesis batch in, table 1's items out.
+    #[value(name = "consumer-1")]
+    Consumer1,
+    /// put-item-2: a Kinesis batch in, table 2's items out.
+    #[value(name = "consumer-2")]
+    Consumer2,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogsFunctionArg {
+    /// put-record: API Gateway → Kinesis.
+    Producer,
+    /// put-item-1: mapping 1 → table 1.
+    #[value(name = "consumer-1")]
+    Consumer1,
+    /// put-item-2: mapping 2 → table 2.
+    #[value(name = "consumer-2")]
+    Consumer2,
+    /// The three, interleaved.
+    All,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,12 @@ pub enum CliError {
 
     #[error(transparent)]
     Output(#[from] crate::output::OutputError),
+
+    #[error(transparent)]
+    Logs(#[from] crate::logs::LogsError),
+
+    #[error(transparent)]
+    Invoke(#[from] crate::invoke::InvokeError),
 }
 
 impl CliError {
@@ -37,6 +43,8 @@ impl CliError {
             CliError::Deploy(error) => error.is_environment(),
             CliError::Load(error) => error.is_usage(),
             CliError::Output(_) => false,
+            CliError::Logs(error) => error.is_environment(),
+            CliError::Invoke(error) => error.is_environment(),
         };
         ExitCode::from(if environment { 2 } else { 1 })
     }

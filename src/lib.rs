@@ -2,8 +2,9 @@
 //! integration tests and its benchmarks.
 //!
 //! Floors, bottom up: `aws`, `output`, `terminal`, `logging` and `emulator` import nothing above
-//! them; `artifacts`, `deploy`, `load`, `local`, `report`, `failures` and `insights` do the
-//! work and never see clap; `settings` turns clap's types (`cli`) into each command's settings,
+//! them; `artifacts`, `deploy`, `doctor`, `load`, `local`, `report`, `sweep`, `failures`,
+//! `insights`, `watch`, `logs` and `invoke` do the work and never see clap; `settings` turns
+//! clap's types (`cli`) into each command's settings,
 //! and `commands` runs them.
 
 pub mod artifacts;
@@ -16,9 +17,11 @@ pub mod emulator;
 pub mod error;
 pub mod failures;
 pub mod insights;
+pub mod invoke;
 pub mod load;
 pub mod local;
 pub mod logging;
+pub mod logs;
 pub mod output;
 pub mod report;
 pub mod settings;

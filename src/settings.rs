@@ -7,8 +7,8 @@ use std::time::SystemTime;
 use crate::artifacts::{Arch, CargoVerbosity};
 use crate::aws::AwsSettings;
 use crate::cli::{
-    ArchArg, Cli, Command, ConsumerArg, GlobalArgs, LoadArgs, OutputArg, ReportArgs, StrategyArg,
-    SweepArgs, TableArgs, TuneArgs, UpArgs,
+    ArchArg, Cli, Command, ConsumerArg, FunctionArg, GlobalArgs, InvokeArgs, LoadArgs, LogsArgs,
+    LogsFunctionArg, OutputArg, ReportArgs, StrategyArg, SweepArgs, TableArgs, TuneArgs, UpArgs,
 };
 use crate::commands::build::BuildSettings;
 use crate::commands::down::DownSettings;
@@ -22,14 +22,16 @@ use crate::deploy::template;
 use crate::deploy::tuning::{Consumers, TuneRequest};
 use crate::error::CliError;
 use crate::insights::InsightsChoice;
+use crate::invoke::{EventSpec, InvokeRequest, event};
 use crate::load::flags;
 use crate::load::run::LoadPlan;
 use crate::load::target::TableNames;
 use crate::load::verify::{VerifyRequest, VerifySettings};
+use crate::logs::{LogsRequest, StackFunction};
 use crate::output::OutputFormat;
 use crate::report::chart;
 use crate::report::cost::PriceOverrides;
-use crate::report::window::{self, Window};
+use crate::report::window::{self, Since, Window};
 use crate::sweep::choose::Strategy;
 use crate::sweep::grid::{self, Amount, Grid, Traffic};
 use crate::terminal::Verbosity;
@@ -97,6 +99,8 @@ pub enum Job {
     Load(LoadPlan),
     Verify(VerifyRequest),
     Report(ReportSettings),
+    Logs(LogsRequest),
+    Invoke(InvokeRequest),
     Failures {
         redrive: bool,
     },
@@ -128,6 +132,8 @@ pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
             verify: verify(&args.tables)?,
         }),
         Command::Report(args) => Job::Report(report(args)?),
+        Command::Logs(args) => Job::Logs(logs(args)?),
+        Command::Invoke(args) => Job::Invoke(invoke(args)?),
         Command::Failures(args) => Job::Failures {
             redrive: args.redrive,
         },
@@ -258,6 +264,56 @@ fn report(args: &ReportArgs) -> Result<ReportSettings, CliError> {
             )?,
         },
     })
+}
+
+/// `demo logs`'s flags: `--since` as `demo report` takes it, and not in the future.
+fn logs(args: &LogsArgs) -> Result<LogsRequest, CliError> {
+    let since = window::parse_since(&args.since).map_err(CliError::Usage)?;
+    if let Since::At(at) = since
+        && at > SystemTime::now()
+    {
+        return Err(CliError::Usage(format!(
+            "invalid --since {:?}: {} is not in the past; give a length back from now (10m) or \
+             an earlier time",
+            args.since,
+            window::rfc3339(at)
+        )));
+    }
+    if args.filter.as_deref() == Some("") {
+        return Err(CliError::Usage(
+            "invalid --filter \"\": give the text the lines must contain, or leave --filter out"
+                .into(),
+        ));
+    }
+    let functions = match args.function {
+        LogsFunctionArg::Producer => vec![StackFunction::Producer],
+        LogsFunctionArg::Consumer1 => vec![StackFunction::Consumer1],
+        LogsFunctionArg::Consumer2 => vec![StackFunction::Consumer2],
+        LogsFunctionArg::All => StackFunction::ALL.to_vec(),
+    };
+    Ok(LogsRequest {
+        functions,
+        since,
+        follow: args.follow,
+        filter: args.filter.clone(),
+    })
+}
+
+/// `demo invoke`'s flags: `--orders` against what the function can be handed (the file is read,
+/// and the event's size checked, by the command before its first call).
+fn invoke(args: &InvokeArgs) -> Result<InvokeRequest, CliError> {
+    let function = match args.function {
+        FunctionArg::Producer => StackFunction::Producer,
+        FunctionArg::Consumer1 => StackFunction::Consumer1,
+        FunctionArg::Consumer2 => StackFunction::Consumer2,
+    };
+    let event = match (&args.event, args.orders) {
+        (Some(path), _) => EventSpec::File(path.clone()),
+        (None, orders) => EventSpec::Orders(
+            event::check_orders(function, orders.unwrap_or(1)).map_err(CliError::Usage)?,
+        ),
+    };
+    Ok(InvokeRequest { function, event })
 }
 
 /// `demo sweep`'s flags: the grid and traffic against AWS's limits, the strategy, the budget

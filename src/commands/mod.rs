@@ -5,7 +5,9 @@ pub mod completions;
 pub mod doctor;
 pub mod down;
 pub mod failures;
+pub mod invoke;
 pub mod load;
+pub mod logs;
 pub mod report;
 pub mod serve;
 pub mod status;
@@ -28,6 +30,8 @@ pub async fn dispatch(job: Job, settings: &Settings) -> Result<(), CliError> {
         Job::Doctor { arch } => doctor::run(settings, arch).await,
         Job::Tune(request) => tune::run(settings, request).await,
         Job::Load(plan) => load::run(settings, plan).await,
+        Job::Logs(request) => logs::run(settings, request).await,
+        Job::Invoke(request) => invoke::run(settings, request).await,
         Job::Verify(request) => verify::run(settings, request).await,
         Job::Report(report) => report::run(settings, report).await,
         Job::Failures { redrive } => failures::run(settings, redrive).await,

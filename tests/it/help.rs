@@ -34,6 +34,8 @@ fn command_help() {
         "serve",
         "completions",
         "sweep",
+        "logs",
+        "invoke",
     ] {
         insta::assert_snapshot!(format!("{command}_help"), help(&[command, "--help"]));
     }
@@ -50,7 +52,16 @@ fn completions_cover_every_command_in_each_shell() {
     ] {
         let script = help(&["completions", shell]);
         assert!(script.contains(opening), "{shell}: {script:.200}");
-        for command in ["up", "tune", "load", "failures", "serve", "completions"] {
+        for command in [
+            "up",
+            "tune",
+            "load",
+            "failures",
+            "serve",
+            "completions",
+            "logs",
+            "invoke",
+        ] {
             assert!(script.contains(command), "{shell} lacks {command}");
         }
         assert!(script.contains("batch-size"), "{shell} lacks tune's flags");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// Plain vocabulary: these import no other module of the crate but each other.
 const GROUND: [&str; 5] = ["aws", "output", "terminal", "logging", "emulator"];
 /// The work: never sees clap (`cli`), the translator (`settings`) or `commands`.
-const MIDDLE: [&str; 10] = [
+const MIDDLE: [&str; 12] = [
     "artifacts",
     "deploy",
     "doctor",
@@ -18,6 +18,8 @@ const MIDDLE: [&str; 10] = [
     "insights",
     "sweep",
     "watch",
+    "logs",
+    "invoke",
 ];
 const TOP: [&str; 3] = ["cli", "settings", "commands"];
 

@@ -1,0 +1,77 @@
+//! `demo logs`: the functions' log events from CloudWatch Logs (the same API on AWS and in the
+//! emulator), from the stack's own log groups, interleaved by time, readable, optionally
+//! filtered and followed.
+//!
+//! `source` finds each function's group, `fetch` reads one, `read` merges them (with `filter`
+//! and `message` deciding what is shown and how), `follow` reads again until Ctrl-C, `print`
+//! writes lines or JSON. `function` names the stack's functions for `demo invoke` too.
+
+pub mod fetch;
+pub mod filter;
+pub mod follow;
+pub mod function;
+pub mod message;
+pub mod print;
+pub mod read;
+pub mod source;
+
+pub use function::StackFunction;
+
+use crate::aws::AwsError;
+use crate::deploy::DeployError;
+use crate::output::OutputError;
+use crate::report::window::Since;
+
+/// What `demo logs` was asked for, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsRequest {
+    /// The functions to read, in the order their prefixes are given.
+    pub functions: Vec<StackFunction>,
+    pub since: Since,
+    pub follow: bool,
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogsError {
+    #[error(transparent)]
+    Deploy(#[from] DeployError),
+
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+
+    #[error(
+        "stack {stack} has no {function} function ({}): `demo up` creates it",
+        function.function_logical_id()
+    )]
+    NotDeployed {
+        stack: String,
+        function: StackFunction,
+    },
+
+    #[error(
+        "no log group for {function} ({function_name}): Lambda names none in its LoggingConfig \
+         and stack {stack} has no {}; `demo up` puts the stack's back",
+        function.log_group_logical_id()
+    )]
+    NoLogGroup {
+        stack: String,
+        function: StackFunction,
+        function_name: String,
+    },
+
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl LogsError {
+    /// Whether the user's environment or stack must change (exit 2) rather than a failure (1).
+    pub fn is_environment(&self) -> bool {
+        match self {
+            LogsError::Deploy(error) => error.is_environment(),
+            LogsError::Aws(error) => error.is_environment(),
+            LogsError::NotDeployed { .. } | LogsError::NoLogGroup { .. } => true,
+            LogsError::Output(_) => false,
+        }
+    }
+}
