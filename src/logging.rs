@@ -89,11 +89,9 @@ fn log_filter(verbosity: Verbosity) -> String {
     if verbosity.0 >= 1 {
         level.to_owned()
     } else {
-        // The functions' handlers, run in-process by `load --local`, log a line per
-        // invocation: their warnings are worth seeing, the rest only from -v on.
-        format!(
-            "{level},aws_config=error,aws_smithy_runtime=error,aws_runtime=error,put_item=warn,put_record=warn"
-        )
+        // The consumer's write path, run in-process by `failures --redrive`, logs a line per
+        // call: its warnings are worth seeing, the rest only from -v on.
+        format!("{level},aws_config=error,aws_smithy_runtime=error,aws_runtime=error,put_item=warn")
     }
 }
 

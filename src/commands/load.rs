@@ -5,7 +5,7 @@ use crate::deploy::{resources, stack};
 use crate::error::CliError;
 use crate::load::error::LoadError;
 use crate::load::ids;
-use crate::load::report::LoadReport;
+use crate::load::report::{LoadReport, LocalReport};
 use crate::load::run::{self, LoadPlan};
 use crate::load::target::{self, StackNames};
 use crate::load::verify::{self, VerifyPlan};
@@ -70,40 +70,43 @@ pub async fn run(settings: &Settings, plan: LoadPlan) -> Result<(), CliError> {
         report.verify = Some(verify::verify(&client, &plan, mode).await?);
     }
     if let Some(run) = local_run {
-        finish_local(run).await?;
+        report.local = Some(finish_local(run).await?);
     }
     output::emit(settings.output, &report)?;
     Ok(report.outcome()?)
 }
 
-/// The in-process stand-ins for the API and the mappings (see `crate::local`), and the stack's
-/// names read on the way.
+/// The local runner (the functions' processes, the API and the mappings; see `crate::local`),
+/// and the stack's names read on the way.
 async fn start_local(clients: &Clients, name: &str) -> Result<(LocalRun, StackNames), CliError> {
     stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
     let deployed = resources::deployed(clients, name).await?;
     let names = StackNames::of(&deployed, &clients.region);
-    let run = LocalRun::start(clients, &deployed, LocalOptions::default()).await?;
+    let run = LocalRun::start(clients, name, &deployed, LocalOptions::default()).await?;
     Ok((run, names))
 }
 
-/// Lets the consumers' batching windows pass, then says what each consumer did.
-async fn finish_local(run: LocalRun) -> Result<(), CliError> {
+/// Lets the consumers' batching windows pass, then says what each consumer did, what ran, and
+/// what the figures are.
+async fn finish_local(run: LocalRun) -> Result<LocalReport, CliError> {
     terminal::note(format!(
         "waiting for the consumers to hand over what they have read (batching windows up to {} s)",
         run.longest_window().as_secs()
     ));
-    let summaries = run.finish().await?;
-    for summary in &summaries {
+    let binaries = run.binaries();
+    let figures = run.figures_note();
+    let consumers = run.finish().await?;
+    for summary in &consumers {
         terminal::note(summary);
     }
+    terminal::note(&figures);
     terminal::note(
-        "the producer's PutRecords ran one at a time (moto's Kinesis loses records under \
-         concurrent PutRecord), so the latency and throughput below are the emulator's, not API \
-         Gateway's",
+        "measurements sent to the emulator's CloudWatch and the functions' output to its \
+         CloudWatch Logs: `demo report --local` compares the consumers",
     );
-    terminal::note(
-        "measurements sent to the emulator's CloudWatch: `demo report --local` compares the \
-         consumers",
-    );
-    Ok(())
+    Ok(LocalReport {
+        binaries,
+        consumers,
+        figures,
+    })
 }

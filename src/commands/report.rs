@@ -64,7 +64,7 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
         );
     } else {
         readings.notes.push(
-            "against an emulator: the figures are what was put into its CloudWatch, normally what `demo load --local` measured running the functions' handlers in-process (not Lambda, so no Lambda Insights figures)".into(),
+            "against an emulator: the figures are what was put into its CloudWatch, normally what `demo load --local` measured running the deployed functions as processes on this machine (under qemu where they are built for another CPU): their durations, peak resident memory (as used_memory_max) and init times, not Lambda's".into(),
         );
     }
     let mut report = report::build(&context, &readings);

@@ -9,21 +9,26 @@ use serde::Serialize;
 use crate::aws::connect;
 use crate::deploy::{resources, stack};
 use crate::error::CliError;
-use crate::local::{LocalOptions, LocalRun};
+use crate::local::{LocalOptions, LocalRun, RanBinary};
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
 
-/// What `serve` prints on stdout once it listens: where to post.
+/// What `serve` prints on stdout once it listens: where to post, and what runs the functions.
 #[derive(Debug, Serialize)]
 pub struct Serving {
     pub stack: String,
     pub url: String,
+    pub binaries: Vec<RanBinary>,
 }
 
 impl fmt::Display for Serving {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "POST {}", self.url)
+        writeln!(f, "POST {}", self.url)?;
+        for ran in &self.binaries {
+            writeln!(f, "  {ran}")?;
+        }
+        Ok(())
     }
 }
 
@@ -43,12 +48,13 @@ pub async fn run(settings: &Settings, port: u16) -> Result<(), CliError> {
         port,
         log_each: true,
     };
-    let run = LocalRun::start(&clients, &deployed, options).await?;
+    let run = LocalRun::start(&clients, name, &deployed, options).await?;
     output::emit(
         settings.output,
         &Serving {
             stack: name.clone(),
             url: run.url(),
+            binaries: run.binaries(),
         },
     )?;
     terminal::note(format!("serving stack {name} offline; Ctrl-C to stop"));
@@ -58,12 +64,15 @@ pub async fn run(settings: &Settings, port: u16) -> Result<(), CliError> {
         "stopping: no more orders; the consumers get what they gathered now, without waiting \
          out their batching windows",
     );
+    let figures = run.figures_note();
     let summaries = run.finish_now().await?;
     for summary in &summaries {
         terminal::note(summary);
     }
+    terminal::note(figures);
     terminal::note(
-        "measurements sent to the emulator's CloudWatch: `demo report --local` compares the consumers",
+        "measurements sent to the emulator's CloudWatch and the functions' output to its \
+         CloudWatch Logs: `demo report --local` compares the consumers",
     );
     Ok(())
 }

@@ -297,8 +297,9 @@ fn notes(clients: &Clients, runs: &Runs) -> Vec<String> {
     let mut notes = Vec::new();
     if clients.is_emulator() {
         notes.push(
-            "offline: the functions' own handlers ran in-process with Lambda's batching rules; \
-             durations and costs are this machine's, not Lambda's"
+            "offline: the deployed functions ran as processes on this machine (under qemu where \
+             built for another CPU) with Lambda's batching rules; durations and costs are this \
+             machine's, not Lambda's"
                 .into(),
         );
     }

@@ -11,6 +11,12 @@ pub const FUNCTIONS: [&str; 3] = ["put-record", "put-item-1", "put-item-2"];
 
 /// Logical ids of the template's resources whose physical names CloudFormation chooses.
 pub mod logical {
+    /// Each function's role (as the commands name it) and logical id.
+    pub const FUNCTIONS: [(&str, &str); 3] = [
+        ("put-record", "PutRecordFunction"),
+        ("put-item-1", "PutItem1Function"),
+        ("put-item-2", "PutItem2Function"),
+    ];
     /// The tables of consumer 1 and consumer 2.
     pub const TABLES: [&str; 2] = ["OrderTable1", "OrderTable2"];
     /// The queue both mappings send given-up batches to.

@@ -114,12 +114,8 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
             .find(|r| r.logical_id == logical)
             .and_then(|r| r.physical_id.clone())
     };
-    let functions: BTreeMap<String, String> = [
-        ("put-record", "PutRecordFunction"),
-        ("put-item-1", "PutItem1Function"),
-        ("put-item-2", "PutItem2Function"),
-    ]
-    .into_iter()
+    let functions: BTreeMap<String, String> = logical::FUNCTIONS
+        .into_iter()
     .filter_map(|(role, logical)| Some((role.to_owned(), physical(logical)?)))
     .collect();
     let mut mappings = Vec::new();

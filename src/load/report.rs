@@ -10,6 +10,7 @@ use crate::load::error::LoadError;
 use crate::load::run::{LoadPlan, LoadRun};
 use crate::load::stats::{LatencySummary, MICROS, Rejection};
 use crate::load::verify::VerifyReport;
+use crate::local::{ConsumerSummary, RanBinary};
 
 #[derive(Debug, Serialize)]
 pub struct LoadReport {
@@ -39,6 +40,18 @@ pub struct LoadReport {
     pub ids_file: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify: Option<VerifyReport>,
+    /// With `--local`: what ran the functions, and what each consumer did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local: Option<LocalReport>,
+}
+
+/// What the local runner ran, and what its figures are.
+#[derive(Debug, Serialize)]
+pub struct LocalReport {
+    pub binaries: Vec<RanBinary>,
+    pub consumers: Vec<ConsumerSummary>,
+    /// What the durations, memory and init figures measure offline.
+    pub figures: String,
 }
 
 impl LoadReport {
@@ -69,6 +82,7 @@ impl LoadReport {
             latency: run.tally.latencies.summary(MICROS),
             ids_file: plan.ids_file.clone(),
             verify: None,
+            local: None,
         }
     }
 
@@ -141,6 +155,11 @@ impl fmt::Display for LoadReport {
         }
         if let Some(path) = &self.ids_file {
             writeln!(f, "ids         {}", path.display())?;
+        }
+        if let Some(local) = &self.local {
+            for ran in &local.binaries {
+                writeln!(f, "offline     {ran}")?;
+            }
         }
         if let Some(verify) = &self.verify {
             write!(f, "\n{verify}")?;

@@ -1,10 +1,10 @@
-//! The API Gateway stand-in: `POST /prod/order` on 127.0.0.1, handed to the producer's own
-//! handler as the Lambda proxy integration would hand it.
+//! The API Gateway stand-in: `POST /prod/order` on 127.0.0.1, handed to the producer's process
+//! as the Lambda proxy integration hands it (the proxy event in, the proxy response out; a
+//! function error is API Gateway's 502).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
@@ -13,23 +13,16 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use tokio::sync::oneshot;
 
-use super::recorder::{LocalMetric, Recorder};
+use super::host::{FunctionHost, Outcome};
 
 /// API Gateway refuses payloads over 10 MB before the function sees them.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 /// The resource the template's API has, on its stage.
 pub const ORDER_PATH: &str = "/prod/order";
 
-/// What the stand-in needs: the producer and where to record its invocations.
+/// What the stand-in needs: the producer's host.
 pub struct Producer {
-    pub function: String,
-    pub handler: put_record::Producer,
-    pub recorder: Recorder,
-    /// One PutRecord at a time (and only the PutRecord: requests are otherwise handled
-    /// concurrently): moto numbers a shard's records as "last + 1" without a lock, so
-    /// concurrent PutRecords can get the same sequence number and one record replaces the
-    /// other, though both callers were told it was written.
-    pub put_turn: tokio::sync::Mutex<()>,
+    pub host: Arc<FunctionHost>,
     /// One line per request (`serve`); `load` shows progress instead.
     pub log_requests: bool,
 }
@@ -41,9 +34,14 @@ pub struct LocalApi {
 }
 
 impl LocalApi {
-    /// Listens on 127.0.0.1:`port` (0: any free port).
-    pub async fn start(producer: Producer, port: u16) -> std::io::Result<LocalApi> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    /// Takes 127.0.0.1:`port` (0: any free port), before anything else starts, so a port in use
+    /// is found at once.
+    pub async fn bind(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+        tokio::net::TcpListener::bind(("127.0.0.1", port)).await
+    }
+
+    /// Serves the producer on `listener`.
+    pub fn serve(listener: tokio::net::TcpListener, producer: Producer) -> std::io::Result<LocalApi> {
         let address = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel();
         let producer = Arc::new(producer);
@@ -88,32 +86,39 @@ async fn answer(
             ));
         }
     };
-    let (response, ms) = invoke(&producer, &body).await;
+    let event = serde_json::to_value(proxy_request(&body)).unwrap_or_default();
+    let (response, ms) = match producer.host.invoke(event).await {
+        Ok(invocation) => (
+            proxy_response(&invocation.outcome),
+            invocation.report.duration_ms,
+        ),
+        Err(err) => {
+            tracing::error!("the producer could not run: {err}");
+            (internal_error(), 0.0)
+        }
+    };
     if producer.log_requests {
         tracing::info!("{}", request_line(&response, ms));
     }
     Ok(http_response(response))
 }
 
-/// Runs the producer's handler on `body`, taking its turn for the PutRecord only, and records the
-/// invocation and its duration as Lambda would bill it: without the wait for the turn.
-async fn invoke(producer: &Producer, body: &[u8]) -> (ApiGatewayProxyResponse, f64) {
-    let started = Instant::now();
-    let handled = put_record::handle_in_turn(
-        &producer.handler,
-        proxy_request(body),
-        Some(&producer.put_turn),
-    )
-    .await;
-    let ms = started
-        .elapsed()
-        .saturating_sub(handled.waited)
-        .as_secs_f64()
-        * 1000.0;
-    let recorder = &producer.recorder;
-    recorder.record(LocalMetric::Invocations, &producer.function, 1.0);
-    recorder.record(LocalMetric::Duration, &producer.function, ms);
-    (handled.response, ms)
+/// The function's proxy response; API Gateway's 502 for a function error or a malformed one.
+fn proxy_response(outcome: &Outcome) -> ApiGatewayProxyResponse {
+    match outcome {
+        Outcome::Response(value) => {
+            serde_json::from_value(value.clone()).unwrap_or_else(|_| internal_error())
+        }
+        Outcome::Error(_) => internal_error(),
+    }
+}
+
+/// `{"message": "Internal server error"}` with 502, as API Gateway answers a failed function.
+fn internal_error() -> ApiGatewayProxyResponse {
+    let mut response = ApiGatewayProxyResponse::default();
+    response.status_code = 502;
+    response.body = Some(Body::Text("{\"message\": \"Internal server error\"}".into()));
+    response
 }
 
 /// `POST /prod/order 200 <orderid> 12 ms`, or the refused field for a 4xx.
@@ -201,6 +206,19 @@ mod tests {
             request_line(&refused, 1.0),
             "POST /prod/order 400 refused: order.city 1 ms"
         );
+    }
+
+    #[test]
+    fn a_function_error_or_a_malformed_answer_is_api_gateways_502() {
+        let error = Outcome::Error(crate::local::host::FunctionError {
+            error_type: "Runtime.ExitError".into(),
+            error_message: "signal: killed".into(),
+        });
+        assert_eq!(proxy_response(&error).status_code, 502);
+        let malformed = Outcome::Response(serde_json::json!({"statusCode": "two hundred"}));
+        assert_eq!(proxy_response(&malformed).status_code, 502);
+        let fine = Outcome::Response(serde_json::json!({"statusCode": 200, "body": "{}"}));
+        assert_eq!(proxy_response(&fine).status_code, 200);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! One event source mapping, run locally: poll each shard, gather records until the batch is
-//! full or the batching window has passed (as Lambda's poller does), then invoke the consumer's
-//! own handler with the batch and treat what it reports as failed as the mapping would
-//! (`failure.rs`: retries, bisection, record age, the on-failure destination).
+//! full or the batching window has passed (as Lambda's poller does), then invoke the consumer
+//! (its own process, through `host`) with the batch and treat what it reports as failed as the
+//! mapping would (`failure.rs`: retries, bisection, record age, the on-failure destination); a
+//! function error (a crash, a timeout) fails the whole batch, as on Lambda.
 //!
 //! With a ParallelizationFactor N above 1, as on Lambda, a shard's records are spread over N
 //! lanes by a hash of their partition key; each lane batches on its own and hands its batches
@@ -17,6 +18,7 @@ use tokio::sync::watch;
 
 use super::event::{Source, kinesis_event};
 use super::failure::{self, Attempt, Destination, FailurePolicy, GivenUpBy, Next};
+use super::host::{FunctionHost, Outcome};
 use super::recorder::{LocalMetric, Recorder};
 use crate::failures::message::{RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTED};
 
@@ -45,7 +47,8 @@ pub struct LocalMapping {
     pub stream: String,
     pub source: Source,
     pub kinesis: aws_sdk_kinesis::Client,
-    pub consumer: put_item::Consumer,
+    /// The consumer's processes.
+    pub host: Arc<FunctionHost>,
     pub recorder: Recorder,
     pub policy: FailurePolicy,
     /// None: given-up records are dropped, as Lambda drops them without a destination.
@@ -312,7 +315,7 @@ async fn handle_batch(
             continue;
         }
         handled.invocations += 1;
-        let Some(first_failed) = invoke(mapping, lane, &attempt.records).await else {
+        let Some(first_failed) = invoke(mapping, lane, &attempt.records).await? else {
             continue;
         };
         let retries = attempt.retries;
@@ -334,44 +337,71 @@ async fn handle_batch(
     Ok(handled)
 }
 
-/// One invocation of the handler; the position of the first record it reports as failed.
-async fn invoke(mapping: &LocalMapping, lane: Lane<'_>, batch: &[Record]) -> Option<usize> {
+/// One invocation of the consumer; the position of the first record it reports as failed
+/// (the first of the batch when the function failed as a whole).
+async fn invoke(mapping: &LocalMapping, lane: Lane<'_>, batch: &[Record]) -> Result<Option<usize>, String> {
     let last_record_age = batch
         .last()
         .and_then(|r| failure::age(r, SystemTime::now()))
         .unwrap_or_default();
     let event = kinesis_event(&mapping.source, lane.shard_id, batch);
-    let started = Instant::now();
-    let response = put_item::handle(&mapping.consumer, event).await;
-    if mapping.log_batches {
-        tracing::info!(
-            "{} ← {} record(s) from {lane}: {} failed, {:.0} ms",
-            mapping.function,
-            batch.len(),
-            response.batch_item_failures.len(),
-            millis(started.elapsed())
-        );
-    }
-    let recorder = &mapping.recorder;
-    recorder.record(LocalMetric::Invocations, &mapping.function, 1.0);
-    recorder.record(
-        LocalMetric::Duration,
-        &mapping.function,
-        millis(started.elapsed()),
-    );
-    recorder.record(
+    let event = serde_json::to_value(&event).map_err(|err| format!("the batch's event: {err}"))?;
+    let invocation = mapping
+        .host
+        .invoke(event)
+        .await
+        .map_err(|err| err.to_string())?;
+    mapping.recorder.record(
         LocalMetric::IteratorAge,
         &mapping.function,
         millis(last_record_age),
     );
-    let failed: Vec<&str> = response
-        .batch_item_failures
-        .iter()
-        .filter_map(|f| f.item_identifier.as_deref())
-        .collect();
-    batch
-        .iter()
-        .position(|r| failed.contains(&r.sequence_number()))
+    let first_failed = first_failed(&invocation.outcome, batch);
+    if mapping.log_batches {
+        let what = match (&invocation.outcome, first_failed) {
+            (Outcome::Error(error), _) => format!("function error {}", error.error_type),
+            (_, Some(at)) => format!("{} failed", batch.len() - at),
+            (_, None) => "0 failed".to_owned(),
+        };
+        tracing::info!(
+            "{} ← {} record(s) from {lane}: {what}, {:.0} ms",
+            mapping.function,
+            batch.len(),
+            invocation.report.duration_ms
+        );
+    }
+    Ok(first_failed)
+}
+
+/// Where Lambda checkpoints with ReportBatchItemFailures: before the lowest sequence number
+/// reported. Null, `{}`, or no or an empty `batchItemFailures` is success; a function error, an
+/// answer of another shape, or an identifier that is empty or names no record of the batch fails
+/// the whole batch (AWS: "Configuring partial batch response with Kinesis").
+fn first_failed(outcome: &Outcome, batch: &[Record]) -> Option<usize> {
+    let response = match outcome {
+        Outcome::Response(response) => response,
+        Outcome::Error(_) => return Some(0),
+    };
+    let failures = match response {
+        serde_json::Value::Null => return None,
+        serde_json::Value::Object(fields) => match fields.get("batchItemFailures") {
+            None | Some(serde_json::Value::Null) => return None,
+            Some(serde_json::Value::Array(failures)) => failures,
+            Some(_) => return Some(0),
+        },
+        _ => return Some(0),
+    };
+    let mut first: Option<usize> = None;
+    for failure in failures {
+        let position = failure["itemIdentifier"]
+            .as_str()
+            .and_then(|id| batch.iter().position(|r| r.sequence_number() == id));
+        let Some(position) = position else {
+            return Some(0);
+        };
+        first = Some(first.map_or(position, |f| f.min(position)));
+    }
+    first
 }
 
 /// Gives `records` up: Lambda's on-failure message to the destination, or dropped without one.
@@ -494,6 +524,37 @@ mod tests {
         };
         assert_eq!(lane(0, 1).to_string(), "shardId-000000000000");
         assert_eq!(lane(1, 2).to_string(), "shardId-000000000000 (lane 2 of 2)");
+    }
+
+    #[test]
+    fn a_function_error_fails_the_whole_batch_and_a_report_from_its_first_failure() {
+        use crate::local::host::FunctionError;
+        let batch = records(5);
+        let crashed = Outcome::Error(FunctionError {
+            error_type: "Runtime.ExitError".into(),
+            error_message: "signal: killed".into(),
+        });
+        assert_eq!(first_failed(&crashed, &batch), Some(0));
+        let reported = Outcome::Response(serde_json::json!(
+            {"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]}
+        ));
+        assert_eq!(first_failed(&reported, &batch), Some(2));
+        for success in [
+            serde_json::json!({"batchItemFailures": []}),
+            serde_json::json!({"batchItemFailures": null}),
+            serde_json::json!({}),
+            serde_json::Value::Null,
+        ] {
+            assert_eq!(first_failed(&Outcome::Response(success.clone()), &batch), None, "{success}");
+        }
+        for failure in [
+            serde_json::json!("done"),
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": ""}]}),
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": null}]}),
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": "4"}, {"itemIdentifier": "99"}]}),
+        ] {
+            assert_eq!(first_failed(&Outcome::Response(failure.clone()), &batch), Some(0), "{failure}");
+        }
     }
 
     #[test]

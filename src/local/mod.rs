@@ -1,33 +1,42 @@
 //! `--local`'s data path. The emulator stores the stack but runs no Lambda code and serves no
-//! API, so `demo load --local` runs the functions' own handlers in-process instead: an API
-//! Gateway stand-in for the producer, and one poller per mapping and shard that batches as
-//! Lambda does (batch size, batching window, batches in flight per shard) for each consumer,
-//! all against the emulator's
-//! Kinesis and DynamoDB. What they measure goes to the emulator's CloudWatch under Lambda's
-//! metric names, so `demo report --local` reads it as it reads Lambda's on AWS.
+//! API, so the local runner does what Lambda and API Gateway would: each function runs as its
+//! own processes, the deployed zip's `bootstrap` speaking the Lambda Runtime API to a stand-in
+//! (`host`); an API Gateway stand-in hands orders to the producer (`api`), whose Kinesis
+//! endpoint is a forwarder that puts one record at a time (`forwarder`); and one poller per
+//! mapping and shard batches as Lambda does (batch size, batching window, batches in flight per
+//! shard) for each consumer (`mapping`, `failure`), all against the emulator's Kinesis and
+//! DynamoDB. What they measure goes to the emulator's CloudWatch under Lambda's metric names,
+//! so `demo report --local` reads it as it reads Lambda's on AWS, and the functions' output to
+//! its CloudWatch Logs, as Lambda writes it.
 
 mod api;
 pub mod event;
 mod failure;
+mod forwarder;
+pub mod host;
 pub mod http;
 mod mapping;
-mod recorder;
+pub mod recorder;
+mod setup;
+mod summary;
 
 pub use mapping::POLL_INTERVAL;
+pub use summary::ConsumerSummary;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use self::api::{LocalApi, Producer};
-use self::failure::{Destination, FailurePolicy};
+use self::forwarder::Forwarder;
+use self::host::{Binary, FunctionHost};
 use self::mapping::{LocalMapping, ShardTally, Stop};
 use self::recorder::Recorder;
 use crate::aws::Clients;
 use crate::deploy::DeployError;
-use crate::deploy::mapping::Mapping;
 use crate::deploy::resources::Deployed;
 
 /// How long after the last batching window the pollers may take to finish.
@@ -41,37 +50,25 @@ pub struct LocalRun {
     api: LocalApi,
     stop: watch::Sender<Stop>,
     pollers: Vec<Poller>,
+    /// The producer's host first, then one per consumer with an enabled mapping.
+    hosts: Vec<Arc<FunctionHost>>,
+    forwarder: Forwarder,
     recorder: Recorder,
     cloudwatch: aws_sdk_cloudwatch::Client,
     longest_window: Duration,
 }
 
-impl std::fmt::Display for ConsumerSummary {
-    /// `local <function> (<batch> / <window> s[ ×<lanes>]): N invocations, N records, N per
-    /// invocation`.
+/// Which executable ran for a function, for load's and serve's output.
+#[derive(Debug, Clone, Serialize)]
+pub struct RanBinary {
+    pub function: String,
+    #[serde(flatten)]
+    pub binary: Binary,
+}
+
+impl std::fmt::Display for RanBinary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let per = if self.invocations > 0 {
-            self.records as f64 / self.invocations as f64
-        } else {
-            0.0
-        };
-        let lanes = match self.parallelization {
-            1 => String::new(),
-            n => format!(" ×{n}"),
-        };
-        write!(
-            f,
-            "local {} ({} / {} s{lanes}): {} invocations, {} records, {per:.1} per invocation",
-            self.function, self.batch_size, self.window_seconds, self.invocations, self.records
-        )?;
-        if self.given_up > 0 {
-            write!(
-                f,
-                ", {} given up to the on-failure queue (`demo failures --local`)",
-                self.given_up
-            )?;
-        }
-        Ok(())
+        write!(f, "{} ran {}", self.function, self.binary.describe())
     }
 }
 
@@ -84,51 +81,59 @@ pub struct LocalOptions {
     pub log_each: bool,
 }
 
-/// What one consumer did while the runner ran.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConsumerSummary {
-    pub function: String,
-    pub batch_size: usize,
-    pub window_seconds: u64,
-    pub parallelization: usize,
-    pub invocations: u64,
-    pub records: u64,
-    pub given_up: u64,
-}
-
 impl LocalRun {
-    /// Starts the API stand-in and a poller per enabled mapping and shard, each positioned at
-    /// the shard's tip before this returns, so no order sent afterwards is missed.
+    /// Starts the functions' hosts, the API stand-in and a poller per enabled mapping and
+    /// shard, each positioned at the shard's tip before this returns, so no order sent
+    /// afterwards is missed.
     pub async fn start(
         clients: &Clients,
+        stack: &str,
         deployed: &Deployed,
         options: LocalOptions,
     ) -> Result<LocalRun, DeployError> {
-        let missing = |what: &str| DeployError::Local {
+        let stream = deployed.stream.clone().ok_or_else(|| DeployError::Local {
             action: "run the stack locally".into(),
-            detail: format!("the stack has no {what}; run `demo up --local` again"),
-        };
-        let stream = deployed.stream.clone().ok_or_else(|| missing("stream"))?;
-        let producer = deployed
-            .functions
-            .get("put-record")
-            .ok_or_else(|| missing("put-record function"))?;
+            detail: "the stack has no stream; run `demo up --local` again".into(),
+        })?;
+        let listener = LocalApi::bind(options.port)
+            .await
+            .map_err(|err| DeployError::Local {
+                action: format!("serve the local API on 127.0.0.1:{}", options.port),
+                detail: match err.kind() {
+                    std::io::ErrorKind::AddrInUse => {
+                        "the port is in use; pass --port with another (0 picks a free one)".into()
+                    }
+                    _ => err.to_string(),
+                },
+            })?;
+        let emulator = clients.endpoint_url.clone().unwrap_or_default();
+        let forwarder = Forwarder::start(&emulator)
+            .await
+            .map_err(|err| DeployError::Local {
+                action: "start the producers' Kinesis forwarder".into(),
+                detail: err.to_string(),
+            })?;
         let recorder = Recorder::default();
+        let producer = setup::producer(clients, stack, forwarder.url(), &recorder).await?;
+        let mut hosts = vec![Arc::new(producer)];
         let (stop, stopped) = watch::channel(Stop::Running);
-        let shards = shard_ids(clients, &stream).await?;
-        let stream_arn = stream_arn(clients, &stream).await?;
+        let shards = setup::shard_ids(clients, &stream).await?;
+        let stream_arn = setup::stream_arn(clients, &stream).await?;
         let mut pollers = Vec::new();
         let mut longest_window = Duration::ZERO;
         for mapping in deployed.mappings.iter().filter(|m| m.state == "Enabled") {
-            let table = deployed
-                .tables
-                .get(mapping.consumer - 1)
-                .ok_or_else(|| missing("table for each consumer"))?;
-            let local = Arc::new(
-                local_mapping(clients, mapping, &stream, &stream_arn, table, &recorder)
-                    .await?
-                    .logging(options.log_each),
-            );
+            let host = setup::consumer(clients, stack, mapping, shards.len(), &recorder).await?;
+            let host = Arc::new(host);
+            hosts.push(Arc::clone(&host));
+            let parts = setup::MappingParts {
+                mapping,
+                stream: &stream,
+                stream_arn: &stream_arn,
+                host,
+                recorder: &recorder,
+                log_batches: options.log_each,
+            };
+            let local = Arc::new(setup::local_mapping(clients, parts).await?);
             longest_window = longest_window.max(local.window);
             for shard in &shards {
                 let iterator = mapping::latest_iterator(&local, shard)
@@ -146,33 +151,20 @@ impl LocalRun {
                 pollers.push((Arc::clone(&local), tokio::spawn(task)));
             }
         }
-        let api = LocalApi::start(
-            Producer {
-                function: producer.clone(),
-                handler: put_record::Producer {
-                    kinesis: put_record::with_timeouts(&clients.kinesis, Default::default()),
-                    stream_name: stream.clone(),
-                },
-                recorder: recorder.clone(),
-                put_turn: tokio::sync::Mutex::new(()),
-                log_requests: options.log_each,
-            },
-            options.port,
-        )
-        .await
-        .map_err(|err| DeployError::Local {
-            action: format!("serve the local API on 127.0.0.1:{}", options.port),
-            detail: match err.kind() {
-                std::io::ErrorKind::AddrInUse => {
-                    "the port is in use; pass --port with another (0 picks a free one)".into()
-                }
-                _ => err.to_string(),
-            },
+        let producer = Producer {
+            host: Arc::clone(&hosts[0]),
+            log_requests: options.log_each,
+        };
+        let api = LocalApi::serve(listener, producer).map_err(|err| DeployError::Local {
+            action: "serve the local API".into(),
+            detail: err.to_string(),
         })?;
         Ok(LocalRun {
             api,
             stop,
             pollers,
+            hosts,
+            forwarder,
             recorder,
             cloudwatch: clients.cloudwatch.clone(),
             longest_window,
@@ -189,14 +181,55 @@ impl LocalRun {
         self.longest_window
     }
 
+    /// What each function runs.
+    pub fn binaries(&self) -> Vec<RanBinary> {
+        self.hosts
+            .iter()
+            .map(|host| RanBinary {
+                function: host.spec().name.clone(),
+                binary: (*host.binary()).clone(),
+            })
+            .collect()
+    }
+
+    /// The host of function `role` (`put-record`, `put-item-1`, `put-item-2`), if it runs.
+    pub fn host(&self, role: &str) -> Option<&FunctionHost> {
+        self.hosts
+            .iter()
+            .find(|h| h.spec().role == role)
+            .map(|h| h.as_ref())
+    }
+
+    /// What the figures are, for people: processes on this machine, under qemu if so.
+    pub fn figures_note(&self) -> String {
+        let emulated: Vec<String> = self
+            .hosts
+            .iter()
+            .filter_map(|h| h.binary().runner.clone())
+            .map(|qemu| qemu.file_name().unwrap_or_default().to_string_lossy().into_owned())
+            .collect();
+        let how = match emulated.first() {
+            Some(qemu) => format!("processes on this machine, run under {qemu}"),
+            None => "processes on this machine".to_owned(),
+        };
+        let (puts, waited_ms) = self.forwarder.turns();
+        format!(
+            "durations, memory (peak resident set) and init times are of the functions' {how}, \
+             against the emulator, not Lambda's; the producer's {puts} PutRecords took turns at \
+             the emulator (moto loses records under concurrent PutRecord) and waited {waited_ms:.1} \
+             ms each on average, within its Duration"
+        )
+    }
+
     /// Stops taking orders, lets every poller hand over what it has read (the batching window
-    /// still applies), and sends the measurements to the emulator's CloudWatch.
+    /// still applies), ends the functions' processes, and sends the measurements to the
+    /// emulator's CloudWatch.
     pub async fn finish(self) -> Result<Vec<ConsumerSummary>, DeployError> {
         self.stop_with(Stop::Drain).await
     }
 
     /// Stops taking orders and hands every consumer what it gathered at once, without waiting
-    /// out the batching windows; then sends the measurements as `finish` does.
+    /// out the batching windows; then ends and sends as `finish` does.
     pub async fn finish_now(self) -> Result<Vec<ConsumerSummary>, DeployError> {
         self.stop_with(Stop::Now).await
     }
@@ -218,7 +251,10 @@ impl LocalRun {
                     ));
                 }
             };
-            add(&mut summaries, &mapping, tally);
+            summary::add(&mut summaries, &mapping, tally);
+        }
+        for host in &self.hosts {
+            host.shutdown().await?;
         }
         self.recorder.publish(&self.cloudwatch).await?;
         Ok(summaries)
@@ -226,7 +262,7 @@ impl LocalRun {
 }
 
 /// A run given up on (an error before `finish`) stops its pollers rather than leave them
-/// polling without anyone to stop them.
+/// polling without anyone to stop them; the functions' processes end with their hosts.
 impl Drop for LocalRun {
     fn drop(&mut self) {
         for (_, task) in &self.pollers {
@@ -235,134 +271,9 @@ impl Drop for LocalRun {
     }
 }
 
-async fn local_mapping(
-    clients: &Clients,
-    mapping: &Mapping,
-    stream: &str,
-    stream_arn: &str,
-    table: &str,
-    recorder: &Recorder,
-) -> Result<LocalMapping, DeployError> {
-    let destination = match &mapping.failure.on_failure {
-        Some(arn) => Some(destination(clients, arn).await?),
-        None => None,
-    };
-    Ok(LocalMapping {
-        function: mapping.function.clone(),
-        function_arn: mapping.function_arn.clone(),
-        uuid: mapping.uuid.clone(),
-        batch_size: mapping.batch_size.unwrap_or(100).max(1) as usize,
-        window: Duration::from_secs(mapping.window_seconds.unwrap_or(0).max(0) as u64),
-        lanes: mapping.parallelization.unwrap_or(1).clamp(1, 10) as usize,
-        stream: stream.to_owned(),
-        source: event::Source {
-            stream_arn: stream_arn.to_owned(),
-            region: clients.region.clone(),
-        },
-        kinesis: clients.kinesis.clone(),
-        consumer: put_item::Consumer {
-            dynamodb: clients.dynamodb.clone(),
-            table_name: table.to_owned(),
-            settings: put_item::WriteSettings::default(),
-        },
-        recorder: recorder.clone(),
-        policy: FailurePolicy::from(&mapping.failure),
-        destination,
-        log_batches: false,
-    })
-}
-
-impl LocalMapping {
-    fn logging(mut self, log_batches: bool) -> Self {
-        self.log_batches = log_batches;
-        self
-    }
-}
-
-/// The SQS queue an on-failure destination ARN names (the only kind the template uses).
-async fn destination(clients: &Clients, arn: &str) -> Result<Destination, DeployError> {
-    let unsupported = || DeployError::Local {
-        action: "run the stack locally".into(),
-        detail: format!(
-            "the mapping's on-failure destination {arn} is not an SQS queue; the local runner \
-             sends given-up batches only to SQS, as the template configures them"
-        ),
-    };
-    let parts: Vec<&str> = arn.split(':').collect();
-    let [_, _, "sqs", _, account, queue] = parts.as_slice() else {
-        return Err(unsupported());
-    };
-    let output = clients
-        .sqs
-        .get_queue_url()
-        .queue_name(*queue)
-        .queue_owner_aws_account_id(*account)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("find the on-failure queue {queue}"), err))?;
-    Ok(Destination {
-        sqs: clients.sqs.clone(),
-        queue_url: output.queue_url().unwrap_or_default().to_owned(),
-    })
-}
-
-fn add(summaries: &mut Vec<ConsumerSummary>, mapping: &LocalMapping, tally: ShardTally) {
-    let index = match summaries
-        .iter()
-        .position(|s| s.function == mapping.function)
-    {
-        Some(index) => index,
-        None => {
-            summaries.push(ConsumerSummary {
-                function: mapping.function.clone(),
-                batch_size: mapping.batch_size,
-                window_seconds: mapping.window.as_secs(),
-                parallelization: mapping.lanes,
-                invocations: 0,
-                records: 0,
-                given_up: 0,
-            });
-            summaries.len() - 1
-        }
-    };
-    let summary = &mut summaries[index];
-    summary.invocations += tally.invocations;
-    summary.records += tally.records;
-    summary.given_up += tally.given_up;
-}
-
 fn local_failure(mapping: &LocalMapping, detail: String) -> DeployError {
     DeployError::Local {
         action: format!("run {}'s mapping locally", mapping.function),
         detail,
     }
-}
-
-async fn shard_ids(clients: &Clients, stream: &str) -> Result<Vec<String>, DeployError> {
-    let output = clients
-        .kinesis
-        .list_shards()
-        .stream_name(stream)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("list the shards of {stream}"), err))?;
-    Ok(output
-        .shards()
-        .iter()
-        .map(|s| s.shard_id().to_owned())
-        .collect())
-}
-
-async fn stream_arn(clients: &Clients, stream: &str) -> Result<String, DeployError> {
-    let output = clients
-        .kinesis
-        .describe_stream_summary()
-        .stream_name(stream)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("describe stream {stream}"), err))?;
-    Ok(output
-        .stream_description_summary()
-        .map(|s| s.stream_arn().to_owned())
-        .unwrap_or_default())
 }

@@ -1,6 +1,8 @@
 //! What the local runner measured, kept as CloudWatch keeps it (per metric, dimension and
 //! minute: count, sum, minimum, maximum) and sent to the emulator's CloudWatch at the end, so
-//! `demo report --local` reads it exactly as it reads Lambda's own metrics on AWS.
+//! `demo report --local` reads it exactly as it reads Lambda's own metrics on AWS (and the
+//! memory and init figures as it reads Lambda Insights'; offline they are of a process on this
+//! machine, which the report says).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -10,13 +12,18 @@ use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit, StatisticS
 
 use crate::deploy::DeployError;
 
-/// The metrics Lambda publishes that the runner can measure honestly.
+/// The metrics Lambda (and Lambda Insights) publish that the runner can measure honestly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LocalMetric {
     Invocations,
     Duration,
+    Errors,
     IteratorAge,
     PolledEventCount,
+    /// Lambda Insights' peak memory (MB); here the process's VmHWM.
+    UsedMemoryMax,
+    /// Lambda Insights' init phase (ms), one per cold start.
+    InitDuration,
 }
 
 impl LocalMetric {
@@ -24,22 +31,37 @@ impl LocalMetric {
         match self {
             LocalMetric::Invocations => "Invocations",
             LocalMetric::Duration => "Duration",
+            LocalMetric::Errors => "Errors",
             LocalMetric::IteratorAge => "IteratorAge",
             LocalMetric::PolledEventCount => "PolledEventCount",
+            LocalMetric::UsedMemoryMax => "used_memory_max",
+            LocalMetric::InitDuration => "init_duration",
         }
     }
 
-    /// Function metrics are keyed by FunctionName; the mapping's by its UUID.
+    fn namespace(self) -> &'static str {
+        match self {
+            LocalMetric::UsedMemoryMax | LocalMetric::InitDuration => "LambdaInsights",
+            _ => "AWS/Lambda",
+        }
+    }
+
+    /// Function metrics are keyed by FunctionName (Insights': function_name); the mapping's
+    /// by its UUID.
     fn dimension(self) -> &'static str {
         match self {
             LocalMetric::PolledEventCount => "EventSourceMappingUUID",
+            LocalMetric::UsedMemoryMax | LocalMetric::InitDuration => "function_name",
             _ => "FunctionName",
         }
     }
 
     fn unit(self) -> StandardUnit {
         match self {
-            LocalMetric::Duration | LocalMetric::IteratorAge => StandardUnit::Milliseconds,
+            LocalMetric::Duration | LocalMetric::IteratorAge | LocalMetric::InitDuration => {
+                StandardUnit::Milliseconds
+            }
+            LocalMetric::UsedMemoryMax => StandardUnit::Megabytes,
             _ => StandardUnit::Count,
         }
     }
@@ -65,7 +87,7 @@ impl Recorder {
     /// One observation of `metric` for `target` (a function name or a mapping UUID), now.
     pub fn record(&self, metric: LocalMetric, target: &str, value: f64) {
         let minute = crate::report::metrics::epoch_seconds(SystemTime::now()) / 60 * 60;
-        let mut stats = self.stats.lock().expect("recorder lock");
+        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         stats
             .entry((metric, target.to_owned(), minute))
             .and_modify(|s| {
@@ -104,33 +126,40 @@ impl Recorder {
             .sum()
     }
 
-    /// Sends everything recorded to CloudWatch (namespace AWS/Lambda, as Lambda would) and
-    /// forgets it; returns the number of datapoints sent.
+    /// Sends everything recorded to CloudWatch (in Lambda's and Lambda Insights' namespaces,
+    /// as they would) and forgets it; returns the number of datapoints sent.
     pub async fn publish(
         &self,
         cloudwatch: &aws_sdk_cloudwatch::Client,
     ) -> Result<usize, DeployError> {
-        let taken = std::mem::take(&mut *self.stats.lock().expect("recorder lock"));
-        let data: Vec<MetricDatum> = taken
-            .into_iter()
-            .map(|(key, stats)| datum(key, stats))
-            .collect();
-        // PutMetricData takes up to 1000 datapoints per call.
-        for chunk in data.chunks(1000) {
-            cloudwatch
-                .put_metric_data()
-                .namespace("AWS/Lambda")
-                .set_metric_data(Some(chunk.to_vec()))
-                .send()
-                .await
-                .map_err(|err| {
-                    DeployError::aws(
-                        "send the local runner's metrics (cloudwatch:PutMetricData)",
-                        err,
-                    )
-                })?;
+        let taken = std::mem::take(&mut *self.stats.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut by_namespace: BTreeMap<&str, Vec<MetricDatum>> = BTreeMap::new();
+        for (key, stats) in taken {
+            by_namespace
+                .entry(key.0.namespace())
+                .or_default()
+                .push(datum(key, stats));
         }
-        Ok(data.len())
+        let mut sent = 0;
+        for (namespace, data) in by_namespace {
+            // PutMetricData takes up to 1000 datapoints per call.
+            for chunk in data.chunks(1000) {
+                cloudwatch
+                    .put_metric_data()
+                    .namespace(namespace)
+                    .set_metric_data(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                    .map_err(|err| {
+                        DeployError::aws(
+                            "send the local runner's metrics (cloudwatch:PutMetricData)",
+                            err,
+                        )
+                    })?;
+                sent += chunk.len();
+            }
+        }
+        Ok(sent)
     }
 }
 
@@ -179,6 +208,21 @@ mod tests {
         );
         assert_eq!(d.dimensions()[0].name(), Some("FunctionName"));
         assert_eq!(d.unit(), Some(&StandardUnit::Milliseconds));
+    }
+
+    #[test]
+    fn memory_and_init_go_where_lambda_insights_puts_them() {
+        let recorder = Recorder::default();
+        recorder.record(LocalMetric::UsedMemoryMax, "f", 38.0);
+        recorder.record(LocalMetric::InitDuration, "f", 412.0);
+        let stats = recorder.stats.lock().unwrap();
+        for (key, s) in stats.iter() {
+            assert_eq!(key.0.namespace(), "LambdaInsights");
+            let d = datum(key.clone(), *s);
+            assert_eq!(d.dimensions()[0].name(), Some("function_name"));
+        }
+        let names: Vec<&str> = stats.keys().map(|k| k.0.name()).collect();
+        assert_eq!(names, ["used_memory_max", "init_duration"]);
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl Drop for Edit {
 }
 
 /// Builds share the target directory and the zips: one test builds at a time.
-static BUILDS: Mutex<()> = Mutex::new(());
+pub static BUILDS: Mutex<()> = Mutex::new(());
 
 fn demo() -> Command {
     let mut command = Command::new(DEMO);
@@ -66,7 +66,7 @@ fn stderr(output: &Output) -> String {
 }
 
 /// `demo build --output json` for arm64; the artifacts it reports, by function.
-fn build_arm64() -> Vec<Value> {
+pub fn build_arm64() -> Vec<Value> {
     artifacts_of(&build_arm64_with(&[]))
 }
 
@@ -94,7 +94,7 @@ fn artifacts_of(output: &Output) -> Vec<Value> {
 }
 
 /// The `bootstrap` inside a zip, after checking the zip's one entry and its metadata.
-fn bootstrap_of(zip_path: &Path) -> Vec<u8> {
+pub fn bootstrap_of(zip_path: &Path) -> Vec<u8> {
     let mut archive = zip::ZipArchive::new(Cursor::new(fs::read(zip_path).unwrap())).unwrap();
     assert_eq!(
         archive.len(),
@@ -116,7 +116,7 @@ fn bootstrap_of(zip_path: &Path) -> Vec<u8> {
     bytes
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -188,6 +188,29 @@ fn zips_hold_one_static_aarch64_bootstrap_without_machine_paths() {
             assert!(
                 !contains(&elf, machine_path.as_bytes()),
                 "{} embeds {machine_path}: the build is not path-independent",
+                artifact["function"]
+            );
+        }
+    }
+}
+
+/// The shipped functions carry no emulator workaround and no fault injection (the local runner
+/// takes PutRecord turns and injects faults from outside): no word of moto, of the runner's
+/// turn-taking, or of a test switch in either binary.
+#[test]
+fn the_shipped_functions_carry_no_emulator_or_test_code() {
+    let artifacts = {
+        let _build = BUILDS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        build_arm64()
+    };
+    for artifact in &artifacts {
+        let elf = bootstrap_of(Path::new(artifact["path"].as_str().unwrap()));
+        for word in ["moto", "emulator", "DEMO_", "PANIC_IN_HANDLER", "in_turn", "put_turn"] {
+            assert!(
+                !contains(&elf, word.as_bytes()),
+                "{} contains {word:?}",
                 artifact["function"]
             );
         }

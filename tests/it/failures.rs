@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::harness::cli::{demo_local, json, ok_local, text, unique_stack};
 use crate::harness::resources::stream_as_event;
 use crate::harness::sdk_config;
-use crate::lifecycle::{deploy_fake, stack_tables};
+use crate::lifecycle::{deploy_fake, deploy_real, stack_tables};
 
 fn failures(stack: &str, extra: &[&str]) -> Value {
     let mut args = vec!["failures", "--output", "json"];
@@ -111,7 +111,7 @@ fn listed(found: &Value) -> Vec<(u64, String, String)> {
 #[tokio::test]
 async fn poison_records_lose_no_order_and_are_listed_kept_and_redriven() {
     let stack = unique_stack();
-    let _artifacts = deploy_fake(&stack);
+    deploy_real(&stack);
     ok_local(&stack, &["tune", "--consumer", "1", "--window", "2"]);
     let kinesis = aws_sdk_kinesis::Client::new(&sdk_config().await);
 
@@ -309,7 +309,7 @@ async fn records_the_stream_no_longer_holds_are_counted_as_gone_and_kept() {
 #[tokio::test]
 async fn the_local_runner_follows_the_mappings_retry_and_bisect_settings() {
     let stack = unique_stack();
-    let _artifacts = deploy_fake(&stack);
+    deploy_real(&stack);
     // One batch per consumer: every record of the run arrives within the 5 s window.
     ok_local(
         &stack,

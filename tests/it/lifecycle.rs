@@ -45,6 +45,13 @@ pub fn deploy_fake(stack: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Deploys `stack` with the functions' real zips (built once per test run), for the tests that
+/// run them offline.
+pub fn deploy_real(stack: &str) {
+    let dir = crate::harness::artifacts::real_artifacts();
+    up_json(stack, &["--artifacts", dir.to_str().unwrap()]);
+}
+
 /// Consumer `consumer`'s one event source mapping, as Lambda reports it.
 pub async fn consumer_mapping(stack: &str, consumer: usize) -> EventSourceMappingConfiguration {
     let lambda = aws_sdk_lambda::Client::new(&sdk_config().await);

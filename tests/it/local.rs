@@ -11,13 +11,13 @@ use serde_json::Value;
 
 use crate::harness::cli::{demo_local, json, ok_local, text, unique_stack};
 use crate::harness::sdk_config;
-use crate::lifecycle::{consumer_mapping, deploy_fake, stack_tables};
+use crate::lifecycle::{consumer_mapping, deploy_real, stack_tables};
 use crate::serve::wait_for_exit;
 
 #[tokio::test]
 async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off() {
     let stack = unique_stack();
-    let _artifacts = deploy_fake(&stack);
+    deploy_real(&stack);
     // Consumer 1 gathers up to 100 records for 6 s; consumer 2 keeps its 10 / 2 s. The orders
     // trickle in over 3 s, so consumer 1 waits for its batch to fill while consumer 2 hands over
     // what each poll reads (sent all at once, both would hand over at the first poll).
@@ -99,8 +99,8 @@ async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off()
 #[tokio::test]
 async fn two_shards_are_polled_each_and_every_order_arrives_once() {
     let stack = unique_stack();
-    let artifacts = deploy_fake(&stack);
-    let dir = artifacts.path().to_str().unwrap();
+    deploy_real(&stack);
+    let dir = crate::harness::artifacts::real_artifacts().to_str().unwrap();
     ok_local(&stack, &["up", "--shards", "2", "--artifacts", dir]);
     let kinesis = aws_sdk_kinesis::Client::new(&crate::harness::sdk_config().await);
     let shards = kinesis
@@ -204,7 +204,7 @@ async fn written(table: &str) -> BTreeMap<String, (String, i64)> {
 #[tokio::test]
 async fn parallelization_two_writes_every_order_once_and_each_keys_in_order() {
     let stack = unique_stack();
-    let _artifacts = deploy_fake(&stack);
+    deploy_real(&stack);
     // Small batches and no window: many batches, so the lanes overlap.
     ok_local(
         &stack,

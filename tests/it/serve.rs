@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::harness::cli::{demo_local, unique_stack};
 use crate::harness::sdk_config;
-use crate::lifecycle::{deploy_fake, stack_tables};
+use crate::lifecycle::{deploy_fake, deploy_real, stack_tables};
 
 /// The body the notebook posted, as Python's `requests.post(url, json=…)` serialises it
 /// (`json.dumps` with its default separators).
@@ -68,7 +68,7 @@ async fn in_table(table: &str, orderid: &str) -> bool {
 #[tokio::test]
 async fn serve_answers_the_notebook_and_curl_and_ctrl_c_hands_everything_over() {
     let stack = unique_stack();
-    let _artifacts = deploy_fake(&stack);
+    deploy_real(&stack);
     let logs = tempfile::tempdir().unwrap();
     let stderr_path = logs.path().join("stderr");
     // Consumer 1 keeps its 30 s window: only Ctrl-C's hand-over gets its records written soon.

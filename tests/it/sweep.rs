@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::harness::cli::{demo_local, json, ok_local, run_local, text, unique_stack};
-use crate::lifecycle::{deploy_fake, mapping_batching};
+use crate::lifecycle::{deploy_real, mapping_batching};
 use crate::serve::wait_for_exit;
 
 #[tokio::test]
 async fn a_grid_is_measured_modelled_and_the_mappings_put_back() {
     let stack = unique_stack();
-    let _artifacts = deploy_fake(&stack);
+    deploy_real(&stack);
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("sweep.json");
     let chart = dir.path().join("sweep.svg");
@@ -136,7 +136,7 @@ async fn interrupt_sweep(stack: &str, args: &[&str], until: (i32, i32), wait: Du
 #[tokio::test]
 async fn ctrl_c_puts_the_mappings_back() {
     let stack = unique_stack();
-    let _artifacts = deploy_fake(&stack);
+    deploy_real(&stack);
     let args = [
         "--batch-sizes",
         "7,70",
@@ -157,7 +157,7 @@ async fn ctrl_c_puts_the_mappings_back() {
 #[tokio::test]
 async fn ctrl_c_in_a_later_run_saves_the_runs_before_it() {
     let stack = unique_stack();
-    let _artifacts = deploy_fake(&stack);
+    deploy_real(&stack);
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("partial.json");
     // Two runs: 7 and 70 at 1 s, then at 3 s; a couple of seconds of traffic each. Run 2 has

@@ -41,8 +41,7 @@ pub fn kinesis_client_with(config: &SdkConfig, timeouts: Timeouts) -> aws_sdk_ki
     with_timeouts(&aws_sdk_kinesis::Client::new(config), timeouts)
 }
 
-/// `client` with its calls bounded by `timeouts` (the CLI's local API stand-in uses it on the
-/// client it already has, so the producer behaves there as in Lambda).
+/// `client` with its calls bounded by `timeouts`, the client's other settings kept.
 pub fn with_timeouts(
     client: &aws_sdk_kinesis::Client,
     timeouts: Timeouts,

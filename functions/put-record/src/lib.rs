@@ -9,14 +9,13 @@
 mod client;
 mod response;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_sdk_kinesis::primitives::Blob;
 use base64::Engine;
 use orders::sdk_error::describe;
 use orders::{Order, OrderError};
-use tokio::sync::Mutex;
 
 pub use client::{
     ATTEMPT_TIMEOUT, OPERATION_TIMEOUT, Timeouts, kinesis_client, kinesis_client_with,
@@ -35,43 +34,23 @@ pub async fn handle(
     producer: &Producer,
     request: ApiGatewayProxyRequest,
 ) -> ApiGatewayProxyResponse {
-    handle_in_turn(producer, request, None).await.response
-}
-
-/// What [`handle_in_turn`] did: its answer, and how long it waited for its turn to put.
-#[derive(Debug)]
-pub struct Handled {
-    pub response: ApiGatewayProxyResponse,
-    pub waited: Duration,
-}
-
-/// [`handle`] for a Kinesis that must take one PutRecord at a time per stream (moto numbers a
-/// shard's records without a lock, so two concurrent PutRecords can get the same sequence
-/// number and one record replaces the other): `turn`, when given, is held while the PutRecord
-/// runs and only then, so decoding, validating and answering run concurrently. The wait for
-/// the turn is left out of the logged duration (Lambda would not have waited) and returned.
-pub async fn handle_in_turn(
-    producer: &Producer,
-    request: ApiGatewayProxyRequest,
-    turn: Option<&Mutex<()>>,
-) -> Handled {
     let started = Instant::now();
-    let (response, written, waited) = match accept(&request) {
+    let (response, written) = match accept(&request) {
         Err(refused) => {
             tracing::info!(field = %refused.field, rule = %refused.rule, "order refused");
-            (response::refused(&refused), 0, Duration::ZERO)
+            (response::refused(&refused), 0)
         }
-        Ok(order) => record(producer, &order, turn).await,
+        Ok(order) => record(producer, &order).await,
     };
     tracing::info!(
         records = 1,
         written,
         failed = 1 - written,
         status = response.status_code,
-        ms = started.elapsed().saturating_sub(waited).as_secs_f64() * 1000.0,
+        ms = started.elapsed().as_secs_f64() * 1000.0,
         "invocation"
     );
-    Handled { response, waited }
+    response
 }
 
 /// Decodes and validates the body and makes sure the order has its id. Pure: no I/O.
@@ -95,36 +74,15 @@ pub fn accept(request: &ApiGatewayProxyRequest) -> Result<Order, OrderError> {
 }
 
 /// Puts an accepted order on the stream: a 200 saying where it went, or a 503 with the `orderid`
-/// to retry with. Also says whether it was written and how long the turn took to come.
-async fn record(
-    producer: &Producer,
-    order: &Order,
-    turn: Option<&Mutex<()>>,
-) -> (ApiGatewayProxyResponse, i32, Duration) {
-    let (put, waited) = put_in_turn(producer, order, turn).await;
-    match put {
-        Ok(accepted) => (response::accepted(&accepted), 1, waited),
+/// to retry with. Also says whether it was written.
+async fn record(producer: &Producer, order: &Order) -> (ApiGatewayProxyResponse, i32) {
+    match put(producer, order).await {
+        Ok(accepted) => (response::accepted(&accepted), 1),
         Err(reason) => {
             tracing::error!(orderid = order.partition_key(), %reason, "PutRecord failed");
-            (response::unavailable(order.partition_key()), 0, waited)
+            (response::unavailable(order.partition_key()), 0)
         }
     }
-}
-
-/// [`put`], holding `turn` (if any) for exactly as long as it runs; also says how long the turn
-/// took to come.
-async fn put_in_turn(
-    producer: &Producer,
-    order: &Order,
-    turn: Option<&Mutex<()>>,
-) -> (Result<Accepted, String>, Duration) {
-    let asked = Instant::now();
-    let _turn = match turn {
-        Some(turn) => Some(turn.lock().await),
-        None => None,
-    };
-    let waited = asked.elapsed();
-    (put(producer, order).await, waited)
 }
 
 async fn put(producer: &Producer, order: &Order) -> Result<Accepted, String> {

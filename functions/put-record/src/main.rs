@@ -14,14 +14,8 @@ async fn main() -> Result<(), Error> {
         stream_name,
     };
     let producer = &producer;
-    // Fault injection for the test that a panicking handler is reported as the invocation's
-    // error and the process serves on (`panic = "unwind"` in `[profile.lambda]`).
-    let panic_in_handler = std::env::var_os("DEMO_PANIC_IN_HANDLER").is_some();
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayProxyRequest>| async move {
-            if panic_in_handler {
-                panic!("DEMO_PANIC_IN_HANDLER is set");
-            }
             Ok::<_, Error>(handle(producer, event.payload).await)
         },
     ))

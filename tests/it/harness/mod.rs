@@ -1,5 +1,6 @@
 //! Shared test harness: the emulator, SDK configuration pointed at it, unique resource names.
 
+pub mod artifacts;
 pub mod cli;
 pub mod emulator;
 pub mod resources;

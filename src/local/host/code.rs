@@ -1,0 +1,258 @@
+//! The executable a function runs offline and how to start it here: the `bootstrap` inside the
+//! zip `up` deployed (read back from the emulator's S3 and checked against the function's
+//! `CodeSha256`, so it is provably the deployed one), or an executable given by path
+//! (`FunctionHost::replace_binary`). A binary built for another CPU runs under qemu-user.
+
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use serde::Serialize;
+
+use super::HostError;
+
+/// What runs, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Binary {
+    /// The executable (for a deployed zip, its `bootstrap` unpacked on this machine).
+    pub path: PathBuf,
+    /// Hex SHA-256 of the executable.
+    pub sha256: String,
+    /// Where it came from: `s3://bucket/key` (the deployed zip) or the path it was given as.
+    pub origin: String,
+    /// The CPU it is built for, as Rust names it (`aarch64`, `x86_64`).
+    pub cpu: String,
+    /// The qemu-user emulator it runs under, when the CPU is not this machine's.
+    pub runner: Option<PathBuf>,
+}
+
+impl Binary {
+    /// An executable file on this machine, as is.
+    pub fn from_path(path: &Path) -> Result<Binary, HostError> {
+        let bytes = std::fs::read(path).map_err(|err| HostError::Code {
+            function: path.display().to_string(),
+            detail: format!("could not read it: {err}"),
+        })?;
+        let cpu = elf_cpu(&bytes).map_err(|detail| HostError::Code {
+            function: path.display().to_string(),
+            detail,
+        })?;
+        Ok(Binary {
+            path: path.to_owned(),
+            sha256: crate::artifacts::sha256_hex(&bytes),
+            origin: path.display().to_string(),
+            runner: runner_for(cpu)?,
+            cpu: cpu.to_owned(),
+        })
+    }
+
+    /// How the process starts: the executable, or qemu with it as its first argument.
+    pub fn command(&self) -> tokio::process::Command {
+        match &self.runner {
+            Some(qemu) => {
+                let mut command = tokio::process::Command::new(qemu);
+                command.arg(&self.path);
+                command
+            }
+            None => tokio::process::Command::new(&self.path),
+        }
+    }
+
+    /// `bootstrap from s3://… (sha256 …), under qemu-aarch64-static`, for people.
+    pub fn describe(&self) -> String {
+        let short = &self.sha256[..self.sha256.len().min(12)];
+        match &self.runner {
+            Some(qemu) => format!(
+                "{} ({} build, sha256 {short}…), under {}",
+                self.origin,
+                self.cpu,
+                qemu.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            None => format!("{} ({} build, sha256 {short}…)", self.origin, self.cpu),
+        }
+    }
+}
+
+/// Where the deployed zip is, and what Lambda says its SHA-256 is.
+pub struct DeployedZip<'a> {
+    pub function: &'a str,
+    pub bucket: &'a str,
+    pub key: &'a str,
+    /// The function configuration's `CodeSha256`: base64 of the zip's SHA-256.
+    pub code_sha256: &'a str,
+}
+
+/// Reads the deployed zip back from S3, checks it is the one the function was deployed from,
+/// and unpacks its `bootstrap` (mode 0755) into `dir`.
+pub async fn fetch_deployed(
+    s3: &aws_sdk_s3::Client,
+    zip: &DeployedZip<'_>,
+    dir: &Path,
+) -> Result<Binary, HostError> {
+    let origin = format!("s3://{}/{}", zip.bucket, zip.key);
+    let failed = |detail: String| HostError::Code {
+        function: zip.function.to_owned(),
+        detail,
+    };
+    let object = s3
+        .get_object()
+        .bucket(zip.bucket)
+        .key(zip.key)
+        .send()
+        .await
+        .map_err(|err| {
+            failed(format!(
+                "could not read its code at {origin}: {}",
+                aws_sdk_s3::error::DisplayErrorContext(err)
+            ))
+        })?;
+    let bytes = object
+        .body
+        .collect()
+        .await
+        .map_err(|err| failed(format!("could not read its code at {origin}: {err}")))?
+        .into_bytes();
+    let digest = sha2_digest(&bytes);
+    if digest != zip.code_sha256 {
+        return Err(failed(format!(
+            "{origin} (sha256 {digest}) is not the code the function was deployed with \
+             (CodeSha256 {}); run `demo up --local` again",
+            zip.code_sha256
+        )));
+    }
+    let bootstrap = unzip_bootstrap(&bytes).map_err(|detail| failed(format!("{origin}: {detail}")))?;
+    let cpu = elf_cpu(&bootstrap).map_err(|detail| {
+        failed(format!(
+            "the bootstrap in {origin} {detail}; deploy a real build with `demo up --local`"
+        ))
+    })?;
+    let path = dir.join(zip.function).join("bootstrap");
+    write_executable(&path, &bootstrap).map_err(|err| {
+        failed(format!(
+            "could not unpack its bootstrap to {}: {err}",
+            path.display()
+        ))
+    })?;
+    Ok(Binary {
+        path,
+        sha256: crate::artifacts::sha256_hex(&bootstrap),
+        origin,
+        runner: runner_for(cpu)?,
+        cpu: cpu.to_owned(),
+    })
+}
+
+/// Base64 of the SHA-256, as Lambda's `CodeSha256`.
+fn sha2_digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
+/// The zip's `bootstrap` entry.
+fn unzip_bootstrap(zip: &[u8]) -> Result<Vec<u8>, String> {
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(zip)).map_err(|err| format!("not a zip ({err})"))?;
+    let mut entry = archive
+        .by_name("bootstrap")
+        .map_err(|_| "has no `bootstrap` entry, which provided.al2023 runs".to_owned())?;
+    let mut bytes = Vec::new();
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|err| format!("its bootstrap could not be unpacked ({err})"))?;
+    Ok(bytes)
+}
+
+fn write_executable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    // A fresh name, renamed into place: a process still running the previous file keeps it.
+    let staging = path.with_extension("new");
+    std::fs::write(&staging, bytes)?;
+    std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::rename(&staging, path)
+}
+
+/// The CPU an ELF executable is built for (`e_machine`), or why it is not one this runs.
+fn elf_cpu(bytes: &[u8]) -> Result<&'static str, String> {
+    if bytes.len() < 20 || &bytes[..4] != b"\x7fELF" {
+        return Err(format!(
+            "is not a Linux executable ({} bytes, no ELF header)",
+            bytes.len()
+        ));
+    }
+    match u16::from_le_bytes([bytes[18], bytes[19]]) {
+        0xB7 => Ok("aarch64"),
+        0x3E => Ok("x86_64"),
+        other => Err(format!(
+            "is built for ELF machine {other:#x}, neither arm64 nor x86_64"
+        )),
+    }
+}
+
+/// None when this machine runs `cpu` itself; else the qemu-user emulator for it.
+fn runner_for(cpu: &str) -> Result<Option<PathBuf>, HostError> {
+    if cpu == std::env::consts::ARCH {
+        return Ok(None);
+    }
+    let candidates = [format!("qemu-{cpu}-static"), format!("qemu-{cpu}")];
+    candidates
+        .iter()
+        .find_map(|name| which::which(name).ok())
+        .map(Some)
+        .ok_or_else(|| HostError::NoEmulator {
+            cpu: cpu.to_owned(),
+            tried: candidates.join(" or "),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn elf(machine: u16) -> Vec<u8> {
+        let mut bytes = b"\x7fELF".to_vec();
+        bytes.resize(18, 0);
+        bytes.extend_from_slice(&machine.to_le_bytes());
+        bytes.resize(64, 0);
+        bytes
+    }
+
+    #[test]
+    fn the_cpu_is_read_from_the_elf_header() {
+        assert_eq!(elf_cpu(&elf(0xB7)), Ok("aarch64"));
+        assert_eq!(elf_cpu(&elf(0x3E)), Ok("x86_64"));
+        assert!(elf_cpu(&elf(0x28)).unwrap_err().contains("0x28"));
+        let fake = elf_cpu(b"put-record v1").unwrap_err();
+        assert!(fake.contains("not a Linux executable (13 bytes"), "{fake}");
+    }
+
+    #[test]
+    fn this_machines_cpu_needs_no_emulator() {
+        assert_eq!(runner_for(std::env::consts::ARCH).unwrap(), None);
+    }
+
+    #[test]
+    fn lambdas_code_sha256_is_base64_of_the_zips_digest() {
+        // sha256("") in base64, as Lambda reports CodeSha256.
+        assert_eq!(
+            sha2_digest(b""),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+    }
+
+    #[test]
+    fn a_zip_without_bootstrap_is_named_as_such() {
+        use std::io::Write;
+        let mut buffer = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut buffer);
+        zip.start_file("handler", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(b"x").unwrap();
+        zip.finish().unwrap();
+        let detail = unzip_bootstrap(buffer.get_ref()).unwrap_err();
+        assert!(detail.contains("no `bootstrap` entry"), "{detail}");
+        assert!(unzip_bootstrap(b"not a zip").unwrap_err().starts_with("not a zip"));
+    }
+}
