@@ -8,7 +8,7 @@ use crate::aws::{Clients, connect};
 use crate::error::CliError;
 use crate::invoke::prepare::Prepared;
 use crate::invoke::result::InvokeResult;
-use crate::invoke::{InvokeError, InvokeRequest, aws, target};
+use crate::invoke::{InvokeError, InvokeRequest, aws, local, target};
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
@@ -16,12 +16,6 @@ use crate::terminal;
 pub async fn run(settings: &Settings, request: InvokeRequest) -> Result<(), CliError> {
     let stack = &settings.aws.stack_name;
     let prepared = Prepared::new(&request, stack, SystemTime::now())?;
-    if settings.aws.local {
-        // Where the process runner plugs in: the same target (read from the emulator's stack),
-        // the same payload, its host's `invoke(payload) -> Invocation` in place of `aws::invoke`,
-        // and the same result.
-        return Err(InvokeError::NeedsRunner.into());
-    }
     let clients = connect(&settings.aws).await?;
     let target = target::resolve(&clients, stack, request.function).await?;
     let (payload, event) = prepared.payload(&target.source, SystemTime::now())?;
@@ -31,8 +25,17 @@ pub async fn run(settings: &Settings, request: InvokeRequest) -> Result<(), CliE
         target.function_name,
         payload.len()
     ));
-    let invocation = aws::invoke(&clients.lambda, &target.function_name, payload).await?;
-    let result = InvokeResult::new(&target, event, invocation, &ran_on(&clients));
+    let (invocation, ran_on) = if settings.aws.local {
+        let payload = serde_json::from_slice(&payload)
+            .map_err(|err| InvokeError::Invalid(format!("the event is not JSON: {err}")))?;
+        let (invocation, binary) =
+            local::invoke(&clients, stack, request.function, payload).await?;
+        (invocation, format!("a process on this machine: {binary}"))
+    } else {
+        let invocation = aws::invoke(&clients.lambda, &target.function_name, payload).await?;
+        (invocation, ran_on(&clients))
+    };
+    let result = InvokeResult::new(&target, event, invocation, &ran_on);
     output::emit(settings.output, &result)?;
     match result.function_error {
         Some(kind) => Err(InvokeError::FunctionFailed {

@@ -4,11 +4,12 @@
 //! The parts both ways of invoking share: `event` builds and checks the event (`prepare`: before
 //! any call, then for the stack), `target` reads from the stack what the event names (the
 //! stream, the API, the role), `report` holds Lambda's REPORT figures, and `Invocation` (here) is
-//! what one invocation gave back, which `result` prints. `aws` invokes through Lambda's `Invoke`; the offline runner (issue 21 §1) will give
-//! back the same `Invocation` for `--local`.
+//! what one invocation gave back, which `result` prints. `aws` invokes through Lambda's `Invoke`, `local` runs the
+//! function's own process offline and gives back the same `Invocation`.
 
 pub mod aws;
 pub mod event;
+pub mod local;
 pub mod prepare;
 pub mod report;
 pub mod result;
@@ -89,12 +90,6 @@ pub enum InvokeError {
     #[error("{0}")]
     Invalid(String),
 
-    #[error(
-        "`demo invoke --local` needs the process runner (issue 21 §1), not merged yet; against \
-         AWS, leave --local out"
-    )]
-    NeedsRunner,
-
     #[error(transparent)]
     Deploy(#[from] DeployError),
 
@@ -131,7 +126,6 @@ impl InvokeError {
     pub fn is_environment(&self) -> bool {
         match self {
             InvokeError::Invalid(_)
-            | InvokeError::NeedsRunner
             | InvokeError::NotDeployed { .. }
             | InvokeError::Incomplete(_) => true,
             InvokeError::Deploy(error) => error.is_environment(),
@@ -161,8 +155,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_input_and_no_runner_exit_2_and_a_failed_function_1() {
-        assert!(InvokeError::NeedsRunner.is_environment());
+    fn bad_input_exits_2_and_a_failed_function_1() {
         assert!(InvokeError::Invalid("x".into()).is_environment());
         let failed = InvokeError::FunctionFailed {
             function: StackFunction::Producer,
@@ -170,6 +163,5 @@ mod tests {
             kind: "Unhandled".into(),
         };
         assert!(!failed.is_environment());
-        assert!(InvokeError::NeedsRunner.to_string().contains("issue 21 §1"));
     }
 }

@@ -1,7 +1,7 @@
-//! `demo invoke`: input refused before any call, `--local` refused until the process runner
-//! lands, the event built from the deployed stack and Lambda's answer reported (the emulator
-//! cannot run the function: its own answer is reported as it is), and the events themselves
-//! handed to the functions' own code against the emulator's stream and table.
+//! `demo invoke`: input refused before any call, the event built from the deployed stack and
+//! Lambda's answer reported (the emulator cannot run the function: its own answer is reported as
+//! it is), the events themselves handed to the functions' own code against the emulator's stream
+//! and table, and `--local` running each function's own deployed process once.
 
 use std::process::{Command, Output};
 use std::time::SystemTime;
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::harness::cli::{demo_local, json, text, unique_stack};
 use crate::harness::{emulator, sdk_config};
-use crate::lifecycle::{consumer_mapping, deploy_fake, stack_tables};
+use crate::lifecycle::{consumer_mapping, deploy_fake, deploy_real, stack_tables};
 
 /// `demo <args>` against an address where nothing answers: any AWS call would fail there.
 fn offline(args: &[&str]) -> Output {
@@ -56,7 +56,7 @@ fn invoke_on_emulator(stack: &str, args: &[&str]) -> Output {
 }
 
 #[test]
-fn invoke_refuses_bad_input_before_any_call_and_local_until_the_runner_lands() {
+fn invoke_refuses_bad_input_before_any_call() {
     let dir = tempfile::tempdir().unwrap();
     let not_json = dir.path().join("event.txt");
     std::fs::write(&not_json, "Records: []").unwrap();
@@ -104,18 +104,6 @@ fn invoke_refuses_bad_input_before_any_call_and_local_until_the_runner_lands() {
             "{args:?} made a call: {stderr}"
         );
     }
-    let local = demo_local(&unique_stack())
-        .args(["invoke", "consumer-1", "--orders", "3"])
-        .output()
-        .unwrap();
-    assert_eq!(local.status.code(), Some(2));
-    assert!(
-        text(&local.stderr).contains(
-            "`demo invoke --local` needs the process runner (issue 21 §1), not merged yet"
-        ),
-        "{}",
-        text(&local.stderr)
-    );
 }
 
 #[tokio::test]
@@ -235,4 +223,103 @@ async fn the_built_events_are_handled_by_the_functions_own_code() {
     };
     let accepted: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(accepted["orderid"].as_str(), order.orderid.as_deref());
+}
+
+/// `demo --local invoke <args> --output json`: the deployed function's own process, once.
+fn invoke_local(stack: &str, args: &[&str]) -> Output {
+    demo_local(stack)
+        .arg("invoke")
+        .args(args)
+        .args(["--output", "json"])
+        .output()
+        .unwrap()
+}
+
+/// What an offline invocation must show: the deployed bootstrap ran, cold, and said so.
+fn assert_ran_offline(result: &Value) {
+    let ran_on = result["ran_on"].as_str().unwrap();
+    assert!(ran_on.starts_with("a process on this machine"), "{ran_on}");
+    assert!(
+        ran_on.contains("s3://"),
+        "the deployed zip's bootstrap: {ran_on}"
+    );
+    let report = &result["report"];
+    assert!(
+        report["max_memory_used_mb"].as_u64().unwrap() > 0,
+        "{result}"
+    );
+    assert!(
+        report["init_duration_ms"].as_f64().unwrap() > 0.0,
+        "a cold start: {result}"
+    );
+    let lines = result["log_lines"].as_array().unwrap();
+    let has = |word: &str| lines.iter().any(|l| l.as_str().unwrap().contains(word));
+    assert!(has("platform.start") || has("START"), "{result}");
+    assert!(has("platform.report") || has("REPORT"), "{result}");
+}
+
+#[tokio::test]
+async fn invoke_local_runs_each_deployed_function_once_and_reports_its_error() {
+    let stack = unique_stack();
+    deploy_real(&stack);
+
+    let producer = invoke_local(&stack, &["producer"]);
+    assert_eq!(
+        producer.status.code(),
+        Some(0),
+        "{}",
+        text(&producer.stderr)
+    );
+    let producer = json(&producer);
+    assert_ran_offline(&producer);
+    assert_eq!(producer["response"]["statusCode"], 200, "{producer}");
+    let body: Value = serde_json::from_str(producer["response"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        body["orderid"], producer["event"]["order_ids"][0],
+        "{producer}"
+    );
+
+    let consumer = json(&invoke_local(&stack, &["consumer-1", "--orders", "5"]));
+    assert_ran_offline(&consumer);
+    assert_eq!(
+        consumer["response"]["batchItemFailures"],
+        serde_json::json!([])
+    );
+    let config = sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let table = consumer_table(&stack, 1).await;
+    for id in consumer["event"]["order_ids"].as_array().unwrap() {
+        let item = (dynamodb.get_item())
+            .table_name(&table)
+            .key("orderid", AttributeValue::S(id.as_str().unwrap().into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        assert!(item.item.is_some(), "{id} not written by consumer-1");
+    }
+
+    // An event the consumer cannot read is its error, as Lambda answers it: exit 1.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), r#"{"Records":"not a list"}"#).unwrap();
+    let failed = invoke_local(
+        &stack,
+        &["consumer-2", "--event", file.path().to_str().unwrap()],
+    );
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    let failed = json(&failed);
+    assert_eq!(failed["function_error"], "Unhandled", "{failed}");
+    assert!(failed["response"]["errorType"].is_string(), "{failed}");
+}
+
+/// The table consumer `consumer` writes to, from its function's configuration.
+async fn consumer_table(stack: &str, consumer: usize) -> String {
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config().await);
+    let config = lambda
+        .get_function_configuration()
+        .function_name(format!("{stack}-put-item-{consumer}"))
+        .send()
+        .await
+        .unwrap();
+    config.environment.unwrap().variables.unwrap()["TABLE_NAME"].clone()
 }
