@@ -8,6 +8,7 @@ pub mod data_loss;
 pub mod errors;
 pub mod events;
 pub mod interrupt;
+pub mod log_group;
 pub mod mapping;
 pub mod names;
 pub mod plan;

@@ -12,6 +12,7 @@
 mod api;
 pub mod event;
 mod failure;
+mod follow;
 mod forwarder;
 pub mod host;
 pub mod http;
@@ -53,6 +54,8 @@ pub struct LocalRun {
     /// The producer's host first, then one per consumer with an enabled mapping.
     hosts: Vec<Arc<FunctionHost>>,
     forwarder: Forwarder,
+    /// Keeps the hosts on the deployed code (`follow`).
+    follower: JoinHandle<()>,
     recorder: Recorder,
     cloudwatch: aws_sdk_cloudwatch::Client,
     longest_window: Duration,
@@ -151,6 +154,7 @@ impl LocalRun {
                 pollers.push((Arc::clone(&local), tokio::spawn(task)));
             }
         }
+        let follower = tokio::spawn(follow::run(hosts.clone(), stopped.clone()));
         let producer = Producer {
             host: Arc::clone(&hosts[0]),
             log_requests: options.log_each,
@@ -165,6 +169,7 @@ impl LocalRun {
             pollers,
             hosts,
             forwarder,
+            follower,
             recorder,
             cloudwatch: clients.cloudwatch.clone(),
             longest_window,
@@ -241,6 +246,7 @@ impl LocalRun {
 
     async fn stop_with(mut self, how: Stop) -> Result<Vec<ConsumerSummary>, DeployError> {
         self.api.stop();
+        self.follower.abort();
         let _ = self.stop.send(how);
         let deadline = tokio::time::Instant::now() + self.longest_window + DRAIN_GRACE;
         let mut summaries: Vec<ConsumerSummary> = Vec::new();
@@ -270,6 +276,7 @@ impl LocalRun {
 /// polling without anyone to stop them; the functions' processes end with their hosts.
 impl Drop for LocalRun {
     fn drop(&mut self) {
+        self.follower.abort();
         for (_, task) in &self.pollers {
             task.abort();
         }

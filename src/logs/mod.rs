@@ -51,7 +51,8 @@ pub enum LogsError {
 
     #[error(
         "no log group for {function} ({function_name}): Lambda names none in its LoggingConfig \
-         and stack {stack} has no {}; `demo up` puts the stack's back",
+         , stack {stack} has no {} and no group is tagged as its; `demo up` puts the stack's \
+         back",
         function.log_group_logical_id()
     )]
     NoLogGroup {

@@ -10,7 +10,7 @@ use super::LogsError;
 use super::function::StackFunction;
 use crate::aws::{AwsError, Clients};
 use crate::deploy::resources::{self, Resource};
-use crate::deploy::stack;
+use crate::deploy::{log_group, stack};
 use crate::terminal;
 
 /// How a function's platform lines are stored (its LoggingConfig's LogFormat).
@@ -31,6 +31,9 @@ pub enum FoundBy {
     Lambda,
     /// The stack's AWS::Logs::LogGroup for the function.
     Stack,
+    /// The group `up` made for the function, proven the stack's by its `demo:stack-id` tag
+    /// (moto drops the group from the stack's resources after a stack update).
+    Tag,
 }
 
 /// One function's log group.
@@ -56,7 +59,7 @@ pub async fn sources(
     stack: &str,
     functions: &[StackFunction],
 ) -> Result<Vec<LogSource>, LogsError> {
-    stack::describe_existing(&clients.cloudformation, stack, &clients.region).await?;
+    let state = stack::describe_existing(&clients.cloudformation, stack, &clients.region).await?;
     let resources = resources::resources(clients, stack).await?;
     let mut sources = Vec::new();
     for &function in functions {
@@ -68,12 +71,23 @@ pub async fn sources(
             })?;
         let configured = configured(clients, &function_name).await?;
         let stack_group = physical(function.log_group_logical_id());
-        let (log_group, log_format, found_by) =
-            choose(&configured, stack_group).ok_or_else(|| LogsError::NoLogGroup {
-                stack: stack.to_owned(),
-                function,
-                function_name: function_name.clone(),
-            })?;
+        let chosen = match choose(&configured, stack_group) {
+            Some(chosen) => Some(chosen),
+            None => log_group::owned(clients, &function_name, &state.stack_id)
+                .await?
+                .map(|group| {
+                    (
+                        group,
+                        configured.log_format.unwrap_or(LogFormat::Json),
+                        FoundBy::Tag,
+                    )
+                }),
+        };
+        let (log_group, log_format, found_by) = chosen.ok_or_else(|| LogsError::NoLogGroup {
+            stack: stack.to_owned(),
+            function,
+            function_name: function_name.clone(),
+        })?;
         sources.push(LogSource {
             function,
             function_name,

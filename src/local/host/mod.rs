@@ -29,6 +29,9 @@
 //!   `init_duration` as Lambda Insights names them) go to the recorder.
 //! - [`FunctionHost::replace_binary`] swaps the code between invocations: those in flight
 //!   finish on the old processes, which are then ended; every later one runs the new binary.
+//! - [`FunctionHost::follow_deployed`] (`follow.rs`) runs the function's new code when the
+//!   emulator reports another `CodeSha256` (`demo watch --local`, `demo up --local`), as
+//!   `replace_binary` does.
 //! - [`FunctionHost::inject`] queues a [`Fault`] for the next invocation: the stand-in delays
 //!   the event, kills the process mid-invocation, or answers in its place. The functions carry
 //!   no test code of their own.
@@ -37,6 +40,7 @@
 
 pub mod code;
 mod environment;
+mod follow;
 mod invocation;
 mod log_pipe;
 mod logs;
@@ -150,6 +154,8 @@ struct Inner {
     owns_recorder: bool,
     cloudwatch: aws_sdk_cloudwatch::Client,
     shipper: Shipper,
+    /// How the host keeps to the deployed code; None when it runs a binary given by path.
+    following: Option<Mutex<follow::Following>>,
     /// Where the deployed zip's bootstrap is unpacked; removed with the host.
     _code_dir: tempfile::TempDir,
 }
@@ -174,8 +180,8 @@ impl FunctionHost {
                 function: spec.name.clone(),
                 detail: format!("no directory to unpack its code into: {err}"),
             })?;
-        let binary = match &options.binary {
-            Some(path) => Binary::from_path(path)?,
+        let (binary, following) = match &options.binary {
+            Some(path) => (Binary::from_path(path)?, None),
             None => {
                 let zip = code::DeployedZip {
                     function: &spec.name,
@@ -183,7 +189,17 @@ impl FunctionHost {
                     key: &code.key,
                     code_sha256: &code.code_sha256,
                 };
-                code::fetch_deployed(&clients.s3, &zip, code_dir.path()).await?
+                let binary = code::fetch_deployed(&clients.s3, &zip, code_dir.path()).await?;
+                let following = follow::Following {
+                    lambda: clients.lambda.clone(),
+                    s3: clients.s3.clone(),
+                    bucket: code.bucket,
+                    key: code.key,
+                    code_sha256: code.code_sha256,
+                    refused: None,
+                    dirs: Vec::new(),
+                };
+                (binary, Some(Mutex::new(following)))
             }
         };
         let (shipper, sink) = Shipper::start(clients.logs.clone(), spec.log_group.clone());
@@ -209,6 +225,7 @@ impl FunctionHost {
                 recorder: options.recorder.unwrap_or_default(),
                 cloudwatch: clients.cloudwatch.clone(),
                 shipper,
+                following,
                 _code_dir: code_dir,
             }),
         })
@@ -274,7 +291,12 @@ impl FunctionHost {
     /// Runs later invocations on the executable at `path`: idle environments end now, those
     /// in flight once their invocation is done; nothing in flight is lost or run twice.
     pub async fn replace_binary(&self, path: &Path) -> Result<Arc<Binary>, HostError> {
-        let binary = Arc::new(Binary::from_path(path)?);
+        Ok(self.swap_binary(Binary::from_path(path)?).await)
+    }
+
+    /// Runs later invocations on `binary`, as [`FunctionHost::replace_binary`] says.
+    async fn swap_binary(&self, binary: Binary) -> Arc<Binary> {
+        let binary = Arc::new(binary);
         {
             let mut current = lock(&self.inner.current);
             current.binary = Arc::clone(&binary);
@@ -284,7 +306,7 @@ impl FunctionHost {
         for environment in stale {
             self.stop(environment).await;
         }
-        Ok(binary)
+        binary
     }
 
     /// Ends every process, sends the remaining log lines (and, if the host keeps its own

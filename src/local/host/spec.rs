@@ -15,8 +15,7 @@ use crate::aws::Clients;
 use crate::deploy::DeployError;
 use crate::deploy::names::logical;
 use crate::deploy::resources::{self, Resource};
-use crate::deploy::stack;
-use crate::deploy::teardown::ownership::STACK_ID_TAG;
+use crate::deploy::{log_group, stack};
 
 /// What a function's execution environment is made of.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +99,7 @@ pub async fn read(
             .or_else(|| declared.resolve(&["LoggingConfig", "LogGroup"]))
         {
             Some(group) => group,
-            None => owned_log_group(clients, &name, &state.stack_id)
+            None => log_group::owned(clients, &name, &state.stack_id)
                 .await?
                 .unwrap_or_else(|| format!("/aws/lambda/{name}")),
         },
@@ -124,42 +123,6 @@ pub async fn read(
         });
     }
     Ok((spec, code))
-}
-
-/// The log group `up` made for function `name` (`/aws/lambda/<name>-<instance>`), proven this
-/// stack's by its `demo:stack-id` tag. The last resort when neither the function's
-/// configuration nor the stack's resources name it: moto drops `LoggingConfig` and, after a
-/// stack update, the log groups from the stack's resources (the groups themselves stay).
-async fn owned_log_group(
-    clients: &Clients,
-    name: &str,
-    stack_id: &str,
-) -> Result<Option<String>, HostError> {
-    let prefix = format!("/aws/lambda/{name}-");
-    let listed = clients
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(&prefix)
-        .send()
-        .await
-        .map_err(|err| DeployError::aws(format!("list the log groups named {prefix}…"), err))?;
-    for group in listed.log_groups() {
-        let (Some(group_name), Some(arn)) = (group.log_group_name(), group.log_group_arn()) else {
-            continue;
-        };
-        let tags = clients
-            .logs
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .send()
-            .await
-            .map_err(|err| DeployError::aws(format!("read the tags of {group_name}"), err))?;
-        let owner = tags.tags().and_then(|t| t.get(STACK_ID_TAG));
-        if owner.map(String::as_str) == Some(stack_id) {
-            return Ok(Some(group_name.to_owned()));
-        }
-    }
-    Ok(None)
 }
 
 fn physical(resources: &[Resource], logical_id: &str) -> Option<String> {

@@ -1,9 +1,13 @@
 //! `demo watch` on the emulator through the real binary: a build error keeps the running code,
 //! a saved edit goes live on exactly the functions that run that zip, and the stack records it,
-//! so a plain `up` afterwards has nothing to do.
+//! so a plain `up` afterwards has nothing to do; offline, a consumer edited while orders flow
+//! runs its next batches with the new code, and every order lands.
 
 use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
 use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
@@ -149,6 +153,128 @@ fn a_saved_edit_goes_live_and_is_recorded_and_a_broken_one_keeps_the_running_cod
     );
     assert_eq!(code_hashes(&stack), after, "up changed no code");
 
+    drop(edit);
+    ok_local(&stack, &["down", "--yes"]);
+}
+
+/// Short loads, one after another, into `url` until `enough` is set; the ids files they wrote.
+fn orders_flowing(
+    stack: String,
+    url: String,
+    enough: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<(tempfile::TempDir, Vec<PathBuf>)> {
+    std::thread::spawn(move || {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        while !enough.load(Ordering::SeqCst) {
+            let file = dir.path().join(format!("ids-{}", files.len()));
+            let path = file.to_str().unwrap();
+            let load = [
+                "load", "--url", &url, "--orders", "10", "--rate", "10", "--ids", path,
+            ];
+            ok_local(&stack, &load);
+            files.push(file);
+        }
+        (dir, files)
+    })
+}
+
+/// Consumer `consumer`'s invocation lines, oldest first: whether each is the edited code's.
+fn invocations_by_new_code(stack: &str, consumer: usize) -> Vec<bool> {
+    let function = format!("consumer-{consumer}");
+    let logs = [
+        "logs",
+        "--function",
+        &function,
+        "--since",
+        "30m",
+        "--output",
+        "json",
+    ];
+    let logs = json(&ok_local(stack, &logs));
+    logs["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|event| event["message"].as_str())
+        .filter(|message| message.contains("\"invocation"))
+        .map(|message| message.contains(NEW_CODE))
+        .collect()
+}
+
+const NEW_CODE: &str = "invocation by the watch test's code";
+
+#[test]
+fn offline_a_consumer_edited_while_orders_flow_runs_the_next_batch_with_nothing_lost() {
+    let _build = BUILDS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let stack = crate::harness::cli::unique_stack();
+    ok_local(&stack, &["up"]);
+    ok_local(&stack, &["tune", "--consumer", "all", "--window", "1"]);
+
+    let mut serve = demo_local(&stack)
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let served = lines_of(serve.stdout.take().unwrap());
+    let runner = lines_of(serve.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let url = wait_for(&served, "POST ", &mut seen)
+        .trim()
+        .trim_start_matches("POST ")
+        .to_owned();
+    let mut watch = demo_local(&stack)
+        .args(["watch", "--output", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let results = lines_of(watch.stdout.take().unwrap());
+    let progress = lines_of(watch.stderr.take().unwrap());
+    wait_for(&progress, "watching", &mut seen);
+
+    let enough = Arc::new(AtomicBool::new(false));
+    let flow = orders_flowing(stack.clone(), url, Arc::clone(&enough));
+    std::thread::sleep(Duration::from_secs(5));
+    let edit = Edit::replace(
+        "functions/put-item/src/lib.rs",
+        "\"invocation\"",
+        &format!("\"{NEW_CODE}\""),
+    );
+    let change = wait_for(&results, "{", &mut seen);
+    eprintln!("the change, as watch reports it: {change}");
+    for consumer in [1, 2] {
+        let swapped = format!("{stack}-put-item-{consumer} now runs");
+        wait_for(&runner, &swapped, &mut seen);
+    }
+    // Batches after the swap: the orders keep coming for a few more seconds.
+    std::thread::sleep(Duration::from_secs(8));
+    enough.store(true, Ordering::SeqCst);
+    let (_ids_dir, files) = flow.join().expect("the loads ran");
+    // SAFETY: sends SIGINT to the children this test started and still owns.
+    unsafe { libc::kill(serve.id() as libc::pid_t, libc::SIGINT) };
+    assert!(serve.wait().unwrap().success(), "serve ends cleanly");
+    assert!(interrupt(&mut watch).success(), "watch ends cleanly");
+
+    for file in &files {
+        let verify = ["verify", "--ids", file.to_str().unwrap()];
+        ok_local(&stack, &verify);
+    }
+    for consumer in [1, 2] {
+        let by_new_code = invocations_by_new_code(&stack, consumer);
+        assert!(
+            by_new_code.contains(&false),
+            "consumer-{consumer} ran the old code first: {by_new_code:?}"
+        );
+        assert_eq!(
+            by_new_code.last(),
+            Some(&true),
+            "consumer-{consumer}'s last batches run the new code: {by_new_code:?}"
+        );
+    }
     drop(edit);
     ok_local(&stack, &["down", "--yes"]);
 }
