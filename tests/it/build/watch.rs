@@ -67,6 +67,16 @@ fn code_hashes(stack: &str) -> Vec<(String, String)> {
     })
 }
 
+/// A child ended with the test, failed or not: no watcher or runner outlives it.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn interrupt(child: &mut Child) -> std::process::ExitStatus {
     // SAFETY: sends SIGINT to the child this test started and still owns.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
@@ -82,14 +92,16 @@ fn a_saved_edit_goes_live_and_is_recorded_and_a_broken_one_keeps_the_running_cod
     ok_local(&stack, &["up"]);
     let before = code_hashes(&stack);
 
-    let mut watch = demo_local(&stack)
-        .args(["watch", "--output", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let results = lines_of(watch.stdout.take().unwrap());
-    let progress = lines_of(watch.stderr.take().unwrap());
+    let mut watch = Running(
+        demo_local(&stack)
+            .args(["watch", "--output", "json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let results = lines_of(watch.0.stdout.take().unwrap());
+    let progress = lines_of(watch.0.stderr.take().unwrap());
     let mut seen = Vec::new();
     wait_for(&progress, "watching", &mut seen);
 
@@ -141,7 +153,7 @@ fn a_saved_edit_goes_live_and_is_recorded_and_a_broken_one_keeps_the_running_cod
         "both consumers run the same new zip"
     );
 
-    let status = interrupt(&mut watch);
+    let status = interrupt(&mut watch.0);
     assert!(status.success(), "Ctrl-C ends watch cleanly: {status}");
 
     let up = ok_local(&stack, &["up", "--output", "json"]);
@@ -213,27 +225,31 @@ fn offline_a_consumer_edited_while_orders_flow_runs_the_next_batch_with_nothing_
     ok_local(&stack, &["up"]);
     ok_local(&stack, &["tune", "--consumer", "all", "--window", "1"]);
 
-    let mut serve = demo_local(&stack)
-        .args(["serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let served = lines_of(serve.stdout.take().unwrap());
-    let runner = lines_of(serve.stderr.take().unwrap());
+    let mut serve = Running(
+        demo_local(&stack)
+            .args(["serve", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let served = lines_of(serve.0.stdout.take().unwrap());
+    let runner = lines_of(serve.0.stderr.take().unwrap());
     let mut seen = Vec::new();
     let url = wait_for(&served, "POST ", &mut seen)
         .trim()
         .trim_start_matches("POST ")
         .to_owned();
-    let mut watch = demo_local(&stack)
-        .args(["watch", "--output", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let results = lines_of(watch.stdout.take().unwrap());
-    let progress = lines_of(watch.stderr.take().unwrap());
+    let mut watch = Running(
+        demo_local(&stack)
+            .args(["watch", "--output", "json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let results = lines_of(watch.0.stdout.take().unwrap());
+    let progress = lines_of(watch.0.stderr.take().unwrap());
     wait_for(&progress, "watching", &mut seen);
 
     let enough = Arc::new(AtomicBool::new(false));
@@ -254,10 +270,8 @@ fn offline_a_consumer_edited_while_orders_flow_runs_the_next_batch_with_nothing_
     std::thread::sleep(Duration::from_secs(8));
     enough.store(true, Ordering::SeqCst);
     let (_ids_dir, files) = flow.join().expect("the loads ran");
-    // SAFETY: sends SIGINT to the children this test started and still owns.
-    unsafe { libc::kill(serve.id() as libc::pid_t, libc::SIGINT) };
-    assert!(serve.wait().unwrap().success(), "serve ends cleanly");
-    assert!(interrupt(&mut watch).success(), "watch ends cleanly");
+    assert!(interrupt(&mut serve.0).success(), "serve ends cleanly");
+    assert!(interrupt(&mut watch.0).success(), "watch ends cleanly");
 
     for file in &files {
         let verify = ["verify", "--ids", file.to_str().unwrap()];
