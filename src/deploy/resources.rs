@@ -116,8 +116,8 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
     };
     let functions: BTreeMap<String, String> = logical::FUNCTIONS
         .into_iter()
-    .filter_map(|(role, logical)| Some((role.to_owned(), physical(logical)?)))
-    .collect();
+        .filter_map(|(role, logical)| Some((role.to_owned(), physical(logical)?)))
+        .collect();
     let mut mappings = Vec::new();
     for (index, consumer) in CONSUMERS.iter().enumerate() {
         if let Some(function) = functions.get(*consumer) {

@@ -41,7 +41,10 @@ impl LocalApi {
     }
 
     /// Serves the producer on `listener`.
-    pub fn serve(listener: tokio::net::TcpListener, producer: Producer) -> std::io::Result<LocalApi> {
+    pub fn serve(
+        listener: tokio::net::TcpListener,
+        producer: Producer,
+    ) -> std::io::Result<LocalApi> {
         let address = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel();
         let producer = Arc::new(producer);
@@ -117,7 +120,9 @@ fn proxy_response(outcome: &Outcome) -> ApiGatewayProxyResponse {
 fn internal_error() -> ApiGatewayProxyResponse {
     let mut response = ApiGatewayProxyResponse::default();
     response.status_code = 502;
-    response.body = Some(Body::Text("{\"message\": \"Internal server error\"}".into()));
+    response.body = Some(Body::Text(
+        "{\"message\": \"Internal server error\"}".into(),
+    ));
     response
 }
 

@@ -90,7 +90,10 @@ async fn forward(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
-    let body = match http_body_util::Limited::new(body, MAX_REQUEST).collect().await {
+    let body = match http_body_util::Limited::new(body, MAX_REQUEST)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
         Err(err) => return Ok(failure(StatusCode::PAYLOAD_TOO_LARGE, &err.to_string())),
     };
@@ -149,8 +152,15 @@ async fn relay(outgoing: reqwest::RequestBuilder) -> Response<Full<Bytes>> {
 fn is_hop_by_hop(name: &str) -> bool {
     matches!(
         name,
-        "host" | "connection" | "keep-alive" | "transfer-encoding" | "te" | "trailer"
-            | "upgrade" | "proxy-connection" | "content-length"
+        "host"
+            | "connection"
+            | "keep-alive"
+            | "transfer-encoding"
+            | "te"
+            | "trailer"
+            | "upgrade"
+            | "proxy-connection"
+            | "content-length"
     )
 }
 

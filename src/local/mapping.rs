@@ -339,7 +339,11 @@ async fn handle_batch(
 
 /// One invocation of the consumer; the position of the first record it reports as failed
 /// (the first of the batch when the function failed as a whole).
-async fn invoke(mapping: &LocalMapping, lane: Lane<'_>, batch: &[Record]) -> Result<Option<usize>, String> {
+async fn invoke(
+    mapping: &LocalMapping,
+    lane: Lane<'_>,
+    batch: &[Record],
+) -> Result<Option<usize>, String> {
     let last_record_age = batch
         .last()
         .and_then(|r| failure::age(r, SystemTime::now()))
@@ -545,7 +549,11 @@ mod tests {
             serde_json::json!({}),
             serde_json::Value::Null,
         ] {
-            assert_eq!(first_failed(&Outcome::Response(success.clone()), &batch), None, "{success}");
+            assert_eq!(
+                first_failed(&Outcome::Response(success.clone()), &batch),
+                None,
+                "{success}"
+            );
         }
         for failure in [
             serde_json::json!("done"),
@@ -553,7 +561,11 @@ mod tests {
             serde_json::json!({"batchItemFailures": [{"itemIdentifier": null}]}),
             serde_json::json!({"batchItemFailures": [{"itemIdentifier": "4"}, {"itemIdentifier": "99"}]}),
         ] {
-            assert_eq!(first_failed(&Outcome::Response(failure.clone()), &batch), Some(0), "{failure}");
+            assert_eq!(
+                first_failed(&Outcome::Response(failure.clone()), &batch),
+                Some(0),
+                "{failure}"
+            );
         }
     }
 

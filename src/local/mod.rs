@@ -206,7 +206,12 @@ impl LocalRun {
             .hosts
             .iter()
             .filter_map(|h| h.binary().runner.clone())
-            .map(|qemu| qemu.file_name().unwrap_or_default().to_string_lossy().into_owned())
+            .map(|qemu| {
+                qemu.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         let how = match emulated.first() {
             Some(qemu) => format!("processes on this machine, run under {qemu}"),

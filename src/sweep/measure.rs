@@ -220,8 +220,13 @@ async fn send_locally(
     sweep: &Sweep<'_>,
     deployed: &Deployed,
 ) -> Result<(u64, Duration), LoadError> {
-    let local =
-        LocalRun::start(sweep.clients, sweep.stack, deployed, LocalOptions::default()).await?;
+    let local = LocalRun::start(
+        sweep.clients,
+        sweep.stack,
+        deployed,
+        LocalOptions::default(),
+    )
+    .await?;
     let url = reqwest::Url::parse(&local.url()).map_err(|_| LoadError::NoUrl)?;
     let sent = send(sweep.traffic, &url).await;
     local.finish().await?;

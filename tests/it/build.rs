@@ -182,7 +182,14 @@ fn the_shipped_functions_carry_no_emulator_or_test_code() {
     };
     for artifact in &artifacts {
         let elf = bootstrap_of(Path::new(artifact["path"].as_str().unwrap()));
-        for word in ["moto", "emulator", "DEMO_", "PANIC_IN_HANDLER", "in_turn", "put_turn"] {
+        for word in [
+            "moto",
+            "emulator",
+            "DEMO_",
+            "PANIC_IN_HANDLER",
+            "in_turn",
+            "put_turn",
+        ] {
             assert!(
                 !contains(&elf, word.as_bytes()),
                 "{} contains {word:?}",

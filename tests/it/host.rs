@@ -47,7 +47,10 @@ async fn configure(stack: &str, timeout: Option<i32>, variables: &[(&str, &str)]
         }
         update = update.environment(environment.build());
     }
-    update.send().await.expect("update the function's configuration");
+    update
+        .send()
+        .await
+        .expect("update the function's configuration");
 }
 
 fn messages(invocation: &Invocation) -> Vec<String> {
@@ -72,23 +75,38 @@ async fn an_invocation_answers_logs_and_reports_as_lambda_does() {
     let _artifacts = deploy_fake(&stack);
     let host = host(&stack, 1).await;
     assert_eq!(host.binary().path, test_function());
-    assert_eq!(host.binary().runner, None, "a build for this machine runs as is");
+    assert_eq!(
+        host.binary().runner,
+        None,
+        "a build for this machine runs as is"
+    );
 
     let first = host
         .invoke(json!({"print": ["one", "two"], "echo": 7}))
         .await
         .unwrap();
-    assert_eq!(first.outcome, Outcome::Response(json!({"echo": 7, "held": 0})));
+    assert_eq!(
+        first.outcome,
+        Outcome::Response(json!({"echo": 7, "held": 0}))
+    );
     let kinds: Vec<String> = messages(&first).iter().map(|m| kind(m)).collect();
     assert_eq!(
         kinds,
-        ["platform.start", "one", "two", "platform.runtimeDone", "platform.report"],
+        [
+            "platform.start",
+            "one",
+            "two",
+            "platform.runtimeDone",
+            "platform.report"
+        ],
         "{first:#?}"
     );
     let report = &first.report;
     assert_eq!(report.status, Status::Success);
     assert_eq!(report.memory_size_mb, 128);
-    let init = report.init_duration_ms.expect("a cold start reports its init");
+    let init = report
+        .init_duration_ms
+        .expect("a cold start reports its init");
     assert!(report.max_memory_used_mb > 0, "{report:?}");
     let billed = (report.duration_ms + init).ceil() as u64;
     assert!(
@@ -96,10 +114,16 @@ async fn an_invocation_answers_logs_and_reports_as_lambda_does() {
         "init is billed for a custom runtime: {report:?}"
     );
     let report_line = messages(&first).pop().unwrap();
-    assert_eq!(demo::local::host::platform::parse_report(&report_line).as_ref(), Some(report));
+    assert_eq!(
+        demo::local::host::platform::parse_report(&report_line).as_ref(),
+        Some(report)
+    );
 
     let warm = host.invoke(json!({"echo": "again"})).await.unwrap();
-    assert_eq!(warm.report.init_duration_ms, None, "the environment is reused");
+    assert_eq!(
+        warm.report.init_duration_ms, None,
+        "the environment is reused"
+    );
     assert_eq!(warm.log_stream, first.log_stream);
 
     let shipped = host.shutdown().await.unwrap();
@@ -131,7 +155,10 @@ async fn the_process_gets_the_lambda_environment_and_nothing_of_the_callers() {
     let Outcome::Response(env) = &invocation.outcome else {
         panic!("{invocation:#?}")
     };
-    assert_eq!(env["AWS_LAMBDA_FUNCTION_NAME"], format!("{stack}-put-record"));
+    assert_eq!(
+        env["AWS_LAMBDA_FUNCTION_NAME"],
+        format!("{stack}-put-record")
+    );
     assert_eq!(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "128");
     assert_eq!(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
     let group = env["AWS_LAMBDA_LOG_GROUP_NAME"].as_str().unwrap();
@@ -139,7 +166,10 @@ async fn the_process_gets_the_lambda_environment_and_nothing_of_the_callers() {
         group.starts_with(&format!("/aws/lambda/{stack}-put-record-")),
         "the template's log group: {group}"
     );
-    assert_eq!(env["AWS_LAMBDA_LOG_STREAM_NAME"], invocation.log_stream.as_str());
+    assert_eq!(
+        env["AWS_LAMBDA_LOG_STREAM_NAME"],
+        invocation.log_stream.as_str()
+    );
     assert_eq!(env["AWS_LAMBDA_LOG_FORMAT"], "JSON");
     assert_eq!(env["AWS_REGION"], "ap-southeast-2");
     assert_eq!(env["_HANDLER"], "bootstrap");
@@ -147,9 +177,20 @@ async fn the_process_gets_the_lambda_environment_and_nothing_of_the_callers() {
         env["LAMBDA_TASK_ROOT"],
         test_function().parent().unwrap().to_str().unwrap()
     );
-    assert_eq!(env["STREAM_NAME"], format!("{stack}-orders"), "the function's own");
-    assert_eq!(env["AWS_SECRET_ACCESS_KEY"], "demo", "the emulator's dummy credentials");
-    assert_eq!(env["CARGO_MANIFEST_DIR"], Value::Null, "none of the caller's environment");
+    assert_eq!(
+        env["STREAM_NAME"],
+        format!("{stack}-orders"),
+        "the function's own"
+    );
+    assert_eq!(
+        env["AWS_SECRET_ACCESS_KEY"], "demo",
+        "the emulator's dummy credentials"
+    );
+    assert_eq!(
+        env["CARGO_MANIFEST_DIR"],
+        Value::Null,
+        "none of the caller's environment"
+    );
     host.shutdown().await.unwrap();
 }
 
@@ -170,7 +211,9 @@ async fn a_timeout_kills_the_process_and_the_next_invocation_starts_a_new_one() 
     };
     assert_eq!(error.error_type, "Sandbox.Timedout");
     assert!(
-        error.error_message.ends_with("Task timed out after 1.00 seconds"),
+        error
+            .error_message
+            .ends_with("Task timed out after 1.00 seconds"),
         "{error:?}"
     );
     assert_eq!(timed_out.report.status, Status::Timeout);
@@ -201,7 +244,10 @@ async fn a_crash_or_a_kill_is_an_exit_error_and_the_process_is_started_again() {
     assert_eq!(error.error_type, "Runtime.ExitError");
     assert_eq!(
         error.error_message,
-        format!("RequestId: {} Error: Runtime exited with error: exit status 3", exited.request_id)
+        format!(
+            "RequestId: {} Error: Runtime exited with error: exit status 3",
+            exited.request_id
+        )
     );
     assert_eq!(exited.report.status, Status::Failure);
 
@@ -215,11 +261,17 @@ async fn a_crash_or_a_kill_is_an_exit_error_and_the_process_is_started_again() {
     };
     assert!(error.error_message.ends_with("signal: killed"), "{error:?}");
     assert!(killed.report.duration_ms < 2000.0, "{:?}", killed.report);
-    assert!(killed.report.init_duration_ms.is_some(), "restarted after the crash");
+    assert!(
+        killed.report.init_duration_ms.is_some(),
+        "restarted after the crash"
+    );
 
     let next = host.invoke(json!({"echo": 1})).await.unwrap();
     assert!(matches!(next.outcome, Outcome::Response(_)), "{next:#?}");
-    assert!(next.report.init_duration_ms.is_some(), "restarted after the kill");
+    assert!(
+        next.report.init_duration_ms.is_some(),
+        "restarted after the kill"
+    );
     host.shutdown().await.unwrap();
 }
 
@@ -260,8 +312,16 @@ async fn a_failed_init_is_the_invocations_error_and_reported() {
     assert_eq!(failed.report.status, Status::Failure);
     assert!(failed.report.init_duration_ms.is_some());
     let kinds: Vec<String> = messages(&failed).iter().map(|m| kind(m)).collect();
-    assert_eq!(kinds.first().map(String::as_str), Some("platform.initReport"), "{kinds:?}");
-    assert_eq!(kinds.last().map(String::as_str), Some("platform.report"), "{kinds:?}");
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("platform.initReport"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("platform.report"),
+        "{kinds:?}"
+    );
 
     // A runtime that exits during its init fails the same way, with Lambda's exit error.
     configure(&stack, None, &[("TEST_FUNCTION_INIT", "exit")]).await;
@@ -280,14 +340,22 @@ async fn invocations_in_flight_get_a_process_each_up_to_the_limit() {
     let _artifacts = deploy_fake(&stack);
     let host = host(&stack, 3).await;
     let started = Instant::now();
-    let all = futures::future::join_all((0..6).map(|i| host.invoke(json!({"sleep_ms": 400, "echo": i}))))
-        .await;
+    let all =
+        futures::future::join_all((0..6).map(|i| host.invoke(json!({"sleep_ms": 400, "echo": i}))))
+            .await;
     let streams: BTreeSet<String> = all
         .iter()
         .map(|invocation| invocation.as_ref().unwrap().log_stream.clone())
         .collect();
-    assert_eq!(streams.len(), 3, "three environments for six invocations: {streams:?}");
-    assert!(started.elapsed() >= Duration::from_millis(800), "two rounds of three");
+    assert_eq!(
+        streams.len(),
+        3,
+        "three environments for six invocations: {streams:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "two rounds of three"
+    );
     for (i, invocation) in all.iter().enumerate() {
         let echoed = match &invocation.as_ref().unwrap().outcome {
             Outcome::Response(answer) => answer["echo"].clone(),
@@ -308,11 +376,17 @@ async fn the_stand_in_can_delay_an_event_or_answer_in_the_processs_place() {
     let started = Instant::now();
     let delayed = host.invoke(json!({"echo": "late"})).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(600));
-    assert!(delayed.report.duration_ms < 600.0, "Duration counts from the hand-over");
+    assert!(
+        delayed.report.duration_ms < 600.0,
+        "Duration counts from the hand-over"
+    );
 
     let answer = json!({"from": "the stand-in"});
     host.inject(Fault::Answer(Outcome::Response(answer.clone())));
-    let answered = host.invoke(json!({"print": ["never printed"]})).await.unwrap();
+    let answered = host
+        .invoke(json!({"print": ["never printed"]}))
+        .await
+        .unwrap();
     assert_eq!(answered.outcome, Outcome::Response(answer));
     assert!(!messages(&answered).iter().any(|m| m == "never printed"));
     host.shutdown().await.unwrap();
@@ -341,13 +415,25 @@ async fn replacing_the_binary_lets_the_invocation_in_flight_finish_first() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&new_path, std::fs::Permissions::from_mode(0o755)).unwrap();
     let new = host.replace_binary(&new_path).await.unwrap();
-    assert_ne!(new.sha256, demo::artifacts::sha256_hex(&std::fs::read(test_function()).unwrap()));
+    assert_ne!(
+        new.sha256,
+        demo::artifacts::sha256_hex(&std::fs::read(test_function()).unwrap())
+    );
 
     let old = in_flight.await.unwrap().unwrap();
-    assert_eq!(old.outcome, Outcome::Response(json!({"echo": "old", "held": 0})));
-    assert!(!alive(old_pid), "the old process ends once its invocation is done");
+    assert_eq!(
+        old.outcome,
+        Outcome::Response(json!({"echo": "old", "held": 0}))
+    );
+    assert!(
+        !alive(old_pid),
+        "the old process ends once its invocation is done"
+    );
     let next = host.invoke(json!({"echo": "new"})).await.unwrap();
-    assert_eq!(next.outcome, Outcome::Response(json!({"echo": "new", "held": 0})));
+    assert_eq!(
+        next.outcome,
+        Outcome::Response(json!({"echo": "new", "held": 0}))
+    );
     assert!(next.report.init_duration_ms.is_some());
     let [new_pid] = host.process_ids()[..] else {
         panic!("one process: {:?}", host.process_ids())
@@ -361,17 +447,31 @@ async fn replacing_the_binary_lets_the_invocation_in_flight_finish_first() {
 async fn a_stand_in_zip_is_refused_with_the_fix() {
     let stack = unique_stack();
     let _artifacts = deploy_fake(&stack);
-    let err = FunctionHost::start(&clients().await, &stack, "put-item-1", HostOptions::default())
-        .await
-        .err()
-        .expect("a zip whose bootstrap is not an executable cannot run");
+    let err = FunctionHost::start(
+        &clients().await,
+        &stack,
+        "put-item-1",
+        HostOptions::default(),
+    )
+    .await
+    .err()
+    .expect("a zip whose bootstrap is not an executable cannot run");
     let message = err.to_string();
     assert!(message.contains("is not a Linux executable"), "{message}");
     assert!(message.contains("demo up --local"), "{message}");
 
-    let err = FunctionHost::start(&clients().await, &stack, "put-item-9", HostOptions::default())
-        .await
-        .err()
-        .expect("no such function");
-    assert!(err.to_string().contains("put-record, put-item-1 and put-item-2"), "{err}");
+    let err = FunctionHost::start(
+        &clients().await,
+        &stack,
+        "put-item-9",
+        HostOptions::default(),
+    )
+    .await
+    .err()
+    .expect("no such function");
+    assert!(
+        err.to_string()
+            .contains("put-record, put-item-1 and put-item-2"),
+        "{err}"
+    );
 }

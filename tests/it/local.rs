@@ -100,7 +100,9 @@ async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off()
 async fn two_shards_are_polled_each_and_every_order_arrives_once() {
     let stack = unique_stack();
     deploy_real(&stack);
-    let dir = crate::harness::artifacts::real_artifacts().to_str().unwrap();
+    let dir = crate::harness::artifacts::real_artifacts()
+        .to_str()
+        .unwrap();
     ok_local(&stack, &["up", "--shards", "2", "--artifacts", dir]);
     let kinesis = aws_sdk_kinesis::Client::new(&crate::harness::sdk_config().await);
     let shards = kinesis

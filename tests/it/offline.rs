@@ -83,7 +83,10 @@ fn children(parent: u32) -> Vec<(u32, Vec<String>)> {
             if let Ok(mut file) = std::fs::File::open(entry.path().join("cmdline")) {
                 let _ = file.read_to_string(&mut cmdline);
             }
-            let args = cmdline.split('\0').filter(|a| !a.is_empty()).map(str::to_owned);
+            let args = cmdline
+                .split('\0')
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned);
             found.push((pid, args.collect()));
         }
     }
@@ -177,11 +180,24 @@ async fn the_pipelines_processes_are_the_deployed_bootstraps_and_each_invocation
     BufReader::new(serve.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let url = line.trim().strip_prefix("POST ").expect("serve prints the URL").to_owned();
+    let url = line
+        .trim()
+        .strip_prefix("POST ")
+        .expect("serve prints the URL")
+        .to_owned();
     let orders = 24;
     let load = json(&ok_local(
         &stack,
-        &["load", "--url", &url, "--orders", &orders.to_string(), "--verify", "--output", "json"],
+        &[
+            "load",
+            "--url",
+            &url,
+            "--orders",
+            &orders.to_string(),
+            "--verify",
+            "--output",
+            "json",
+        ],
     ));
     assert_eq!(load["accepted"], orders, "{load}");
 
@@ -201,8 +217,14 @@ async fn the_pipelines_processes_are_the_deployed_bootstraps_and_each_invocation
         }
         seen.push(sha);
     }
-    assert!(seen.contains(&put_record_sha), "a producer process: {running:?}");
-    assert!(seen.contains(&put_item_sha), "consumer processes: {running:?}");
+    assert!(
+        seen.contains(&put_record_sha),
+        "a producer process: {running:?}"
+    );
+    assert!(
+        seen.contains(&put_item_sha),
+        "consumer processes: {running:?}"
+    );
 
     // SAFETY: sends SIGINT to the child this test started and still owns.
     unsafe { libc::kill(serve.id() as libc::pid_t, libc::SIGINT) };
@@ -217,8 +239,16 @@ async fn the_pipelines_processes_are_the_deployed_bootstraps_and_each_invocation
     // Each invocation's REPORT is in its function's log group, readable back.
     for (role, function, expected) in [
         ("put-record", format!("{stack}-put-record"), orders as usize),
-        ("put-item-1", format!("{stack}-put-item-1"), invocations(&stderr, &format!("{stack}-put-item-1"))),
-        ("put-item-2", format!("{stack}-put-item-2"), invocations(&stderr, &format!("{stack}-put-item-2"))),
+        (
+            "put-item-1",
+            format!("{stack}-put-item-1"),
+            invocations(&stderr, &format!("{stack}-put-item-1")),
+        ),
+        (
+            "put-item-2",
+            format!("{stack}-put-item-2"),
+            invocations(&stderr, &format!("{stack}-put-item-2")),
+        ),
     ] {
         let events = log_events(&log_group(&stack, role).await).await;
         let reports: Vec<_> = events
@@ -226,12 +256,21 @@ async fn the_pipelines_processes_are_the_deployed_bootstraps_and_each_invocation
             .filter_map(|(_, message)| platform::parse_report(message))
             .collect();
         assert_eq!(reports.len(), expected, "{function}: {events:#?}");
-        assert!(reports.iter().any(|r| r.init_duration_ms.is_some()), "{function}: a cold start");
+        assert!(
+            reports.iter().any(|r| r.init_duration_ms.is_some()),
+            "{function}: a cold start"
+        );
         for (stream, _) in &events {
             assert!(stream.contains("/[$LATEST]"), "{function}: stream {stream}");
         }
-        let own = events.iter().filter(|(_, m)| m.contains("\"invocation\"")).count();
-        assert_eq!(own, expected, "{function}: the function's own line per invocation");
+        let own = events
+            .iter()
+            .filter(|(_, m)| m.contains("\"invocation\""))
+            .count();
+        assert_eq!(
+            own, expected,
+            "{function}: the function's own line per invocation"
+        );
     }
 }
 
@@ -253,10 +292,16 @@ async fn a_thousand_orders_land_once_in_each_table_and_the_run_says_what_ran() {
     let binaries = load["local"]["binaries"].as_array().unwrap();
     assert_eq!(binaries.len(), 3, "{load}");
     for binary in binaries {
-        assert!(binary["origin"].as_str().unwrap().starts_with("s3://"), "{binary}");
+        assert!(
+            binary["origin"].as_str().unwrap().starts_with("s3://"),
+            "{binary}"
+        );
         assert_eq!(binary["cpu"], "aarch64");
         if cfg!(target_arch = "x86_64") {
-            assert!(binary["runner"].as_str().unwrap().contains("qemu-aarch64"), "{binary}");
+            assert!(
+                binary["runner"].as_str().unwrap().contains("qemu-aarch64"),
+                "{binary}"
+            );
         }
     }
     let figures = load["local"]["figures"].as_str().unwrap();
@@ -297,7 +342,9 @@ async fn a_consumer_killed_mid_batch_is_started_again_and_the_batch_retried() {
     deploy_real(&stack);
     ok_local(&stack, &["tune", "--consumer", "2", "--window", "1"]);
     let clients = demo::aws::Clients::new(&sdk_config().await);
-    let deployed = demo::deploy::resources::deployed(&clients, &stack).await.unwrap();
+    let deployed = demo::deploy::resources::deployed(&clients, &stack)
+        .await
+        .unwrap();
     let run = LocalRun::start(&clients, &stack, &deployed, LocalOptions::default())
         .await
         .unwrap();
@@ -338,7 +385,13 @@ async fn a_consumer_killed_mid_batch_is_started_again_and_the_batch_retried() {
         .filter(|r| r.error_type.as_deref() == Some("Runtime.ExitError"))
         .collect();
     assert_eq!(killed.len(), 1, "{reports:#?}");
-    let cold_starts = reports.iter().filter(|r| r.init_duration_ms.is_some()).count();
-    assert_eq!(cold_starts, 2, "the killed process was started again: {reports:#?}");
+    let cold_starts = reports
+        .iter()
+        .filter(|r| r.init_duration_ms.is_some())
+        .count();
+    assert_eq!(
+        cold_starts, 2,
+        "the killed process was started again: {reports:#?}"
+    );
     assert_eq!(reports.len() as u64, consumer.invocations, "{consumer:?}");
 }

@@ -120,7 +120,8 @@ pub async fn fetch_deployed(
             zip.code_sha256
         )));
     }
-    let bootstrap = unzip_bootstrap(&bytes).map_err(|detail| failed(format!("{origin}: {detail}")))?;
+    let bootstrap =
+        unzip_bootstrap(&bytes).map_err(|detail| failed(format!("{origin}: {detail}")))?;
     let cpu = elf_cpu(&bootstrap).map_err(|detail| {
         failed(format!(
             "the bootstrap in {origin} {detail}; deploy a real build with `demo up --local`"
@@ -253,6 +254,10 @@ mod tests {
         zip.finish().unwrap();
         let detail = unzip_bootstrap(buffer.get_ref()).unwrap_err();
         assert!(detail.contains("no `bootstrap` entry"), "{detail}");
-        assert!(unzip_bootstrap(b"not a zip").unwrap_err().starts_with("not a zip"));
+        assert!(
+            unzip_bootstrap(b"not a zip")
+                .unwrap_err()
+                .starts_with("not a zip")
+        );
     }
 }

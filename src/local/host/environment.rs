@@ -105,11 +105,19 @@ impl Environment {
         let (api, channels) = RuntimeApi::start(&spec.arn, on_deliver)
             .await
             .map_err(|e| spawn_error(format!("no port for its Runtime API: {e}")))?;
-        let task_root = blueprint.binary.path.parent().unwrap_or(std::path::Path::new("/"));
+        let task_root = blueprint
+            .binary
+            .path
+            .parent()
+            .unwrap_or(std::path::Path::new("/"));
         let mut command = blueprint.binary.command();
         command
             .env_clear()
-            .envs(lambda_environment(blueprint, &api.address.to_string(), &stream))
+            .envs(lambda_environment(
+                blueprint,
+                &api.address.to_string(),
+                &stream,
+            ))
             .current_dir(task_root)
             .stdin(Stdio::null())
             .stdout(out)
@@ -331,7 +339,10 @@ fn lambda_environment(blueprint: &Blueprint, api: &str, stream: &str) -> Vec<(St
         ("AWS_REGION", spec.region.clone()),
         ("AWS_DEFAULT_REGION", spec.region.clone()),
         ("AWS_LAMBDA_FUNCTION_NAME", spec.name.clone()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            spec.memory_mb.to_string(),
+        ),
         ("AWS_LAMBDA_FUNCTION_VERSION", spec.version.clone()),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", spec.log_group.clone()),

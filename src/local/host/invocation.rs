@@ -56,14 +56,12 @@ pub async fn run(
     let mut init_lines = Vec::new();
     let cold = environment.init.is_none();
     let mut answer = None;
-    if cold {
-        if let Err(failure) = environment.ready(INIT_LIMIT).await {
-            init_lines = init_report(spec, environment, &failure);
-            answer = Some(Answer {
-                outcome: Err(failure),
-                duration: Duration::ZERO,
-            });
-        }
+    if cold && let Err(failure) = environment.ready(INIT_LIMIT).await {
+        init_lines = init_report(spec, environment, &failure);
+        answer = Some(Answer {
+            outcome: Err(failure),
+            duration: Duration::ZERO,
+        });
     }
     let answer = match (answer, fault) {
         (Some(failed_init), _) => {
@@ -136,9 +134,10 @@ fn outcome_of(
 ) -> (Outcome, Status) {
     match answer {
         Ok(Posted::Response(body)) => (Outcome::Response(json_or_text(&body)), Status::Success),
-        Ok(Posted::Error { body, error_type }) => {
-            (Outcome::Error(posted_error(&body, error_type)), Status::Error)
-        }
+        Ok(Posted::Error { body, error_type }) => (
+            Outcome::Error(posted_error(&body, error_type)),
+            Status::Error,
+        ),
         Err(Failure::TimedOut) => (
             Outcome::Error(platform::timed_out(request_id, spec.timeout)),
             Status::Timeout,
@@ -157,9 +156,10 @@ fn outcome_of(
             Outcome::Error(platform::runtime_exited(request_id, &how)),
             Status::Failure,
         ),
-        Err(Failure::InitError { body, error_type }) => {
-            (Outcome::Error(posted_error(&body, error_type)), Status::Failure)
-        }
+        Err(Failure::InitError { body, error_type }) => (
+            Outcome::Error(posted_error(&body, error_type)),
+            Status::Failure,
+        ),
     }
 }
 
@@ -196,11 +196,20 @@ fn json_or_text(body: &[u8]) -> Value {
 }
 
 fn start(spec: &FunctionSpec, request_id: &str) -> String {
-    platform::start_line(spec.log_format, SystemTime::now(), request_id, &spec.version)
+    platform::start_line(
+        spec.log_format,
+        SystemTime::now(),
+        request_id,
+        &spec.version,
+    )
 }
 
 /// Lambda's note on a failed init phase.
-fn init_report(spec: &FunctionSpec, environment: &mut Environment, failure: &Failure) -> Vec<String> {
+fn init_report(
+    spec: &FunctionSpec,
+    environment: &mut Environment,
+    failure: &Failure,
+) -> Vec<String> {
     let (status, error_type) = match failure {
         Failure::InitTimedOut => ("timeout", "Sandbox.Timedout".to_owned()),
         Failure::InitError { body, error_type } => {
@@ -245,7 +254,8 @@ mod tests {
 
     #[test]
     fn a_posted_error_keeps_the_runtimes_type_and_message() {
-        let body = br#"{"errorType":"&alloc::string::String","errorMessage":"Lambda panicked: boom"}"#;
+        let body =
+            br#"{"errorType":"&alloc::string::String","errorMessage":"Lambda panicked: boom"}"#;
         let error = posted_error(body, Some("Unhandled".into()));
         assert_eq!(error.error_type, "&alloc::string::String");
         assert_eq!(error.error_message, "Lambda panicked: boom");

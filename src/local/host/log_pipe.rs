@@ -114,7 +114,9 @@ impl LogPipe {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn mark_prefix(token: &str) -> String {
@@ -128,12 +130,7 @@ fn now_ms() -> i64 {
 }
 
 /// The reader: every line to the sink, in order, with the marks replaced by their lines.
-fn read_lines(
-    mut reader: impl BufRead,
-    prefix: &str,
-    marks: &Marks,
-    destination: &Destination,
-) {
+fn read_lines(mut reader: impl BufRead, prefix: &str, marks: &Marks, destination: &Destination) {
     let mut collected: Option<Vec<LogLine>> = None;
     let mut last_ms = 0;
     let mut emit = |message: String, collected: &mut Option<Vec<LogLine>>| {
@@ -202,7 +199,12 @@ mod tests {
         writeln!(out, "after").unwrap();
         // A forged mark (without the token) is an ordinary line.
         writeln!(out, "\u{1}demo-mark:guess:1").unwrap();
-        let lines: Vec<String> = lines.await.unwrap().into_iter().map(|l| l.message).collect();
+        let lines: Vec<String> = lines
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.message)
+            .collect();
         assert_eq!(
             lines,
             [

@@ -118,7 +118,11 @@ impl Batches {
     fn add(&mut self, (stream, line): Item) {
         let event = InputLogEvent::builder()
             .timestamp(line.timestamp_ms)
-            .message(if line.message.is_empty() { " ".into() } else { line.message })
+            .message(if line.message.is_empty() {
+                " ".into()
+            } else {
+                line.message
+            })
             .build();
         match event {
             Ok(event) => self.pending.entry(stream).or_default().push(event),

@@ -125,7 +125,9 @@ pub enum HostError {
         binary: String,
         detail: String,
     },
-    #[error("functions run offline only against the emulator (--local), never with AWS credentials")]
+    #[error(
+        "functions run offline only against the emulator (--local), never with AWS credentials"
+    )]
     NotEmulator,
     #[error("{function} is shut down")]
     Stopped { function: String },
@@ -235,9 +237,13 @@ impl FunctionHost {
     /// Runs one invocation with `payload` as its event.
     pub async fn invoke(&self, payload: serde_json::Value) -> Result<Invocation, HostError> {
         let inner = &self.inner;
-        let _slot = inner.slots.acquire().await.map_err(|_| HostError::Stopped {
-            function: inner.spec.name.clone(),
-        })?;
+        let _slot = inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| HostError::Stopped {
+                function: inner.spec.name.clone(),
+            })?;
         let fault = lock(&inner.faults).pop_front();
         if let Some(Fault::Delay(delay)) = &fault {
             tokio::time::sleep(*delay).await;
@@ -253,8 +259,14 @@ impl FunctionHost {
                 started
             }
         };
-        let invocation =
-            invocation::run(&inner.spec, &mut environment, payload, fault, &inner.recorder).await;
+        let invocation = invocation::run(
+            &inner.spec,
+            &mut environment,
+            payload,
+            fault,
+            &inner.recorder,
+        )
+        .await;
         self.release(environment, invocation.healthy()).await;
         Ok(invocation)
     }
@@ -280,7 +292,10 @@ impl FunctionHost {
     pub async fn shutdown(&self) -> Result<Shipped, HostError> {
         let inner = &self.inner;
         // Invocations in flight finish first: taking every slot waits for them.
-        let all = inner.slots.acquire_many(inner.max_environments as u32).await;
+        let all = inner
+            .slots
+            .acquire_many(inner.max_environments as u32)
+            .await;
         let idle = std::mem::take(&mut *lock(&inner.idle));
         for environment in idle {
             self.stop(environment).await;
@@ -318,7 +333,9 @@ impl FunctionHost {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl From<HostError> for DeployError {

@@ -12,11 +12,11 @@ use serde_yaml::Value;
 use super::HostError;
 use super::platform::LogFormat;
 use crate::aws::Clients;
+use crate::deploy::DeployError;
 use crate::deploy::names::logical;
 use crate::deploy::resources::{self, Resource};
 use crate::deploy::stack;
 use crate::deploy::teardown::ownership::STACK_ID_TAG;
-use crate::deploy::DeployError;
 
 /// What a function's execution environment is made of.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +51,8 @@ pub async fn read(
     stack_name: &str,
     role: &str,
 ) -> Result<(FunctionSpec, CodeLocation), HostError> {
-    let state = stack::describe_existing(&clients.cloudformation, stack_name, &clients.region).await?;
+    let state =
+        stack::describe_existing(&clients.cloudformation, stack_name, &clients.region).await?;
     let resources = resources::resources(clients, stack_name).await?;
     let no_function = || HostError::NoFunction {
         role: role.to_owned(),
@@ -220,7 +221,10 @@ mod tests {
             ("ArtifactBucket".to_owned(), "demo-artifacts-1".to_owned()),
             ("PutItemCodeKey".to_owned(), "put-item/abc.zip".to_owned()),
         ]);
-        let resources = [resource("PutItem2Logs", "/aws/lambda/s-put-item-2-1a2b3c4d")];
+        let resources = [resource(
+            "PutItem2Logs",
+            "/aws/lambda/s-put-item-2-1a2b3c4d",
+        )];
         let declared = Declared {
             properties: &template["Resources"]["PutItem2Function"]["Properties"],
             parameters: &parameters,

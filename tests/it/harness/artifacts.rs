@@ -40,7 +40,14 @@ pub fn test_function() -> &'static Path {
     BINARY.get_or_init(|| {
         let output = Command::new(env!("CARGO"))
             .current_dir(ROOT)
-            .args(["build", "--quiet", "--profile", "lambda", "-p", "test-function"])
+            .args([
+                "build",
+                "--quiet",
+                "--profile",
+                "lambda",
+                "-p",
+                "test-function",
+            ])
             .args(["--message-format", "json"])
             .output()
             .unwrap();

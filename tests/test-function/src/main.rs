@@ -79,6 +79,9 @@ fn post_init_error() -> Result<(), Error> {
     )?;
     let mut answer = String::new();
     stream.read_to_string(&mut answer)?;
-    eprintln!("init error posted: {}", answer.lines().next().unwrap_or_default());
+    eprintln!(
+        "init error posted: {}",
+        answer.lines().next().unwrap_or_default()
+    );
     Ok(())
 }
