@@ -56,14 +56,12 @@ pub async fn run(
     let mut init_lines = Vec::new();
     let cold = environment.init.is_none();
     let mut answer = None;
-    if cold {
-        if let Err(failure) = environment.ready(INIT_LIMIT).await {
-            init_lines = init_report(spec, environment, &failure);
-            answer = Some(Answer {
-                outcome: Err(failure),
-                duration: Duration::ZERO,
-            });
-        }
+    if cold && let Err(failure) = environment.ready(INIT_LIMIT).await {
+        init_lines = init_report(spec, environment, &failure);
+        answer = Some(Answer {
+            outcome: Err(failure),
+            duration: Duration::ZERO,
+        });
     }
     let answer = match (answer, fault) {
         (Some(failed_init), _) => {
