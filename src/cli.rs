@@ -392,8 +392,9 @@ pub struct TableArgs {
 #[derive(Debug, Args)]
 pub struct UpArgs {
     /// CPU architecture of the Lambda functions (default: arm64, or x86_64 in a region without
-    /// an arm64 Lambda Insights layer, said when it happens).
-    #[arg(long, value_enum)]
+    /// an arm64 Lambda Insights layer, said when it happens; with --local, this machine's, so
+    /// the offline runner runs the zips natively).
+    #[arg(long, value_enum, env = "DEMO_ARCH")]
     pub arch: Option<ArchArg>,
 
     /// Memory of every function, MB (128–10240); default: keep what is deployed, else 128.

@@ -46,6 +46,14 @@ impl Arch {
         }
     }
 
+    /// This machine's CPU, where Lambda has it (arm64 or x86_64): what runs here without an
+    /// emulator of another CPU.
+    pub fn of_this_machine() -> Option<Arch> {
+        [Arch::Arm64, Arch::X86_64]
+            .into_iter()
+            .find(|arch| arch.cpu() == std::env::consts::ARCH)
+    }
+
     /// The CPU as Rust's `std::env::consts::ARCH` names it.
     fn cpu(self) -> &'static str {
         match self {

@@ -6,7 +6,7 @@ use std::path::Path;
 use aws_sdk_lambda::types::EventSourceMappingConfiguration;
 use serde_json::Value;
 
-use crate::harness::cli::{json, ok_local, run_local, text, unique_stack};
+use crate::harness::cli::{demo_local, json, ok_local, run_local, text, unique_stack};
 use crate::harness::resources::create_stream_named;
 use crate::harness::sdk_config;
 use aws_sdk_s3::types::{Tag, Tagging};
@@ -1566,4 +1566,29 @@ async fn a_zip_planted_at_the_content_hash_key_is_not_trusted() {
     }
     let down = json(&ok_local(&stack, &["down", "--yes", "--output", "json"]));
     assert_eq!(down["bucket_deleted"], bucket.as_str(), "{down}");
+}
+
+/// Offline, with no `--arch`, the functions are built for this machine's CPU, so the runner
+/// runs the deployed zips natively; the stack says so, and `--arch arm64` still deploys arm64.
+#[test]
+fn up_builds_for_this_machine_offline() {
+    let stack = unique_stack();
+    let dir = fake_artifacts();
+    let artifacts = dir.path().to_str().unwrap();
+    let up = demo_local(&stack)
+        .env_remove("DEMO_ARCH")
+        .args(["up", "--artifacts", artifacts, "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    let here = if cfg!(target_arch = "aarch64") {
+        "arm64"
+    } else {
+        "x86_64"
+    };
+    let status = json(&ok_local(&stack, &["status", "--output", "json"]));
+    assert_eq!(status["parameters"]["Architecture"], here, "{status}");
+    let key = status["parameters"]["PutItemCodeKey"].as_str().unwrap();
+    assert!(key.starts_with(&format!("put-item/{here}/")), "{key}");
+    ok_local(&stack, &["down", "--yes"]);
 }

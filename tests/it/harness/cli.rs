@@ -11,6 +11,9 @@ pub fn demo_local(stack: &str) -> Command {
         .env("DEMO_EMULATOR_URL", &emulator().url)
         .env_remove("DEMO_STACK_NAME")
         .env_remove("DEMO_OUTPUT")
+        // The tests' real zips are arm64 (run under qemu on x86_64), what AWS runs; offline
+        // `up` would otherwise build for this machine (`up_builds_for_this_machine_offline`).
+        .env("DEMO_ARCH", "arm64")
         .args(["--local", "--stack-name", stack])
         .stdin(Stdio::null());
     command
