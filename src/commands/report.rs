@@ -115,7 +115,7 @@ mod tests {
             ..DeployedState::default()
         };
         let mapping = |modified: u64| Mapping {
-            consumer: 1,
+            consumer: crate::model::Consumer::One,
             function: "f".into(),
             uuid: "u".into(),
             batch_size: Some(100),

@@ -22,11 +22,12 @@ use crate::aws::{Clients, connect};
 use crate::deploy::batching::Batching;
 use crate::deploy::mapping::{self, Mapping, update_mapping, wait_for_effect};
 use crate::deploy::plan::DeployedState;
-use crate::deploy::preflight::{self, Consumers};
+use crate::deploy::preflight::{self, Concurrency};
 use crate::deploy::record::{self, Recorded};
 use crate::deploy::tuning::{self, TuneRequest};
 use crate::deploy::{DeployError, interrupt, stack, template};
 use crate::error::CliError;
+use crate::model::Consumer;
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
@@ -47,7 +48,7 @@ pub struct TuneReport {
 
 #[derive(Debug, Serialize)]
 pub struct MappingChange {
-    pub consumer: usize,
+    pub consumer: Consumer,
     pub function: String,
     pub before: Batching,
     pub after: Batching,
@@ -72,7 +73,7 @@ pub async fn apply(
         stack::describe_existing(&clients.cloudformation, stack_name, &clients.region).await?;
     let mut changes = Vec::new();
     let mut mappings = Vec::new();
-    for consumer in request.consumers.numbers() {
+    for &consumer in request.consumers.members() {
         let mapping = mapping::of_consumer(clients, stack_name, consumer).await?;
         let before = mapping.batching();
         changes.push(MappingChange {
@@ -114,9 +115,9 @@ pub async fn apply(
         let started = Instant::now();
         let tuned: Vec<_> = request
             .consumers
-            .numbers()
-            .into_iter()
-            .flat_map(|c| tuning::overrides(request, c))
+            .members()
+            .iter()
+            .flat_map(|&c| tuning::overrides(request, c))
             .collect();
         match record::record(clients, stack_name, &current, &tuned).await? {
             Recorded::Done | Recorded::Unchanged => {}
@@ -143,9 +144,9 @@ async fn fits_the_account(
     };
     let mut parallelization = [parameter("Parallelization1"), parameter("Parallelization2")];
     for change in changes {
-        parallelization[change.consumer - 1] = change.after.parallelization.max(1) as u32;
+        parallelization[change.consumer.index()] = change.after.parallelization.max(1) as u32;
     }
-    let consumers = Consumers {
+    let consumers = Concurrency {
         shards: parameter("ShardCount"),
         parallelization,
     };
@@ -301,7 +302,7 @@ mod account_tests {
         }
     }
 
-    fn to(consumer: usize, parallelization: i32) -> MappingChange {
+    fn to(consumer: Consumer, parallelization: i32) -> MappingChange {
         let before = Batching {
             batch_size: 100,
             window_seconds: 30,
@@ -322,11 +323,14 @@ mod account_tests {
     async fn a_parallelization_the_account_cannot_run_is_refused_before_any_change() {
         let lambda = lambda_answering(200, NEW_ACCOUNT);
         // One shard: consumer 1 at 8, consumer 2 at 1, put-record: 10 of 10.
-        fits_the_account(&lambda, &stack(1), &[to(1, 8)])
+        fits_the_account(&lambda, &stack(1), &[to(Consumer::One, 8)])
             .await
             .unwrap();
         // At 9 it needs 11; both consumers at 5 need 11 too.
-        for changes in [vec![to(1, 9)], vec![to(1, 5), to(2, 5)]] {
+        for changes in [
+            vec![to(Consumer::One, 9)],
+            vec![to(Consumer::One, 5), to(Consumer::Two, 5)],
+        ] {
             let err = fits_the_account(&lambda, &stack(1), &changes)
                 .await
                 .unwrap_err()
@@ -338,7 +342,7 @@ mod account_tests {
             );
         }
         // Two shards double the need: consumer 1 at 4 needs 2 × 5 + 1.
-        let err = fits_the_account(&lambda, &stack(2), &[to(1, 4)]).await;
+        let err = fits_the_account(&lambda, &stack(2), &[to(Consumer::One, 4)]).await;
         assert!(err.unwrap_err().to_string().contains("need 11"));
     }
 
@@ -346,9 +350,13 @@ mod account_tests {
     async fn an_endpoint_without_account_settings_checks_nothing() {
         // moto answers GetAccountSettings with a 404.
         let lambda = lambda_answering(404, r#"{"message":"not found"}"#);
-        fits_the_account(&lambda, &stack(1), &[to(1, 10), to(2, 10)])
-            .await
-            .unwrap();
+        fits_the_account(
+            &lambda,
+            &stack(1),
+            &[to(Consumer::One, 10), to(Consumer::Two, 10)],
+        )
+        .await
+        .unwrap();
     }
 }
 
@@ -366,7 +374,7 @@ mod mapping_tests {
             parallelization: 1,
         };
         MappingChange {
-            consumer: 2,
+            consumer: Consumer::Two,
             function: "demo-put-item-2".into(),
             before: batching(before),
             after: batching(after),

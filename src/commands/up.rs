@@ -20,6 +20,7 @@ use crate::deploy::{
 use crate::deploy::{interrupt, preflight, quota};
 use crate::error::CliError;
 use crate::insights;
+use crate::model::Consumer;
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
@@ -77,8 +78,8 @@ impl UpSettings {
         };
         add("MemorySize", "--memory", self.memory);
         add("ShardCount", "--shards", self.shards);
-        for (consumer, flags) in [(1, FLAGS_1), (2, FLAGS_2)] {
-            overrides.extend(self.batching[consumer - 1].overrides(consumer, flags));
+        for (consumer, flags) in [(Consumer::One, FLAGS_1), (Consumer::Two, FLAGS_2)] {
+            overrides.extend(self.batching[consumer.index()].overrides(consumer, flags));
         }
         overrides
     }
@@ -180,7 +181,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     };
     // Consumers whose mapping was not Enabled before this run changed the stack (on an update);
     // `None` while this run has changed nothing.
-    let mut not_enabled_before: Option<BTreeSet<usize>> = None;
+    let mut not_enabled_before: Option<BTreeSet<Consumer>> = None;
     for pass in 1.. {
         if pass > MAX_PASSES {
             return Err(DeployError::Blocked {

@@ -7,25 +7,7 @@ use super::DeployError;
 use super::batching::{Batching, BatchingChange, BatchingFlags};
 use super::plan::{self, Override};
 use super::template::ParameterSpec;
-
-/// Which consumer(s) to tune.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Consumers {
-    One,
-    Two,
-    All,
-}
-
-impl Consumers {
-    /// Consumer numbers, 1-based.
-    pub fn numbers(self) -> Vec<usize> {
-        match self {
-            Consumers::One => vec![1],
-            Consumers::Two => vec![2],
-            Consumers::All => vec![1, 2],
-        }
-    }
-}
+use crate::model::{Consumer, Consumers};
 
 /// What `demo tune` was asked for.
 #[derive(Debug, Clone)]
@@ -60,22 +42,22 @@ pub fn validate(
     }
     let overrides: Vec<Override> = request
         .consumers
-        .numbers()
-        .into_iter()
-        .flat_map(|consumer| overrides(request, consumer))
+        .members()
+        .iter()
+        .flat_map(|&consumer| overrides(request, consumer))
         .collect();
     plan::validate(specs, &overrides).map_err(DeployError::Invalid)
 }
 
 /// The template parameters a tune of `consumer` sets.
-pub fn overrides(request: &TuneRequest, consumer: usize) -> Vec<Override> {
+pub fn overrides(request: &TuneRequest, consumer: Consumer) -> Vec<Override> {
     request.change.overrides(consumer, FLAGS)
 }
 
 /// A mapping whose live batching differs from the values the stack's parameters give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drift {
-    pub consumer: usize,
+    pub consumer: Consumer,
     pub live: Batching,
     pub stack: Batching,
 }
@@ -169,7 +151,7 @@ mod tests {
             assert!(err.contains("the allowed range is 1–10"), "{err}");
         }
         assert_eq!(
-            overrides(&parallelization(3), 2)
+            overrides(&parallelization(3), Consumer::Two)
                 .into_iter()
                 .map(|o| (o.parameter, o.value))
                 .collect::<Vec<_>>(),
@@ -177,7 +159,7 @@ mod tests {
         );
     }
 
-    fn mapping(consumer: usize, batch: i32, window: i32) -> crate::deploy::mapping::Mapping {
+    fn mapping(consumer: Consumer, batch: i32, window: i32) -> crate::deploy::mapping::Mapping {
         crate::deploy::mapping::Mapping {
             consumer,
             function: format!("demo-put-item-{consumer}"),
@@ -216,13 +198,25 @@ mod tests {
     fn a_live_mapping_that_differs_from_the_stack_is_drift() {
         let parameters = parameters(&STACK);
         assert_eq!(
-            drift(&parameters, &[mapping(1, 100, 30), mapping(2, 10, 2)]),
+            drift(
+                &parameters,
+                &[
+                    mapping(Consumer::One, 100, 30),
+                    mapping(Consumer::Two, 10, 2)
+                ]
+            ),
             []
         );
         assert_eq!(
-            drift(&parameters, &[mapping(1, 100, 30), mapping(2, 40, 2)]),
+            drift(
+                &parameters,
+                &[
+                    mapping(Consumer::One, 100, 30),
+                    mapping(Consumer::Two, 40, 2)
+                ]
+            ),
             [Drift {
-                consumer: 2,
+                consumer: Consumer::Two,
                 live: Batching {
                     batch_size: 40,
                     window_seconds: 2,
@@ -239,11 +233,14 @@ mod tests {
 
     #[test]
     fn a_parallelization_changed_outside_demo_is_drift() {
-        let mut lanes = mapping(1, 100, 30);
+        let mut lanes = mapping(Consumer::One, 100, 30);
         lanes.parallelization = Some(4);
-        let drifted = drift(&parameters(&STACK), &[lanes.clone(), mapping(2, 10, 2)]);
+        let drifted = drift(
+            &parameters(&STACK),
+            &[lanes.clone(), mapping(Consumer::Two, 10, 2)],
+        );
         assert_eq!(drifted.len(), 1, "{drifted:?}");
-        assert_eq!(drifted[0].consumer, 1);
+        assert_eq!(drifted[0].consumer, Consumer::One);
         assert_eq!(
             (
                 drifted[0].live.parallelization,
@@ -260,8 +257,8 @@ mod tests {
     #[test]
     fn a_stack_without_the_parallelization_parameters_expects_1() {
         let old = parameters(&STACK[..2]);
-        assert_eq!(drift(&old, &[mapping(1, 100, 30)]), []);
-        let mut lanes = mapping(1, 100, 30);
+        assert_eq!(drift(&old, &[mapping(Consumer::One, 100, 30)]), []);
+        let mut lanes = mapping(Consumer::One, 100, 30);
         lanes.parallelization = Some(2);
         assert_eq!(drift(&old, &[lanes]).len(), 1);
     }

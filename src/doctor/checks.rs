@@ -10,7 +10,7 @@ use crate::aws::{self, AwsError, AwsSettings, Clients};
 use crate::deploy::bucket::{self, Bucket};
 use crate::deploy::names::StackNames;
 use crate::deploy::plan::{self, DeployedState, Plan};
-use crate::deploy::preflight::{self, Consumers};
+use crate::deploy::preflight::{self, Concurrency};
 use crate::deploy::{DeployError, quota, stack, template};
 use crate::insights::{self, InsightsChoice, LayerCheck};
 
@@ -209,7 +209,7 @@ async fn concurrency(
              lambda:GetAccountSettings permission); `up` does not check it either",
         );
     };
-    let consumers = Consumers {
+    let consumers = Concurrency {
         shards: number(desired, "ShardCount").unwrap_or(1),
         parallelization: [
             number(desired, "Parallelization1").unwrap_or(1),
