@@ -325,7 +325,7 @@ fn sweep(args: &SweepArgs) -> Result<SweepSettings, CliError> {
         windows: args.windows.clone(),
         parallelization: args.parallelization.clone(),
     };
-    let configurations = grid::configurations(&template::parameter_specs(), &grid)?;
+    let configurations = grid::configurations(template::parameter_specs(), &grid)?;
     let amount = match (args.orders, args.duration.as_deref()) {
         (Some(orders), _) => Amount::Orders(orders),
         (None, Some(text)) => Amount::Seconds(

@@ -18,7 +18,7 @@ use crate::deploy::preflight;
 use crate::deploy::tuning::TuneRequest;
 use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
-use crate::model::{Consumer, Consumers};
+use crate::model::{Consumer, Consumers, Parameter, ParameterValues};
 use crate::output;
 use crate::report::cost::{PUBLISHED, PriceOverrides};
 use crate::settings::Settings;
@@ -63,19 +63,19 @@ pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliErr
         mapping::of_consumer(&clients, name, Consumer::One).await?,
         mapping::of_consumer(&clients, name, Consumer::Two).await?,
     ];
-    let parameter = |key: &str| current.parameters.get(key).and_then(|v| v.parse().ok());
-    let arch = match current.parameters.get("Architecture").map(String::as_str) {
+    let parameter = |parameter| current.parameters.number(parameter);
+    let arch = match current.parameters.value(Parameter::Architecture) {
         Some("x86_64") => Arch::X86_64,
         _ => Arch::Arm64,
     };
-    let shards = parameter("ShardCount").map_or(1, |s: f64| s as u32);
+    let shards = parameter(Parameter::ShardCount).map_or(1, |s: f64| s as u32);
     fits_the_account(&clients, &plan, shards, &mappings).await?;
     let shared = Sweep {
         clients: &clients,
         stack: name,
         mappings: &mappings,
         traffic: sweep.traffic,
-        memory_mb: parameter("MemorySize").unwrap_or(128.0),
+        memory_mb: parameter(Parameter::MemorySize).unwrap_or(128.0),
         prices: PUBLISHED.for_arch(arch, PriceOverrides::default()),
     };
     interrupt::install();

@@ -27,7 +27,7 @@ use crate::deploy::record::{self, Recorded};
 use crate::deploy::tuning::{self, TuneRequest};
 use crate::deploy::{DeployError, interrupt, stack, template};
 use crate::error::CliError;
-use crate::model::Consumer;
+use crate::model::{Consumer, Parameter, ParameterValues};
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
@@ -56,7 +56,7 @@ pub struct MappingChange {
 
 pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliError> {
     let specs = template::parameter_specs();
-    tuning::validate(&specs, &request)?;
+    tuning::validate(specs, &request)?;
     let clients = connect(&settings.aws).await?;
     let report = apply(&clients, &settings.aws.stack_name, &request).await?;
     Ok(output::emit(settings.output, &report)?)
@@ -138,16 +138,13 @@ async fn fits_the_account(
     current: &DeployedState,
     changes: &[MappingChange],
 ) -> Result<(), DeployError> {
-    let parameter = |name: &str| {
-        let value = current.parameters.get(name).and_then(|v| v.parse().ok());
-        value.unwrap_or(1)
-    };
-    let mut parallelization = [parameter("Parallelization1"), parameter("Parallelization2")];
+    let parameter = |parameter| current.parameters.number(parameter).unwrap_or(1);
+    let mut parallelization = Consumer::ALL.map(|c| parameter(Parameter::Parallelization(c)));
     for change in changes {
         parallelization[change.consumer.index()] = change.after.parallelization.max(1) as u32;
     }
     let consumers = Concurrency {
-        shards: parameter("ShardCount"),
+        shards: parameter(Parameter::ShardCount),
         parallelization,
     };
     preflight::check_parallelization(lambda, [consumers]).await

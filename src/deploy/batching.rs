@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::plan::Override;
-use crate::model::Consumer;
+use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// One mapping's batching, as Lambda reports and takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,12 +44,15 @@ impl BatchingChange {
 
     /// The template parameters this change sets on `consumer`.
     pub fn overrides(self, consumer: Consumer, flags: BatchingFlags) -> Vec<Override> {
-        let names = parameters(consumer);
         let set = [
-            (names.batch_size, flags.batch_size, self.batch_size),
-            (names.window, flags.window, self.window),
             (
-                names.parallelization,
+                Parameter::BatchSize(consumer),
+                flags.batch_size,
+                self.batch_size,
+            ),
+            (Parameter::Window(consumer), flags.window, self.window),
+            (
+                Parameter::Parallelization(consumer),
                 flags.parallelization,
                 self.parallelization,
             ),
@@ -73,30 +76,6 @@ impl BatchingChange {
             window_seconds: self.window.map_or(before.window_seconds, fit),
             parallelization: self.parallelization.map_or(before.parallelization, fit),
         }
-    }
-}
-
-/// The names of a consumer's batching parameters in the template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Parameters {
-    pub batch_size: &'static str,
-    pub window: &'static str,
-    pub parallelization: &'static str,
-}
-
-/// The stack parameters holding `consumer`'s batching.
-pub fn parameters(consumer: Consumer) -> Parameters {
-    match consumer {
-        Consumer::One => Parameters {
-            batch_size: "BatchSize1",
-            window: "Window1",
-            parallelization: "Parallelization1",
-        },
-        Consumer::Two => Parameters {
-            batch_size: "BatchSize2",
-            window: "Window2",
-            parallelization: "Parallelization2",
-        },
     }
 }
 
@@ -141,12 +120,10 @@ impl Batching {
         parameters: &std::collections::BTreeMap<String, String>,
         consumer: Consumer,
     ) -> Option<Batching> {
-        let names = self::parameters(consumer);
-        let value = |key: &str| parameters.get(key).and_then(|v| v.parse::<i32>().ok());
         Some(Batching {
-            batch_size: value(names.batch_size)?,
-            window_seconds: value(names.window)?,
-            parallelization: match parameters.get(names.parallelization) {
+            batch_size: parameters.number(Parameter::BatchSize(consumer))?,
+            window_seconds: parameters.number(Parameter::Window(consumer))?,
+            parallelization: match parameters.value(Parameter::Parallelization(consumer)) {
                 None => DEFAULT_PARALLELIZATION,
                 Some(text) => text.parse().ok()?,
             },
@@ -212,7 +189,7 @@ mod tests {
         change
             .overrides(consumer, TUNE)
             .into_iter()
-            .map(|o| (o.parameter, o.flag, o.value))
+            .map(|o| (o.parameter.name(), o.flag, o.value))
             .collect()
     }
 

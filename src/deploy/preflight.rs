@@ -19,6 +19,7 @@ use aws_sdk_lambda::error::DisplayErrorContext;
 
 use super::DeployError;
 use super::template::ParameterError;
+use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// The largest memory a new account may be capped at, and what `GetAccountSettings` omits.
 pub const NEW_ACCOUNT_MEMORY_CAP_MB: u32 = 3008;
@@ -54,16 +55,19 @@ pub fn check(
     desired: &BTreeMap<String, String>,
     limits: Option<AccountLimits>,
 ) -> Result<(), Vec<ParameterError>> {
-    let number = |params: &BTreeMap<String, String>, name: &str| params.get(name)?.parse().ok();
-    let Some(shards) = number(desired, "ShardCount") else {
+    let Some(shards) = desired.number(Parameter::ShardCount) else {
         return Ok(());
     };
-    let from = current.and_then(|c| number(c, "ShardCount"));
+    let from = current.and_then(|c| c.number(Parameter::ShardCount));
     // A stack without the parameters (an older template) runs one batch per shard.
-    let lanes = |name: &str| number(desired, name).unwrap_or(1);
+    let lanes = |consumer| {
+        desired
+            .number(Parameter::Parallelization(consumer))
+            .unwrap_or(1)
+    };
     let consumers = Concurrency {
         shards,
-        parallelization: [lanes("Parallelization1"), lanes("Parallelization2")],
+        parallelization: Consumer::ALL.map(lanes),
     };
     let problems: Vec<ParameterError> = [
         from.and_then(|from| shard_step(from, shards).err()),

@@ -7,7 +7,7 @@ use super::DeployError;
 use super::batching::{Batching, BatchingChange, BatchingFlags};
 use super::plan::{self, Override};
 use super::template::ParameterSpec;
-use crate::model::{Consumer, Consumers};
+use crate::model::{Consumer, Consumers, Parameter};
 
 /// What `demo tune` was asked for.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub const FLAGS: BatchingFlags = BatchingFlags {
 
 /// Checks the request against the template's limits (which are AWS's for Kinesis mappings).
 pub fn validate(
-    specs: &BTreeMap<String, ParameterSpec>,
+    specs: &BTreeMap<Parameter, ParameterSpec>,
     request: &TuneRequest,
 ) -> Result<(), DeployError> {
     if request.change.is_empty() {
@@ -113,21 +113,21 @@ mod tests {
     #[test]
     fn limits_are_awss_for_kinesis_mappings() {
         let specs = parameter_specs();
-        assert!(validate(&specs, &request(Some(1), Some(0))).is_ok());
-        assert!(validate(&specs, &request(Some(10_000), Some(300))).is_ok());
+        assert!(validate(specs, &request(Some(1), Some(0))).is_ok());
+        assert!(validate(specs, &request(Some(10_000), Some(300))).is_ok());
         for (batch, window, flag) in [
             (Some(0), None, "--batch-size 0"),
             (Some(10_001), None, "--batch-size 10001"),
             (None, Some(301), "--window 301"),
             (Some(-5), None, "--batch-size -5"),
         ] {
-            let err = validate(&specs, &request(batch, window))
+            let err = validate(specs, &request(batch, window))
                 .unwrap_err()
                 .to_string();
             assert!(err.starts_with(flag), "{err}");
             assert!(err.contains("allowed range"), "{err}");
         }
-        let neither = validate(&specs, &request(None, None))
+        let neither = validate(specs, &request(None, None))
             .unwrap_err()
             .to_string();
         assert!(neither.contains("give --batch-size"), "{neither}");
@@ -138,10 +138,10 @@ mod tests {
     fn parallelization_is_1_to_10_as_lambda_allows_for_kinesis() {
         let specs = parameter_specs();
         for good in [1, 10] {
-            assert!(validate(&specs, &parallelization(good)).is_ok(), "{good}");
+            assert!(validate(specs, &parallelization(good)).is_ok(), "{good}");
         }
         for bad in [0, 11, -1] {
-            let err = validate(&specs, &parallelization(bad))
+            let err = validate(specs, &parallelization(bad))
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -153,7 +153,7 @@ mod tests {
         assert_eq!(
             overrides(&parallelization(3), Consumer::Two)
                 .into_iter()
-                .map(|o| (o.parameter, o.value))
+                .map(|o| (o.parameter.name(), o.value))
                 .collect::<Vec<_>>(),
             [("Parallelization2", "3".to_owned())]
         );
