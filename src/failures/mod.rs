@@ -166,7 +166,7 @@ async fn batch(
     let function = failure.function_name().to_owned();
     let consumer = consumer_of(deployed, &function);
     let table = consumer
-        .and_then(|c| deployed.tables.get(c - 1))
+        .and_then(|c| deployed.tables.get(c.index()))
         .map(String::as_str);
     let info = &failure.batch;
     let fetched = fetch::range(&clients.kinesis, info)
