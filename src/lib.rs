@@ -1,10 +1,10 @@
 //! `demo` as a library: the command-line tool's own code, for its binary (a thin `main`), its
 //! integration tests and its benchmarks.
 //!
-//! Floors, bottom up: `aws`, `output`, `terminal`, `logging` and `emulator` import nothing above
-//! them; `artifacts`, `deploy`, `doctor`, `load`, `local`, `report`, `sweep`, `failures`,
-//! `insights`, `watch`, `logs` and `invoke` do the work and never see clap; `settings` turns
-//! clap's types (`cli`) into each command's settings,
+//! Floors, bottom up: `model` (the stack's vocabulary as types), `aws`, `output`, `terminal`,
+//! `logging` and `emulator` import nothing above them; `artifacts`, `deploy`, `doctor`, `load`,
+//! `local`, `report`, `sweep`, `failures`, `insights`, `watch`, `logs` and `invoke` do the work
+//! and never see clap; `settings` turns clap's types (`cli`) into each command's settings,
 //! and `commands` runs them.
 
 pub mod artifacts;
@@ -22,6 +22,7 @@ pub mod load;
 pub mod local;
 pub mod logging;
 pub mod logs;
+pub mod model;
 pub mod output;
 pub mod report;
 pub mod settings;

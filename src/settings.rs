@@ -19,7 +19,7 @@ use crate::deploy::DeployError;
 use crate::deploy::batching::BatchingChange;
 use crate::deploy::names::MAX_STACK_NAME;
 use crate::deploy::template;
-use crate::deploy::tuning::{Consumers, TuneRequest};
+use crate::deploy::tuning::TuneRequest;
 use crate::error::CliError;
 use crate::insights::InsightsChoice;
 use crate::invoke::{EventSpec, InvokeRequest, event};
@@ -28,6 +28,7 @@ use crate::load::run::LoadPlan;
 use crate::load::target::TableNames;
 use crate::load::verify::{VerifyRequest, VerifySettings};
 use crate::logs::{LogsRequest, StackFunction};
+use crate::model::Consumers;
 use crate::output::OutputFormat;
 use crate::report::chart;
 use crate::report::cost::PriceOverrides;
@@ -324,7 +325,7 @@ fn sweep(args: &SweepArgs) -> Result<SweepSettings, CliError> {
         windows: args.windows.clone(),
         parallelization: args.parallelization.clone(),
     };
-    let configurations = grid::configurations(&template::parameter_specs(), &grid)?;
+    let configurations = grid::configurations(template::parameter_specs(), &grid)?;
     let amount = match (args.orders, args.duration.as_deref()) {
         (Some(orders), _) => Amount::Orders(orders),
         (None, Some(text)) => Amount::Seconds(

@@ -14,6 +14,7 @@ use crate::deploy::resources::Resource;
 use crate::deploy::teardown::{self, Leftover, Survey, Swept, Unsettled};
 use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
+use crate::model::{Parameter, ParameterValues};
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
@@ -50,9 +51,8 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
     let current = stack::describe(&clients.cloudformation, &names.stack).await?;
     let recorded = current
         .as_ref()
-        .and_then(|c| c.parameters.get("ArtifactBucket"));
-    let (bucket_name, _) =
-        bucket::choose(None, recorded.map(String::as_str), &names.bucket(&account));
+        .and_then(|c| c.parameters.value(Parameter::ArtifactBucket));
+    let (bucket_name, _) = bucket::choose(None, recorded, &names.bucket(&account));
     let store = Bucket {
         s3: &clients.s3,
         name: bucket_name,

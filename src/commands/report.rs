@@ -9,6 +9,7 @@ use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
 use crate::error::CliError;
+use crate::model::{Parameter, ParameterValues};
 use crate::output;
 use crate::report::cost::{PUBLISHED, PriceOverrides};
 use crate::report::view::{self, ChartView};
@@ -32,7 +33,7 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
     let now = SystemTime::now();
     let window = Window::resolve(args.since, last_change(&current, &deployed), now)
         .map_err(CliError::Usage)?;
-    let arch = match current.parameters.get("Architecture").map(String::as_str) {
+    let arch = match current.parameters.value(Parameter::Architecture) {
         Some("x86_64") => Arch::X86_64,
         _ => Arch::Arm64,
     };
@@ -50,8 +51,7 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
         ),
         memory_mb: current
             .parameters
-            .get("MemorySize")
-            .and_then(|m| m.parse().ok())
+            .number(Parameter::MemorySize)
             .unwrap_or(128.0),
         prices: PUBLISHED.for_arch(arch, args.prices),
         subjects: report::read::subjects(&deployed),
@@ -115,7 +115,7 @@ mod tests {
             ..DeployedState::default()
         };
         let mapping = |modified: u64| Mapping {
-            consumer: 1,
+            consumer: crate::model::Consumer::One,
             function: "f".into(),
             uuid: "u".into(),
             batch_size: Some(100),

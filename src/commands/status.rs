@@ -10,6 +10,7 @@ use crate::deploy::resources::{self, Deployed};
 use crate::deploy::stack;
 use crate::error::CliError;
 use crate::failures;
+use crate::model::{Parameter, ParameterValues};
 use crate::output;
 use crate::settings::Settings;
 
@@ -64,8 +65,8 @@ impl fmt::Display for StatusReport {
             )?,
             None => writeln!(f, "  failures:  the on-failure queue could not be read")?,
         }
-        for key in ["PutRecordCodeKey", "PutItemCodeKey"] {
-            if let Some(value) = self.parameters.get(key) {
+        for key in [Parameter::PutRecordCodeKey, Parameter::PutItemCodeKey] {
+            if let Some(value) = self.parameters.value(key) {
                 writeln!(f, "  artifact:  {value}")?;
             }
         }

@@ -15,9 +15,10 @@ use crate::commands::tune;
 use crate::deploy::batching::{Batching, BatchingChange};
 use crate::deploy::mapping::{self, Mapping};
 use crate::deploy::preflight;
-use crate::deploy::tuning::{Consumers, TuneRequest};
+use crate::deploy::tuning::TuneRequest;
 use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
+use crate::model::{Consumer, Consumers, Parameter, ParameterValues};
 use crate::output;
 use crate::report::cost::{PUBLISHED, PriceOverrides};
 use crate::settings::Settings;
@@ -59,22 +60,22 @@ pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliErr
     let name = &settings.aws.stack_name;
     let current = stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
     let mappings = [
-        mapping::of_consumer(&clients, name, 1).await?,
-        mapping::of_consumer(&clients, name, 2).await?,
+        mapping::of_consumer(&clients, name, Consumer::One).await?,
+        mapping::of_consumer(&clients, name, Consumer::Two).await?,
     ];
-    let parameter = |key: &str| current.parameters.get(key).and_then(|v| v.parse().ok());
-    let arch = match current.parameters.get("Architecture").map(String::as_str) {
+    let parameter = |parameter| current.parameters.number(parameter);
+    let arch = match current.parameters.value(Parameter::Architecture) {
         Some("x86_64") => Arch::X86_64,
         _ => Arch::Arm64,
     };
-    let shards = parameter("ShardCount").map_or(1, |s: f64| s as u32);
+    let shards = parameter(Parameter::ShardCount).map_or(1, |s: f64| s as u32);
     fits_the_account(&clients, &plan, shards, &mappings).await?;
     let shared = Sweep {
         clients: &clients,
         stack: name,
         mappings: &mappings,
         traffic: sweep.traffic,
-        memory_mb: parameter("MemorySize").unwrap_or(128.0),
+        memory_mb: parameter(Parameter::MemorySize).unwrap_or(128.0),
         prices: PUBLISHED.for_arch(arch, PriceOverrides::default()),
     };
     interrupt::install();
@@ -218,7 +219,7 @@ async fn fits_the_account(
     mappings: &[Mapping; 2],
 ) -> Result<(), DeployError> {
     let unchanged = mappings[1].batching().parallelization.max(1) as u32;
-    let runs = plan.runs.iter().map(|run| preflight::Consumers {
+    let runs = plan.runs.iter().map(|run| preflight::Concurrency {
         shards,
         parallelization: [
             run.consumer_1.parallelization,

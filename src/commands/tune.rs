@@ -22,11 +22,12 @@ use crate::aws::{Clients, connect};
 use crate::deploy::batching::Batching;
 use crate::deploy::mapping::{self, Mapping, update_mapping, wait_for_effect};
 use crate::deploy::plan::DeployedState;
-use crate::deploy::preflight::{self, Consumers};
+use crate::deploy::preflight::{self, Concurrency};
 use crate::deploy::record::{self, Recorded};
 use crate::deploy::tuning::{self, TuneRequest};
 use crate::deploy::{DeployError, interrupt, stack, template};
 use crate::error::CliError;
+use crate::model::{Consumer, Parameter, ParameterValues};
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
@@ -47,7 +48,7 @@ pub struct TuneReport {
 
 #[derive(Debug, Serialize)]
 pub struct MappingChange {
-    pub consumer: usize,
+    pub consumer: Consumer,
     pub function: String,
     pub before: Batching,
     pub after: Batching,
@@ -55,7 +56,7 @@ pub struct MappingChange {
 
 pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliError> {
     let specs = template::parameter_specs();
-    tuning::validate(&specs, &request)?;
+    tuning::validate(specs, &request)?;
     let clients = connect(&settings.aws).await?;
     let report = apply(&clients, &settings.aws.stack_name, &request).await?;
     Ok(output::emit(settings.output, &report)?)
@@ -72,7 +73,7 @@ pub async fn apply(
         stack::describe_existing(&clients.cloudformation, stack_name, &clients.region).await?;
     let mut changes = Vec::new();
     let mut mappings = Vec::new();
-    for consumer in request.consumers.numbers() {
+    for &consumer in request.consumers.members() {
         let mapping = mapping::of_consumer(clients, stack_name, consumer).await?;
         let before = mapping.batching();
         changes.push(MappingChange {
@@ -114,9 +115,9 @@ pub async fn apply(
         let started = Instant::now();
         let tuned: Vec<_> = request
             .consumers
-            .numbers()
-            .into_iter()
-            .flat_map(|c| tuning::overrides(request, c))
+            .members()
+            .iter()
+            .flat_map(|&c| tuning::overrides(request, c))
             .collect();
         match record::record(clients, stack_name, &current, &tuned).await? {
             Recorded::Done | Recorded::Unchanged => {}
@@ -137,16 +138,13 @@ async fn fits_the_account(
     current: &DeployedState,
     changes: &[MappingChange],
 ) -> Result<(), DeployError> {
-    let parameter = |name: &str| {
-        let value = current.parameters.get(name).and_then(|v| v.parse().ok());
-        value.unwrap_or(1)
-    };
-    let mut parallelization = [parameter("Parallelization1"), parameter("Parallelization2")];
+    let parameter = |parameter| current.parameters.number(parameter).unwrap_or(1);
+    let mut parallelization = Consumer::ALL.map(|c| parameter(Parameter::Parallelization(c)));
     for change in changes {
-        parallelization[change.consumer - 1] = change.after.parallelization.max(1) as u32;
+        parallelization[change.consumer.index()] = change.after.parallelization.max(1) as u32;
     }
-    let consumers = Consumers {
-        shards: parameter("ShardCount"),
+    let consumers = Concurrency {
+        shards: parameter(Parameter::ShardCount),
         parallelization,
     };
     preflight::check_parallelization(lambda, [consumers]).await
@@ -301,7 +299,7 @@ mod account_tests {
         }
     }
 
-    fn to(consumer: usize, parallelization: i32) -> MappingChange {
+    fn to(consumer: Consumer, parallelization: i32) -> MappingChange {
         let before = Batching {
             batch_size: 100,
             window_seconds: 30,
@@ -322,11 +320,14 @@ mod account_tests {
     async fn a_parallelization_the_account_cannot_run_is_refused_before_any_change() {
         let lambda = lambda_answering(200, NEW_ACCOUNT);
         // One shard: consumer 1 at 8, consumer 2 at 1, put-record: 10 of 10.
-        fits_the_account(&lambda, &stack(1), &[to(1, 8)])
+        fits_the_account(&lambda, &stack(1), &[to(Consumer::One, 8)])
             .await
             .unwrap();
         // At 9 it needs 11; both consumers at 5 need 11 too.
-        for changes in [vec![to(1, 9)], vec![to(1, 5), to(2, 5)]] {
+        for changes in [
+            vec![to(Consumer::One, 9)],
+            vec![to(Consumer::One, 5), to(Consumer::Two, 5)],
+        ] {
             let err = fits_the_account(&lambda, &stack(1), &changes)
                 .await
                 .unwrap_err()
@@ -338,7 +339,7 @@ mod account_tests {
             );
         }
         // Two shards double the need: consumer 1 at 4 needs 2 × 5 + 1.
-        let err = fits_the_account(&lambda, &stack(2), &[to(1, 4)]).await;
+        let err = fits_the_account(&lambda, &stack(2), &[to(Consumer::One, 4)]).await;
         assert!(err.unwrap_err().to_string().contains("need 11"));
     }
 
@@ -346,9 +347,13 @@ mod account_tests {
     async fn an_endpoint_without_account_settings_checks_nothing() {
         // moto answers GetAccountSettings with a 404.
         let lambda = lambda_answering(404, r#"{"message":"not found"}"#);
-        fits_the_account(&lambda, &stack(1), &[to(1, 10), to(2, 10)])
-            .await
-            .unwrap();
+        fits_the_account(
+            &lambda,
+            &stack(1),
+            &[to(Consumer::One, 10), to(Consumer::Two, 10)],
+        )
+        .await
+        .unwrap();
     }
 }
 
@@ -366,7 +371,7 @@ mod mapping_tests {
             parallelization: 1,
         };
         MappingChange {
-            consumer: 2,
+            consumer: Consumer::Two,
             function: "demo-put-item-2".into(),
             before: batching(before),
             after: batching(after),

@@ -20,6 +20,7 @@ use crate::deploy::{
 use crate::deploy::{interrupt, preflight, quota};
 use crate::error::CliError;
 use crate::insights;
+use crate::model::{Consumer, Parameter, ParameterValues};
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
@@ -75,10 +76,10 @@ impl UpSettings {
                 });
             }
         };
-        add("MemorySize", "--memory", self.memory);
-        add("ShardCount", "--shards", self.shards);
-        for (consumer, flags) in [(1, FLAGS_1), (2, FLAGS_2)] {
-            overrides.extend(self.batching[consumer - 1].overrides(consumer, flags));
+        add(Parameter::MemorySize, "--memory", self.memory);
+        add(Parameter::ShardCount, "--shards", self.shards);
+        for (consumer, flags) in [(Consumer::One, FLAGS_1), (Consumer::Two, FLAGS_2)] {
+            overrides.extend(self.batching[consumer.index()].overrides(consumer, flags));
         }
         overrides
     }
@@ -121,7 +122,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     let started = Instant::now();
     let specs = template::parameter_specs();
     let overrides = up.overrides();
-    plan::validate(&specs, &overrides).map_err(DeployError::Invalid)?;
+    plan::validate(specs, &overrides).map_err(DeployError::Invalid)?;
     if let Some(name) = &up.artifact_bucket {
         bucket::check_name("--artifact-bucket", name).map_err(|e| DeployError::Invalid(vec![e]))?;
     }
@@ -148,8 +149,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         up.artifact_bucket.as_deref(),
         current
             .as_ref()
-            .and_then(|c| c.parameters.get("ArtifactBucket"))
-            .map(String::as_str),
+            .and_then(|c| c.parameters.value(Parameter::ArtifactBucket)),
         &names.bucket(&account),
     );
     let store = Bucket {
@@ -159,7 +159,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     };
     let managed = managed_parameters(&bucket_name, &artifacts, arch, layer.as_deref());
     let mut desired = plan::desired_parameters(
-        &specs,
+        specs,
         &managed,
         &overrides,
         current.as_ref().map(|c| &c.parameters),
@@ -180,7 +180,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     };
     // Consumers whose mapping was not Enabled before this run changed the stack (on an update);
     // `None` while this run has changed nothing.
-    let mut not_enabled_before: Option<BTreeSet<usize>> = None;
+    let mut not_enabled_before: Option<BTreeSet<Consumer>> = None;
     for pass in 1.. {
         if pass > MAX_PASSES {
             return Err(DeployError::Blocked {
@@ -285,7 +285,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         }
         current = stack::describe(&clients.cloudformation, &names.stack).await?;
         desired = plan::desired_parameters(
-            &specs,
+            specs,
             &managed,
             &overrides,
             current.as_ref().map(|c| &c.parameters),
@@ -323,7 +323,7 @@ async fn check_limits(
 ) -> Result<(), DeployError> {
     if let Some(arn) = layer.filter(|_| !clients.is_emulator()) {
         let found = insights::check(&clients.lambda, arn).await;
-        let arm64 = desired.get("Architecture").map(String::as_str) == Some("arm64");
+        let arm64 = desired.value(Parameter::Architecture) == Some("arm64");
         if let Some(refused) = insights::refusal(arn, &found, arm64) {
             return Err(DeployError::Invalid(vec![refused]));
         }
@@ -339,15 +339,14 @@ async fn check_limits(
         .err()
         .unwrap_or_default();
     if let Some(quota) = quota::shard_quota(&clients.kinesis).await {
-        let shards = |params: &BTreeMap<String, String>| params.get("ShardCount")?.parse().ok();
-        let wanted = shards(desired).unwrap_or(1);
-        let from = current.and_then(|c| shards(&c.parameters));
+        let wanted = desired.number(Parameter::ShardCount).unwrap_or(1);
+        let from = current.and_then(|c| c.parameters.number(Parameter::ShardCount));
         problems.extend(quota::check_shards(quota, from, wanted).err());
     }
     if !problems.is_empty() {
         return Err(DeployError::Invalid(problems));
     }
-    let memory = desired.get("MemorySize").and_then(|m| m.parse().ok());
+    let memory = desired.number(Parameter::MemorySize);
     if let Some(note) = memory.and_then(preflight::memory_note) {
         terminal::note(note);
     }
@@ -425,19 +424,22 @@ fn managed_parameters(
     artifacts: &[Artifact],
     arch: Arch,
     layer: Option<&str>,
-) -> BTreeMap<&'static str, String> {
+) -> BTreeMap<Parameter, String> {
     BTreeMap::from([
-        ("ArtifactBucket", bucket_name.to_owned()),
+        (Parameter::ArtifactBucket, bucket_name.to_owned()),
         (
-            "PutRecordCodeKey",
+            Parameter::PutRecordCodeKey,
             bucket::artifact_key(artifact(artifacts, "put-record")),
         ),
         (
-            "PutItemCodeKey",
+            Parameter::PutItemCodeKey,
             bucket::artifact_key(artifact(artifacts, "put-item")),
         ),
-        ("Architecture", arch.name().to_owned()),
-        ("InsightsLayerArn", layer.unwrap_or_default().to_owned()),
+        (Parameter::Architecture, arch.name().to_owned()),
+        (
+            Parameter::InsightsLayerArn,
+            layer.unwrap_or_default().to_owned(),
+        ),
     ])
 }
 

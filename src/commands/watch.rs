@@ -11,6 +11,7 @@ use crate::deploy::bucket::{self, Bucket};
 use crate::deploy::names::StackNames;
 use crate::deploy::{DeployError, resources, stack};
 use crate::error::CliError;
+use crate::model::{Parameter, ParameterValues};
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
@@ -50,7 +51,7 @@ pub async fn run(settings: &Settings) -> Result<(), CliError> {
         stack::describe_existing(&clients.cloudformation, &names.stack, &clients.region).await?;
     let functions = resources::deployed(&clients, &names.stack).await?.functions;
     let store = artifact_bucket(&clients, &names, &deployed).await?;
-    let arch = match deployed.parameters.get("Architecture").map(String::as_str) {
+    let arch = match deployed.parameters.value(Parameter::Architecture) {
         Some("x86_64") => Arch::X86_64,
         _ => Arch::Arm64,
     };
@@ -121,10 +122,7 @@ async fn artifact_bucket<'a>(
 ) -> Result<Bucket<'a>, DeployError> {
     let account = account_id(clients).await?;
     let derived = names.bucket(&account);
-    let recorded = deployed
-        .parameters
-        .get("ArtifactBucket")
-        .map(String::as_str);
+    let recorded = deployed.parameters.value(Parameter::ArtifactBucket);
     let (name, named) = bucket::choose(None, recorded, &derived);
     let store = Bucket {
         s3: &clients.s3,

@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::plan::Override;
+use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// One mapping's batching, as Lambda reports and takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,14 +42,17 @@ impl BatchingChange {
         self.batch_size.is_none() && self.window.is_none() && self.parallelization.is_none()
     }
 
-    /// The template parameters this change sets on `consumer` (1 or 2).
-    pub fn overrides(self, consumer: usize, flags: BatchingFlags) -> Vec<Override> {
-        let names = parameters(consumer);
+    /// The template parameters this change sets on `consumer`.
+    pub fn overrides(self, consumer: Consumer, flags: BatchingFlags) -> Vec<Override> {
         let set = [
-            (names.batch_size, flags.batch_size, self.batch_size),
-            (names.window, flags.window, self.window),
             (
-                names.parallelization,
+                Parameter::BatchSize(consumer),
+                flags.batch_size,
+                self.batch_size,
+            ),
+            (Parameter::Window(consumer), flags.window, self.window),
+            (
+                Parameter::Parallelization(consumer),
                 flags.parallelization,
                 self.parallelization,
             ),
@@ -71,31 +75,6 @@ impl BatchingChange {
             batch_size: self.batch_size.map_or(before.batch_size, fit),
             window_seconds: self.window.map_or(before.window_seconds, fit),
             parallelization: self.parallelization.map_or(before.parallelization, fit),
-        }
-    }
-}
-
-/// The names of a consumer's batching parameters in the template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Parameters {
-    pub batch_size: &'static str,
-    pub window: &'static str,
-    pub parallelization: &'static str,
-}
-
-/// The stack parameters holding `consumer`'s (1 or 2) batching.
-pub fn parameters(consumer: usize) -> Parameters {
-    if consumer == 1 {
-        Parameters {
-            batch_size: "BatchSize1",
-            window: "Window1",
-            parallelization: "Parallelization1",
-        }
-    } else {
-        Parameters {
-            batch_size: "BatchSize2",
-            window: "Window2",
-            parallelization: "Parallelization2",
         }
     }
 }
@@ -139,14 +118,12 @@ impl Batching {
     /// missing or not a number. A missing parallelization is the default the template had.
     pub fn from_parameters(
         parameters: &std::collections::BTreeMap<String, String>,
-        consumer: usize,
+        consumer: Consumer,
     ) -> Option<Batching> {
-        let names = self::parameters(consumer);
-        let value = |key: &str| parameters.get(key).and_then(|v| v.parse::<i32>().ok());
         Some(Batching {
-            batch_size: value(names.batch_size)?,
-            window_seconds: value(names.window)?,
-            parallelization: match parameters.get(names.parallelization) {
+            batch_size: parameters.number(Parameter::BatchSize(consumer))?,
+            window_seconds: parameters.number(Parameter::Window(consumer))?,
+            parallelization: match parameters.value(Parameter::Parallelization(consumer)) {
                 None => DEFAULT_PARALLELIZATION,
                 Some(text) => text.parse().ok()?,
             },
@@ -205,11 +182,14 @@ mod tests {
         assert!(BatchingChange::default().is_empty());
     }
 
-    fn named(change: BatchingChange, consumer: usize) -> Vec<(&'static str, &'static str, String)> {
+    fn named(
+        change: BatchingChange,
+        consumer: Consumer,
+    ) -> Vec<(&'static str, &'static str, String)> {
         change
             .overrides(consumer, TUNE)
             .into_iter()
-            .map(|o| (o.parameter, o.flag, o.value))
+            .map(|o| (o.parameter.name(), o.flag, o.value))
             .collect()
     }
 
@@ -221,7 +201,7 @@ mod tests {
             parallelization: Some(4),
         };
         assert_eq!(
-            named(all, 2),
+            named(all, Consumer::Two),
             [
                 ("BatchSize2", "--batch-size", "50".to_owned()),
                 ("Window2", "--window", "5".to_owned()),
@@ -233,7 +213,7 @@ mod tests {
             ..BatchingChange::default()
         };
         assert_eq!(
-            named(one, 1),
+            named(one, Consumer::One),
             [("BatchSize1", "--batch-size", "-5".to_owned())]
         );
         let lanes = BatchingChange {
@@ -241,7 +221,7 @@ mod tests {
             ..BatchingChange::default()
         };
         assert_eq!(
-            named(lanes, 1),
+            named(lanes, Consumer::One),
             [("Parallelization1", "--parallelization", "11".to_owned())]
         );
     }
@@ -264,14 +244,14 @@ mod tests {
             ("Parallelization2", "3"),
         ]);
         assert_eq!(
-            Batching::from_parameters(&parameters, 2),
+            Batching::from_parameters(&parameters, Consumer::Two),
             Some(Batching {
                 parallelization: 3,
                 ..BEFORE
             })
         );
         assert_eq!(
-            Batching::from_parameters(&parameters, 1).map(|b| b.batch_size),
+            Batching::from_parameters(&parameters, Consumer::One).map(|b| b.batch_size),
             Some(100)
         );
     }
@@ -305,13 +285,13 @@ mod tests {
     #[test]
     fn a_stack_from_before_the_parallelization_parameter_has_the_templates_old_1() {
         let old = stack(&[("BatchSize2", "10"), ("Window2", "2")]);
-        assert_eq!(Batching::from_parameters(&old, 2), Some(BEFORE));
-        assert_eq!(Batching::from_parameters(&old, 1), None);
+        assert_eq!(Batching::from_parameters(&old, Consumer::Two), Some(BEFORE));
+        assert_eq!(Batching::from_parameters(&old, Consumer::One), None);
         let garbled = stack(&[
             ("BatchSize2", "10"),
             ("Window2", "2"),
             ("Parallelization2", "many"),
         ]);
-        assert_eq!(Batching::from_parameters(&garbled, 2), None);
+        assert_eq!(Batching::from_parameters(&garbled, Consumer::Two), None);
     }
 }

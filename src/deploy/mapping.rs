@@ -15,14 +15,14 @@ use super::DeployError;
 use super::batching::{Batching, DEFAULT_PARALLELIZATION};
 use serde::Serialize;
 
-use super::names::CONSUMERS;
 use crate::aws::Clients;
+use crate::model::Consumer;
 pub use health::{Health, Stopped, Verdicts, judge, judge_all, not_enabled};
 
 /// One consumer's event source mapping, as Lambda reports it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Mapping {
-    pub consumer: usize,
+    pub consumer: Consumer,
     pub function: String,
     pub uuid: String,
     pub batch_size: Option<i32>,
@@ -173,7 +173,7 @@ fn not_in_effect(seen: &Mapping, limit: Duration) -> DeployError {
 /// The event source mappings of one consumer function.
 pub async fn list(
     clients: &Clients,
-    consumer: usize,
+    consumer: Consumer,
     function: &str,
 ) -> Result<Vec<Mapping>, DeployError> {
     // By ARN: AWS takes a name too, but moto matches only the ARN.
@@ -286,13 +286,13 @@ pub async fn put_back(clients: &Clients, restores: &[(&Mapping, Batching, Batchi
     said.join("; ")
 }
 
-/// The one mapping of `consumer` (1 or 2) of stack `stack`; none or several is a broken stack.
+/// The one mapping of `consumer` of stack `stack`; none or several is a broken stack.
 pub async fn of_consumer(
     clients: &Clients,
     stack: &str,
-    consumer: usize,
+    consumer: Consumer,
 ) -> Result<Mapping, DeployError> {
-    let function = format!("{stack}-{}", CONSUMERS[consumer - 1]);
+    let function = format!("{stack}-{}", consumer.function());
     let mut found = list(clients, consumer, &function).await?;
     match found.len() {
         1 => Ok(found.remove(0)),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::template::{ParameterError, ParameterSpec};
+use crate::model::Parameter;
 
 /// The stack as CloudFormation reports it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,20 +46,20 @@ pub enum Plan {
 /// A value given on the command line for a template parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Override {
-    pub parameter: &'static str,
+    pub parameter: Parameter,
     pub flag: &'static str,
     pub value: String,
 }
 
 /// Checks every override against the template's declared limits; all problems at once.
 pub fn validate(
-    specs: &BTreeMap<String, ParameterSpec>,
+    specs: &BTreeMap<Parameter, ParameterSpec>,
     overrides: &[Override],
 ) -> Result<(), Vec<ParameterError>> {
     let mut problems: Vec<ParameterError> = Vec::new();
     for problem in overrides
         .iter()
-        .filter_map(|o| specs.get(o.parameter)?.check(o.flag, &o.value).err())
+        .filter_map(|o| specs.get(&o.parameter)?.check(o.flag, &o.value).err())
     {
         // One flag can set a parameter per consumer: say each problem once.
         if !problems.contains(&problem) {
@@ -76,26 +77,26 @@ pub fn validate(
 /// keys, architecture, layer), else a value given on the command line, else the value the stack
 /// already has (so a tuned batch size is not reverted by a plain `up`), else the default.
 pub fn desired_parameters(
-    specs: &BTreeMap<String, ParameterSpec>,
-    managed: &BTreeMap<&'static str, String>,
+    specs: &BTreeMap<Parameter, ParameterSpec>,
+    managed: &BTreeMap<Parameter, String>,
     overrides: &[Override],
     previous: Option<&BTreeMap<String, String>>,
 ) -> BTreeMap<String, String> {
     specs
         .iter()
-        .filter_map(|(name, spec)| {
+        .filter_map(|(parameter, spec)| {
             let value = managed
-                .get(name.as_str())
+                .get(parameter)
                 .cloned()
                 .or_else(|| {
                     overrides
                         .iter()
-                        .find(|o| o.parameter == name)
+                        .find(|o| o.parameter == *parameter)
                         .map(|o| o.value.clone())
                 })
-                .or_else(|| previous.and_then(|p| p.get(name)).cloned())
+                .or_else(|| previous.and_then(|p| p.get(parameter.name())).cloned())
                 .or_else(|| spec.default.clone())?;
-            Some((name.clone(), value))
+            Some((parameter.name().to_owned(), value))
         })
         .collect()
 }
@@ -156,6 +157,7 @@ pub fn parameter_changes(
 mod tests {
     use super::*;
     use crate::deploy::template::{TEMPLATE, parameter_specs};
+    use crate::model::Consumer::{One, Two};
 
     fn deployed(status: &str, parameters: &BTreeMap<String, String>) -> DeployedState {
         DeployedState {
@@ -167,15 +169,15 @@ mod tests {
         }
     }
 
-    fn managed() -> BTreeMap<&'static str, String> {
+    fn managed() -> BTreeMap<Parameter, String> {
         BTreeMap::from([
-            ("ArtifactBucket", "bucket".to_owned()),
-            ("PutRecordCodeKey", "put-record/aa.zip".to_owned()),
-            ("PutItemCodeKey", "put-item/bb.zip".to_owned()),
+            (Parameter::ArtifactBucket, "bucket".to_owned()),
+            (Parameter::PutRecordCodeKey, "put-record/aa.zip".to_owned()),
+            (Parameter::PutItemCodeKey, "put-item/bb.zip".to_owned()),
         ])
     }
 
-    fn tune(parameter: &'static str, value: &str) -> Override {
+    fn tune(parameter: Parameter, value: &str) -> Override {
         Override {
             parameter,
             flag: "--flag",
@@ -185,7 +187,7 @@ mod tests {
 
     #[test]
     fn same_template_and_values_is_up_to_date_whatever_the_stable_status() {
-        let params = desired_parameters(&parameter_specs(), &managed(), &[], None);
+        let params = desired_parameters(parameter_specs(), &managed(), &[], None);
         for status in [
             "CREATE_COMPLETE",
             "UPDATE_COMPLETE",
@@ -201,11 +203,11 @@ mod tests {
     #[test]
     fn a_changed_key_value_or_template_is_an_update() {
         let specs = parameter_specs();
-        let params = desired_parameters(&specs, &managed(), &[], None);
+        let params = desired_parameters(specs, &managed(), &[], None);
         let current = deployed("UPDATE_COMPLETE", &params);
         let mut code_changed = managed();
-        code_changed.insert("PutItemCodeKey", "put-item/cc.zip".into());
-        let new_code = desired_parameters(&specs, &code_changed, &[], Some(&params));
+        code_changed.insert(Parameter::PutItemCodeKey, "put-item/cc.zip".into());
+        let new_code = desired_parameters(specs, &code_changed, &[], Some(&params));
         assert_eq!(decide(Some(&current), TEMPLATE, &new_code), Plan::Update);
         assert_eq!(
             parameter_changes(&params, &new_code),
@@ -222,17 +224,21 @@ mod tests {
     #[test]
     fn tuned_values_are_kept_by_a_plain_up_and_changed_by_a_flag() {
         let specs = parameter_specs();
-        let first = desired_parameters(&specs, &managed(), &[], None);
+        let first = desired_parameters(specs, &managed(), &[], None);
         assert_eq!(first["BatchSize2"], "10");
         let mut tuned = first.clone();
         tuned.insert("BatchSize2".into(), "50".into());
-        let plain_up = desired_parameters(&specs, &managed(), &[], Some(&tuned));
+        let plain_up = desired_parameters(specs, &managed(), &[], Some(&tuned));
         assert_eq!(
             plain_up["BatchSize2"], "50",
             "a plain up must not revert a tune"
         );
-        let flagged =
-            desired_parameters(&specs, &managed(), &[tune("BatchSize2", "7")], Some(&tuned));
+        let flagged = desired_parameters(
+            specs,
+            &managed(),
+            &[tune(Parameter::BatchSize(Two), "7")],
+            Some(&tuned),
+        );
         assert_eq!(flagged["BatchSize2"], "7");
     }
 
@@ -257,15 +263,15 @@ mod tests {
     fn every_bad_value_is_reported_before_anything_runs() {
         let specs = parameter_specs();
         let problems = validate(
-            &specs,
+            specs,
             &[
-                tune("BatchSize1", "0"),
-                tune("Window2", "301"),
-                tune("Window1", "5"),
+                tune(Parameter::BatchSize(One), "0"),
+                tune(Parameter::Window(Two), "301"),
+                tune(Parameter::Window(One), "5"),
             ],
         )
         .unwrap_err();
         assert_eq!(problems.len(), 2);
-        assert!(validate(&specs, &[tune("BatchSize1", "10000")]).is_ok());
+        assert!(validate(specs, &[tune(Parameter::BatchSize(One), "10000")]).is_ok());
     }
 }

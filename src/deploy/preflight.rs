@@ -19,6 +19,7 @@ use aws_sdk_lambda::error::DisplayErrorContext;
 
 use super::DeployError;
 use super::template::ParameterError;
+use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// The largest memory a new account may be capped at, and what `GetAccountSettings` omits.
 pub const NEW_ACCOUNT_MEMORY_CAP_MB: u32 = 3008;
@@ -54,16 +55,19 @@ pub fn check(
     desired: &BTreeMap<String, String>,
     limits: Option<AccountLimits>,
 ) -> Result<(), Vec<ParameterError>> {
-    let number = |params: &BTreeMap<String, String>, name: &str| params.get(name)?.parse().ok();
-    let Some(shards) = number(desired, "ShardCount") else {
+    let Some(shards) = desired.number(Parameter::ShardCount) else {
         return Ok(());
     };
-    let from = current.and_then(|c| number(c, "ShardCount"));
+    let from = current.and_then(|c| c.number(Parameter::ShardCount));
     // A stack without the parameters (an older template) runs one batch per shard.
-    let lanes = |name: &str| number(desired, name).unwrap_or(1);
-    let consumers = Consumers {
+    let lanes = |consumer| {
+        desired
+            .number(Parameter::Parallelization(consumer))
+            .unwrap_or(1)
+    };
+    let consumers = Concurrency {
         shards,
-        parallelization: [lanes("Parallelization1"), lanes("Parallelization2")],
+        parallelization: Consumer::ALL.map(lanes),
     };
     let problems: Vec<ParameterError> = [
         from.and_then(|from| shard_step(from, shards).err()),
@@ -100,12 +104,12 @@ pub fn shard_step(from: u32, to: u32) -> Result<(), ParameterError> {
 /// What the consumers run at once: the stream's shards and each mapping's batches in flight
 /// per shard (ParallelizationFactor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Consumers {
+pub struct Concurrency {
     pub shards: u32,
     pub parallelization: [u32; 2],
 }
 
-impl Consumers {
+impl Concurrency {
     /// Batches in flight per shard, both mappings together.
     fn per_shard(self) -> u32 {
         self.parallelization[0].saturating_add(self.parallelization[1])
@@ -142,14 +146,14 @@ fn available(limits: AccountLimits) -> u32 {
 }
 
 /// Whether the account's unreserved concurrency covers what the stack needs.
-pub fn concurrency(limits: AccountLimits, consumers: Consumers) -> Result<(), ParameterError> {
+pub fn concurrency(limits: AccountLimits, consumers: Concurrency) -> Result<(), ParameterError> {
     let available = available(limits);
     let needed = consumers.concurrency_needed();
     if needed <= available {
         return Ok(());
     }
     let (flag, value) = consumers.flags();
-    let Consumers {
+    let Concurrency {
         shards,
         parallelization: [one, two],
     } = consumers;
@@ -173,7 +177,7 @@ pub fn concurrency(limits: AccountLimits, consumers: Consumers) -> Result<(), Pa
 /// `GetAccountSettings` cannot answer, as for `up`).
 pub async fn check_parallelization(
     lambda: &aws_sdk_lambda::Client,
-    wanted: impl IntoIterator<Item = Consumers>,
+    wanted: impl IntoIterator<Item = Concurrency>,
 ) -> Result<(), DeployError> {
     let Some(limits) = account_limits(lambda).await else {
         return Ok(());
@@ -189,7 +193,7 @@ pub async fn check_parallelization(
 /// a sweep's factors), refused under the flag that asked and with the fix in its terms.
 pub fn parallelization(
     limits: AccountLimits,
-    consumers: Consumers,
+    consumers: Concurrency,
     flag: &str,
 ) -> Result<(), ParameterError> {
     let available = available(limits);
@@ -197,7 +201,7 @@ pub fn parallelization(
     if needed <= available {
         return Ok(());
     }
-    let Consumers {
+    let Concurrency {
         shards,
         parallelization: [one, two],
     } = consumers;
@@ -216,7 +220,7 @@ pub fn parallelization(
 }
 
 /// The smaller settings that would fit `available`, each as the flag to use, then ", or ".
-fn fixes(consumers: Consumers, available: u32) -> String {
+fn fixes(consumers: Concurrency, available: u32) -> String {
     let room = available.saturating_sub(1);
     let mut fixes = Vec::new();
     let shards = room / consumers.per_shard().max(1);
@@ -254,7 +258,7 @@ mod tests {
             concurrent_executions: 10,
             unreserved_concurrent_executions: Some(10),
         };
-        let one_shard = |one, two| Consumers {
+        let one_shard = |one, two| Concurrency {
             shards: 1,
             parallelization: [one, two],
         };
@@ -278,7 +282,7 @@ mod tests {
             assert!(error.to_string().contains(part), "{part}: {error}");
         }
         // Two shards halve what each may have.
-        let two_shards = Consumers {
+        let two_shards = Concurrency {
             shards: 2,
             parallelization: [3, 3],
         };
@@ -290,8 +294,8 @@ mod tests {
         BTreeMap::from([("ShardCount".to_owned(), count.to_string())])
     }
 
-    fn one_lane(shards: u32) -> Consumers {
-        Consumers {
+    fn one_lane(shards: u32) -> Concurrency {
+        Concurrency {
             shards,
             parallelization: [1, 1],
         }
@@ -373,7 +377,7 @@ mod tests {
 
     #[test]
     fn each_mappings_parallelization_multiplies_what_a_shard_needs() {
-        let lanes = |shards, one, two| Consumers {
+        let lanes = |shards, one, two| Concurrency {
             shards,
             parallelization: [one, two],
         };

@@ -32,8 +32,8 @@ pub fn parameters(
 ) -> Option<Vec<Parameter>> {
     let changes: BTreeMap<&str, &str> = tuned
         .iter()
-        .filter(|o| deployed.get(o.parameter) != Some(&o.value))
-        .map(|o| (o.parameter, o.value.as_str()))
+        .filter(|o| deployed.get(o.parameter.name()) != Some(&o.value))
+        .map(|o| (o.parameter.name(), o.value.as_str()))
         .collect();
     if changes.is_empty() {
         return None;
@@ -106,6 +106,7 @@ fn judge(stack_name: &str, region: &str, finished: &Finished) -> Recorded {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Consumer, Parameter};
 
     fn deployed() -> BTreeMap<String, String> {
         [
@@ -122,12 +123,12 @@ mod tests {
     fn tuned(batch: &str, window: &str) -> Vec<Override> {
         vec![
             Override {
-                parameter: "BatchSize2",
+                parameter: Parameter::BatchSize(Consumer::Two),
                 flag: "--batch-size",
                 value: batch.into(),
             },
             Override {
-                parameter: "Window2",
+                parameter: Parameter::Window(Consumer::Two),
                 flag: "--window",
                 value: window.into(),
             },

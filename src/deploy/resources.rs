@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use super::DeployError;
 use super::mapping::{self, Mapping};
-use super::names::{CONSUMERS, logical};
+use super::names::logical;
 use crate::aws::Clients;
+use crate::model::Consumer;
 
 /// One resource of the stack.
 #[derive(Debug, Clone, Serialize)]
@@ -119,9 +120,9 @@ pub async fn deployed(clients: &Clients, stack: &str) -> Result<Deployed, Deploy
         .filter_map(|(role, logical)| Some((role.to_owned(), physical(logical)?)))
         .collect();
     let mut mappings = Vec::new();
-    for (index, consumer) in CONSUMERS.iter().enumerate() {
-        if let Some(function) = functions.get(*consumer) {
-            mappings.extend(mapping::list(clients, index + 1, function).await?);
+    for consumer in Consumer::ALL {
+        if let Some(function) = functions.get(consumer.function()) {
+            mappings.extend(mapping::list(clients, consumer, function).await?);
         }
     }
     Ok(Deployed {
@@ -227,7 +228,7 @@ mod tests {
 
     #[test]
     fn a_mapping_shows_its_parallelization_only_above_one() {
-        let mapping = |consumer: usize, parallelization| Mapping {
+        let mapping = |consumer: Consumer, parallelization| Mapping {
             consumer,
             function: format!("demo-put-item-{consumer}"),
             uuid: "u".into(),
@@ -247,7 +248,10 @@ mod tests {
             functions: BTreeMap::new(),
             tables: vec![],
             queue: None,
-            mappings: vec![mapping(1, Some(1)), mapping(2, Some(4))],
+            mappings: vec![
+                mapping(Consumer::One, Some(1)),
+                mapping(Consumer::Two, Some(4)),
+            ],
             dashboard: None,
             resources: vec![],
             in_emulator: true,
@@ -268,7 +272,7 @@ mod tests {
     #[test]
     fn a_mapping_not_enabled_shows_why() {
         let mapping = |state: &str, reason: &str, result: &str| Mapping {
-            consumer: 2,
+            consumer: Consumer::Two,
             function: "demo-put-item-2".into(),
             uuid: "u".into(),
             batch_size: Some(10),

@@ -3,8 +3,11 @@
 //! (and AWS behind it) will apply, before any call.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde_yaml::Value;
+
+use crate::model::Parameter;
 
 /// `templates/stack.yaml`, passed as the template body (no S3 round trip; it stays well under
 /// CloudFormation's 51,200-byte limit for a body).
@@ -28,15 +31,22 @@ pub struct ParameterError {
     pub rule: String,
 }
 
-/// The template's parameters by name.
-pub fn parameter_specs() -> BTreeMap<String, ParameterSpec> {
-    let template: Value = serde_yaml::from_str(TEMPLATE).expect("the bundled template is YAML");
+/// The template's parameters and their limits, read from the template once.
+pub fn parameter_specs() -> &'static BTreeMap<Parameter, ParameterSpec> {
+    static SPECS: LazyLock<BTreeMap<Parameter, ParameterSpec>> = LazyLock::new(read_specs);
+    &SPECS
+}
+
+fn read_specs() -> BTreeMap<Parameter, ParameterSpec> {
+    // The template is compiled in, and a unit test reads it: it is YAML, and it declares
+    // exactly the parameters `Parameter` names.
+    let template: Value = serde_yaml::from_str(TEMPLATE).unwrap_or(Value::Null);
     let Some(Value::Mapping(parameters)) = template.get("Parameters") else {
         return BTreeMap::new();
     };
     parameters
         .iter()
-        .filter_map(|(name, spec)| Some((name.as_str()?.to_owned(), spec_of(spec))))
+        .filter_map(|(name, spec)| Some((Parameter::from_name(name.as_str()?)?, spec_of(spec))))
         .collect()
 }
 
@@ -93,33 +103,60 @@ impl ParameterSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Consumer::{One, Two};
+
+    #[test]
+    fn the_template_declares_exactly_the_parameters_the_model_names() {
+        let template: Value = serde_yaml::from_str(TEMPLATE).unwrap();
+        let declared: Vec<&str> = match template.get("Parameters") {
+            Some(Value::Mapping(parameters)) => {
+                parameters.keys().filter_map(Value::as_str).collect()
+            }
+            _ => Vec::new(),
+        };
+        let named: Vec<&str> = Parameter::ALL.iter().map(|p| p.name()).collect();
+        assert_eq!(declared, named);
+        assert_eq!(parameter_specs().len(), Parameter::ALL.len());
+    }
 
     #[test]
     fn template_declares_awss_limits_for_the_mappings() {
         let specs = parameter_specs();
-        let batch = &specs["BatchSize1"];
+        let batch = &specs[&Parameter::BatchSize(One)];
         assert_eq!((batch.min, batch.max), (Some(1.0), Some(10_000.0)));
         assert_eq!(batch.default.as_deref(), Some("100"));
-        assert_eq!(specs["Window1"].default.as_deref(), Some("30"));
-        assert_eq!(specs["BatchSize2"].default.as_deref(), Some("10"));
-        assert_eq!(specs["Window2"].default.as_deref(), Some("2"));
         assert_eq!(
-            (specs["Window2"].min, specs["Window2"].max),
+            specs[&Parameter::Window(One)].default.as_deref(),
+            Some("30")
+        );
+        assert_eq!(
+            specs[&Parameter::BatchSize(Two)].default.as_deref(),
+            Some("10")
+        );
+        assert_eq!(specs[&Parameter::Window(Two)].default.as_deref(), Some("2"));
+        assert_eq!(
+            (
+                specs[&Parameter::Window(Two)].min,
+                specs[&Parameter::Window(Two)].max
+            ),
             (Some(0.0), Some(300.0))
         );
-        for lanes in ["Parallelization1", "Parallelization2"] {
-            let spec = &specs[lanes];
+        for lanes in [
+            Parameter::Parallelization(One),
+            Parameter::Parallelization(Two),
+        ] {
+            let spec = &specs[&lanes];
             assert_eq!((spec.min, spec.max), (Some(1.0), Some(10.0)), "{lanes}");
             assert_eq!(spec.default.as_deref(), Some("1"), "{lanes}");
         }
-        assert_eq!(specs["Architecture"].allowed, ["arm64", "x86_64"]);
+        assert_eq!(specs[&Parameter::Architecture].allowed, ["arm64", "x86_64"]);
         assert!(TEMPLATE.len() < 51_200);
     }
 
     #[test]
     fn values_are_checked_against_the_declared_limits() {
         let specs = parameter_specs();
-        let batch = &specs["BatchSize1"];
+        let batch = &specs[&Parameter::BatchSize(One)];
         assert!(batch.check("--batch-size-1", "1").is_ok());
         assert!(batch.check("--batch-size-1", "10000").is_ok());
         let err = batch.check("--batch-size-1", "20000").unwrap_err();
@@ -130,8 +167,20 @@ mod tests {
         assert!(batch.check("--batch-size-1", "0").is_err());
         assert!(batch.check("--batch-size-1", "1.5").is_err());
         assert!(batch.check("--batch-size-1", "many").is_err());
-        assert!(specs["Window1"].check("--window-1", "301").is_err());
-        assert!(specs["Architecture"].check("--arch", "sparc").is_err());
-        assert!(specs["ArtifactBucket"].check("x", "anything").is_ok());
+        assert!(
+            specs[&Parameter::Window(One)]
+                .check("--window-1", "301")
+                .is_err()
+        );
+        assert!(
+            specs[&Parameter::Architecture]
+                .check("--arch", "sparc")
+                .is_err()
+        );
+        assert!(
+            specs[&Parameter::ArtifactBucket]
+                .check("x", "anything")
+                .is_ok()
+        );
     }
 }

@@ -7,25 +7,7 @@ use super::DeployError;
 use super::batching::{Batching, BatchingChange, BatchingFlags};
 use super::plan::{self, Override};
 use super::template::ParameterSpec;
-
-/// Which consumer(s) to tune.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Consumers {
-    One,
-    Two,
-    All,
-}
-
-impl Consumers {
-    /// Consumer numbers, 1-based.
-    pub fn numbers(self) -> Vec<usize> {
-        match self {
-            Consumers::One => vec![1],
-            Consumers::Two => vec![2],
-            Consumers::All => vec![1, 2],
-        }
-    }
-}
+use crate::model::{Consumer, Consumers, Parameter};
 
 /// What `demo tune` was asked for.
 #[derive(Debug, Clone)]
@@ -44,7 +26,7 @@ pub const FLAGS: BatchingFlags = BatchingFlags {
 
 /// Checks the request against the template's limits (which are AWS's for Kinesis mappings).
 pub fn validate(
-    specs: &BTreeMap<String, ParameterSpec>,
+    specs: &BTreeMap<Parameter, ParameterSpec>,
     request: &TuneRequest,
 ) -> Result<(), DeployError> {
     if request.change.is_empty() {
@@ -60,22 +42,22 @@ pub fn validate(
     }
     let overrides: Vec<Override> = request
         .consumers
-        .numbers()
-        .into_iter()
-        .flat_map(|consumer| overrides(request, consumer))
+        .members()
+        .iter()
+        .flat_map(|&consumer| overrides(request, consumer))
         .collect();
     plan::validate(specs, &overrides).map_err(DeployError::Invalid)
 }
 
 /// The template parameters a tune of `consumer` sets.
-pub fn overrides(request: &TuneRequest, consumer: usize) -> Vec<Override> {
+pub fn overrides(request: &TuneRequest, consumer: Consumer) -> Vec<Override> {
     request.change.overrides(consumer, FLAGS)
 }
 
 /// A mapping whose live batching differs from the values the stack's parameters give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drift {
-    pub consumer: usize,
+    pub consumer: Consumer,
     pub live: Batching,
     pub stack: Batching,
 }
@@ -131,21 +113,21 @@ mod tests {
     #[test]
     fn limits_are_awss_for_kinesis_mappings() {
         let specs = parameter_specs();
-        assert!(validate(&specs, &request(Some(1), Some(0))).is_ok());
-        assert!(validate(&specs, &request(Some(10_000), Some(300))).is_ok());
+        assert!(validate(specs, &request(Some(1), Some(0))).is_ok());
+        assert!(validate(specs, &request(Some(10_000), Some(300))).is_ok());
         for (batch, window, flag) in [
             (Some(0), None, "--batch-size 0"),
             (Some(10_001), None, "--batch-size 10001"),
             (None, Some(301), "--window 301"),
             (Some(-5), None, "--batch-size -5"),
         ] {
-            let err = validate(&specs, &request(batch, window))
+            let err = validate(specs, &request(batch, window))
                 .unwrap_err()
                 .to_string();
             assert!(err.starts_with(flag), "{err}");
             assert!(err.contains("allowed range"), "{err}");
         }
-        let neither = validate(&specs, &request(None, None))
+        let neither = validate(specs, &request(None, None))
             .unwrap_err()
             .to_string();
         assert!(neither.contains("give --batch-size"), "{neither}");
@@ -156,10 +138,10 @@ mod tests {
     fn parallelization_is_1_to_10_as_lambda_allows_for_kinesis() {
         let specs = parameter_specs();
         for good in [1, 10] {
-            assert!(validate(&specs, &parallelization(good)).is_ok(), "{good}");
+            assert!(validate(specs, &parallelization(good)).is_ok(), "{good}");
         }
         for bad in [0, 11, -1] {
-            let err = validate(&specs, &parallelization(bad))
+            let err = validate(specs, &parallelization(bad))
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -169,15 +151,15 @@ mod tests {
             assert!(err.contains("the allowed range is 1–10"), "{err}");
         }
         assert_eq!(
-            overrides(&parallelization(3), 2)
+            overrides(&parallelization(3), Consumer::Two)
                 .into_iter()
-                .map(|o| (o.parameter, o.value))
+                .map(|o| (o.parameter.name(), o.value))
                 .collect::<Vec<_>>(),
             [("Parallelization2", "3".to_owned())]
         );
     }
 
-    fn mapping(consumer: usize, batch: i32, window: i32) -> crate::deploy::mapping::Mapping {
+    fn mapping(consumer: Consumer, batch: i32, window: i32) -> crate::deploy::mapping::Mapping {
         crate::deploy::mapping::Mapping {
             consumer,
             function: format!("demo-put-item-{consumer}"),
@@ -216,13 +198,25 @@ mod tests {
     fn a_live_mapping_that_differs_from_the_stack_is_drift() {
         let parameters = parameters(&STACK);
         assert_eq!(
-            drift(&parameters, &[mapping(1, 100, 30), mapping(2, 10, 2)]),
+            drift(
+                &parameters,
+                &[
+                    mapping(Consumer::One, 100, 30),
+                    mapping(Consumer::Two, 10, 2)
+                ]
+            ),
             []
         );
         assert_eq!(
-            drift(&parameters, &[mapping(1, 100, 30), mapping(2, 40, 2)]),
+            drift(
+                &parameters,
+                &[
+                    mapping(Consumer::One, 100, 30),
+                    mapping(Consumer::Two, 40, 2)
+                ]
+            ),
             [Drift {
-                consumer: 2,
+                consumer: Consumer::Two,
                 live: Batching {
                     batch_size: 40,
                     window_seconds: 2,
@@ -239,11 +233,14 @@ mod tests {
 
     #[test]
     fn a_parallelization_changed_outside_demo_is_drift() {
-        let mut lanes = mapping(1, 100, 30);
+        let mut lanes = mapping(Consumer::One, 100, 30);
         lanes.parallelization = Some(4);
-        let drifted = drift(&parameters(&STACK), &[lanes.clone(), mapping(2, 10, 2)]);
+        let drifted = drift(
+            &parameters(&STACK),
+            &[lanes.clone(), mapping(Consumer::Two, 10, 2)],
+        );
         assert_eq!(drifted.len(), 1, "{drifted:?}");
-        assert_eq!(drifted[0].consumer, 1);
+        assert_eq!(drifted[0].consumer, Consumer::One);
         assert_eq!(
             (
                 drifted[0].live.parallelization,
@@ -260,8 +257,8 @@ mod tests {
     #[test]
     fn a_stack_without_the_parallelization_parameters_expects_1() {
         let old = parameters(&STACK[..2]);
-        assert_eq!(drift(&old, &[mapping(1, 100, 30)]), []);
-        let mut lanes = mapping(1, 100, 30);
+        assert_eq!(drift(&old, &[mapping(Consumer::One, 100, 30)]), []);
+        let mut lanes = mapping(Consumer::One, 100, 30);
         lanes.parallelization = Some(2);
         assert_eq!(drift(&old, &[lanes]).len(), 1);
     }

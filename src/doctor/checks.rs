@@ -10,9 +10,10 @@ use crate::aws::{self, AwsError, AwsSettings, Clients};
 use crate::deploy::bucket::{self, Bucket};
 use crate::deploy::names::StackNames;
 use crate::deploy::plan::{self, DeployedState, Plan};
-use crate::deploy::preflight::{self, Consumers};
+use crate::deploy::preflight::{self, Concurrency};
 use crate::deploy::{DeployError, quota, stack, template};
 use crate::insights::{self, InsightsChoice, LayerCheck};
+use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// Runs every check; a check that cannot go on without an earlier one's answer is not run.
 pub async fn run(aws_settings: &AwsSettings, arch: Option<Arch>) -> DoctorReport {
@@ -184,16 +185,11 @@ fn strip_note(note: Option<&str>) -> String {
 /// The parameters `up` would keep: the stack's, else the template's defaults.
 fn deployed_or_default(current: Option<&DeployedState>) -> BTreeMap<String, String> {
     let specs = template::parameter_specs();
-    plan::desired_parameters(
-        &specs,
-        &BTreeMap::new(),
-        &[],
-        current.map(|c| &c.parameters),
-    )
+    plan::desired_parameters(specs, &BTreeMap::new(), &[], current.map(|c| &c.parameters))
 }
 
-fn number(params: &BTreeMap<String, String>, name: &str) -> Option<u32> {
-    params.get(name)?.parse().ok()
+fn number(params: &BTreeMap<String, String>, parameter: Parameter) -> Option<u32> {
+    params.number(parameter)
 }
 
 /// Lambda concurrency for shards × parallelization, as `up` checks it.
@@ -209,12 +205,10 @@ async fn concurrency(
              lambda:GetAccountSettings permission); `up` does not check it either",
         );
     };
-    let consumers = Consumers {
-        shards: number(desired, "ShardCount").unwrap_or(1),
-        parallelization: [
-            number(desired, "Parallelization1").unwrap_or(1),
-            number(desired, "Parallelization2").unwrap_or(1),
-        ],
+    let consumers = Concurrency {
+        shards: number(desired, Parameter::ShardCount).unwrap_or(1),
+        parallelization: Consumer::ALL
+            .map(|c| number(desired, Parameter::Parallelization(c)).unwrap_or(1)),
     };
     let unreserved = limits
         .unreserved_concurrent_executions
@@ -248,8 +242,8 @@ async fn shards(
             "unknown: Kinesis DescribeLimits did not answer; `up` does not check it either",
         );
     };
-    let wanted = number(desired, "ShardCount").unwrap_or(1);
-    let from = current.and_then(|c| number(&c.parameters, "ShardCount"));
+    let wanted = number(desired, Parameter::ShardCount).unwrap_or(1);
+    let from = current.and_then(|c| number(&c.parameters, Parameter::ShardCount));
     match quota::check_shards(quota, from, wanted) {
         Ok(()) => Check::pass(
             "shards",
@@ -270,8 +264,8 @@ async fn artifact_bucket(
     current: Option<&DeployedState>,
     account: String,
 ) -> Check {
-    let recorded = current.and_then(|c| c.parameters.get("ArtifactBucket"));
-    let (name, named) = bucket::choose(None, recorded.map(String::as_str), &names.bucket(&account));
+    let recorded = current.and_then(|c| c.parameters.value(Parameter::ArtifactBucket));
+    let (name, named) = bucket::choose(None, recorded, &names.bucket(&account));
     let store = Bucket {
         s3: &clients.s3,
         name: name.clone(),

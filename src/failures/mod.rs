@@ -22,6 +22,7 @@ use self::queue::Received;
 use crate::aws::Clients;
 use crate::deploy::DeployError;
 use crate::deploy::resources::Deployed;
+use crate::model::Consumer;
 
 /// Table look-ups at once while classifying a range.
 const CHECKS_IN_FLIGHT: usize = 16;
@@ -31,8 +32,8 @@ const CHECKS_IN_FLIGHT: usize = 16;
 pub struct FailedBatch {
     pub message_id: String,
     pub function: String,
-    /// 1 or 2; none if the function is not one of this stack's consumers.
-    pub consumer: Option<usize>,
+    /// None if the function is not one of this stack's consumers.
+    pub consumer: Option<Consumer>,
     pub condition: String,
     /// When Lambda gave up.
     pub given_up_at: Option<String>,
@@ -165,7 +166,7 @@ async fn batch(
     let function = failure.function_name().to_owned();
     let consumer = consumer_of(deployed, &function);
     let table = consumer
-        .and_then(|c| deployed.tables.get(c - 1))
+        .and_then(|c| deployed.tables.get(c.index()))
         .map(String::as_str);
     let info = &failure.batch;
     let fetched = fetch::range(&clients.kinesis, info)
@@ -211,8 +212,8 @@ async fn batch(
     })
 }
 
-/// Which consumer (1 or 2) a function name is.
-fn consumer_of(deployed: &Deployed, function: &str) -> Option<usize> {
+/// Which consumer a function name is.
+fn consumer_of(deployed: &Deployed, function: &str) -> Option<Consumer> {
     deployed
         .mappings
         .iter()

@@ -16,7 +16,7 @@ pub async fn run(
     batches: &mut [FailedBatch],
 ) -> Result<(), DeployError> {
     for batch in batches.iter_mut() {
-        let Some(table) = batch.consumer.and_then(|c| deployed.tables.get(c - 1)) else {
+        let Some(table) = batch.consumer.and_then(|c| deployed.tables.get(c.index())) else {
             continue;
         };
         let writable: Vec<_> = batch

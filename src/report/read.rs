@@ -10,8 +10,8 @@ use super::{Context, Readings, Subject, billed, latency};
 use crate::aws::Clients;
 use crate::deploy::DeployError;
 use crate::deploy::batching::{Batching, DEFAULT_PARALLELIZATION};
-use crate::deploy::names::CONSUMERS;
 use crate::deploy::resources::Deployed;
+use crate::model::Consumer;
 
 /// Producer, consumer 1, consumer 2, from what is deployed.
 pub fn subjects(deployed: &Deployed) -> Vec<Subject> {
@@ -25,13 +25,13 @@ pub fn subjects(deployed: &Deployed) -> Vec<Subject> {
             table: None,
         });
     }
-    for (index, consumer) in CONSUMERS.iter().enumerate() {
-        let Some(function) = deployed.functions.get(*consumer) else {
+    for consumer in Consumer::ALL {
+        let Some(function) = deployed.functions.get(consumer.function()) else {
             continue;
         };
-        let mapping = deployed.mappings.iter().find(|m| m.consumer == index + 1);
+        let mapping = deployed.mappings.iter().find(|m| m.consumer == consumer);
         subjects.push(Subject {
-            role: format!("consumer {}", index + 1),
+            role: format!("consumer {consumer}"),
             function: function.clone(),
             mapping_uuid: mapping.map(|m| m.uuid.clone()),
             batching: mapping.and_then(|m| {
@@ -41,7 +41,7 @@ pub fn subjects(deployed: &Deployed) -> Vec<Subject> {
                     parallelization: m.parallelization.unwrap_or(DEFAULT_PARALLELIZATION),
                 })
             }),
-            table: deployed.tables.get(index).cloned(),
+            table: deployed.tables.get(consumer.index()).cloned(),
         });
     }
     subjects

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::deploy::DeployError;
 use crate::deploy::plan::{self, Override};
 use crate::deploy::template::{ParameterError, ParameterSpec};
+use crate::model::{Consumer, Parameter};
 
 /// How long after the last batch is due the run still waits for it to be written.
 pub const DRAIN_MARGIN: Duration = Duration::from_secs(5);
@@ -98,24 +99,26 @@ impl Traffic {
 /// The configurations of `grid`, each once, after checking every value (all problems at once)
 /// against the template's limits for consumer 1's mapping, which are AWS's.
 pub fn configurations(
-    specs: &BTreeMap<String, ParameterSpec>,
+    specs: &BTreeMap<Parameter, ParameterSpec>,
     grid: &Grid,
 ) -> Result<Vec<Config>, DeployError> {
     let mut problems = missing(grid);
     let overrides = grid
         .batch_sizes
         .iter()
-        .map(|v| given("BatchSize1", "--batch-sizes", *v))
+        .map(|v| given(Parameter::BatchSize(Consumer::One), "--batch-sizes", *v))
         .chain(
             grid.windows
                 .iter()
-                .map(|v| given("Window1", "--windows", *v)),
+                .map(|v| given(Parameter::Window(Consumer::One), "--windows", *v)),
         )
-        .chain(
-            grid.parallelization
-                .iter()
-                .map(|v| given("Parallelization1", "--parallelization", *v)),
-        );
+        .chain(grid.parallelization.iter().map(|v| {
+            given(
+                Parameter::Parallelization(Consumer::One),
+                "--parallelization",
+                *v,
+            )
+        }));
     if let Err(refused) = plan::validate(specs, &overrides.collect::<Vec<_>>()) {
         problems.extend(refused);
     }
@@ -125,7 +128,7 @@ pub fn configurations(
     Ok(product(grid))
 }
 
-fn given(parameter: &'static str, flag: &'static str, value: i64) -> Override {
+fn given(parameter: Parameter, flag: &'static str, value: i64) -> Override {
     Override {
         parameter,
         flag,
@@ -320,12 +323,12 @@ mod tests {
     #[test]
     fn every_combination_once_in_the_order_given() {
         let configs =
-            configurations(&parameter_specs(), &grid(&[10, 100, 10], &[5, 1], &[])).unwrap();
+            configurations(parameter_specs(), &grid(&[10, 100, 10], &[5, 1], &[])).unwrap();
         assert_eq!(
             configs,
             [config(10, 5), config(10, 1), config(100, 5), config(100, 1)]
         );
-        let with = configurations(&parameter_specs(), &grid(&[10], &[0], &[1, 4])).unwrap();
+        let with = configurations(parameter_specs(), &grid(&[10], &[0], &[1, 4])).unwrap();
         assert_eq!(
             with.iter().map(|c| c.parallelization).collect::<Vec<_>>(),
             [1, 4]
@@ -335,7 +338,7 @@ mod tests {
     #[test]
     fn every_value_outside_awss_limits_is_refused_at_once() {
         let limits = grid(&[0, 10, 10_001], &[-1, 300, 301], &[0, 11, 10]);
-        let message = configurations(&parameter_specs(), &limits)
+        let message = configurations(parameter_specs(), &limits)
             .unwrap_err()
             .to_string();
         for refused in [
@@ -349,7 +352,7 @@ mod tests {
             assert!(message.contains(refused), "{refused} in:\n{message}");
         }
         assert_eq!(message.lines().count(), 6, "{message}");
-        let empty = configurations(&parameter_specs(), &grid(&[], &[1], &[]))
+        let empty = configurations(parameter_specs(), &grid(&[], &[1], &[]))
             .unwrap_err()
             .to_string();
         assert!(

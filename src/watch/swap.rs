@@ -13,6 +13,7 @@ use crate::deploy::DeployError;
 use crate::deploy::bucket::{self, Bucket, ObjectState};
 use crate::deploy::plan::{DeployedState, Override};
 use crate::deploy::record::{self, Recorded};
+use crate::model::{Parameter, ParameterValues};
 
 /// How long Lambda may take to report a code update done.
 const UPDATE_LIMIT: Duration = Duration::from_secs(120);
@@ -54,10 +55,10 @@ pub struct Swapped {
 }
 
 /// The stack parameter holding the key of `function`'s zip.
-pub fn code_key_parameter(function: &str) -> &'static str {
+pub fn code_key_parameter(function: &str) -> Parameter {
     match function {
-        "put-record" => "PutRecordCodeKey",
-        _ => "PutItemCodeKey",
+        "put-record" => Parameter::PutRecordCodeKey,
+        _ => Parameter::PutItemCodeKey,
     }
 }
 
@@ -74,8 +75,8 @@ pub fn changed<'a>(artifacts: &'a [Artifact], deployed: &DeployedState) -> Vec<&
     artifacts
         .iter()
         .filter(|a| {
-            deployed.parameters.get(code_key_parameter(&a.function))
-                != Some(&bucket::artifact_key(a))
+            deployed.parameters.value(code_key_parameter(&a.function))
+                != Some(bucket::artifact_key(a).as_str())
         })
         .collect()
 }
@@ -243,6 +244,6 @@ mod tests {
             .collect();
         assert_eq!(changed, ["put-item"]);
         assert_eq!(roles_of("put-item"), ["put-item-1", "put-item-2"]);
-        assert_eq!(code_key_parameter("put-record"), "PutRecordCodeKey");
+        assert_eq!(code_key_parameter("put-record").name(), "PutRecordCodeKey");
     }
 }

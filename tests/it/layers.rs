@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Plain vocabulary: these import no other module of the crate but each other.
-const GROUND: [&str; 5] = ["aws", "output", "terminal", "logging", "emulator"];
+const GROUND: [&str; 6] = ["model", "aws", "output", "terminal", "logging", "emulator"];
 /// The work: never sees clap (`cli`), the translator (`settings`) or `commands`.
 const MIDDLE: [&str; 12] = [
     "artifacts",

@@ -12,6 +12,7 @@ use crate::deploy::names::StackNames;
 use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::{DeployError, interrupt, tuning};
+use crate::model::Consumer;
 use crate::terminal;
 
 /// What `up` found of the mappings at its end.
@@ -28,7 +29,7 @@ pub async fn settle_mappings(
     clients: &Clients,
     names: &StackNames,
     desired: &BTreeMap<String, String>,
-    not_enabled_before: Option<BTreeSet<usize>>,
+    not_enabled_before: Option<BTreeSet<Consumer>>,
 ) -> Result<(Deployed, Settled), DeployError> {
     let deployed = resources::deployed(clients, &names.stack).await?;
     let before = not_enabled_before.unwrap_or_else(|| mapping::not_enabled(&deployed.mappings));
@@ -52,7 +53,7 @@ pub async fn mappings_not_enabled(
     clients: &Clients,
     names: &StackNames,
     current: Option<&DeployedState>,
-) -> BTreeSet<usize> {
+) -> BTreeSet<Consumer> {
     if current.is_none() {
         return BTreeSet::new();
     }

@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::Mapping;
+use crate::model::Consumer;
 
 /// The verdict on one mapping as Lambda reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +50,7 @@ impl Health {
 /// A mapping that is not Enabled though nobody chose that: what `up` and `tune` fail with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stopped {
-    pub consumer: usize,
+    pub consumer: Consumer,
     pub function: String,
     pub uuid: String,
     pub state: String,
@@ -133,7 +134,7 @@ pub struct Verdicts {
 
 /// Judges every mapping; `not_enabled_before` names the consumers whose mapping was not Enabled
 /// before this run changed anything.
-pub fn judge_all(mappings: &[Mapping], not_enabled_before: &BTreeSet<usize>) -> Verdicts {
+pub fn judge_all(mappings: &[Mapping], not_enabled_before: &BTreeSet<Consumer>) -> Verdicts {
     let mut verdicts = Verdicts::default();
     for mapping in mappings {
         match judge(mapping, !not_enabled_before.contains(&mapping.consumer)) {
@@ -147,7 +148,7 @@ pub fn judge_all(mappings: &[Mapping], not_enabled_before: &BTreeSet<usize>) -> 
 }
 
 /// The consumers whose mapping is not Enabled.
-pub fn not_enabled(mappings: &[Mapping]) -> BTreeSet<usize> {
+pub fn not_enabled(mappings: &[Mapping]) -> BTreeSet<Consumer> {
     (mappings.iter())
         .filter(|m| !m.is_enabled())
         .map(|m| m.consumer)
@@ -210,7 +211,7 @@ mod tests {
 
     fn mapping(state: &str, reason: Option<&str>, result: Option<&str>) -> Mapping {
         Mapping {
-            consumer: 2,
+            consumer: Consumer::Two,
             function: "demo-put-item-2".into(),
             uuid: "f89f8514-cdd9-4602-9e1f-01a5b77d449b".into(),
             batch_size: Some(10),
@@ -286,13 +287,13 @@ mod tests {
 
     #[test]
     fn up_fails_only_for_a_mapping_nobody_chose_to_disable() {
-        let with = |consumer: usize, state: &str, reason: &str| Mapping {
+        let with = |consumer: Consumer, state: &str, reason: &str| Mapping {
             consumer,
             ..mapping(state, Some(reason), None)
         };
         let mappings = [
-            with(1, "Enabled", "User action"),
-            with(2, "Disabled", "User initiated"),
+            with(Consumer::One, "Enabled", "User action"),
+            with(Consumer::Two, "Disabled", "User initiated"),
         ];
         // Consumer 2 was already Disabled before this `up`: the user's, a note.
         let verdicts = judge_all(&mappings, &not_enabled(&mappings));
@@ -301,8 +302,8 @@ mod tests {
         // It was Enabled before this `up` changed the stack: a problem.
         let verdicts = judge_all(&mappings, &BTreeSet::new());
         assert_eq!(verdicts.stopped.len(), 1, "{verdicts:?}");
-        assert_eq!(verdicts.stopped[0].consumer, 2);
-        let updating = [with(1, "Updating", "User action")];
+        assert_eq!(verdicts.stopped[0].consumer, Consumer::Two);
+        let updating = [with(Consumer::One, "Updating", "User action")];
         let verdicts = judge_all(&updating, &BTreeSet::new());
         assert!(
             verdicts.notes[0].contains("is Updating: records flow once"),

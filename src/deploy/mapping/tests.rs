@@ -15,7 +15,7 @@ const FUNCTION: &str = "demo-put-item-2";
 /// Consumer 2's mapping as `tune` found it: 10 / 2 s, in `state`.
 pub fn consumer_2(state: &str) -> Mapping {
     Mapping {
-        consumer: 2,
+        consumer: Consumer::Two,
         function: FUNCTION.into(),
         uuid: UUID.into(),
         batch_size: Some(10),

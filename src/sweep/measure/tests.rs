@@ -85,7 +85,7 @@ fn planned() -> Run {
 fn mapping(consumer: usize, config: Config) -> Mapping {
     let function = CONSUMERS[consumer - 1];
     Mapping {
-        consumer,
+        consumer: crate::model::Consumer::from_number(consumer).expect("consumer 1 or 2"),
         function: function.into(),
         uuid: UUIDS[consumer - 1].into(),
         batch_size: Some(config.batch_size as i32),
