@@ -62,16 +62,6 @@ impl Serialize for Consumer {
     }
 }
 
-/// The local runner (`src/local`, being rewritten on its own branch) still indexes its tables
-/// with `consumer - 1`; this keeps that arithmetic meaning `index()` until it calls `index()`.
-impl std::ops::Sub<usize> for Consumer {
-    type Output = usize;
-
-    fn sub(self, one: usize) -> usize {
-        self.number() - one
-    }
-}
-
 /// Which consumer(s) a command acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Consumers {
