@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::aws::AwsError;
 use crate::deploy::DeployError;
-use crate::logs::StackFunction;
+use crate::logs::{NotDeployed, StackFunction};
 use crate::output::OutputError;
 use report::ReportFigures;
 
@@ -96,14 +96,8 @@ pub enum InvokeError {
     #[error(transparent)]
     Aws(#[from] AwsError),
 
-    #[error(
-        "stack {stack} has no {function} function ({}): `demo up` creates it",
-        function.function_logical_id()
-    )]
-    NotDeployed {
-        stack: String,
-        function: StackFunction,
-    },
+    #[error(transparent)]
+    NotDeployed(#[from] NotDeployed),
 
     #[error("{0}")]
     Incomplete(String),
@@ -125,9 +119,9 @@ impl InvokeError {
     /// failure (exit 1).
     pub fn is_environment(&self) -> bool {
         match self {
-            InvokeError::Invalid(_)
-            | InvokeError::NotDeployed { .. }
-            | InvokeError::Incomplete(_) => true,
+            InvokeError::Invalid(_) | InvokeError::NotDeployed(_) | InvokeError::Incomplete(_) => {
+                true
+            }
             InvokeError::Deploy(error) => error.is_environment(),
             InvokeError::Aws(error) => error.is_environment(),
             InvokeError::FunctionFailed { .. } | InvokeError::Output(_) => false,

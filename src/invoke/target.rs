@@ -6,7 +6,7 @@ use super::InvokeError;
 use super::event::{ApiSource, StreamSource};
 use crate::aws::{AwsError, Clients};
 use crate::deploy::{resources, stack};
-use crate::logs::StackFunction;
+use crate::logs::{NotDeployed, StackFunction};
 
 /// The first shard of a stream: Kinesis names shards in order from this one.
 const FIRST_SHARD: &str = "shardId-000000000000";
@@ -39,11 +39,10 @@ pub async fn resolve(
             .find(|r| r.logical_id == logical)
             .and_then(|r| r.physical_id.clone())
     };
-    let function_name =
-        physical(function.function_logical_id()).ok_or_else(|| InvokeError::NotDeployed {
-            stack: stack_name.to_owned(),
-            function,
-        })?;
+    let function_name = physical(function.function_logical_id()).ok_or_else(|| NotDeployed {
+        stack: stack_name.to_owned(),
+        function,
+    })?;
     let configuration = clients
         .lambda
         .get_function_configuration()

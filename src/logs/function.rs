@@ -74,6 +74,17 @@ impl fmt::Display for StackFunction {
     }
 }
 
+/// A function the stack does not have (yet): `demo up` creates it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "stack {stack} has no {function} function ({}): `demo up` creates it",
+    function.function_logical_id()
+)]
+pub struct NotDeployed {
+    pub stack: String,
+    pub function: StackFunction,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ pub mod print;
 pub mod read;
 pub mod source;
 
-pub use function::StackFunction;
+pub use function::{NotDeployed, StackFunction};
 
 use crate::aws::AwsError;
 use crate::deploy::DeployError;
@@ -40,14 +40,8 @@ pub enum LogsError {
     #[error(transparent)]
     Aws(#[from] AwsError),
 
-    #[error(
-        "stack {stack} has no {function} function ({}): `demo up` creates it",
-        function.function_logical_id()
-    )]
-    NotDeployed {
-        stack: String,
-        function: StackFunction,
-    },
+    #[error(transparent)]
+    NotDeployed(#[from] NotDeployed),
 
     #[error(
         "no log group for {function} ({function_name}): Lambda names none in its LoggingConfig \
@@ -71,7 +65,7 @@ impl LogsError {
         match self {
             LogsError::Deploy(error) => error.is_environment(),
             LogsError::Aws(error) => error.is_environment(),
-            LogsError::NotDeployed { .. } | LogsError::NoLogGroup { .. } => true,
+            LogsError::NotDeployed(_) | LogsError::NoLogGroup { .. } => true,
             LogsError::Output(_) => false,
         }
     }

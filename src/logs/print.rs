@@ -156,16 +156,9 @@ impl fmt::Display for LogsReport {
 mod tests {
     use super::*;
     use crate::logs::message;
-    use crate::logs::source::{FoundBy, LogFormat};
 
     fn source(function: StackFunction) -> LogSource {
-        LogSource {
-            function,
-            function_name: format!("s-{}", function.template_name()),
-            log_group: format!("/aws/lambda/s-{}-1234abcd", function.template_name()),
-            log_format: LogFormat::Json,
-            found_by: FoundBy::Lambda,
-        }
+        LogSource::example(function)
     }
 
     fn event(function: StackFunction, message: &str) -> ShownEvent {

@@ -175,16 +175,9 @@ impl Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::source::{FoundBy, LogFormat};
 
     fn source(function: StackFunction) -> LogSource {
-        LogSource {
-            function,
-            function_name: format!("s-{}", function.template_name()),
-            log_group: format!("/aws/lambda/s-{}-1234abcd", function.template_name()),
-            log_format: LogFormat::Json,
-            found_by: FoundBy::Stack,
-        }
+        LogSource::example(function)
     }
 
     fn event(index: usize, id: &str, timestamp_ms: i64) -> ShownEvent {

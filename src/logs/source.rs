@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::LogsError;
-use super::function::StackFunction;
+use super::function::{NotDeployed, StackFunction};
 use crate::aws::{AwsError, Clients};
 use crate::deploy::resources::{self, Resource};
 use crate::deploy::{log_group, stack};
@@ -46,6 +46,20 @@ pub struct LogSource {
     pub found_by: FoundBy,
 }
 
+#[cfg(test)]
+impl LogSource {
+    /// A function's source in stack `s`, as the stack names its group (for tests).
+    pub fn example(function: StackFunction) -> LogSource {
+        LogSource {
+            function,
+            function_name: format!("s-{}", function.template_name()),
+            log_group: format!("/aws/lambda/s-{}-1234abcd", function.template_name()),
+            log_format: LogFormat::Json,
+            found_by: FoundBy::Stack,
+        }
+    }
+}
+
 /// What Lambda says of a function's logging: None when it says nothing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Configured {
@@ -65,7 +79,7 @@ pub async fn sources(
     for &function in functions {
         let physical = |logical: &str| physical_id(&resources, logical);
         let function_name =
-            physical(function.function_logical_id()).ok_or_else(|| LogsError::NotDeployed {
+            physical(function.function_logical_id()).ok_or_else(|| NotDeployed {
                 stack: stack.to_owned(),
                 function,
             })?;

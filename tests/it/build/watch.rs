@@ -77,6 +77,20 @@ impl Drop for Running {
     }
 }
 
+/// `demo --local <args>` started with its output piped: the child, and its stdout and stderr
+/// lines as they come.
+fn start(stack: &str, args: &[&str]) -> (Running, Receiver<String>, Receiver<String>) {
+    let mut child = demo_local(stack)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = lines_of(child.stdout.take().unwrap());
+    let stderr = lines_of(child.stderr.take().unwrap());
+    (Running(child), stdout, stderr)
+}
+
 fn interrupt(child: &mut Child) -> std::process::ExitStatus {
     // SAFETY: sends SIGINT to the child this test started and still owns.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
@@ -92,16 +106,7 @@ fn a_saved_edit_goes_live_and_is_recorded_and_a_broken_one_keeps_the_running_cod
     ok_local(&stack, &["up"]);
     let before = code_hashes(&stack);
 
-    let mut watch = Running(
-        demo_local(&stack)
-            .args(["watch", "--output", "json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let results = lines_of(watch.0.stdout.take().unwrap());
-    let progress = lines_of(watch.0.stderr.take().unwrap());
+    let (mut watch, results, progress) = start(&stack, &["watch", "--output", "json"]);
     let mut seen = Vec::new();
     wait_for(&progress, "watching", &mut seen);
 
@@ -225,31 +230,13 @@ fn offline_a_consumer_edited_while_orders_flow_runs_the_next_batch_with_nothing_
     ok_local(&stack, &["up"]);
     ok_local(&stack, &["tune", "--consumer", "all", "--window", "1"]);
 
-    let mut serve = Running(
-        demo_local(&stack)
-            .args(["serve", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let served = lines_of(serve.0.stdout.take().unwrap());
-    let runner = lines_of(serve.0.stderr.take().unwrap());
+    let (mut serve, served, runner) = start(&stack, &["serve", "--port", "0"]);
     let mut seen = Vec::new();
     let url = wait_for(&served, "POST ", &mut seen)
         .trim()
         .trim_start_matches("POST ")
         .to_owned();
-    let mut watch = Running(
-        demo_local(&stack)
-            .args(["watch", "--output", "json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let results = lines_of(watch.0.stdout.take().unwrap());
-    let progress = lines_of(watch.0.stderr.take().unwrap());
+    let (mut watch, results, progress) = start(&stack, &["watch", "--output", "json"]);
     wait_for(&progress, "watching", &mut seen);
 
     let enough = Arc::new(AtomicBool::new(false));
