@@ -21,10 +21,7 @@ pub async fn invoke(
 ) -> Result<(Invocation, String), DeployError> {
     let options = HostOptions {
         max_environments: 1,
-        // The function reaches the emulator as the CLI does.
-        extra_env: (clients.endpoint_url.iter())
-            .map(|url| ("AWS_ENDPOINT_URL".to_owned(), url.clone()))
-            .collect(),
+        extra_env: host::emulator_env(clients),
         ..HostOptions::default()
     };
     let host = FunctionHost::start(clients, stack, function.template_name(), options).await?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::event;
 use super::failure::{Destination, FailurePolicy};
-use super::host::{FunctionHost, HostOptions};
+use super::host::{FunctionHost, HostOptions, emulator_env};
 use super::mapping::LocalMapping;
 use super::recorder::Recorder;
 use crate::aws::Clients;
@@ -55,15 +55,6 @@ pub async fn consumer(
     };
     let role = format!("put-item-{}", mapping.consumer);
     Ok(FunctionHost::start(clients, stack, &role, options).await?)
-}
-
-/// Every service at the emulator, as the CLI itself reaches it.
-fn emulator_env(clients: &Clients) -> Vec<(String, String)> {
-    clients
-        .endpoint_url
-        .iter()
-        .map(|url| ("AWS_ENDPOINT_URL".to_owned(), url.clone()))
-        .collect()
 }
 
 fn lanes(mapping: &Mapping) -> usize {

@@ -95,6 +95,16 @@ impl Default for HostOptions {
     }
 }
 
+/// Every service at the emulator, as the CLI itself reaches it: the variables a function's
+/// processes need beside Lambda's (`HostOptions::extra_env`).
+pub fn emulator_env(clients: &Clients) -> Vec<(String, String)> {
+    clients
+        .endpoint_url
+        .iter()
+        .map(|url| ("AWS_ENDPOINT_URL".to_owned(), url.clone()))
+        .collect()
+}
+
 /// A fault the stand-in injects into the next invocation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
