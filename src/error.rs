@@ -32,6 +32,19 @@ pub enum CliError {
 
     #[error(transparent)]
     Invoke(#[from] crate::invoke::InvokeError),
+
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+
+    #[error(transparent)]
+    Sweep(#[from] crate::sweep::SweepError),
+}
+
+/// A `--since` refused while reading the flags: the report's error, as `demo report` gives it.
+impl From<crate::report::window::WindowError> for CliError {
+    fn from(error: crate::report::window::WindowError) -> Self {
+        CliError::Report(error.into())
+    }
 }
 
 impl CliError {
@@ -45,6 +58,8 @@ impl CliError {
             CliError::Output(_) => false,
             CliError::Logs(error) => error.is_environment(),
             CliError::Invoke(error) => error.is_environment(),
+            CliError::Report(error) => error.is_environment(),
+            CliError::Sweep(error) => error.is_environment(),
         };
         ExitCode::from(if environment { 2 } else { 1 })
     }

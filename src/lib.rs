@@ -3,9 +3,10 @@
 //!
 //! Floors, bottom up: `model` (the stack's vocabulary as types), `aws`, `output`, `terminal`,
 //! `logging` and `emulator` import nothing above them; `artifacts`, `deploy`, `doctor`, `load`,
-//! `local`, `report`, `sweep`, `failures`, `insights`, `watch`, `logs` and `invoke` do the work
-//! and never see clap; `settings` turns clap's types (`cli`) into each command's settings,
-//! and `commands` runs them.
+//! `local`, `report`, `failures`, `insights`, `watch`, `logs` and `invoke` do the work and never
+//! see clap; `sweep` drives that work and sits on it; `error` wraps every area's error for
+//! `main`; `settings` turns clap's types (`cli`) into each command's settings, and `commands`
+//! runs them. No modules import each other (tests/it/layers.rs).
 
 pub mod artifacts;
 pub mod aws;

@@ -245,11 +245,9 @@ fn verify(args: &TableArgs) -> Result<VerifySettings, CliError> {
 fn report(args: &ReportArgs) -> Result<ReportSettings, CliError> {
     let since = (args.since.as_deref())
         .map(window::parse_since)
-        .transpose()
-        .map_err(CliError::Usage)?;
+        .transpose()?;
     if since.is_some() {
-        Window::resolve(since, SystemTime::UNIX_EPOCH, SystemTime::now())
-            .map_err(CliError::Usage)?;
+        Window::resolve(since, SystemTime::UNIX_EPOCH, SystemTime::now())?;
     }
     if let Some(path) = &args.chart {
         chart::check_path(path).map_err(|err| CliError::Usage(err.to_string()))?;
@@ -269,7 +267,7 @@ fn report(args: &ReportArgs) -> Result<ReportSettings, CliError> {
 
 /// `demo logs`'s flags: `--since` as `demo report` takes it, and not in the future.
 fn logs(args: &LogsArgs) -> Result<LogsRequest, CliError> {
-    let since = window::parse_since(&args.since).map_err(CliError::Usage)?;
+    let since = window::parse_since(&args.since)?;
     if let Since::At(at) = since
         && at > SystemTime::now()
     {

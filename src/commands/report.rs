@@ -31,8 +31,7 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
     let current = stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
     let deployed = resources::deployed(&clients, name).await?;
     let now = SystemTime::now();
-    let window = Window::resolve(args.since, last_change(&current, &deployed), now)
-        .map_err(CliError::Usage)?;
+    let window = Window::resolve(args.since, last_change(&current, &deployed), now)?;
     let arch = match current.parameters.value(Parameter::Architecture) {
         Some("x86_64") => Arch::X86_64,
         _ => Arch::Arm64,

@@ -371,7 +371,7 @@ mod tests {
     use crate::sweep::assemble::tests::setting;
     use crate::sweep::results::Measured;
 
-    fn measurement(batch_size: u32, consumer: usize) -> Measurement {
+    fn measurement(batch_size: u32, consumer: Consumer) -> Measurement {
         let counts = Counts {
             orders: 300,
             invocations: 300 / u64::from(batch_size),
@@ -396,7 +396,10 @@ mod tests {
     fn a_failed_run_keeps_the_runs_before_it_and_returns_its_error() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("partial.json");
-        let measured = [measurement(10, 1), measurement(100, 2)];
+        let measured = [
+            measurement(10, Consumer::One),
+            measurement(100, Consumer::Two),
+        ];
         let stopped = Stopped::Failed {
             run: 2,
             error: CliError::Usage("the stream is gone".into()),

@@ -86,7 +86,8 @@ pub struct Recorder {
 impl Recorder {
     /// One observation of `metric` for `target` (a function name or a mapping UUID), now.
     pub fn record(&self, metric: LocalMetric, target: &str, value: f64) {
-        let minute = crate::report::metrics::epoch_seconds(SystemTime::now()) / 60 * 60;
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
+        let minute = now.map_or(0, |d| d.as_secs() as i64) / 60 * 60;
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         stats
             .entry((metric, target.to_owned(), minute))

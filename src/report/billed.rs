@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
 
+use super::error::ReportError;
 use super::window::Window;
-use crate::deploy::DeployError;
+use crate::aws::AwsError;
 
 /// Where Lambda Insights writes one performance event per invocation.
 pub const LOG_GROUP: &str = "/aws/lambda-insights";
@@ -43,7 +44,7 @@ pub async fn read(
     functions: &[String],
     window: Window,
     period: i32,
-) -> Result<HashMap<String, Billed>, DeployError> {
+) -> Result<HashMap<String, Billed>, ReportError> {
     let started = logs
         .start_query()
         .log_group_name(LOG_GROUP)
@@ -62,10 +63,11 @@ pub async fn read(
             return Ok(HashMap::new());
         }
         Err(err) => {
-            return Err(DeployError::aws(
+            return Err(AwsError::from_sdk(
                 format!("query the Lambda Insights events (logs:StartQuery on {LOG_GROUP})"),
                 err,
-            ));
+            )
+            .into());
         }
     };
     let rows = wait_for_rows(logs, &query_id).await?;
@@ -75,7 +77,7 @@ pub async fn read(
 async fn wait_for_rows(
     logs: &Client,
     query_id: &str,
-) -> Result<Vec<Vec<ResultField>>, DeployError> {
+) -> Result<Vec<Vec<ResultField>>, ReportError> {
     let deadline = Instant::now() + QUERY_LIMIT;
     loop {
         let output = logs
@@ -84,7 +86,7 @@ async fn wait_for_rows(
             .send()
             .await
             .map_err(|err| {
-                DeployError::aws("read the Logs Insights results (logs:GetQueryResults)", err)
+                AwsError::from_sdk("read the Logs Insights results (logs:GetQueryResults)", err)
             })?;
         match output.status() {
             Some(QueryStatus::Complete) => return Ok(output.results().to_vec()),
@@ -94,14 +96,11 @@ async fn wait_for_rows(
                 tokio::time::sleep(POLL).await;
             }
             status => {
-                return Err(DeployError::Aws(crate::aws::AwsError::Call {
-                    action: "query the Lambda Insights events".into(),
-                    detail: format!(
-                        "Logs Insights query {query_id} ended {} after at most {} s",
-                        status.map_or("without a status", |s| s.as_str()),
-                        QUERY_LIMIT.as_secs()
-                    ),
-                }));
+                return Err(ReportError::QueryUnfinished {
+                    query_id: query_id.to_owned(),
+                    status: status.map_or("without a status", |s| s.as_str()).to_owned(),
+                    limit_seconds: QUERY_LIMIT.as_secs(),
+                });
             }
         }
     }

@@ -2,17 +2,25 @@
 //! trades — Lambda cost per million orders, stream → table delay, records per invocation.
 
 use super::chart::bars::{Bar, BarGroup, BarPanel, Comparison};
-use super::chart::{PALETTE, compact_number, dollars};
-use super::render::usd;
+use plotters::style::RGBColor;
+
+use super::chart::PALETTE;
+use super::numbers::{compact_number, dollars, usd};
+use super::role::Role;
 use super::{BilledSource, FunctionReport, Report};
+
+/// A consumer's figures, in the colour the time series give its function (by its place among
+/// the report's functions).
+type Shown<'a> = (RGBColor, &'a FunctionReport);
 
 /// The consumers' bars, with the producer's cost and the figures' provenance underneath.
 pub fn comparison(report: &Report) -> Comparison {
-    let consumers: Vec<(usize, &FunctionReport)> = report
+    let consumers: Vec<Shown> = report
         .functions
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.role.starts_with("consumer"))
+        .filter(|(_, f)| f.role.consumer().is_some())
+        .map(|(place, f)| (PALETTE[place % PALETTE.len()], f))
         .collect();
     let estimated = consumers
         .iter()
@@ -31,7 +39,7 @@ pub fn comparison(report: &Report) -> Comparison {
     }
 }
 
-fn cost_panel(consumers: &[(usize, &FunctionReport)], estimated: bool) -> BarPanel {
+fn cost_panel(consumers: &[Shown], estimated: bool) -> BarPanel {
     BarPanel {
         title: if estimated {
             "Lambda cost per million orders (estimated)".into()
@@ -47,7 +55,7 @@ fn cost_panel(consumers: &[(usize, &FunctionReport)], estimated: bool) -> BarPan
     }
 }
 
-fn delay_panel(consumers: &[(usize, &FunctionReport)]) -> BarPanel {
+fn delay_panel(consumers: &[Shown]) -> BarPanel {
     let seconds = |ms: f64| bar(ms / 1000.0, format!("{} s", compact_number(ms / 1000.0)));
     BarPanel {
         title: "Stream → table delay".into(),
@@ -64,7 +72,7 @@ fn delay_panel(consumers: &[(usize, &FunctionReport)]) -> BarPanel {
     }
 }
 
-fn records_panel(consumers: &[(usize, &FunctionReport)]) -> BarPanel {
+fn records_panel(consumers: &[Shown]) -> BarPanel {
     let mut panel = BarPanel {
         title: "Records per invocation".into(),
         unit: "records".into(),
@@ -85,14 +93,14 @@ fn records_panel(consumers: &[(usize, &FunctionReport)]) -> BarPanel {
 
 /// One group per consumer, in the colour the time series give its function.
 fn groups(
-    consumers: &[(usize, &FunctionReport)],
+    consumers: &[Shown],
     bars: impl Fn(&FunctionReport) -> Vec<Option<Bar>>,
 ) -> Vec<BarGroup> {
     consumers
         .iter()
-        .map(|(index, function)| BarGroup {
+        .map(|(colour, function)| BarGroup {
             label: label(function),
-            colour: PALETTE[index % PALETTE.len()],
+            colour: *colour,
             bars: bars(function),
             limit: None,
         })
@@ -113,7 +121,7 @@ fn bar(value: f64, text: String) -> Bar {
 /// Orders, what the producer costs (the same whichever consumer reads), what is counted.
 fn footnote(report: &Report, estimated: bool) -> String {
     let mut parts = vec![format!("{} orders", report.orders)];
-    let producer = report.functions.iter().find(|f| f.role == "producer");
+    let producer = report.functions.iter().find(|f| f.role == Role::Producer);
     if let Some(cost) = producer.and_then(|p| p.cost.per_million_orders_usd) {
         parts.push(format!(
             "producer: {} per million orders, whichever consumer",

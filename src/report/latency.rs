@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::error::ReportError;
 use super::metrics::epoch_seconds;
 use super::window::Window;
-use crate::deploy::DeployError;
+use crate::aws::AwsError;
 use crate::load::stats::{Latencies, LatencySummary, MILLIS};
 
 /// A Scan reads the whole table whatever the filter (and is billed for it): stop after this
@@ -27,7 +28,7 @@ pub async fn stream_to_table(
     dynamodb: &Client,
     table: &str,
     window: Window,
-) -> Result<TableLatency, DeployError> {
+) -> Result<TableLatency, ReportError> {
     let mut latencies = Latencies::default();
     let mut scanned = 0;
     let mut start_key = None;
@@ -43,7 +44,7 @@ pub async fn stream_to_table(
             .send()
             .await
             .map_err(|err| {
-                DeployError::aws(format!("read the items of {table} (dynamodb:Scan)"), err)
+                AwsError::from_sdk(format!("read the items of {table} (dynamodb:Scan)"), err)
             })?;
         for item in page.items() {
             if let Some(delay) = delay_ms(item) {

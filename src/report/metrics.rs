@@ -7,8 +7,9 @@ use std::time::SystemTime;
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
 
+use super::error::ReportError;
 use super::window::Window;
-use crate::deploy::DeployError;
+use crate::aws::AwsError;
 
 /// A function the report covers: its name and, for a consumer, its mapping's UUID.
 #[derive(Debug, Clone)]
@@ -200,7 +201,7 @@ impl Measured {
         targets: &[Target],
         window: Window,
         period: i32,
-    ) -> Result<Measured, DeployError> {
+    ) -> Result<Measured, ReportError> {
         fetch(cloudwatch, targets, SERIES, window, period).await
     }
 
@@ -210,7 +211,7 @@ impl Measured {
         targets: &[Target],
         window: Window,
         period: i32,
-    ) -> Result<Measured, DeployError> {
+    ) -> Result<Measured, ReportError> {
         fetch(cloudwatch, targets, PERCENTILES, window, period).await
     }
 }
@@ -221,7 +222,7 @@ async fn fetch(
     specs: &[Spec],
     window: Window,
     period: i32,
-) -> Result<Measured, DeployError> {
+) -> Result<Measured, ReportError> {
     let queries = queries(targets, specs, period);
     let ids: HashMap<&str, (usize, Figure)> = queries
         .iter()
@@ -240,7 +241,7 @@ async fn fetch(
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|err| {
-                DeployError::aws(
+                AwsError::from_sdk(
                     "read the functions' metrics (cloudwatch:GetMetricData)",
                     err,
                 )

@@ -5,10 +5,13 @@ pub mod billed;
 pub mod chart;
 pub mod compare;
 pub mod cost;
+pub mod error;
 pub mod latency;
 pub mod metrics;
+pub mod numbers;
 pub mod read;
 pub mod render;
+pub mod role;
 pub mod series;
 pub mod view;
 pub mod window;
@@ -19,7 +22,9 @@ use serde::Serialize;
 
 use self::billed::Billed;
 use self::cost::{Cost, Prices, Usage};
+pub use self::error::ReportError;
 use self::metrics::{Figure, Measured};
+use self::role::Role;
 use crate::deploy::batching::Batching;
 use crate::load::stats::LatencySummary;
 
@@ -32,8 +37,7 @@ const ORIGINAL_BATCHING: [(i32, i32); 2] = [(100, 30), (10, 2)];
 /// One function the report covers.
 #[derive(Debug, Clone)]
 pub struct Subject {
-    /// "producer", "consumer 1", "consumer 2".
-    pub role: String,
+    pub role: Role,
     pub function: String,
     pub mapping_uuid: Option<String>,
     pub batching: Option<Batching>,
@@ -104,7 +108,8 @@ pub struct WindowOut {
 
 #[derive(Debug, Serialize)]
 pub struct FunctionReport {
-    pub role: String,
+    /// "producer", "consumer 1", "consumer 2".
+    pub role: Role,
     pub function: String,
     pub batching: Option<Batching>,
     pub invocations: u64,
@@ -242,7 +247,7 @@ fn function_report(
     let records_read = m.total(index, Figure::RecordsRead);
     let consumer = subject.mapping_uuid.is_some();
     FunctionReport {
-        role: subject.role.clone(),
+        role: subject.role,
         function: subject.function.clone(),
         batching: subject.batching,
         invocations: invocations as u64,

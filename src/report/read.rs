@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
+use super::error::ReportError;
 use super::metrics::{Measured, Target};
+use super::role::Role;
 use super::{Context, Readings, Subject, billed, latency};
 use crate::aws::Clients;
-use crate::deploy::DeployError;
 use crate::deploy::batching::{Batching, DEFAULT_PARALLELIZATION};
 use crate::deploy::resources::Deployed;
 use crate::model::Consumer;
@@ -18,7 +19,7 @@ pub fn subjects(deployed: &Deployed) -> Vec<Subject> {
     let mut subjects = Vec::new();
     if let Some(function) = deployed.functions.get("put-record") {
         subjects.push(Subject {
-            role: "producer".into(),
+            role: Role::Producer,
             function: function.clone(),
             mapping_uuid: None,
             batching: None,
@@ -31,7 +32,7 @@ pub fn subjects(deployed: &Deployed) -> Vec<Subject> {
         };
         let mapping = deployed.mappings.iter().find(|m| m.consumer == consumer);
         subjects.push(Subject {
-            role: format!("consumer {consumer}"),
+            role: Role::Consumer(consumer),
             function: function.clone(),
             mapping_uuid: mapping.map(|m| m.uuid.clone()),
             batching: mapping.and_then(|m| {
@@ -53,7 +54,7 @@ pub async fn read(
     clients: &Clients,
     context: &Context,
     now: SystemTime,
-) -> Result<Readings, DeployError> {
+) -> Result<Readings, ReportError> {
     let targets: Vec<Target> = context
         .subjects
         .iter()
@@ -104,7 +105,7 @@ pub async fn read(
 }
 
 /// The first line of an error, short enough for a note (`-v` logs the whole of it).
-fn one_line(err: &DeployError) -> String {
+fn one_line(err: &ReportError) -> String {
     let text = err.to_string();
     let mut first = text.lines().next().unwrap_or_default().to_owned();
     // Keep the status of an answer the SDK could not parse, not the HTML page that came with it.

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::numbers::{count, number, usd};
 use super::view::ChartView;
 use super::{BilledSource, FunctionReport, Report};
 
@@ -73,11 +74,29 @@ fn notes(f: &mut fmt::Formatter<'_>, notes: &[String]) -> fmt::Result {
     Ok(())
 }
 
-/// Rows of figures; each closure renders one function's cell.
+/// One row of the table: its label, and how it renders one function's cell.
+type Row = (&'static str, fn(&FunctionReport) -> String);
+
+/// Rows of figures, one column per function, the winners marked underneath.
 fn table(report: &Report) -> String {
-    type Cell = fn(&FunctionReport) -> String;
-    let rows: Vec<(&str, Cell)> = vec![
-        ("", |r| r.role.clone()),
+    let rows = [invocation_rows(), resource_rows(), cost_rows()].concat();
+    let mut lines: Vec<(String, Vec<String>)> = rows
+        .iter()
+        .map(|(label, cell)| {
+            (
+                (*label).to_owned(),
+                report.functions.iter().map(cell).collect(),
+            )
+        })
+        .collect();
+    lines.push((String::new(), marks(report)));
+    align(&lines)
+}
+
+/// Who, with what batching, how often and how long.
+fn invocation_rows() -> Vec<Row> {
+    vec![
+        ("", |r| r.role.to_string()),
         ("function", |r| r.function.clone()),
         ("batching", |r| {
             r.batching.map_or(NONE.into(), |b| b.label())
@@ -105,6 +124,12 @@ fn table(report: &Report) -> String {
                 format!("{} / {}", number(l.p50_ms), number(l.p99_ms))
             })
         }),
+    ]
+}
+
+/// Lambda Insights' figures: memory, CPU, network, cold starts.
+fn resource_rows() -> Vec<Row> {
+    vec![
         ("memory used avg / max (%)", |r| {
             format!(
                 "{} / {}",
@@ -131,6 +156,12 @@ fn table(report: &Report) -> String {
                 opt(r.insights.init_duration_avg_ms)
             )
         }),
+    ]
+}
+
+/// What was billed and what it cost.
+fn cost_rows() -> Vec<Row> {
+    vec![
         ("function cost (MB-ms)", |r| {
             let mark = match r.billed.source {
                 BilledSource::EstimatedFromAverageDuration => " (est.)",
@@ -145,18 +176,7 @@ fn table(report: &Report) -> String {
         ("per million orders", |r| {
             r.cost.per_million_orders_usd.map_or(NONE.into(), usd)
         }),
-    ];
-    let mut lines: Vec<(String, Vec<String>)> = rows
-        .iter()
-        .map(|(label, cell)| {
-            (
-                (*label).to_owned(),
-                report.functions.iter().map(cell).collect(),
-            )
-        })
-        .collect();
-    lines.push((String::new(), marks(report)));
-    align(&lines)
+    ]
 }
 
 /// "cheaper" and "faster" under the consumers that won.
@@ -219,52 +239,12 @@ fn opt(value: Option<f64>) -> String {
     value.map_or(NONE.into(), number)
 }
 
-/// One decimal below 1,000, whole numbers with thousands separators above.
-pub fn number(value: f64) -> String {
-    if value.abs() < 1000.0 {
-        let text = format!("{value:.1}");
-        text.strip_suffix(".0").map_or(text.clone(), str::to_owned)
-    } else {
-        count(value.round() as u64)
-    }
-}
-
-pub fn count(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Dollars with four significant figures, however small.
-pub fn usd(value: f64) -> String {
-    if value == 0.0 {
-        return "$0".into();
-    }
-    let magnitude = value.abs().log10().floor() as i32;
-    let decimals = (3 - magnitude).clamp(2, 12) as usize;
-    format!("${value:.decimals$}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn numbers_read_like_the_console() {
-        assert_eq!(count(5_715_124), "5,715,124");
-        assert_eq!(count(999), "999");
-        assert_eq!(number(430.0), "430");
-        assert_eq!(number(9.75), "9.8");
-        assert_eq!(number(111_837.4), "111,837");
-        assert_eq!(usd(0.000_216_666_75), "$0.0002167");
-        assert_eq!(usd(12.5), "$12.50");
-        assert_eq!(usd(0.0), "$0");
+    fn minutes_read_as_seconds_minutes_or_hours() {
         assert_eq!(minutes(3600), "60 min");
         assert_eq!(minutes(45), "45 s");
     }

@@ -5,40 +5,9 @@ use super::chart::{Chart, Panel, Series};
 use super::metrics::{Figure, epoch_seconds};
 use super::{BilledSource, Context, Readings, Report, cost};
 
+/// The three panels of the window: cost, duration and network, a line per function.
 pub fn chart(context: &Context, readings: &Readings, report: &Report) -> Chart {
-    let start = epoch_seconds(context.window.start);
-    let relative = |points: Vec<(i64, f64)>| -> Vec<(f64, f64)> {
-        points
-            .into_iter()
-            .map(|(at, v)| ((at - start).max(0) as f64, v))
-            .collect()
-    };
-    let mut cost_lines = Vec::new();
-    let mut duration_lines = Vec::new();
-    let mut network_lines = Vec::new();
-    for (index, function) in report.functions.iter().enumerate() {
-        let label = label(function);
-        let cost_points = match function.billed.source {
-            BilledSource::LambdaInsightsLogs => readings
-                .billed
-                .get(&function.function)
-                .map(|b| b.series.clone())
-                .unwrap_or_default(),
-            _ => estimated_cost(readings, index, context.memory_mb),
-        };
-        cost_lines.push(Series {
-            label: label.clone(),
-            points: relative(cost_points),
-        });
-        duration_lines.push(Series {
-            label: label.clone(),
-            points: relative(average_duration(readings, index)),
-        });
-        network_lines.push(Series {
-            label,
-            points: relative(readings.series.points(index, Figure::NetworkBytes).to_vec()),
-        });
-    }
+    let lines = Lines::of(context, readings, report);
     let estimated = report
         .functions
         .iter()
@@ -57,19 +26,64 @@ pub fn chart(context: &Context, readings: &Readings, report: &Report) -> Chart {
                     "Function cost (MB-ms)".into()
                 },
                 unit: "MB-ms".into(),
-                series: cost_lines,
+                series: lines.cost,
             },
             Panel {
                 title: "Duration (ms, avg)".into(),
                 unit: "ms".into(),
-                series: duration_lines,
+                series: lines.duration,
             },
             Panel {
                 title: "Network (bytes)".into(),
                 unit: "bytes".into(),
-                series: network_lines,
+                series: lines.network,
             },
         ],
+    }
+}
+
+/// Each panel's lines, one per function in the report's order.
+#[derive(Default)]
+struct Lines {
+    cost: Vec<Series>,
+    duration: Vec<Series>,
+    network: Vec<Series>,
+}
+
+impl Lines {
+    fn of(context: &Context, readings: &Readings, report: &Report) -> Lines {
+        let start = epoch_seconds(context.window.start);
+        let relative = |points: Vec<(i64, f64)>| -> Vec<(f64, f64)> {
+            points
+                .into_iter()
+                .map(|(at, v)| ((at - start).max(0) as f64, v))
+                .collect()
+        };
+        let mut lines = Lines::default();
+        for (index, function) in report.functions.iter().enumerate() {
+            let label = label(function);
+            let cost_points = match function.billed.source {
+                BilledSource::LambdaInsightsLogs => readings
+                    .billed
+                    .get(&function.function)
+                    .map(|b| b.series.clone())
+                    .unwrap_or_default(),
+                _ => estimated_cost(readings, index, context.memory_mb),
+            };
+            lines.cost.push(Series {
+                label: label.clone(),
+                points: relative(cost_points),
+            });
+            lines.duration.push(Series {
+                label: label.clone(),
+                points: relative(average_duration(readings, index)),
+            });
+            lines.network.push(Series {
+                label,
+                points: relative(readings.series.points(index, Figure::NetworkBytes).to_vec()),
+            });
+        }
+        lines
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::artifacts::Arch;
+use crate::model::Consumer;
 use crate::report::cost::{PUBLISHED, PriceOverrides};
 use crate::report::window::Window;
 use std::time::{Duration, SystemTime};
@@ -9,8 +10,8 @@ use std::time::{Duration, SystemTime};
 fn context() -> Context {
     let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     let subject =
-        |role: &str, function: &str, uuid: Option<&str>, batch: Option<(i32, i32)>| Subject {
-            role: role.into(),
+        |role: Role, function: &str, uuid: Option<&str>, batch: Option<(i32, i32)>| Subject {
+            role,
             function: function.into(),
             mapping_uuid: uuid.map(str::to_owned),
             batching: batch.map(|(batch_size, window_seconds)| Batching {
@@ -31,9 +32,19 @@ fn context() -> Context {
         memory_mb: 128.0,
         prices: PUBLISHED.for_arch(Arch::Arm64, PriceOverrides::default()),
         subjects: vec![
-            subject("producer", "s-put-record", None, None),
-            subject("consumer 1", "s-put-item-1", Some("u1"), Some((100, 30))),
-            subject("consumer 2", "s-put-item-2", Some("u2"), Some((10, 2))),
+            subject(Role::Producer, "s-put-record", None, None),
+            subject(
+                Role::Consumer(Consumer::One),
+                "s-put-item-1",
+                Some("u1"),
+                Some((100, 30)),
+            ),
+            subject(
+                Role::Consumer(Consumer::Two),
+                "s-put-item-2",
+                Some("u2"),
+                Some((10, 2)),
+            ),
         ],
         on_lambda: true,
     }

@@ -33,16 +33,40 @@ pub struct Window {
     pub end: SystemTime,
 }
 
+/// A `--since` that cannot be used: all of them the user's to fix.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum WindowError {
+    #[error("invalid --since {value:?}: the time is out of range")]
+    OutOfRange { value: String },
+
+    /// Neither a time nor a length; `cause` says why it is no length.
+    #[error("{cause} (or give a time such as 2026-11-26T07:00:00Z)")]
+    Unreadable { cause: String },
+
+    #[error("invalid --since: {} is not in the past (now is {})", rfc3339(*.start), rfc3339(*.now))]
+    NotInThePast { start: SystemTime, now: SystemTime },
+
+    #[error(
+        "invalid --since: {} is older than CloudWatch keeps metrics (15 months); give a later time",
+        rfc3339(*.start)
+    )]
+    BeyondRetention { start: SystemTime },
+}
+
 /// `--since 1h`, `90m`, `1h30m` or an RFC 3339 time such as `2026-11-26T07:00:00Z`.
-pub fn parse_since(value: &str) -> Result<Since, String> {
+pub fn parse_since(value: &str) -> Result<Since, WindowError> {
     if let Ok(at) = DateTime::from_str(value.trim(), DateTimeFormat::DateTime) {
         return SystemTime::try_from(at)
             .map(Since::At)
-            .map_err(|_| format!("invalid --since {value:?}: the time is out of range"));
+            .map_err(|_| WindowError::OutOfRange {
+                value: value.to_owned(),
+            });
     }
     crate::load::flags::duration("--since", value)
         .map(Since::Ago)
-        .map_err(|err| format!("{err} (or give a time such as 2026-11-26T07:00:00Z)"))
+        .map_err(|err| WindowError::Unreadable {
+            cause: err.to_string(),
+        })
 }
 
 impl Window {
@@ -51,25 +75,18 @@ impl Window {
         since: Option<Since>,
         last_change: SystemTime,
         now: SystemTime,
-    ) -> Result<Window, String> {
+    ) -> Result<Window, WindowError> {
         let start = match since {
             Some(Since::Ago(ago)) => now.checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH),
             Some(Since::At(at)) => at,
             None => last_change,
         };
         if start >= now {
-            return Err(format!(
-                "invalid --since: {} is not in the past (now is {})",
-                rfc3339(start),
-                rfc3339(now)
-            ));
+            return Err(WindowError::NotInThePast { start, now });
         }
         let oldest = now.checked_sub(RETENTION).unwrap_or(SystemTime::UNIX_EPOCH);
         if start < oldest && since.is_some() {
-            return Err(format!(
-                "invalid --since: {} is older than CloudWatch keeps metrics (15 months); give a later time",
-                rfc3339(start)
-            ));
+            return Err(WindowError::BeyondRetention { start });
         }
         let latest = now.checked_sub(SHORTEST).unwrap_or(SystemTime::UNIX_EPOCH);
         Ok(Window::aligned(start.max(oldest).min(latest), now, now))
@@ -191,7 +208,7 @@ mod tests {
         );
         let time = at("2026-11-26T07:00:00Z");
         assert_eq!(rfc3339(time), "2026-11-26T07:00:00Z");
-        let err = parse_since("yesterday").unwrap_err();
+        let err = parse_since("yesterday").unwrap_err().to_string();
         assert!(
             err.contains("--since") && err.contains("2026-11-26T07:00:00Z"),
             "{err}"
@@ -216,10 +233,10 @@ mod tests {
     fn future_and_too_old_starts_are_refused() {
         let now = at("2026-11-26T08:00:00Z");
         let later = Some(Since::At(at("2026-11-26T09:00:00Z")));
-        let err = Window::resolve(later, now, now).unwrap_err();
+        let err = Window::resolve(later, now, now).unwrap_err().to_string();
         assert!(err.contains("not in the past"), "{err}");
         let ancient = Some(Since::At(at("2020-01-01T00:00:00Z")));
-        let err = Window::resolve(ancient, now, now).unwrap_err();
+        let err = Window::resolve(ancient, now, now).unwrap_err().to_string();
         assert!(err.contains("15 months"), "{err}");
     }
 

@@ -7,6 +7,7 @@ use super::grid::{Config, Traffic};
 use super::model::{self, Model, Observation};
 use super::results::{ConsumerFit, FORMAT, Measured, Row, SweepResults};
 use crate::load::stats::LatencySummary;
+use crate::model::Consumer;
 use crate::report::cost::{self, Prices, Usage};
 
 /// One consumer's counts over one run, before pricing.
@@ -74,7 +75,7 @@ impl Measured {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Measurement {
     pub config: Config,
-    pub consumer: usize,
+    pub consumer: Consumer,
     pub measured: Measured,
 }
 
@@ -96,27 +97,7 @@ pub struct Setting {
 
 /// The results of `runs`, with `unrun` configurations predicted (`--predict`; may be empty).
 pub fn assemble(setting: Setting, runs: &[Measurement], unrun: &[Config]) -> SweepResults {
-    let fit_of = |consumer: Option<usize>| {
-        let observations: Vec<Observation> = runs
-            .iter()
-            .filter(|r| consumer.is_none_or(|c| r.consumer == c))
-            .filter_map(|r| r.measured.observation())
-            .collect();
-        model::fit(&observations)
-    };
-    let mut consumers: Vec<usize> = runs.iter().map(|r| r.consumer).collect();
-    consumers.sort_unstable();
-    consumers.dedup();
-    let fits = consumers
-        .into_iter()
-        .filter_map(|consumer| {
-            Some(ConsumerFit {
-                consumer,
-                fit: fit_of(Some(consumer))?,
-            })
-        })
-        .collect();
-    let model = fit_of(None).map(|fit| Model {
+    let model = fit(runs, None).map(|fit| Model {
         rate_per_second: setting
             .achieved_rate
             .unwrap_or(setting.traffic.rate_per_second),
@@ -125,36 +106,15 @@ pub fn assemble(setting: Setting, runs: &[Measurement], unrun: &[Config]) -> Swe
         prices: setting.prices.clone(),
         fit,
     });
-    // Each prediction is for a run like the sweep's, so it compares with what a run measures.
-    let predict =
-        |config: Config, orders: u64| model.as_ref().map(|m| m.predict_run(config, orders));
-    let mut rows: Vec<Row> = runs
-        .iter()
-        .map(|r| {
-            let predicted = predict(r.config, r.measured.orders);
-            Row::measured(r.config, r.consumer, r.measured, predicted)
-        })
-        .collect();
     let mut notes = setting.notes;
-    for &config in unrun
-        .iter()
-        .filter(|c| !runs.iter().any(|r| r.config == **c))
-    {
-        match predict(config, setting.traffic.orders()) {
-            Some(prediction) => rows.push(Row::predicted(config, prediction)),
-            None => notes.push(format!(
-                "{} not predicted: nothing was measured to fit the model to",
-                config.label()
-            )),
-        }
-    }
+    let rows = rows(model.as_ref(), runs, unrun, setting.traffic, &mut notes);
     let mut results = SweepResults {
         format: FORMAT,
         stack: setting.stack,
         region: setting.region,
         traffic: setting.traffic,
         model,
-        fits,
+        fits: consumer_fits(runs),
         rows,
         strategy: setting.strategy,
         budget_p99_ms: setting.budget_p99_ms,
@@ -163,6 +123,65 @@ pub fn assemble(setting: Setting, runs: &[Measurement], unrun: &[Config]) -> Swe
     };
     results.choice = choose::choose(&results.points(), results.strategy, results.budget_p99_ms);
     results
+}
+
+/// The duration fit of the runs of `consumer`, or of all runs (None).
+fn fit(runs: &[Measurement], consumer: Option<Consumer>) -> Option<model::Fit> {
+    let observations: Vec<Observation> = runs
+        .iter()
+        .filter(|r| consumer.is_none_or(|c| r.consumer == c))
+        .filter_map(|r| r.measured.observation())
+        .collect();
+    model::fit(&observations)
+}
+
+/// Each consumer's own fit, in consumer order, for the consumers that ran.
+fn consumer_fits(runs: &[Measurement]) -> Vec<ConsumerFit> {
+    let mut consumers: Vec<Consumer> = runs.iter().map(|r| r.consumer).collect();
+    consumers.sort_unstable();
+    consumers.dedup();
+    consumers
+        .into_iter()
+        .filter_map(|consumer| {
+            Some(ConsumerFit {
+                consumer,
+                fit: fit(runs, Some(consumer))?,
+            })
+        })
+        .collect()
+}
+
+/// Every run beside its prediction, then the `unrun` configurations predicted; a note for
+/// each that could not be (nothing measured to fit the model to).
+fn rows(
+    model: Option<&Model>,
+    runs: &[Measurement],
+    unrun: &[Config],
+    traffic: Traffic,
+    notes: &mut Vec<String>,
+) -> Vec<Row> {
+    // Each prediction is for a run like the sweep's, so it compares with what a run measures.
+    let predict = |config: Config, orders: u64| model.map(|m| m.predict_run(config, orders));
+    let mut rows: Vec<Row> = runs
+        .iter()
+        .map(|r| {
+            let predicted = predict(r.config, r.measured.orders);
+            Row::measured(r.config, r.consumer, r.measured, predicted)
+        })
+        .collect();
+    for &config in unrun
+        .iter()
+        .filter(|c| !runs.iter().any(|r| r.config == **c))
+    {
+        match predict(config, traffic.orders()) {
+            Some(prediction) => rows.push(Row::predicted(config, prediction)),
+            None => notes.push(format!(
+                "{} not predicted: nothing was measured to fit the model to",
+                config.label()
+            )),
+        }
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -219,7 +238,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn run(config: Config, consumer: usize, counts: Counts) -> Measurement {
+    fn run(config: Config, consumer: Consumer, counts: Counts) -> Measurement {
         Measurement {
             config,
             consumer,
@@ -229,7 +248,7 @@ pub(crate) mod tests {
 
     #[test]
     fn runs_are_priced_as_the_report_prices_them() {
-        let measured = run(config(10, 1), 1, counts(30, 24.2, 900.0)).measured;
+        let measured = run(config(10, 1), Consumer::One, counts(30, 24.2, 900.0)).measured;
         // 30 invocations × 25 ms (rounded up) × 128 MB = 96,000 MB-ms, estimated.
         assert_eq!(measured.billed_mb_ms, 96_000.0);
         assert!(measured.billed_estimated);
@@ -264,9 +283,9 @@ pub(crate) mod tests {
     fn the_model_is_fitted_on_the_runs_and_predicts_the_rest() {
         // duration = 20 + 0.5 × records on both consumers.
         let runs = [
-            run(config(10, 1), 1, counts(30, 25.0, 900.0)),
-            run(config(100, 1), 2, counts(6, 45.0, 1_200.0)),
-            run(config(100, 5), 1, counts(3, 70.0, 2_600.0)),
+            run(config(10, 1), Consumer::One, counts(30, 25.0, 900.0)),
+            run(config(100, 1), Consumer::Two, counts(6, 45.0, 1_200.0)),
+            run(config(100, 5), Consumer::One, counts(3, 70.0, 2_600.0)),
         ];
         let results = assemble(setting(), &runs, &[config(10, 1), config(10, 5)]);
         let model = results.model.as_ref().unwrap();
@@ -277,7 +296,11 @@ pub(crate) mod tests {
             "the achieved rate, not the asked one"
         );
         assert_eq!(
-            results.fits.iter().map(|f| f.consumer).collect::<Vec<_>>(),
+            results
+                .fits
+                .iter()
+                .map(|f| f.consumer.number())
+                .collect::<Vec<_>>(),
             [1, 2]
         );
         let kinds: Vec<(Config, Kind)> = results.rows.iter().map(|r| (r.config, r.kind)).collect();

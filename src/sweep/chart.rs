@@ -13,9 +13,9 @@ use super::choose::Point;
 use super::pareto;
 use super::results::SweepResults;
 use crate::report::chart::{
-    ChartError, PALETTE, Picture, captioned, compact_number, dollars, fail, style_mesh, text_style,
-    write_picture,
+    ChartError, DrawError, PALETTE, Picture, captioned, fail, style_mesh, text_style, write_picture,
 };
+use crate::report::numbers::{compact_number, dollars};
 
 const SIZE: (u32, u32) = (1000, 700);
 const LEGEND_HEIGHT: u32 = 30;
@@ -56,7 +56,7 @@ impl Picture for Scatter {
         SIZE
     }
 
-    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let body = captioned(&root, &self.caption)?;
         let height = body.dim_in_pixel().1;
         let (plot, legend) = body.split_vertically(height.saturating_sub(LEGEND_HEIGHT));
@@ -67,7 +67,10 @@ impl Picture for Scatter {
 }
 
 impl Scatter {
-    fn draw_plot<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawError> {
         let x_max = upper(self.points.iter().map(|p| p.p99_ms / 1000.0));
         let y_max = upper(self.points.iter().map(|p| p.cost_per_million_orders_usd));
         let mut ctx = ChartBuilder::on(area)
@@ -147,7 +150,7 @@ fn upper(values: impl Iterator<Item = f64>) -> f64 {
 
 /// One row under the plot: what the marks mean. Text widths are estimated from the character
 /// count, so the SVG does not depend on font metrics (as the report's legend does).
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
     let y = LEGEND_HEIGHT as i32 / 2;
     let style = text_style(13, BLACK, HPos::Left, VPos::Center);
     let mut x = 80;

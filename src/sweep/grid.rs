@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::deploy::DeployError;
+use super::error::SweepError;
 use crate::deploy::plan::{self, Override};
 use crate::deploy::template::{ParameterError, ParameterSpec};
 use crate::model::{Consumer, Parameter};
@@ -38,11 +38,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// The original demo's consumers (100 / 30 s and 10 / 2 s), which number it is.
-    pub fn original(self) -> Option<usize> {
+    /// The original demo's consumers (100 / 30 s and 10 / 2 s), which one it is.
+    pub fn original(self) -> Option<Consumer> {
         match (self.batch_size, self.window_seconds, self.parallelization) {
-            (100, 30, 1) => Some(1),
-            (10, 2, 1) => Some(2),
+            (100, 30, 1) => Some(Consumer::One),
+            (10, 2, 1) => Some(Consumer::Two),
             _ => None,
         }
     }
@@ -101,7 +101,7 @@ impl Traffic {
 pub fn configurations(
     specs: &BTreeMap<Parameter, ParameterSpec>,
     grid: &Grid,
-) -> Result<Vec<Config>, DeployError> {
+) -> Result<Vec<Config>, SweepError> {
     let mut problems = missing(grid);
     let overrides = grid
         .batch_sizes
@@ -123,7 +123,7 @@ pub fn configurations(
         problems.extend(refused);
     }
     if !problems.is_empty() {
-        return Err(DeployError::Invalid(problems));
+        return Err(SweepError::Invalid(problems));
     }
     Ok(product(grid))
 }
@@ -178,7 +178,7 @@ fn product(grid: &Grid) -> Vec<Config> {
 }
 
 /// Checks the traffic: a positive, finite rate and amount.
-pub fn check_traffic(traffic: Traffic) -> Result<(), DeployError> {
+pub fn check_traffic(traffic: Traffic) -> Result<(), SweepError> {
     let refuse = |flag: &str, value: String| ParameterError {
         flag: flag.into(),
         value,
@@ -199,7 +199,7 @@ pub fn check_traffic(traffic: Traffic) -> Result<(), DeployError> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(DeployError::Invalid(problems))
+        Err(SweepError::Invalid(problems))
     }
 }
 
@@ -432,8 +432,8 @@ mod tests {
 
     #[test]
     fn the_originals_and_labels() {
-        assert_eq!(config(100, 30).original(), Some(1));
-        assert_eq!(config(10, 2).original(), Some(2));
+        assert_eq!(config(100, 30).original().map(Consumer::number), Some(1));
+        assert_eq!(config(10, 2).original().map(Consumer::number), Some(2));
         let doubled = Config {
             parallelization: 2,
             ..config(10, 2)

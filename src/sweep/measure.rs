@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use super::assemble::{Counts, Measurement};
+use super::error::SweepError;
 use super::grid::{Amount, Config, Run, Traffic};
 use super::results::Measured;
 use crate::aws::Clients;
@@ -14,7 +15,9 @@ use crate::deploy::resources::{self, Deployed};
 use crate::load::error::LoadError;
 use crate::load::run::{self, LoadPlan};
 use crate::local::{LocalOptions, LocalRun};
+use crate::model::Consumer;
 use crate::report::cost::Prices;
+use crate::report::role::Role;
 use crate::report::window::Window;
 use crate::report::{self, BilledSource, Context, FunctionReport};
 use crate::terminal::{self, ProgressMode};
@@ -56,7 +59,7 @@ struct ReadBack {
 }
 
 /// Sets the configurations, sends the traffic, waits for the last batch and reads the figures.
-pub async fn run(sweep: &Sweep<'_>, planned: &Run) -> Result<RunOutcome, LoadError> {
+pub async fn run(sweep: &Sweep<'_>, planned: &Run) -> Result<RunOutcome, SweepError> {
     let started = Instant::now();
     for (mapping, config) in sweep.mappings.iter().zip(planned.configs()) {
         mapping::set(sweep.clients, mapping, batching(config), started).await?;
@@ -125,7 +128,7 @@ async fn read_back(
     planned: &Run,
     window: Window,
     orders: u64,
-) -> Result<ReadBack, LoadError> {
+) -> Result<ReadBack, SweepError> {
     let context = run_context(sweep, deployed, window);
     let readings = report::read::read(sweep.clients, &context, SystemTime::now()).await?;
     let figures = report::build(&context, &readings);
@@ -167,13 +170,13 @@ fn measurements(
     functions: &[FunctionReport],
     orders: u64,
 ) -> Vec<Measurement> {
-    planned
-        .configs()
-        .enumerate()
-        .filter_map(|(index, config)| {
-            let consumer = index + 1;
-            let role = format!("consumer {consumer}");
-            let function = functions.iter().find(|f| f.role == role)?;
+    Consumer::ALL
+        .into_iter()
+        .zip(planned.configs())
+        .filter_map(|(consumer, config)| {
+            let function = functions
+                .iter()
+                .find(|f| f.role == Role::Consumer(consumer))?;
             Some(Measurement {
                 config,
                 consumer,

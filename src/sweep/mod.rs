@@ -11,9 +11,12 @@
 pub mod assemble;
 pub mod chart;
 pub mod choose;
+pub mod error;
 pub mod grid;
 pub mod measure;
 pub mod model;
 pub mod pareto;
 pub mod render;
 pub mod results;
+
+pub use self::error::SweepError;

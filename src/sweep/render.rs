@@ -7,7 +7,8 @@ use std::fmt;
 use super::choose::Point;
 use super::pareto;
 use super::results::{Kind, Row, SweepResults};
-use crate::report::render::{align, number, usd};
+use crate::report::numbers::{number, usd};
+use crate::report::render::align;
 
 const NONE: &str = "–";
 

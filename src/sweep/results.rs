@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::choose::{Choice, Point, Strategy};
 use super::grid::{Config, Traffic};
 use super::model::{Fit, Model, Prediction};
+use crate::model::Consumer;
 
 /// The results file's layout; a file of another version is refused rather than misread.
 pub const FORMAT: u32 = 2;
@@ -33,7 +34,8 @@ pub struct SweepResults {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ConsumerFit {
-    pub consumer: usize,
+    #[serde(deserialize_with = "consumer_json::one")]
+    pub consumer: Consumer,
     pub fit: Fit,
 }
 
@@ -51,7 +53,8 @@ pub struct Row {
     pub config: Config,
     pub kind: Kind,
     /// The consumer that ran it (measured rows).
-    pub consumer: Option<usize>,
+    #[serde(default, deserialize_with = "consumer_json::optional")]
+    pub consumer: Option<Consumer>,
     pub measured: Option<Measured>,
     pub predicted: Option<Prediction>,
 }
@@ -87,7 +90,7 @@ impl Measured {
 impl Row {
     pub fn measured(
         config: Config,
-        consumer: usize,
+        consumer: Consumer,
         measured: Measured,
         predicted: Option<Prediction>,
     ) -> Row {
@@ -196,6 +199,35 @@ impl SweepResults {
     }
 }
 
+/// A results file carries each consumer as its number (1, 2), as `Consumer` serializes; read
+/// back into the enum, refusing any other number.
+mod consumer_json {
+    use serde::Deserialize;
+    use serde::de::{Deserializer, Error};
+
+    use crate::model::Consumer;
+
+    pub fn one<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Consumer, D::Error> {
+        consumer(usize::deserialize(deserializer)?)
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Consumer>, D::Error> {
+        Option::<usize>::deserialize(deserializer)?
+            .map(consumer)
+            .transpose()
+    }
+
+    fn consumer<E: Error>(number: usize) -> Result<Consumer, E> {
+        Consumer::from_number(number).ok_or_else(|| {
+            E::custom(format!(
+                "consumer {number}: the stack has consumers 1 and 2"
+            ))
+        })
+    }
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -236,7 +268,7 @@ pub(super) mod tests {
             prices: PUBLISHED.for_arch(Arch::Arm64, PriceOverrides::default()),
             fit,
         };
-        let measured = |config: Config, consumer: usize, invocations: u64, p99: f64| {
+        let measured = |config: Config, consumer: Consumer, invocations: u64, p99: f64| {
             let prediction = model.predict(config);
             let measured = Measured {
                 orders: 300,
@@ -256,10 +288,10 @@ pub(super) mod tests {
             Row::measured(config, consumer, measured, Some(prediction))
         };
         let mut rows = vec![
-            measured(config(10, 1), 1, 30, 950.0),
-            measured(config(100, 1), 2, 6, 1_210.0),
-            measured(config(10, 5), 1, 30, 1_001.5),
-            measured(config(100, 5), 2, 3, 5_100.0),
+            measured(config(10, 1), Consumer::One, 30, 950.0),
+            measured(config(100, 1), Consumer::Two, 6, 1_210.0),
+            measured(config(10, 5), Consumer::One, 30, 1_001.5),
+            measured(config(100, 5), Consumer::Two, 3, 5_100.0),
         ];
         for original in [config(100, 30), config(10, 2)] {
             rows.push(Row::predicted(original, model.predict(original)));
@@ -272,7 +304,10 @@ pub(super) mod tests {
                 rate_per_second: 50.0,
                 amount: Amount::Orders(300),
             },
-            fits: vec![ConsumerFit { consumer: 1, fit }],
+            fits: vec![ConsumerFit {
+                consumer: Consumer::One,
+                fit,
+            }],
             model: Some(model),
             rows,
             strategy: Strategy::Cost,

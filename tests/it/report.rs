@@ -409,8 +409,8 @@ async fn a_run_within_a_minute_is_charted_as_the_consumers_side_by_side() {
         for expected in [
             format!("{stack}-put-item-{index}"),
             batching.to_owned(),
-            demo::report::render::usd(per_million),
-            demo::report::chart::compact_number(records),
+            demo::report::numbers::usd(per_million),
+            demo::report::numbers::compact_number(records),
             format!("batch size {}", consumer["batching"]["batch_size"]),
         ] {
             assert!(has(&expected), "{expected} missing from the SVG");

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::{Picture, captioned, fail, style_mesh, text_style, titled};
+use super::{DrawError, Picture, captioned, fail, style_mesh, text_style, titled};
 
 /// Wide rather than tall: three panels next to each other.
 const SIZE: (u32, u32) = (1200, 560);
@@ -64,7 +64,7 @@ impl Picture for Comparison {
         SIZE
     }
 
-    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let body = captioned(&root, &self.caption)?;
         let height = body.dim_in_pixel().1;
         let (panels, footnote) = body.split_vertically(height.saturating_sub(FOOTNOTE_HEIGHT));
@@ -85,7 +85,7 @@ impl Picture for Comparison {
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &BarPanel,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     let (plot, labels) = titled(area, &panel.title, GROUP_LABEL_HEIGHT)?;
     let slots = panel.groups.len().max(1) as f64;
     let mut ctx = ChartBuilder::on(&plot)
@@ -116,7 +116,7 @@ fn draw_labels<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     ctx: &BarContext<'_, DB>,
     panel: &BarPanel,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     let left_of_area = area.get_base_pixel().0;
     let x = |at: f64| ctx.backend_coord(&(at, 0.0)).0 - left_of_area;
     let named = panel.measures.len() > 1;
@@ -163,7 +163,7 @@ fn draw_group<DB: DrawingBackend>(
     ctx: &mut BarContext<'_, DB>,
     slot: f64,
     group: &BarGroup,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     for (index, bar) in group.bars.iter().enumerate() {
         let (x0, width) = bar_span(slot, group.bars.len(), index);
         let middle = x0 + width / 2.0;
@@ -228,8 +228,9 @@ fn y_top(panel: &BarPanel) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{PALETTE, compact_number, write_picture};
+    use super::super::{PALETTE, write_picture};
     use super::*;
+    use crate::report::numbers::compact_number;
 
     fn bar(value: f64) -> Option<Bar> {
         Some(Bar {

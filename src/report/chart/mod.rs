@@ -14,6 +14,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use self::font::ensure_font;
+use super::numbers::compact_number;
 
 /// One line of a panel: a function's values over time.
 #[derive(Debug, Clone)]
@@ -52,7 +53,17 @@ pub enum ChartError {
     )]
     NoFont { searched: Vec<PathBuf> },
     #[error("drawing the chart to {} failed: {cause}", .path.display())]
-    Draw { path: PathBuf, cause: String },
+    Draw { path: PathBuf, cause: DrawError },
+}
+
+/// Why drawing a picture failed: plotters' error (its type depends on the backend) as its text,
+/// or the drawn file could not take the target's name.
+#[derive(Debug, thiserror::Error)]
+pub enum DrawError {
+    #[error("{0}")]
+    Plot(String),
+    #[error(transparent)]
+    Rename(#[from] std::io::Error),
 }
 
 /// Picture size: tall enough for three readable panels stacked vertically.
@@ -91,11 +102,11 @@ pub trait Picture {
     }
 
     /// Draws everything, text through `draw_text` only (see `draw`).
-    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String>;
+    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), DrawError>;
 }
 
 impl Picture for Chart {
-    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         draw(root, self)
     }
 }
@@ -121,7 +132,7 @@ pub fn write_picture(path: &Path, picture: &impl Picture) -> Result<(), ChartErr
         Format::Svg => picture.draw_on(SVGBackend::new(&temp, size).into_drawing_area()),
         Format::Png => picture.draw_on(BitMapBackend::new(&temp, size).into_drawing_area()),
     };
-    let finished = drawn.and_then(|()| std::fs::rename(&temp, path).map_err(|e| e.to_string()));
+    let finished = drawn.and_then(|()| std::fs::rename(&temp, path).map_err(DrawError::from));
     finished.map_err(|cause| {
         let _ = std::fs::remove_file(&temp);
         ChartError::Draw {
@@ -174,16 +185,16 @@ fn join_paths(paths: &[PathBuf]) -> String {
 
 // ---------------------------------------------------------------- drawing
 
-/// Any plotters error, flattened to text: the caller only reports it.
-pub fn fail(error: impl std::fmt::Display) -> String {
-    error.to_string()
+/// Any plotters error, as its text: the caller only reports it.
+pub fn fail(error: impl std::fmt::Display) -> DrawError {
+    DrawError::Plot(error.to_string())
 }
 
 /// A white picture with `caption` centred above the rest; returns the area below it.
 pub fn captioned<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     caption: &str,
-) -> Result<DrawingArea<DB, Shift>, String> {
+) -> Result<DrawingArea<DB, Shift>, DrawError> {
     root.fill(&WHITE).map_err(fail)?;
     let (header, body) = root.split_vertically(CAPTION_HEIGHT);
     let width = header.dim_in_pixel().0 as i32;
@@ -197,7 +208,7 @@ pub fn captioned<DB: DrawingBackend>(
 /// Draws the whole picture. Text goes through `draw_text` only (no plotters
 /// captions or series legends), because those measure text with the
 /// registered font, and the SVG path must work on a machine without fonts.
-fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), String> {
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), DrawError> {
     let body = captioned(&root, &chart.caption)?;
 
     let colours = colour_map(chart);
@@ -218,7 +229,7 @@ fn draw_panel<DB: DrawingBackend>(
     panel: &Panel,
     colours: &[(String, RGBColor)],
     x_max_minutes: f64,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     let (plot, legend) = titled(area, &panel.title, LEGEND_HEIGHT)?;
 
     let (y_min, y_max) = y_range(panel);
@@ -259,7 +270,7 @@ fn draw_series<DB: DrawingBackend>(
     ctx: &mut PanelContext<'_, DB>,
     series: &Series,
     colour: RGBColor,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     let points: Vec<(f64, f64)> = finite_points(series).map(|(t, v)| (t / 60.0, v)).collect();
     let line = ShapeStyle::from(&colour).stroke_width(2);
     ctx.draw_series(LineSeries::new(points.iter().copied(), line))
@@ -279,7 +290,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     series: &[Series],
     colours: &[(String, RGBColor)],
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     const TEXT_SIZE: u32 = 13;
     const SWATCH: i32 = 22;
     let y = LEGEND_HEIGHT as i32 / 2;
@@ -299,7 +310,10 @@ fn draw_legend<DB: DrawingBackend>(
 }
 
 /// A grey note in the middle of `area`, for panels with nothing to plot.
-fn draw_note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: &str) -> Result<(), String> {
+fn draw_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    note: &str,
+) -> Result<(), DrawError> {
     let (w, h) = area.dim_in_pixel();
     let style = text_style(16, RGBColor(120, 120, 120), HPos::Center, VPos::Center);
     area.draw_text(note, &style, (w as i32 / 2, h as i32 / 2))
@@ -314,7 +328,7 @@ fn titled<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     footer: u32,
-) -> Result<(Area<DB>, Area<DB>), String> {
+) -> Result<(Area<DB>, Area<DB>), DrawError> {
     let (header, rest) = area.split_vertically(PANEL_HEADER_HEIGHT);
     let style = TextStyle {
         font: (FONT, 15, FontStyle::Bold).into_font(),
@@ -401,42 +415,6 @@ fn colour_of(map: &[(String, RGBColor)], label: &str) -> RGBColor {
     map.iter()
         .find(|(l, _)| l == label)
         .map_or(PALETTE[0], |(_, c)| *c)
-}
-
-/// Tick labels in dollars: the report's four significant figures, trailing zeros dropped.
-pub fn dollars(value: f64) -> String {
-    let text = super::render::usd(value);
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
-}
-
-/// Short axis numbers: 5000000 → "5M", 12345 → "12.3k", 0.25 → "0.25".
-pub fn compact_number(value: f64) -> String {
-    let magnitude = value.abs();
-    let (scaled, suffix) = match magnitude {
-        m if m >= 1e12 => (value / 1e12, "T"),
-        m if m >= 1e9 => (value / 1e9, "G"),
-        m if m >= 1e6 => (value / 1e6, "M"),
-        m if m >= 1e3 => (value / 1e3, "k"),
-        _ => (value, ""),
-    };
-    // Three significant figures at most: enough to tell ticks apart.
-    let decimals = match scaled.abs() {
-        s if s >= 100.0 => 0,
-        s if s >= 10.0 => 1,
-        _ => 2,
-    };
-    let mut text = format!("{scaled:.decimals$}");
-    if text.contains('.') {
-        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    if text == "-0" {
-        text = "0".to_string();
-    }
-    format!("{text}{suffix}")
 }
 
 #[cfg(test)]

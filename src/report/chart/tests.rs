@@ -155,26 +155,6 @@ fn font_search_without_fonts_reports_dirs() {
 }
 
 #[test]
-fn compact_numbers() {
-    let cases = [
-        (0.0, "0"),
-        (0.25, "0.25"),
-        (1.0, "1"),
-        (40.0, "40"),
-        (950.0, "950"),
-        (12_345.0, "12.3k"),
-        (250_000.0, "250k"),
-        (5_000_000.0, "5M"),
-        (1_250_000.0, "1.25M"),
-        (-2_000.0, "-2k"),
-        (3e9, "3G"),
-    ];
-    for (value, expected) in cases {
-        assert_eq!(compact_number(value), expected, "{value}");
-    }
-}
-
-#[test]
 fn font_preference() {
     assert_eq!(font_rank("DejaVuSans.ttf"), Some(0));
     assert_eq!(font_rank("LiberationSans-Regular.ttf"), Some(1));

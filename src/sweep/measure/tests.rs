@@ -82,12 +82,12 @@ fn planned() -> Run {
     }
 }
 
-fn mapping(consumer: usize, config: Config) -> Mapping {
-    let function = CONSUMERS[consumer - 1];
+fn mapping(consumer: Consumer, config: Config) -> Mapping {
+    let function = CONSUMERS[consumer.index()];
     Mapping {
-        consumer: crate::model::Consumer::from_number(consumer).expect("consumer 1 or 2"),
+        consumer,
         function: function.into(),
-        uuid: UUIDS[consumer - 1].into(),
+        uuid: UUIDS[consumer.index()].into(),
         batch_size: Some(config.batch_size as i32),
         window_seconds: Some(config.window_seconds as i32),
         parallelization: Some(config.parallelization as i32),
@@ -102,7 +102,10 @@ fn mapping(consumer: usize, config: Config) -> Mapping {
 
 fn mappings(planned: &Run) -> [Mapping; 2] {
     let second = planned.consumer_2.expect("both consumers run");
-    [mapping(1, planned.consumer_1), mapping(2, second)]
+    [
+        mapping(Consumer::One, planned.consumer_1),
+        mapping(Consumer::Two, second),
+    ]
 }
 
 fn deployed(mappings: &[Mapping; 2]) -> Deployed {
@@ -246,7 +249,10 @@ async fn each_consumer_is_measured_from_its_metrics_insights_and_table() {
         assert_delays(measurement, activity);
     }
     assert_eq!(
-        measurements.iter().map(|m| m.consumer).collect::<Vec<_>>(),
+        measurements
+            .iter()
+            .map(|m| m.consumer.number())
+            .collect::<Vec<_>>(),
         [1, 2]
     );
     // Series, then percentiles; each table read in two Scan pages.
