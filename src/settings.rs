@@ -1,6 +1,7 @@
 //! The one translator from clap's types to what commands use: flags, environment and defaults
 //! resolved once into plain, checked values (`Settings` for every command, a `Job` for the one
-//! asked for). Nothing below `commands` sees clap, and nothing below `commands` imports this.
+//! asked for). Nothing below `commands` sees clap, nothing below `commands` imports this, and
+//! this imports no command: each command's settings are defined here (`job`).
 
 use std::time::SystemTime;
 
@@ -10,16 +11,11 @@ use crate::cli::{
     ArchArg, Cli, Command, ConsumerArg, FunctionArg, GlobalArgs, InvokeArgs, LoadArgs, LogsArgs,
     LogsFunctionArg, OutputArg, ReportArgs, StrategyArg, SweepArgs, TableArgs, TuneArgs, UpArgs,
 };
-use crate::commands::build::BuildSettings;
-use crate::commands::down::DownSettings;
-use crate::commands::report::ReportSettings;
-use crate::commands::sweep::SweepSettings;
-use crate::commands::up::UpSettings;
 use crate::deploy::DeployError;
 use crate::deploy::batching::BatchingChange;
 use crate::deploy::names::MAX_STACK_NAME;
 use crate::deploy::template;
-use crate::deploy::tuning::TuneRequest;
+use crate::deploy::tuning::{TuneRequest, Tuning};
 use crate::error::CliError;
 use crate::insights::InsightsChoice;
 use crate::invoke::{EventSpec, InvokeRequest, event};
@@ -36,6 +32,10 @@ use crate::report::window::{self, Since, Window};
 use crate::sweep::choose::Strategy;
 use crate::sweep::grid::{self, Amount, Grid, Traffic};
 use crate::terminal::Verbosity;
+
+mod job;
+
+pub use job::{BuildSettings, DownSettings, Job, ReportSettings, SweepSettings, UpSettings};
 
 /// Everything the global flags decide.
 #[derive(Debug, Clone)]
@@ -84,34 +84,6 @@ impl Settings {
     }
 }
 
-/// The command asked for, with its settings resolved.
-#[derive(Debug)]
-pub enum Job {
-    Build(BuildSettings),
-    Up(UpSettings),
-    Down(DownSettings),
-    Status,
-    Watch,
-    /// `demo doctor`, for the architecture asked for (None: as `up` would choose).
-    Doctor {
-        arch: Option<Arch>,
-    },
-    Tune(TuneRequest),
-    Load(LoadPlan),
-    Verify(VerifyRequest),
-    Report(ReportSettings),
-    Logs(LogsRequest),
-    Invoke(InvokeRequest),
-    Failures {
-        redrive: bool,
-    },
-    Serve {
-        port: u16,
-    },
-    Sweep(SweepSettings),
-    Completions(clap_complete::Shell),
-}
-
 /// Resolves the command line once: the global settings and the command's own.
 pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
     let settings = Settings::resolve(&cli.global)?;
@@ -126,7 +98,7 @@ pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
         Command::Doctor(args) => Job::Doctor {
             arch: args.arch.map(arch),
         },
-        Command::Tune(args) => Job::Tune(tune(args)),
+        Command::Tune(args) => Job::Tune(tune(args)?),
         Command::Load(args) => Job::Load(load(args)?),
         Command::Verify(args) => Job::Verify(VerifyRequest {
             ids_file: args.ids.clone(),
@@ -174,20 +146,23 @@ fn up(args: &UpArgs) -> UpSettings {
     }
 }
 
-fn tune(args: &TuneArgs) -> TuneRequest {
-    TuneRequest {
-        consumers: match args.consumer {
-            ConsumerArg::One => Consumers::One,
-            ConsumerArg::Two => Consumers::Two,
-            ConsumerArg::All => Consumers::All,
-        },
-        change: BatchingChange {
-            batch_size: args.batch_size,
-            window: args.window,
-            parallelization: args.parallelization,
-        },
+/// `demo tune`'s flags, checked once against the template's limits.
+fn tune(args: &TuneArgs) -> Result<TuneRequest, CliError> {
+    let consumers = match args.consumer {
+        ConsumerArg::One => Consumers::One,
+        ConsumerArg::Two => Consumers::Two,
+        ConsumerArg::All => Consumers::All,
+    };
+    let change = BatchingChange {
+        batch_size: args.batch_size,
+        window: args.window,
+        parallelization: args.parallelization,
+    };
+    Ok(TuneRequest {
+        consumers,
+        tuning: Tuning::check(template::parameter_specs(), consumers, change)?,
         dry_run: args.dry_run,
-    }
+    })
 }
 
 fn arch(arg: ArchArg) -> Arch {

@@ -5,16 +5,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::artifacts::{self, Arch, Artifact, BuildRequest};
+use crate::artifacts::{self, Artifact, BuildRequest};
 use crate::error::CliError;
 use crate::output;
-use crate::settings::Settings;
-
-/// What `demo build` was asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BuildSettings {
-    pub arch: Arch,
-}
+use crate::settings::{BuildSettings, Settings};
 
 /// What `demo build` prints.
 #[derive(Debug, Serialize)]

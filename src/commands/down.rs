@@ -7,23 +7,16 @@ use serde::Serialize;
 
 use crate::aws::{Clients, account_id, connect};
 use crate::deploy::bucket::{self, Bucket, OWNER_TAG, Standing};
-use crate::deploy::events::StackState;
 use crate::deploy::names::StackNames;
 use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::Resource;
 use crate::deploy::teardown::{self, Leftover, Survey, Swept, Unsettled};
 use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
-use crate::model::{Parameter, ParameterValues};
+use crate::model::{Parameter, ParameterValues, StackState};
 use crate::output;
-use crate::settings::Settings;
+use crate::settings::{DownSettings, Settings};
 use crate::terminal;
-
-/// What `demo down` was asked for.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DownSettings {
-    pub yes: bool,
-}
 
 /// What `demo down` did.
 #[derive(Debug, Serialize)]
@@ -47,7 +40,48 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
     interrupt::install();
     interrupt::doing("nothing was deleted; `demo down` again starts over");
-    let account = account_id(&clients).await?;
+    let found = look(&clients, &names).await?;
+    let mut report = DownReport::of(&names);
+    let ours = found.standing == Standing::Ours;
+    let bucket_left =
+        not_ours(&found.standing).map(|why| format!("bucket {} ({why})", found.store.name));
+    if found.current.is_none() && found.before.ours.is_empty() && !ours {
+        report.left_alone.extend(bucket_left);
+        report.left_alone.extend(found.before.left_alone());
+        report.unsettled = found.before.unchecked;
+        return finish(settings, &report);
+    }
+    let removal = Removal {
+        names: &names,
+        held: &found.held,
+        bucket: ours.then_some(found.store.name.as_str()),
+        stragglers: &found.before.ours,
+        unchecked: &found.before.unchecked,
+        left_alone: bucket_left
+            .iter()
+            .cloned()
+            .chain(found.before.left_alone())
+            .collect(),
+    };
+    confirm(&removal, down.yes)?;
+    report.left_alone.extend(bucket_left);
+    remove(&clients, &names, &found, &mut report).await?;
+    finish(settings, &report)
+}
+
+/// What `down` reads before it deletes anything: what the stack holds, and so what proves a
+/// straggler ours, can only be read while the stack is there.
+struct Found<'a> {
+    current: Option<DeployedState>,
+    store: Bucket<'a>,
+    standing: Standing,
+    held: Vec<Resource>,
+    owner: teardown::Owner,
+    before: Survey,
+}
+
+async fn look<'a>(clients: &'a Clients, names: &StackNames) -> Result<Found<'a>, DeployError> {
+    let account = account_id(clients).await?;
     let current = stack::describe(&clients.cloudformation, &names.stack).await?;
     let recorded = current
         .as_ref()
@@ -58,49 +92,34 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
         name: bucket_name,
         owner: account,
     };
-    // What the stack holds, and so what proves a straggler ours, is read before it is deleted.
-    let held = teardown::listed(&clients, current.as_ref()).await?;
-    let owner = teardown::owner(&clients, &names, current.as_ref(), &held).await?;
-    let before = teardown::survey(&clients, &names, &owner).await?;
+    let held = teardown::listed(clients, current.as_ref()).await?;
+    let owner = teardown::owner(clients, names, current.as_ref(), &held).await?;
+    let before = teardown::survey(clients, names, &owner).await?;
     let standing = store.standing(&names.stack).await?;
-    let mut report = DownReport {
-        stack: names.stack.clone(),
-        region: clients.region.clone(),
-        stack_deleted: false,
-        bucket_deleted: None,
-        stragglers_removed: Vec::new(),
-        left_alone: Vec::new(),
-        unsettled: Vec::new(),
-        still_present: Vec::new(),
-    };
-    let bucket_left = not_ours(&standing).map(|why| format!("bucket {} ({why})", store.name));
-    if current.is_none() && before.ours.is_empty() && standing != Standing::Ours {
-        report.left_alone.extend(bucket_left);
-        report.left_alone.extend(before.left_alone());
-        report.unsettled = before.unchecked;
-        return finish(settings, &report);
-    }
-    let removal = Removal {
-        names: &names,
-        held: &held,
-        bucket: (standing == Standing::Ours).then_some(store.name.as_str()),
-        stragglers: &before.ours,
-        unchecked: &before.unchecked,
-        left_alone: bucket_left
-            .iter()
-            .cloned()
-            .chain(before.left_alone())
-            .collect(),
-    };
-    confirm(&removal, down.yes)?;
+    Ok(Found {
+        current,
+        store,
+        standing,
+        held,
+        owner,
+        before,
+    })
+}
+
+/// The stack, then the bucket (if still ours), then the stragglers; and a last look.
+async fn remove(
+    clients: &Clients,
+    names: &StackNames,
+    found: &Found<'_>,
+    report: &mut DownReport,
+) -> Result<(), DeployError> {
     interrupt::doing(format!(
         "CloudFormation goes on deleting stack {} (it cannot be stopped from here); `demo down` \
          again waits for it and removes what is left",
         names.stack
     ));
-    report.left_alone.extend(bucket_left);
-    if let Some(current) = current {
-        delete_stack(&clients, &names, &current).await?;
+    if let Some(current) = &found.current {
+        delete_stack(clients, names, current).await?;
         report.stack_deleted = true;
     }
     interrupt::doing(format!(
@@ -109,17 +128,18 @@ pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError
         names.stack
     ));
     // Checked again: the stack's delete took minutes, and only a bucket still ours goes.
-    if standing == Standing::Ours && store.standing(&names.stack).await? == Standing::Ours {
+    let store = &found.store;
+    if found.standing == Standing::Ours && store.standing(&names.stack).await? == Standing::Ours {
         store.empty_and_delete().await?;
         report.bucket_deleted = Some(store.name.clone());
     }
-    let swept = teardown::sweep(&clients, &names, &owner).await?;
+    let swept = teardown::sweep(clients, names, &found.owner).await?;
     report.left_alone.extend(swept.left_alone());
     report.stragglers_removed = swept.removed.clone();
-    let after = teardown::survey(&clients, &names, &owner).await?;
+    let after = teardown::survey(clients, names, &found.owner).await?;
     report.unsettled = unsettled(&swept, &after);
     report.still_present = still_present(&swept, &after);
-    finish(settings, &report)
+    Ok(())
 }
 
 /// What is still unsettled at the end: the removals that failed, then the checks the last
@@ -152,6 +172,20 @@ fn finish(settings: &Settings, report: &DownReport) -> Result<(), CliError> {
 }
 
 impl DownReport {
+    /// Nothing done yet.
+    fn of(names: &StackNames) -> Self {
+        DownReport {
+            stack: names.stack.clone(),
+            region: names.region.clone(),
+            stack_deleted: false,
+            bucket_deleted: None,
+            stragglers_removed: Vec::new(),
+            left_alone: Vec::new(),
+            unsettled: Vec::new(),
+            still_present: Vec::new(),
+        }
+    }
+
     fn fmt_left_alone(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for what in &self.left_alone {
             writeln!(f, "  left alone: {what}")?;

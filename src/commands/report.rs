@@ -1,6 +1,5 @@
 //! `demo report`: what each function did and cost in a window, the two consumers side by side.
 
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 use crate::artifacts::Arch;
@@ -11,19 +10,11 @@ use crate::deploy::stack;
 use crate::error::CliError;
 use crate::model::{Parameter, ParameterValues};
 use crate::output;
-use crate::report::cost::{PUBLISHED, PriceOverrides};
+use crate::report::cost::PUBLISHED;
 use crate::report::view::{self, ChartView};
-use crate::report::window::{Since, Window};
+use crate::report::window::Window;
 use crate::report::{self, Context};
-use crate::settings::Settings;
-
-/// What the flags asked for, checked before any AWS call.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReportSettings {
-    pub since: Option<Since>,
-    pub chart: Option<PathBuf>,
-    pub prices: PriceOverrides,
-}
+use crate::settings::{ReportSettings, Settings};
 
 pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;

@@ -41,7 +41,7 @@ pub async fn run(settings: &Settings) -> Result<(), CliError> {
     let report = StatusReport {
         stack: name.clone(),
         region: clients.region.clone(),
-        status: current.status,
+        status: current.status.to_string(),
         parameters: current.parameters,
         deployed,
         failures_waiting,

@@ -11,39 +11,22 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::artifacts::Arch;
 use crate::aws::{Clients, connect};
-use crate::commands::tune;
 use crate::deploy::batching::{Batching, BatchingChange};
 use crate::deploy::mapping::{self, Mapping};
 use crate::deploy::preflight;
-use crate::deploy::tuning::TuneRequest;
-use crate::deploy::{DeployError, interrupt, stack};
+use crate::deploy::tuning::{self, TuneRequest, Tuning};
+use crate::deploy::{DeployError, interrupt, stack, template};
 use crate::error::CliError;
 use crate::model::{Consumer, Consumers, Parameter, ParameterValues};
 use crate::output;
 use crate::report::cost::{PUBLISHED, PriceOverrides};
-use crate::settings::Settings;
+use crate::settings::{Settings, SweepSettings};
 use crate::sweep::assemble::{self, Measurement, Setting};
 use crate::sweep::chart;
-use crate::sweep::choose::Strategy;
-use crate::sweep::grid::{self, Config, Plan, Traffic};
+use crate::sweep::grid::{self, Config, Plan};
 use crate::sweep::measure::{self, Sweep};
 use crate::sweep::results::SweepResults;
 use crate::terminal::{self, ProgressMode};
-
-/// What `demo sweep` was asked for, every value checked.
-#[derive(Debug, Clone)]
-pub struct SweepSettings {
-    pub configurations: Vec<Config>,
-    pub traffic: Traffic,
-    pub strategy: Strategy,
-    pub budget_p99_ms: Option<f64>,
-    pub predict: bool,
-    pub apply: bool,
-    pub dry_run: bool,
-    pub save: Option<PathBuf>,
-    pub from: Option<PathBuf>,
-    pub chart: Option<PathBuf>,
-}
 
 pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliError> {
     if let Some(path) = &sweep.from {
@@ -58,25 +41,15 @@ pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliErr
     terminal::note(plan.to_string().trim_end());
     let clients = connect(&settings.aws).await?;
     let name = &settings.aws.stack_name;
-    let current = stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
-    let mappings = [
-        mapping::of_consumer(&clients, name, Consumer::One).await?,
-        mapping::of_consumer(&clients, name, Consumer::Two).await?,
-    ];
-    let parameter = |parameter| current.parameters.number(parameter);
-    let arch = match current.parameters.value(Parameter::Architecture) {
-        Some("x86_64") => Arch::X86_64,
-        _ => Arch::Arm64,
-    };
-    let shards = parameter(Parameter::ShardCount).map_or(1, |s: f64| s as u32);
-    fits_the_account(&clients, &plan, shards, &mappings).await?;
+    let deployed = Deployed::read(&clients, name).await?;
+    fits_the_account(&clients, &plan, deployed.shards, &deployed.mappings).await?;
     let shared = Sweep {
         clients: &clients,
         stack: name,
-        mappings: &mappings,
+        mappings: &deployed.mappings,
         traffic: sweep.traffic,
-        memory_mb: parameter(Parameter::MemorySize).unwrap_or(128.0),
-        prices: PUBLISHED.for_arch(arch, PriceOverrides::default()),
+        memory_mb: deployed.memory_mb,
+        prices: PUBLISHED.for_arch(deployed.arch, PriceOverrides::default()),
     };
     interrupt::install();
     // This command ends cleanly on Ctrl-C itself: the mappings are put back, and what was
@@ -86,19 +59,8 @@ pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliErr
         "a mapping may still hold a sweep's values: `demo up` puts both back to the stack's",
     );
     let runs = measure_all(&shared, &plan).await;
-    let back = put_back(&clients, &mappings).await;
-    let setting = Setting {
-        stack: name.clone(),
-        region: clients.region.clone(),
-        traffic: sweep.traffic,
-        achieved_rate: mean(&runs.rates),
-        shards,
-        memory_mb: shared.memory_mb,
-        prices: shared.prices.clone(),
-        strategy: sweep.strategy,
-        budget_p99_ms: sweep.budget_p99_ms,
-        notes: notes(&clients, &runs),
-    };
+    let back = put_back(&clients, &deployed.mappings).await;
+    let setting = setting(&shared, &sweep, &runs, deployed.shards);
     let file = sweep
         .save
         .clone()
@@ -108,18 +70,71 @@ pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliErr
     }
     terminal::note(&back);
     let results = assemble::assemble(setting, &runs.measurements, &unrun);
+    save(&results, &file)?;
+    if sweep.apply {
+        apply(&clients, name, &results).await?;
+    }
+    show(settings, &results, sweep.chart.as_deref())
+}
+
+/// What the sweep needs of the deployed stack: both mappings as they are (to put back), and
+/// the architecture, shards and memory the figures are priced and checked with.
+struct Deployed {
+    mappings: [Mapping; 2],
+    arch: Arch,
+    shards: u32,
+    memory_mb: f64,
+}
+
+impl Deployed {
+    async fn read(clients: &Clients, name: &str) -> Result<Deployed, DeployError> {
+        let current =
+            stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;
+        let mappings = [
+            mapping::of_consumer(clients, name, Consumer::One).await?,
+            mapping::of_consumer(clients, name, Consumer::Two).await?,
+        ];
+        let parameter = |parameter| current.parameters.number(parameter);
+        let arch = match current.parameters.value(Parameter::Architecture) {
+            Some("x86_64") => Arch::X86_64,
+            _ => Arch::Arm64,
+        };
+        Ok(Deployed {
+            mappings,
+            arch,
+            shards: parameter(Parameter::ShardCount).map_or(1, |s: f64| s as u32),
+            memory_mb: parameter(Parameter::MemorySize).unwrap_or(128.0),
+        })
+    }
+}
+
+/// What every run shared, as the results record it.
+fn setting(shared: &Sweep<'_>, sweep: &SweepSettings, runs: &Runs, shards: u32) -> Setting {
+    Setting {
+        stack: shared.stack.to_owned(),
+        region: shared.clients.region.clone(),
+        traffic: sweep.traffic,
+        achieved_rate: mean(&runs.rates),
+        shards,
+        memory_mb: shared.memory_mb,
+        prices: shared.prices.clone(),
+        strategy: sweep.strategy,
+        budget_p99_ms: sweep.budget_p99_ms,
+        notes: notes(shared.clients, runs),
+    }
+}
+
+/// Saves the results where `--from` reads them again, and says so.
+fn save(results: &SweepResults, file: &Path) -> Result<(), DeployError> {
     results
-        .save(&file)
+        .save(file)
         .map_err(|err| DeployError::Incomplete(err.to_string()))?;
     terminal::note(format!(
         "results saved to {}: `demo sweep --from {}` shows them again",
         file.display(),
         file.display()
     ));
-    if sweep.apply {
-        apply(&clients, name, &results).await?;
-    }
-    show(settings, &results, sweep.chart.as_deref())
+    Ok(())
 }
 
 /// What the runs gave, and why they ended early if they did.
@@ -270,16 +285,19 @@ async fn apply(clients: &Clients, stack: &str, results: &SweepResults) -> Result
         window_seconds,
         parallelization,
     } = measure::batching(config);
+    // The grid's values were checked against the same limits; checking the choice again is the
+    // one way to a `Tuning`, and costs nothing.
+    let change = BatchingChange {
+        batch_size: Some(batch_size.into()),
+        window: Some(window_seconds.into()),
+        parallelization: Some(parallelization.into()),
+    };
     let request = TuneRequest {
         consumers: Consumers::All,
-        change: BatchingChange {
-            batch_size: Some(batch_size.into()),
-            window: Some(window_seconds.into()),
-            parallelization: Some(parallelization.into()),
-        },
+        tuning: Tuning::check(template::parameter_specs(), Consumers::All, change)?,
         dry_run: false,
     };
-    tune::apply(clients, stack, &request).await?;
+    tuning::apply(clients, stack, &request).await?;
     terminal::note(format!("applied {} to both consumers", config.label()));
     Ok(())
 }

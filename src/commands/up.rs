@@ -8,9 +8,8 @@ use serde::Serialize;
 
 use crate::artifacts::{self, Arch, Artifact, BuildRequest};
 use crate::aws::{Clients, account_id, connect};
-use crate::deploy::batching::{BatchingChange, BatchingFlags};
+use crate::deploy::batching::BatchingFlags;
 use crate::deploy::bucket::{Bucket, ObjectState};
-use crate::deploy::events::StackState;
 use crate::deploy::plan::{self, DeployedState, Override, Plan};
 use crate::deploy::resources::Deployed;
 use crate::deploy::stack;
@@ -20,9 +19,9 @@ use crate::deploy::{
 use crate::deploy::{interrupt, preflight, quota};
 use crate::error::CliError;
 use crate::insights;
-use crate::model::{Consumer, Parameter, ParameterValues};
+use crate::model::{Consumer, Parameter, ParameterValues, StackState};
 use crate::output;
-use crate::settings::Settings;
+use crate::settings::{Settings, UpSettings};
 use crate::terminal;
 
 mod mappings;
@@ -32,24 +31,6 @@ use mappings::{mappings_not_enabled, settle_mappings};
 /// Most rounds of deciding one `up` needs: wait for a running operation, delete a failed
 /// create, then create or update; one to spare. More means someone else keeps changing it.
 const MAX_PASSES: usize = 4;
-
-/// What `demo up` was asked for.
-#[derive(Debug, Clone, Default)]
-pub struct UpSettings {
-    pub arch: Option<Arch>,
-    pub memory: Option<u32>,
-    pub shards: Option<u32>,
-    /// Batching of consumer 1 and consumer 2; a value not given keeps what is deployed.
-    pub batching: [BatchingChange; 2],
-    pub insights: insights::InsightsChoice,
-    /// Prebuilt zips to deploy instead of building.
-    pub artifacts: Option<std::path::PathBuf>,
-    /// `--artifact-bucket`: another bucket than the derived name.
-    pub artifact_bucket: Option<String>,
-    pub dry_run: bool,
-    /// `--yes`: go on with an update that deletes data (a replaced table) without asking.
-    pub yes: bool,
-}
 
 /// How `up` names each consumer's batching values in its messages.
 const FLAGS_1: BatchingFlags = BatchingFlags {
@@ -185,7 +166,7 @@ pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
         if pass > MAX_PASSES {
             return Err(DeployError::Blocked {
                 stack: names.stack.clone(),
-                status: current.map(|c| c.status).unwrap_or_else(|| "gone".into()),
+                status: current.map_or_else(|| "gone".into(), |c| c.status.to_string()),
                 guidance: format!(
                     "it was still changing after {MAX_PASSES} rounds of waiting (is another deploy \
                      running?): check `demo status`, then rerun `demo up`"

@@ -2,8 +2,9 @@
 //! from `up` and `tune` alike) and the values a mapping has (`Batching`, as Lambda reports them):
 //! batch size, batching window and parallelization (batches in flight per shard).
 //!
-//! A change is checked against the template's limits (AWS's for Kinesis mappings) by
-//! `plan::validate`, so each limit has one message whichever command meets it.
+//! A change is checked against the template's limits (AWS's for Kinesis mappings): `up`'s with
+//! its other values by `plan::validate`, `tune`'s into a `tuning::Tuning`; both say a limit
+//! in the template's words (`ParameterSpec::range_rule`).
 
 use serde::Serialize;
 
@@ -66,16 +67,6 @@ impl BatchingChange {
                 })
             })
             .collect()
-    }
-
-    /// The batching after the change. Only for validated changes: their values fit an i32.
-    pub fn applied_to(self, before: Batching) -> Batching {
-        let fit = |value: i64| i32::try_from(value).expect("validated: at most 10,000");
-        Batching {
-            batch_size: self.batch_size.map_or(before.batch_size, fit),
-            window_seconds: self.window.map_or(before.window_seconds, fit),
-            parallelization: self.parallelization.map_or(before.parallelization, fit),
-        }
     }
 }
 
@@ -148,39 +139,6 @@ mod tests {
         window_seconds: 2,
         parallelization: 1,
     };
-
-    #[test]
-    fn only_given_values_change() {
-        let batch = BatchingChange {
-            batch_size: Some(50),
-            ..BatchingChange::default()
-        };
-        assert_eq!(
-            batch.applied_to(BEFORE),
-            Batching {
-                batch_size: 50,
-                ..BEFORE
-            }
-        );
-        let window = BatchingChange {
-            window: Some(5),
-            ..BatchingChange::default()
-        };
-        assert_eq!(window.applied_to(BEFORE).window_seconds, 5);
-        let lanes = BatchingChange {
-            parallelization: Some(3),
-            ..BatchingChange::default()
-        };
-        assert_eq!(
-            lanes.applied_to(BEFORE),
-            Batching {
-                parallelization: 3,
-                ..BEFORE
-            }
-        );
-        assert!(!lanes.is_empty());
-        assert!(BatchingChange::default().is_empty());
-    }
 
     fn named(
         change: BatchingChange,

@@ -1,9 +1,11 @@
 //! CloudFormation stack events: live progress lines, the root cause of a failed operation, and
-//! what a stack status means for the command that is waiting on it.
+//! what to do about a stack status that needs a person (the statuses themselves: `model`).
 //!
 //! Pure code over plain types: the caller converts the SDK's `StackEvent` into [`StackEvent`].
 
 use std::collections::HashSet;
+
+use crate::model::{ResourceStatus, StackState, StackStatus, StuckIn};
 
 /// The resource type of the stack's own events (as opposed to its resources').
 pub const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
@@ -16,7 +18,7 @@ pub struct StackEvent {
     pub timestamp_ms: i64,
     pub logical_id: String,
     pub resource_type: String,
-    pub status: String,
+    pub status: ResourceStatus,
     pub reason: Option<String>,
 }
 
@@ -84,101 +86,33 @@ pub fn new_events(
     fresh
 }
 
-/// What a stack status means for an operation that was meant to succeed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StackState {
-    /// An operation is running: keep waiting.
-    InProgress,
-    /// The create, update or import finished.
-    Succeeded,
-    /// The operation failed without a rollback (rollback disabled), or a delete or a create's
-    /// rollback could not delete a resource.
-    Failed,
-    /// An update failed and was rolled back: the stack is usable but unchanged. This is a
-    /// failure, although the SDK waiter counts `UPDATE_ROLLBACK_COMPLETE` as success.
-    RolledBack,
-    /// A create failed and was rolled back (`ROLLBACK_COMPLETE`): nothing can update the stack,
-    /// it must be deleted before it can be created again.
-    NeedsRecreate,
-    /// The rollback of an update failed: only `continue-update-rollback` gets it out.
-    Stuck,
-    /// Created by a change set that was never executed: no resources, a new CREATE change
-    /// set can still be made.
-    Review,
-    /// `DELETE_COMPLETE`; a stack that DescribeStacks no longer finds is the same.
-    Deleted,
-    /// A status this tool does not know.
-    Unknown,
-}
-
-/// The state of a stack-level status (`StackStatus`, or a stack event's status).
-pub fn classify(status: &str) -> StackState {
-    match status {
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => StackState::Succeeded,
-        "CREATE_FAILED" | "UPDATE_FAILED" | "DELETE_FAILED" => StackState::Failed,
-        "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE" => StackState::RolledBack,
-        "ROLLBACK_COMPLETE" => StackState::NeedsRecreate,
-        // The create failed and its rollback left a resource behind: only a delete clears it.
-        "ROLLBACK_FAILED" => StackState::Failed,
-        "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED" => StackState::Stuck,
-        "REVIEW_IN_PROGRESS" => StackState::Review,
-        "DELETE_COMPLETE" => StackState::Deleted,
-        other if other.ends_with("_IN_PROGRESS") => StackState::InProgress,
-        _ => StackState::Unknown,
+/// What to do next, for the states that need the user (or `up`) to act.
+pub fn guidance(state: StackState, stack: &str, region: &str) -> Option<String> {
+    match state {
+        StackState::RolledBack => Some(format!(
+            "the change was rolled back and stack {stack} is as it was: fix the cause above \
+             and rerun `demo up`"
+        )),
+        StackState::NeedsRecreate => Some(format!(
+            "stack {stack} failed to create and must be deleted before it can be created \
+             again: `demo up` does both, `demo down` only deletes it"
+        )),
+        StackState::Stuck => Some(format!(
+            "the rollback of stack {stack} failed: run `aws cloudformation \
+             continue-update-rollback --stack-name {stack} --region {region}` (add \
+             `--resources-to-skip LOGICAL_ID` for a resource that cannot roll back), wait \
+             for UPDATE_ROLLBACK_COMPLETE, then rerun `demo up`"
+        )),
+        StackState::Failed => Some(format!(
+            "stack {stack} is in a failed state: fix the cause above and rerun the command"
+        )),
+        StackState::Unknown => Some(format!(
+            "stack {stack} is in a state this tool does not know: check it with `aws \
+             cloudformation describe-stacks --stack-name {stack} --region {region}`"
+        )),
+        _ => None,
     }
 }
-
-impl StackState {
-    /// Whether waiting on this state can stop.
-    pub fn is_terminal(self) -> bool {
-        !matches!(self, StackState::InProgress)
-    }
-
-    /// What to do next, for the states that need the user (or `up`) to act.
-    pub fn guidance(self, stack: &str, region: &str) -> Option<String> {
-        match self {
-            StackState::RolledBack => Some(format!(
-                "the change was rolled back and stack {stack} is as it was: fix the cause above \
-                 and rerun `demo up`"
-            )),
-            StackState::NeedsRecreate => Some(format!(
-                "stack {stack} failed to create and must be deleted before it can be created \
-                 again: `demo up` does both, `demo down` only deletes it"
-            )),
-            StackState::Stuck => Some(format!(
-                "the rollback of stack {stack} failed: run `aws cloudformation \
-                 continue-update-rollback --stack-name {stack} --region {region}` (add \
-                 `--resources-to-skip LOGICAL_ID` for a resource that cannot roll back), wait \
-                 for UPDATE_ROLLBACK_COMPLETE, then rerun `demo up`"
-            )),
-            StackState::Failed => Some(format!(
-                "stack {stack} is in a failed state: fix the cause above and rerun the command"
-            )),
-            StackState::Unknown => Some(format!(
-                "stack {stack} is in a state this tool does not know: check it with `aws \
-                 cloudformation describe-stacks --stack-name {stack} --region {region}`"
-            )),
-            _ => None,
-        }
-    }
-}
-
-/// Statuses a stack is left in when CloudFormation could not delete or roll back a resource:
-/// nothing proceeds until a person deals with that resource.
-pub fn is_stuck(status: &str) -> bool {
-    matches!(
-        status,
-        "DELETE_FAILED" | "ROLLBACK_FAILED" | "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED"
-    )
-}
-
-/// Stack-level statuses that open an operation.
-const OPERATION_STARTS: [&str; 4] = [
-    "CREATE_IN_PROGRESS",
-    "UPDATE_IN_PROGRESS",
-    "DELETE_IN_PROGRESS",
-    "IMPORT_IN_PROGRESS",
-];
 
 /// What keeps a stuck stack stuck: in its latest operation, the newest resource failure that is
 /// not merely a consequence of another (the delete or rollback step that failed, not the
@@ -186,20 +120,20 @@ const OPERATION_STARTS: [&str; 4] = [
 pub fn blocking_failure(events: &[StackEvent]) -> Option<&StackEvent> {
     let start = events
         .iter()
-        .filter(|e| e.is_stack() && OPERATION_STARTS.contains(&e.status.as_str()))
+        .filter(|e| e.is_stack() && e.status.opens_operation())
         .map(|e| e.timestamp_ms)
         .max()
         .unwrap_or(i64::MIN);
     events
         .iter()
-        .filter(|e| !e.is_stack() && e.timestamp_ms >= start && e.status.ends_with("_FAILED"))
+        .filter(|e| !e.is_stack() && e.timestamp_ms >= start && e.status.is_failed())
         .filter(|e| !is_cascade(e.reason.as_deref().unwrap_or_default()))
         .max_by_key(|e| e.timestamp_ms)
 }
 
 /// The way out of a stuck status, naming the resource (`logical_id`) when known.
 pub fn stuck_guidance(
-    status: &str,
+    status: &StackStatus,
     stack: &str,
     region: &str,
     logical_id: Option<&str>,
@@ -209,23 +143,22 @@ pub fn stuck_guidance(
         "`aws cloudformation delete-stack --stack-name {stack} --region {region} \
          --retain-resources {resource}` (the console's \"retain\"), then remove it by hand"
     );
-    match status {
-        "DELETE_FAILED" => Some(format!(
+    match status.stuck()? {
+        StuckIn::Delete => Some(format!(
             "remove what keeps {resource} from being deleted (see the reason) and run `demo down` \
              again; or delete the stack but keep {resource}: {retain}"
         )),
-        "ROLLBACK_FAILED" => Some(format!(
+        StuckIn::CreateRollback => Some(format!(
             "the create failed and its rollback could not delete {resource}: fix what the reason \
              says and run `demo down` (it deletes the stack again), or keep {resource}: {retain}; \
              then `demo up`"
         )),
-        "UPDATE_ROLLBACK_FAILED" | "IMPORT_ROLLBACK_FAILED" => Some(format!(
+        StuckIn::UpdateRollback => Some(format!(
             "the rollback could not restore {resource}: fix what the reason says and run `aws \
              cloudformation continue-update-rollback --stack-name {stack} --region {region}` (add \
              `--resources-to-skip {resource}` if it cannot be restored), wait for \
              UPDATE_ROLLBACK_COMPLETE, then rerun `demo up`"
         )),
-        _ => None,
     }
 }
 
@@ -249,7 +182,7 @@ fn is_cascade(reason: &str) -> bool {
 pub fn first_failure(events: &[StackEvent]) -> Option<&StackEvent> {
     events
         .iter()
-        .filter(|event| event.status.ends_with("_FAILED"))
+        .filter(|event| event.status.is_failed())
         .filter(|event| !is_cascade(event.reason.as_deref().unwrap_or_default()))
         .min_by_key(|event| event.timestamp_ms)
 }
@@ -272,6 +205,13 @@ pub fn explain_failure(event: &StackEvent) -> String {
 pub fn hint(reason: &str) -> Option<String> {
     let lower = reason.to_ascii_lowercase();
     let has = |needle: &str| lower.contains(needle);
+    package_hint(&has)
+        .or_else(|| propagation_hint(&has))
+        .or_else(|| account_hint(reason, &has))
+}
+
+/// The functions' code and layer: a wrong layer ARN, a missing or oversized package.
+fn package_hint(has: &dyn Fn(&str) -> bool) -> Option<String> {
     // Before the generic permission case: a layer that does not exist (or is not published in
     // this region) shows up as either a missing version or a denied GetLayerVersion.
     if has("lambdainsightsextension")
@@ -298,6 +238,11 @@ pub fn hint(reason: &str) -> Option<String> {
                 .into(),
         );
     }
+    None
+}
+
+/// Names and permissions AWS has not caught up with yet: wait, then rerun.
+fn propagation_hint(has: &dyn Fn(&str) -> bool) -> Option<String> {
     // SQS keeps a deleted queue's name for 60 s (AWS.SimpleQueueService.QueueDeletedRecently).
     // This template lets CloudFormation name the queue; a stack of an earlier version, or one
     // deployed from another template, can still meet it.
@@ -318,6 +263,11 @@ pub fn hint(reason: &str) -> Option<String> {
     if has("cannot be assumed by lambda") {
         return Some("IAM had not yet propagated the new role to Lambda: rerun `demo up`".into());
     }
+    None
+}
+
+/// What the account allows: names taken, permissions, quotas, throttling.
+fn account_hint(reason: &str, has: &dyn Fn(&str) -> bool) -> Option<String> {
     if has("already exists") {
         return Some(
             "a resource with that name already exists outside this stack: delete it, or deploy \
@@ -374,7 +324,7 @@ mod tests {
                 timestamp_ms: millis(event["Timestamp"].as_str().unwrap()),
                 logical_id: text(event, "LogicalResourceId").unwrap(),
                 resource_type: text(event, "ResourceType").unwrap(),
-                status: text(event, "ResourceStatus").unwrap(),
+                status: text(event, "ResourceStatus").unwrap().as_str().into(),
                 reason: text(event, "ResourceStatusReason"),
             })
             .collect()
@@ -411,7 +361,12 @@ mod tests {
 
     fn final_state(events: &[StackEvent]) -> StackState {
         let last = events.iter().rev().find(|event| event.is_stack()).unwrap();
-        classify(&last.status)
+        classify(last.status.as_str())
+    }
+
+    /// What a stack-level status means, as `stack::wait` judges it.
+    fn classify(status: &str) -> StackState {
+        StackStatus::from(status).state()
     }
 
     #[test]
@@ -501,7 +456,7 @@ mod tests {
     #[test]
     fn a_failed_delete_is_blamed_on_the_resource_it_could_not_delete() {
         let events = fixture(DELETE_FAILED);
-        assert!(is_stuck(&events[0].status));
+        assert!(StackStatus::from(&events[0].status).is_stuck());
         let culprit = blocking_failure(&events).unwrap();
         // Not the update failure of the operation before.
         assert_eq!(
@@ -510,7 +465,7 @@ mod tests {
         );
         assert!(explain_failure(culprit).contains("must detach all policies first"));
         let fix = stuck_guidance(
-            "DELETE_FAILED",
+            &"DELETE_FAILED".into(),
             "demo",
             "ap-southeast-2",
             Some("PutRecordRole"),
@@ -526,7 +481,7 @@ mod tests {
     #[test]
     fn a_failed_rollback_is_blamed_on_the_rollback_step_not_the_create() {
         let events = fixture(ROLLBACK_FAILED);
-        assert_eq!(classify(&events[0].status), StackState::Failed);
+        assert_eq!(classify(events[0].status.as_str()), StackState::Failed);
         let culprit = blocking_failure(&events).unwrap();
         assert_eq!(
             (culprit.logical_id.as_str(), culprit.status.as_str()),
@@ -536,7 +491,7 @@ mod tests {
         // The create's own root cause is still what first_failure reports.
         assert_eq!(first_failure(&events).unwrap().logical_id, "OrdersTable1");
         let fix = stuck_guidance(
-            "ROLLBACK_FAILED",
+            &"ROLLBACK_FAILED".into(),
             "demo",
             "ap-southeast-2",
             Some("OrdersStream"),
@@ -546,14 +501,19 @@ mod tests {
             fix.contains("run `demo down`") && fix.contains("then `demo up`"),
             "{fix}"
         );
-        let stuck_update =
-            stuck_guidance("UPDATE_ROLLBACK_FAILED", "demo", "ap-southeast-2", None).unwrap();
+        let stuck_update = stuck_guidance(
+            &"UPDATE_ROLLBACK_FAILED".into(),
+            "demo",
+            "ap-southeast-2",
+            None,
+        )
+        .unwrap();
         assert!(
             stuck_update.contains("--resources-to-skip LOGICAL_ID"),
             "{stuck_update}"
         );
         assert_eq!(
-            stuck_guidance("UPDATE_ROLLBACK_COMPLETE", "d", "r", None),
+            stuck_guidance(&"UPDATE_ROLLBACK_COMPLETE".into(), "d", "r", None),
             None
         );
     }
@@ -566,10 +526,13 @@ mod tests {
         let (_, older) = page.split_at(5);
         // A first poll saw only the older half; the next poll sees everything again.
         let first = new_events(&mut seen, older.to_vec(), since);
-        assert_eq!(first.first().unwrap().status, "UPDATE_IN_PROGRESS");
+        assert_eq!(first.first().unwrap().status.as_str(), "UPDATE_IN_PROGRESS");
         let second = new_events(&mut seen, page.clone(), since);
         assert_eq!(second.len(), 5);
-        assert_eq!(second.last().unwrap().status, "UPDATE_ROLLBACK_COMPLETE");
+        assert_eq!(
+            second.last().unwrap().status.as_str(),
+            "UPDATE_ROLLBACK_COMPLETE"
+        );
         assert!(new_events(&mut seen, page, since).is_empty());
     }
 
@@ -581,44 +544,10 @@ mod tests {
     }
 
     #[test]
-    fn stack_statuses_classify_as_an_operation_meant_to_succeed_sees_them() {
-        let cases = [
-            ("CREATE_IN_PROGRESS", StackState::InProgress),
-            (
-                "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-                StackState::InProgress,
-            ),
-            ("UPDATE_ROLLBACK_IN_PROGRESS", StackState::InProgress),
-            ("DELETE_IN_PROGRESS", StackState::InProgress),
-            ("CREATE_COMPLETE", StackState::Succeeded),
-            ("UPDATE_COMPLETE", StackState::Succeeded),
-            ("UPDATE_ROLLBACK_COMPLETE", StackState::RolledBack),
-            ("ROLLBACK_COMPLETE", StackState::NeedsRecreate),
-            ("ROLLBACK_FAILED", StackState::Failed),
-            ("UPDATE_ROLLBACK_FAILED", StackState::Stuck),
-            ("DELETE_FAILED", StackState::Failed),
-            ("REVIEW_IN_PROGRESS", StackState::Review),
-            ("DELETE_COMPLETE", StackState::Deleted),
-            ("SOMETHING_NEW", StackState::Unknown),
-        ];
-        for (status, state) in cases {
-            assert_eq!(classify(status), state, "{status}");
-        }
-        assert!(!StackState::InProgress.is_terminal());
-        assert!(StackState::RolledBack.is_terminal());
-    }
-
-    #[test]
     fn a_stuck_stack_gets_the_exact_continue_rollback_command() {
-        let text = StackState::Stuck
-            .guidance("demo", "ap-southeast-2")
-            .unwrap();
+        let text = guidance(StackState::Stuck, "demo", "ap-southeast-2").unwrap();
         assert!(text.contains("`aws cloudformation continue-update-rollback --stack-name demo --region ap-southeast-2`"), "{text}");
-        assert!(
-            StackState::Succeeded
-                .guidance("demo", "ap-southeast-2")
-                .is_none()
-        );
+        assert!(guidance(StackState::Succeeded, "demo", "ap-southeast-2").is_none());
     }
 
     #[test]

@@ -1,21 +1,25 @@
 //! The physical names the template gives the stack's resources, derived from the stack name,
 //! so `down` can check for (and remove) stragglers even after the stack itself is gone.
 
+use crate::model::Consumer;
+
 /// Longest stack name: role names are `<stack>-put-item-1-<region>` and IAM allows 64 characters.
 pub const MAX_STACK_NAME: usize = 38;
 
-/// The consumer functions, in order: consumer 1 (100 / 30 s by default) and consumer 2.
-pub const CONSUMERS: [&str; 2] = ["put-item-1", "put-item-2"];
+/// The producer function's role in the stack (the consumers': `Consumer::function`).
+pub const PRODUCER: &str = "put-record";
 /// Every function of the stack.
-pub const FUNCTIONS: [&str; 3] = ["put-record", "put-item-1", "put-item-2"];
+pub const FUNCTIONS: [&str; 3] = [PRODUCER, Consumer::One.function(), Consumer::Two.function()];
 
 /// Logical ids of the template's resources whose physical names CloudFormation chooses.
 pub mod logical {
+    use crate::model::Consumer;
+
     /// Each function's role (as the commands name it) and logical id.
     pub const FUNCTIONS: [(&str, &str); 3] = [
-        ("put-record", "PutRecordFunction"),
-        ("put-item-1", "PutItem1Function"),
-        ("put-item-2", "PutItem2Function"),
+        (super::PRODUCER, "PutRecordFunction"),
+        (Consumer::One.function(), "PutItem1Function"),
+        (Consumer::Two.function(), "PutItem2Function"),
     ];
     /// The tables of consumer 1 and consumer 2.
     pub const TABLES: [&str; 2] = ["OrderTable1", "OrderTable2"];

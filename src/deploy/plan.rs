@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::template::{ParameterError, ParameterSpec};
-use crate::model::Parameter;
+use crate::model::{Parameter, StackStatus};
 
 /// The stack as CloudFormation reports it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeployedState {
     pub stack_id: String,
-    pub status: String,
+    pub status: StackStatus,
     pub parameters: BTreeMap<String, String>,
     pub template_body: Option<String>,
     /// The last update, else the creation (`demo report`'s default window starts there).
@@ -31,15 +31,15 @@ pub enum Plan {
     UpToDate,
     /// A failed create left the stack in `status`; it holds nothing and must be deleted first.
     Recreate {
-        status: String,
+        status: StackStatus,
     },
     /// Another operation is running; wait for it, then decide again.
     Wait {
-        status: String,
+        status: StackStatus,
     },
     /// A delete or rollback failed: the stack needs a person, told what by its events.
     Blocked {
-        status: String,
+        status: StackStatus,
     },
 }
 
@@ -110,22 +110,22 @@ pub fn decide(
     let Some(current) = current else {
         return Plan::Create;
     };
-    let status = current.status.as_str();
+    let status = &current.status;
     match status {
-        "DELETE_COMPLETE" => Plan::Create,
+        s if s.is_deleted() => Plan::Create,
         // REVIEW_IN_PROGRESS: a create change set was made but not (successfully) executed, e.g.
         // an interrupted `up`. It holds no resources; starting afresh converges on AWS and moto.
         // Only a stack that holds nothing is deleted and created again by `up` itself.
-        "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE" => Plan::Recreate {
-            status: status.into(),
+        s if s.must_be_recreated() => Plan::Recreate {
+            status: status.clone(),
         },
         // A resource CloudFormation could not delete or roll back is still there: deleting the
         // stack again would fail again, so the person must act (the events say on what).
-        s if super::events::is_stuck(s) => Plan::Blocked {
-            status: status.into(),
+        s if s.is_stuck() => Plan::Blocked {
+            status: status.clone(),
         },
-        s if s.ends_with("_IN_PROGRESS") => Plan::Wait {
-            status: status.into(),
+        s if s.is_in_progress() => Plan::Wait {
+            status: status.clone(),
         },
         _ => {
             let same_template = current
@@ -151,6 +151,20 @@ pub fn parameter_changes(
         .filter(|(name, value)| before.get(*name) != Some(*value))
         .map(|(name, value)| (name.clone(), before.get(name).cloned(), value.clone()))
         .collect()
+}
+
+/// For tests: a created stack with nothing else known, to fill in what a test does not set.
+#[cfg(test)]
+impl Default for DeployedState {
+    fn default() -> Self {
+        DeployedState {
+            stack_id: String::new(),
+            status: "CREATE_COMPLETE".into(),
+            parameters: BTreeMap::new(),
+            template_body: None,
+            last_changed: None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,17 +1,18 @@
-//! `demo tune`'s second step: record the values now live on the mappings as the stack's
-//! parameters, with a change set that keeps the deployed template and every other parameter's
-//! deployed value, so a stack deployed by another version of the tool is recorded as it is.
+//! Record values already live (a tune's batching on the mappings, `watch`'s new code keys) as
+//! the stack's parameters, with a change set that keeps the deployed template and every other
+//! parameter's deployed value, so a stack deployed by another version of the tool is recorded
+//! as it is.
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use aws_sdk_cloudformation::types::Parameter;
 
-use super::events::StackState;
 use super::plan::{DeployedState, Override};
 use super::stack::{self, ChangeSetOutcome, Finished, TemplateSource};
 use super::{DeployError, interrupt};
 use crate::aws::Clients;
+use crate::model::StackState;
 
 /// How the recording ended.
 #[derive(Debug)]

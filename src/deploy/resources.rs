@@ -9,7 +9,7 @@ use super::DeployError;
 use super::mapping::{self, Mapping};
 use super::names::logical;
 use crate::aws::Clients;
-use crate::model::Consumer;
+use crate::model::{Consumer, ResourceStatus};
 
 /// One resource of the stack.
 #[derive(Debug, Clone, Serialize)]
@@ -17,7 +17,7 @@ pub struct Resource {
     pub logical_id: String,
     pub resource_type: String,
     pub physical_id: Option<String>,
-    pub status: String,
+    pub status: ResourceStatus,
 }
 
 /// The deployed stack, as the other commands need it.
@@ -98,10 +98,7 @@ pub async fn resources(clients: &Clients, stack: &str) -> Result<Vec<Resource>, 
                 .physical_resource_id()
                 .filter(|id| !id.is_empty())
                 .map(str::to_owned),
-            status: r
-                .resource_status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
+            status: r.resource_status().map_or("", |s| s.as_str()).into(),
         })
         .collect())
 }

@@ -11,8 +11,9 @@ use aws_sdk_cloudformation::types::{
 };
 
 use super::DeployError;
-use super::events::{self, StackEvent, StackState};
+use super::events::{self, StackEvent};
 use super::plan::DeployedState;
+use crate::model::{StackState, StackStatus};
 use crate::terminal::{self, ProgressMode, Spinner};
 
 const POLL: Duration = Duration::from_millis(1500);
@@ -43,11 +44,8 @@ pub async fn describe(cfn: &Client, stack: &str) -> Result<Option<DeployedState>
     let Some(found) = output.stacks().first() else {
         return Ok(None);
     };
-    let status = found
-        .stack_status()
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_default();
-    if status == "DELETE_COMPLETE" {
+    let status = StackStatus::from(found.stack_status().map_or("", |s| s.as_str()));
+    if status.is_deleted() {
         return Ok(None);
     }
     let parameters = found
@@ -60,7 +58,7 @@ pub async fn describe(cfn: &Client, stack: &str) -> Result<Option<DeployedState>
             ))
         })
         .collect();
-    let template_body = if status == "REVIEW_IN_PROGRESS" {
+    let template_body = if status.is_review() {
         None
     } else {
         cfn.get_template()
@@ -174,6 +172,15 @@ pub async fn create_change_set_from(
             err,
         ));
     }
+    computed(cfn, stack, name).await
+}
+
+/// Polls change set `name` until CloudFormation has computed it (or found nothing to change).
+async fn computed(
+    cfn: &Client,
+    stack: &str,
+    name: String,
+) -> Result<ChangeSetOutcome, DeployError> {
     let started = Instant::now();
     loop {
         let described = cfn
@@ -232,7 +239,7 @@ pub async fn apply(
     desired: &BTreeMap<String, String>,
     yes: bool,
 ) -> Result<&'static str, DeployError> {
-    let create = current.is_none_or(|c| c.status == "REVIEW_IN_PROGRESS");
+    let create = current.is_none_or(|c| c.status.is_review());
     let (name, change_list) =
         match create_change_set(cfn, stack_name, template, desired, create).await? {
             ChangeSetOutcome::NoChanges => return Ok("up to date"),
@@ -296,7 +303,7 @@ pub async fn delete(cfn: &Client, stack: &str) -> Result<(), DeployError> {
 /// How an operation ended.
 #[derive(Debug)]
 pub struct Finished {
-    pub status: String,
+    pub status: StackStatus,
     pub state: StackState,
     pub events: Vec<StackEvent>,
 }
@@ -328,11 +335,11 @@ pub async fn wait(
                 .stacks()
                 .first()
                 .and_then(|s| s.stack_status())
-                .map_or("DELETE_COMPLETE".to_owned(), |s| s.as_str().to_owned()),
-            Err(err) if is_missing(&err) => "DELETE_COMPLETE".to_owned(),
+                .map_or_else(StackStatus::deleted, |s| s.clone().into()),
+            Err(err) if is_missing(&err) => StackStatus::deleted(),
             Err(err) => return Err(DeployError::aws(format!("describe stack {stack_id}"), err)),
         };
-        let state = events::classify(&status);
+        let state = status.state();
         progress.set_live(format!(
             "{status}, {} resources done",
             resources_done(&events_so_far)
@@ -349,7 +356,7 @@ pub async fn wait(
         if started.elapsed() > OPERATION_LIMIT {
             return Err(DeployError::Timeout {
                 stack: stack_id.into(),
-                status,
+                status: status.to_string(),
                 minutes: OPERATION_LIMIT.as_secs() / 60,
                 command,
             });
@@ -358,13 +365,13 @@ pub async fn wait(
     }
 }
 
-/// Resources (not the stack itself) whose latest event is a *_COMPLETE one.
+/// Resources (not the stack itself) whose latest event is a complete one.
 fn resources_done(events: &[StackEvent]) -> usize {
-    let mut latest: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut latest = std::collections::HashMap::new();
     for event in events.iter().filter(|e| !e.is_stack()) {
         latest.insert(&event.logical_id, &event.status);
     }
-    latest.values().filter(|s| s.ends_with("_COMPLETE")).count()
+    latest.values().filter(|s| s.is_complete()).count()
 }
 
 /// The newest page of events (newest first, as CloudFormation returns them); an operation's
@@ -397,10 +404,7 @@ fn from_sdk(event: &aws_sdk_cloudformation::types::StackEvent) -> StackEvent {
             .unwrap_or_default(),
         logical_id: event.logical_resource_id().unwrap_or_default().to_owned(),
         resource_type: event.resource_type().unwrap_or_default().to_owned(),
-        status: event
-            .resource_status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
+        status: event.resource_status().map_or("", |s| s.as_str()).into(),
         reason: event.resource_status_reason().map(str::to_owned),
     }
 }
@@ -414,7 +418,7 @@ fn millis(time: SystemTime) -> i64 {
 /// (not just the stack status), and what to do. For a stack stuck in a failed delete or
 /// rollback, the resource is the one that step could not handle.
 pub fn failure(stack: &str, region: &str, finished: &Finished) -> DeployError {
-    let stuck = events::is_stuck(&finished.status);
+    let stuck = finished.status.is_stuck();
     let culprit = if stuck {
         events::blocking_failure(&finished.events)
     } else {
@@ -425,11 +429,11 @@ pub fn failure(stack: &str, region: &str, finished: &Finished) -> DeployError {
     });
     let logical_id = culprit.map(|e| e.logical_id.as_str());
     let fix = events::stuck_guidance(&finished.status, stack, region, logical_id)
-        .or_else(|| finished.state.guidance(stack, region))
+        .or_else(|| events::guidance(finished.state, stack, region))
         .unwrap_or_else(|| "fix the cause above and run the command again".into());
     DeployError::Failed {
         stack: stack.to_owned(),
-        status: finished.status.clone(),
+        status: finished.status.to_string(),
         cause,
         fix,
     }
@@ -449,7 +453,7 @@ pub async fn stuck(
             region,
             &Finished {
                 status: current.status.clone(),
-                state: events::classify(&current.status),
+                state: current.status.state(),
                 events,
             },
         ),

@@ -79,24 +79,30 @@ impl ParameterSpec {
         if !self.allowed.is_empty() && !self.allowed.iter().any(|allowed| allowed == value) {
             return Err(refuse(format!("use one of {}", self.allowed.join(", "))));
         }
-        if self.min.is_none() && self.max.is_none() {
+        let Some(rule) = self.range_rule() else {
             return Ok(());
-        }
+        };
         let number: f64 = value
             .parse()
             .map_err(|_| refuse("must be a number".into()))?;
+        let below = self.min.is_some_and(|min| number < min);
+        let above = self.max.is_some_and(|max| number > max);
+        if below || above || number.fract() != 0.0 {
+            return Err(refuse(rule));
+        }
+        Ok(())
+    }
+
+    /// The rule a number outside the declared limits breaks ("the allowed range is 1–10000
+    /// (whole numbers)"), said alike by every check; None when the template sets no limit.
+    pub fn range_rule(&self) -> Option<String> {
         let range = match (self.min, self.max) {
             (Some(min), Some(max)) => format!("the allowed range is {min}–{max}"),
             (Some(min), None) => format!("the minimum is {min}"),
             (None, Some(max)) => format!("the maximum is {max}"),
-            (None, None) => unreachable!(),
+            (None, None) => return None,
         };
-        let below = self.min.is_some_and(|min| number < min);
-        let above = self.max.is_some_and(|max| number > max);
-        if below || above || number.fract() != 0.0 {
-            return Err(refuse(format!("{range} (whole numbers)")));
-        }
-        Ok(())
+        Some(format!("{range} (whole numbers)"))
     }
 }
 

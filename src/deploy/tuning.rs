@@ -1,265 +1,341 @@
-//! `demo tune`'s decisions: which mappings, which values, checked against AWS's limits (as the
-//! template declares them) before any call. Pure: no AWS calls.
+//! `demo tune` (and `demo sweep --apply`) below the commands: a batching change checked once
+//! against the template's limits (`Tuning`), put live on the mappings in seconds, then recorded
+//! as the stack's parameters; and the drift a mapping shows from the stack (`drift`).
+//!
+//! Why both a direct update and a stack update: a CloudFormation update per tune is what every
+//! peer does and takes a minute on AWS; `UpdateEventSourceMapping` takes effect in seconds. So
+//! the tool updates the mapping directly, waits until Lambda reports it Enabled with the new
+//! values (that is the figure it reports), and then records the values as the stack's
+//! parameters with a parameter-only change set. CloudFormation then agrees with the mapping, a
+//! later plain `demo up` keeps the tuned values, `demo status` shows them, and `demo down`
+//! deletes the stack as usual.
+//!
+//! The two must not end up disagreeing: the recording keeps the deployed template and every
+//! other parameter's deployed value; if CloudFormation refuses or rolls it back, the mapping is
+//! put back (a rollback does that itself) and the run fails; Ctrl-C before the recording puts
+//! the mapping back, Ctrl-C during it lets CloudFormation finish, whose outcome agrees either way.
+
+mod drift;
+mod report;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use super::DeployError;
-use super::batching::{Batching, BatchingChange, BatchingFlags};
-use super::plan::{self, Override};
-use super::template::ParameterSpec;
-use crate::model::{Consumer, Consumers, Parameter};
+use super::batching::{Batching, BatchingChange};
+use super::mapping::{self, Mapping, update_mapping, wait_for_effect};
+use super::plan::{DeployedState, Override};
+use super::preflight::{self, Concurrency};
+use super::record::{self, Recorded};
+use super::template::{ParameterError, ParameterSpec};
+use super::{interrupt, stack};
+use crate::aws::Clients;
+use crate::model::{Consumer, Consumers, Parameter, ParameterValues};
+use crate::terminal;
+pub use drift::{Drift, drift};
+pub use report::{MappingChange, TuneReport};
 
-/// What `demo tune` was asked for.
+/// What `demo tune` was asked for, its values checked.
 #[derive(Debug, Clone)]
 pub struct TuneRequest {
     pub consumers: Consumers,
-    pub change: BatchingChange,
+    pub tuning: Tuning,
     pub dry_run: bool,
 }
 
-/// How `tune` names the values in its messages.
-pub const FLAGS: BatchingFlags = BatchingFlags {
-    batch_size: "--batch-size",
-    window: "--window",
-    parallelization: "--parallelization",
-};
+/// The batching values a tune sets (`None` keeps the mapping's), each within the template's
+/// limits: the one form from `settings` to the SDK, rendered into the mapping update
+/// (`applied_to`) and into the change set's parameters (`parameters`). Only `check` makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    batch_size: Option<i32>,
+    window_seconds: Option<i32>,
+    parallelization: Option<i32>,
+}
 
-/// Checks the request against the template's limits (which are AWS's for Kinesis mappings).
-pub fn validate(
-    specs: &BTreeMap<Parameter, ParameterSpec>,
-    request: &TuneRequest,
-) -> Result<(), DeployError> {
-    if request.change.is_empty() {
-        return Err(DeployError::Invalid(vec![
-            super::template::ParameterError {
-                flag: "--batch-size/--window/--parallelization".into(),
+/// The flags `tune` names the values by in its messages.
+const FLAGS: [&str; 3] = ["--batch-size", "--window", "--parallelization"];
+
+impl Tuning {
+    /// Checks `change` for every consumer in `consumers` against the template's limits (which
+    /// are AWS's for Kinesis mappings): every problem at once, each said once.
+    pub fn check(
+        specs: &BTreeMap<Parameter, ParameterSpec>,
+        consumers: Consumers,
+        change: BatchingChange,
+    ) -> Result<Tuning, DeployError> {
+        if change.is_empty() {
+            return Err(DeployError::Invalid(vec![ParameterError {
+                flag: FLAGS.join("/"),
                 value: "(none given)".into(),
                 rule: "give --batch-size N (1–10000), --window S (0–300 seconds), \
                        --parallelization N (1–10), or several"
                     .into(),
-            },
-        ]));
-    }
-    let overrides: Vec<Override> = request
-        .consumers
-        .members()
-        .iter()
-        .flat_map(|&consumer| overrides(request, consumer))
-        .collect();
-    plan::validate(specs, &overrides).map_err(DeployError::Invalid)
-}
-
-/// The template parameters a tune of `consumer` sets.
-pub fn overrides(request: &TuneRequest, consumer: Consumer) -> Vec<Override> {
-    request.change.overrides(consumer, FLAGS)
-}
-
-/// A mapping whose live batching differs from the values the stack's parameters give it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drift {
-    pub consumer: Consumer,
-    pub live: Batching,
-    pub stack: Batching,
-}
-
-/// The mappings whose live values differ from the stack's parameters (an interrupted or
-/// out-of-band change): CloudFormation does not see that, so `up` must.
-pub fn drift(
-    parameters: &BTreeMap<String, String>,
-    mappings: &[super::mapping::Mapping],
-) -> Vec<Drift> {
-    mappings
-        .iter()
-        .filter_map(|m| {
-            let stack = Batching::from_parameters(parameters, m.consumer)?;
-            let live = m.batching();
-            (live != stack).then_some(Drift {
-                consumer: m.consumer,
-                live,
-                stack,
-            })
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::deploy::template::parameter_specs;
-
-    fn request(batch_size: Option<i64>, window: Option<i64>) -> TuneRequest {
-        with_change(BatchingChange {
+            }]));
+        }
+        let given = [change.batch_size, change.window, change.parallelization];
+        let mut problems = Vec::new();
+        let mut checked = [None; 3];
+        for (slot, (flag, value)) in FLAGS.into_iter().zip(given).enumerate() {
+            let Some(value) = value else { continue };
+            for &consumer in consumers.members() {
+                let spec = specs.get(&Tuning::parameter(slot, consumer));
+                match within(spec, flag, value) {
+                    Ok(fits) => checked[slot] = Some(fits),
+                    Err(problem) if !problems.contains(&problem) => problems.push(problem),
+                    Err(_) => {}
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(DeployError::Invalid(problems));
+        }
+        let [batch_size, window_seconds, parallelization] = checked;
+        Ok(Tuning {
             batch_size,
-            window,
-            parallelization: None,
+            window_seconds,
+            parallelization,
         })
     }
 
-    fn with_change(change: BatchingChange) -> TuneRequest {
-        TuneRequest {
-            consumers: Consumers::Two,
-            change,
-            dry_run: false,
+    /// The parameter of `consumer` that value `slot` (in `FLAGS`' order) sets.
+    fn parameter(slot: usize, consumer: Consumer) -> Parameter {
+        match slot {
+            0 => Parameter::BatchSize(consumer),
+            1 => Parameter::Window(consumer),
+            _ => Parameter::Parallelization(consumer),
         }
     }
 
-    fn parallelization(n: i64) -> TuneRequest {
-        with_change(BatchingChange {
-            parallelization: Some(n),
-            ..BatchingChange::default()
-        })
-    }
-
-    #[test]
-    fn limits_are_awss_for_kinesis_mappings() {
-        let specs = parameter_specs();
-        assert!(validate(specs, &request(Some(1), Some(0))).is_ok());
-        assert!(validate(specs, &request(Some(10_000), Some(300))).is_ok());
-        for (batch, window, flag) in [
-            (Some(0), None, "--batch-size 0"),
-            (Some(10_001), None, "--batch-size 10001"),
-            (None, Some(301), "--window 301"),
-            (Some(-5), None, "--batch-size -5"),
-        ] {
-            let err = validate(specs, &request(batch, window))
-                .unwrap_err()
-                .to_string();
-            assert!(err.starts_with(flag), "{err}");
-            assert!(err.contains("allowed range"), "{err}");
-        }
-        let neither = validate(specs, &request(None, None))
-            .unwrap_err()
-            .to_string();
-        assert!(neither.contains("give --batch-size"), "{neither}");
-        assert!(neither.contains("--parallelization N (1–10)"), "{neither}");
-    }
-
-    #[test]
-    fn parallelization_is_1_to_10_as_lambda_allows_for_kinesis() {
-        let specs = parameter_specs();
-        for good in [1, 10] {
-            assert!(validate(specs, &parallelization(good)).is_ok(), "{good}");
-        }
-        for bad in [0, 11, -1] {
-            let err = validate(specs, &parallelization(bad))
-                .unwrap_err()
-                .to_string();
-            assert!(
-                err.starts_with(&format!("--parallelization {bad} is not allowed")),
-                "{err}"
-            );
-            assert!(err.contains("the allowed range is 1–10"), "{err}");
-        }
-        assert_eq!(
-            overrides(&parallelization(3), Consumer::Two)
-                .into_iter()
-                .map(|o| (o.parameter.name(), o.value))
-                .collect::<Vec<_>>(),
-            [("Parallelization2", "3".to_owned())]
-        );
-    }
-
-    fn mapping(consumer: Consumer, batch: i32, window: i32) -> crate::deploy::mapping::Mapping {
-        crate::deploy::mapping::Mapping {
-            consumer,
-            function: format!("demo-put-item-{consumer}"),
-            uuid: "u".into(),
-            batch_size: Some(batch),
-            window_seconds: Some(window),
-            parallelization: Some(1),
-            state: "Enabled".into(),
-            state_reason: None,
-            last_result: None,
-            last_modified: None,
-            function_arn: format!(
-                "arn:aws:lambda:ap-southeast-2:123456789012:function:demo-put-item-{consumer}"
-            ),
-            failure: Default::default(),
+    /// The batching after the tune.
+    pub fn applied_to(self, before: Batching) -> Batching {
+        Batching {
+            batch_size: self.batch_size.unwrap_or(before.batch_size),
+            window_seconds: self.window_seconds.unwrap_or(before.window_seconds),
+            parallelization: self.parallelization.unwrap_or(before.parallelization),
         }
     }
 
-    fn parameters(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    /// The template parameters the tune sets on `consumer`, as the change set sends them.
+    pub fn parameters(self, consumer: Consumer) -> Vec<Override> {
+        let values = [self.batch_size, self.window_seconds, self.parallelization];
+        (FLAGS.into_iter().zip(values).enumerate())
+            .filter_map(|(slot, (flag, value))| {
+                Some(Override {
+                    parameter: Tuning::parameter(slot, consumer),
+                    flag,
+                    value: value?.to_string(),
+                })
+            })
             .collect()
     }
 
-    const STACK: [(&str, &str); 6] = [
-        ("BatchSize1", "100"),
-        ("Window1", "30"),
-        ("Parallelization1", "1"),
-        ("BatchSize2", "10"),
-        ("Window2", "2"),
-        ("Parallelization2", "1"),
-    ];
-
-    #[test]
-    fn a_live_mapping_that_differs_from_the_stack_is_drift() {
-        let parameters = parameters(&STACK);
-        assert_eq!(
-            drift(
-                &parameters,
-                &[
-                    mapping(Consumer::One, 100, 30),
-                    mapping(Consumer::Two, 10, 2)
-                ]
-            ),
-            []
-        );
-        assert_eq!(
-            drift(
-                &parameters,
-                &[
-                    mapping(Consumer::One, 100, 30),
-                    mapping(Consumer::Two, 40, 2)
-                ]
-            ),
-            [Drift {
-                consumer: Consumer::Two,
-                live: Batching {
-                    batch_size: 40,
-                    window_seconds: 2,
-                    parallelization: 1,
-                },
-                stack: Batching {
-                    batch_size: 10,
-                    window_seconds: 2,
-                    parallelization: 1,
-                },
-            }]
-        );
+    /// Whether the tune changes how many batches of a shard run at once.
+    pub fn sets_parallelization(self) -> bool {
+        self.parallelization.is_some()
     }
+}
 
-    #[test]
-    fn a_parallelization_changed_outside_demo_is_drift() {
-        let mut lanes = mapping(Consumer::One, 100, 30);
-        lanes.parallelization = Some(4);
-        let drifted = drift(
-            &parameters(&STACK),
-            &[lanes.clone(), mapping(Consumer::Two, 10, 2)],
-        );
-        assert_eq!(drifted.len(), 1, "{drifted:?}");
-        assert_eq!(drifted[0].consumer, Consumer::One);
-        assert_eq!(
-            (
-                drifted[0].live.parallelization,
-                drifted[0].stack.parallelization
-            ),
-            (4, 1)
-        );
-        // The stack recorded 4: no drift.
-        let mut tuned = parameters(&STACK);
-        tuned.insert("Parallelization1".into(), "4".into());
-        assert_eq!(drift(&tuned, &[lanes]), []);
+/// `value` given as `flag`, if the template's `spec` allows it (a parameter it does not limit
+/// takes what Lambda takes, an i32).
+fn within(spec: Option<&ParameterSpec>, flag: &str, value: i64) -> Result<i32, ParameterError> {
+    let refuse = |rule: String| ParameterError {
+        flag: flag.to_owned(),
+        value: value.to_string(),
+        rule,
+    };
+    if let Some(spec) = spec {
+        let number = value as f64;
+        let below = spec.min.is_some_and(|min| number < min);
+        let above = spec.max.is_some_and(|max| number > max);
+        if let Some(rule) = spec.range_rule().filter(|_| below || above) {
+            return Err(refuse(rule));
+        }
     }
+    i32::try_from(value).map_err(|_| refuse(format!("the maximum is {}", i32::MAX)))
+}
 
-    #[test]
-    fn a_stack_without_the_parallelization_parameters_expects_1() {
-        let old = parameters(&STACK[..2]);
-        assert_eq!(drift(&old, &[mapping(Consumer::One, 100, 30)]), []);
-        let mut lanes = mapping(Consumer::One, 100, 30);
-        lanes.parallelization = Some(2);
-        assert_eq!(drift(&old, &[lanes]).len(), 1);
+/// Tunes the mappings and records the values in the stack (`demo tune`, `demo sweep --apply`).
+pub async fn apply(
+    clients: &Clients,
+    stack_name: &str,
+    request: &TuneRequest,
+) -> Result<TuneReport, DeployError> {
+    let current =
+        stack::describe_existing(&clients.cloudformation, stack_name, &clients.region).await?;
+    let (mappings, changes) = planned(clients, stack_name, request).await?;
+    if request.tuning.sets_parallelization() {
+        fits_the_account(&clients.lambda, &current, &changes).await?;
     }
+    let mut report = TuneReport {
+        stack: stack_name.to_owned(),
+        dry_run: request.dry_run,
+        changes,
+        effect_seconds: None,
+        stack_seconds: None,
+        notes: Vec::new(),
+    };
+    if !request.dry_run {
+        go_live_and_record(clients, &current, &mappings, request, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// Each chosen consumer's mapping as it is, and the change the tune makes to it.
+async fn planned(
+    clients: &Clients,
+    stack_name: &str,
+    request: &TuneRequest,
+) -> Result<(Vec<Mapping>, Vec<MappingChange>), DeployError> {
+    let mut mappings = Vec::new();
+    let mut changes = Vec::new();
+    for &consumer in request.consumers.members() {
+        let mapping = mapping::of_consumer(clients, stack_name, consumer).await?;
+        let before = mapping.batching();
+        changes.push(MappingChange {
+            consumer,
+            function: mapping.function.clone(),
+            before,
+            after: request.tuning.applied_to(before),
+        });
+        mappings.push(mapping);
+    }
+    Ok((mappings, changes))
+}
+
+/// The two steps, with Ctrl-C deferred from the first mapping update until the stack records
+/// the values: this run ends that step itself (see `go_live` and `record`).
+async fn go_live_and_record(
+    clients: &Clients,
+    current: &DeployedState,
+    mappings: &[Mapping],
+    request: &TuneRequest,
+    report: &mut TuneReport,
+) -> Result<(), DeployError> {
+    let stack_name = report.stack.as_str();
+    interrupt::install();
+    let _deferred = interrupt::defer();
+    // Said only on a second Ctrl-C, which stops before the mapping is put back.
+    interrupt::doing(format!(
+        "the mapping may hold the new values while stack {stack_name} does not: `demo up` \
+         puts it back to the stack's values, `demo tune` again applies the change"
+    ));
+    let started = Instant::now();
+    report.notes = go_live(clients, mappings, &report.changes, started).await?;
+    report.effect_seconds = Some(started.elapsed().as_secs_f64());
+    terminal::note(format!(
+        "mappings report the new values after {:.1} s; recording them in the stack",
+        started.elapsed().as_secs_f64()
+    ));
+    let started = Instant::now();
+    let tuned: Vec<_> = (request.consumers.members().iter())
+        .flat_map(|&c| request.tuning.parameters(c))
+        .collect();
+    match record::record(clients, stack_name, current, &tuned).await? {
+        Recorded::Done | Recorded::Unchanged => {}
+        Recorded::Failed(err) => {
+            let back = put_back(clients, mappings, &report.changes).await;
+            return Err(not_recorded(stack_name, err, &back));
+        }
+    }
+    report.stack_seconds = Some(started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// A parallelization the account's concurrency cannot run is refused before any mapping
+/// changes, as `up` refuses it: the stack's shards and factors with the tune's changes.
+async fn fits_the_account(
+    lambda: &aws_sdk_lambda::Client,
+    current: &DeployedState,
+    changes: &[MappingChange],
+) -> Result<(), DeployError> {
+    let parameter = |parameter| current.parameters.number(parameter).unwrap_or(1);
+    let mut parallelization = Consumer::ALL.map(|c| parameter(Parameter::Parallelization(c)));
+    for change in changes {
+        parallelization[change.consumer.index()] = change.after.parallelization.max(1) as u32;
+    }
+    let consumers = Concurrency {
+        shards: parameter(Parameter::ShardCount),
+        parallelization,
+    };
+    preflight::check_parallelization(lambda, [consumers]).await
+}
+
+/// Updates every mapping and waits until each reports its new values, returning what Lambda
+/// reports besides (see `mapping::wait_for_effect`): a mapping the user had disabled keeps the
+/// values and a note; one that is not Enabled otherwise fails the tune at once. Ctrl-C or a
+/// failure on the way puts every mapping back as it was (the stack still holds those values).
+async fn go_live(
+    clients: &Clients,
+    mappings: &[Mapping],
+    changes: &[MappingChange],
+    started: Instant,
+) -> Result<Vec<String>, DeployError> {
+    let step = async {
+        for (mapping, change) in mappings.iter().zip(changes) {
+            update_mapping(clients, mapping, change.after).await?;
+        }
+        let mut notes = Vec::new();
+        for (mapping, change) in mappings.iter().zip(changes) {
+            let health = wait_for_effect(clients, mapping, change.after, started).await?;
+            notes.extend(health.note().map(str::to_owned));
+        }
+        test_pause().await;
+        Ok::<_, DeployError>(notes)
+    };
+    let outcome = tokio::select! {
+        outcome = step => Some(outcome),
+        () = interrupt::requested() => None,
+    };
+    match outcome {
+        Some(Ok(notes)) => Ok(notes),
+        Some(Err(err)) => {
+            let back = put_back(clients, mappings, changes).await;
+            Err(DeployError::Incomplete(format!("{err}\n  {back}")))
+        }
+        None => {
+            let back = put_back(clients, mappings, changes).await;
+            interrupt::exit(&format!(
+                "{back}; the stack was not changed. `demo tune` again applies the change"
+            ))
+        }
+    }
+}
+
+/// Test-only pause between the two steps, so a test can interrupt exactly there: set
+/// `DEMO_TEST_PAUSE_BEFORE_RECORD=<seconds>`. Read only by debug builds; a release build
+/// ignores it.
+async fn test_pause() {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(seconds) = std::env::var("DEMO_TEST_PAUSE_BEFORE_RECORD")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
+        return;
+    };
+    terminal::note(format!(
+        "test pause: {seconds} s before recording in the stack"
+    ));
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+}
+
+/// Puts each mapping back to its values before the tune (see `mapping::put_back`).
+async fn put_back(clients: &Clients, mappings: &[Mapping], changes: &[MappingChange]) -> String {
+    let restores: Vec<_> = (mappings.iter().zip(changes))
+        .map(|(m, c)| (m, c.before, c.after))
+        .collect();
+    mapping::put_back(clients, &restores).await
+}
+
+/// The error for a recording CloudFormation refused or rolled back.
+fn not_recorded(stack_name: &str, err: DeployError, back: &str) -> DeployError {
+    DeployError::Incomplete(format!(
+        "stack {stack_name} could not record the new values, so the tune is undone: {back} \
+         (a rolled-back update restores the mapping with the stack's old parameters)\n  \
+         cause: {err}\n  fix: correct the cause and run `demo tune` again"
+    ))
 }

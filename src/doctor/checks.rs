@@ -115,7 +115,7 @@ async fn stack_state(
             format!("{}: none yet, `up` creates it", names.stack),
         );
     };
-    let status = &current.status;
+    let status = current.status.as_str();
     match plan::decide(Some(current), template::TEMPLATE, &current.parameters) {
         Plan::Blocked { .. } => {
             let cfn = &clients.cloudformation;

@@ -40,7 +40,7 @@ impl Consumer {
     }
 
     /// The function's role in the stack, as its physical name ends: `<stack>-put-item-1`.
-    pub fn function(self) -> &'static str {
+    pub const fn function(self) -> &'static str {
         match self {
             Consumer::One => "put-item-1",
             Consumer::Two => "put-item-2",

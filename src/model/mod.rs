@@ -1,9 +1,12 @@
-//! The stack's vocabulary as types, in one place: which consumer (`Consumer`, `Consumers`) and
-//! the template's parameters (`Parameter`, read from a stack's values by `ParameterValues`).
+//! The stack's vocabulary as types, in one place: which consumer (`Consumer`, `Consumers`),
+//! the template's parameters (`Parameter`, read from a stack's values by `ParameterValues`) and
+//! the stack's and its resources' statuses (`StackStatus`, `ResourceStatus`, `StackState`).
 //! Plain values with no AWS calls, used by every layer that names a part of the stack.
 
 mod consumer;
 mod parameter;
+mod status;
 
 pub use consumer::{Consumer, Consumers};
 pub use parameter::{Parameter, ParameterValues};
+pub use status::{ResourceStatus, StackState, StackStatus, StuckIn};

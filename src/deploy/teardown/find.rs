@@ -23,7 +23,7 @@ pub async fn listed(
     live: Option<&DeployedState>,
 ) -> Result<Vec<Resource>, DeployError> {
     match live {
-        Some(live) if live.status != "REVIEW_IN_PROGRESS" => {
+        Some(live) if !live.status.is_review() => {
             resources::resources(clients, &live.stack_id).await
         }
         _ => Ok(Vec::new()),

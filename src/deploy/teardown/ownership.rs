@@ -21,6 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Leftover;
+use crate::model::ResourceStatus;
 
 /// CloudFormation's own tag on the resources it creates (AWS only).
 pub const CFN_STACK_ID_TAG: &str = "aws:cloudformation:stack-id";
@@ -82,9 +83,9 @@ pub fn judge(found: &Found, owner: &Owner) -> Verdict {
 
 /// Physical ids worth recording from the stack's resource list: those CloudFormation made. A
 /// failed create names what it tried to make, which may be someone else's resource of that name.
-pub fn recordable(status: &str, physical_id: Option<&str>) -> Option<String> {
+pub fn recordable(status: &ResourceStatus, physical_id: Option<&str>) -> Option<String> {
     let id = physical_id.filter(|id| !id.is_empty())?;
-    (status != "CREATE_FAILED").then(|| id.to_owned())
+    (!status.is_create_failed()).then(|| id.to_owned())
 }
 
 #[cfg(test)]
@@ -192,15 +193,18 @@ mod tests {
     #[test]
     fn only_what_cloudformation_made_is_recorded() {
         assert_eq!(
-            recordable("CREATE_COMPLETE", Some("abc")),
+            recordable(&"CREATE_COMPLETE".into(), Some("abc")),
             Some("abc".into())
         );
         assert_eq!(
-            recordable("DELETE_COMPLETE", Some("abc")),
+            recordable(&"DELETE_COMPLETE".into(), Some("abc")),
             Some("abc".into())
         );
-        assert_eq!(recordable("CREATE_FAILED", Some("demo-table-1")), None);
-        assert_eq!(recordable("CREATE_COMPLETE", Some("")), None);
-        assert_eq!(recordable("CREATE_COMPLETE", None), None);
+        assert_eq!(
+            recordable(&"CREATE_FAILED".into(), Some("demo-table-1")),
+            None
+        );
+        assert_eq!(recordable(&"CREATE_COMPLETE".into(), Some("")), None);
+        assert_eq!(recordable(&"CREATE_COMPLETE".into(), None), None);
     }
 }

@@ -1,0 +1,98 @@
+//! The command asked for (`Job`) and each command's own settings, resolved by `settings` and
+//! handed to `commands`: plain values, so neither imports the other's types.
+
+use std::path::PathBuf;
+
+use crate::artifacts::Arch;
+use crate::deploy::batching::BatchingChange;
+use crate::deploy::tuning::TuneRequest;
+use crate::insights::InsightsChoice;
+use crate::invoke::InvokeRequest;
+use crate::load::run::LoadPlan;
+use crate::load::verify::VerifyRequest;
+use crate::logs::LogsRequest;
+use crate::report::cost::PriceOverrides;
+use crate::report::window::Since;
+use crate::sweep::choose::Strategy;
+use crate::sweep::grid::{Config, Traffic};
+
+/// The command asked for, with its settings resolved.
+#[derive(Debug)]
+pub enum Job {
+    Build(BuildSettings),
+    Up(UpSettings),
+    Down(DownSettings),
+    Status,
+    Watch,
+    /// `demo doctor`, for the architecture asked for (None: as `up` would choose).
+    Doctor {
+        arch: Option<Arch>,
+    },
+    Tune(TuneRequest),
+    Load(LoadPlan),
+    Verify(VerifyRequest),
+    Report(ReportSettings),
+    Logs(LogsRequest),
+    Invoke(InvokeRequest),
+    Failures {
+        redrive: bool,
+    },
+    Serve {
+        port: u16,
+    },
+    Sweep(SweepSettings),
+    Completions(clap_complete::Shell),
+}
+
+/// What `demo build` was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildSettings {
+    pub arch: Arch,
+}
+
+/// What `demo up` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct UpSettings {
+    pub arch: Option<Arch>,
+    pub memory: Option<u32>,
+    pub shards: Option<u32>,
+    /// Batching of consumer 1 and consumer 2; a value not given keeps what is deployed.
+    pub batching: [BatchingChange; 2],
+    pub insights: InsightsChoice,
+    /// Prebuilt zips to deploy instead of building.
+    pub artifacts: Option<PathBuf>,
+    /// `--artifact-bucket`: another bucket than the derived name.
+    pub artifact_bucket: Option<String>,
+    pub dry_run: bool,
+    /// `--yes`: go on with an update that deletes data (a replaced table) without asking.
+    pub yes: bool,
+}
+
+/// What `demo down` was asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DownSettings {
+    pub yes: bool,
+}
+
+/// What the flags asked for, checked before any AWS call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSettings {
+    pub since: Option<Since>,
+    pub chart: Option<PathBuf>,
+    pub prices: PriceOverrides,
+}
+
+/// What `demo sweep` was asked for, every value checked.
+#[derive(Debug, Clone)]
+pub struct SweepSettings {
+    pub configurations: Vec<Config>,
+    pub traffic: Traffic,
+    pub strategy: Strategy,
+    pub budget_p99_ms: Option<f64>,
+    pub predict: bool,
+    pub apply: bool,
+    pub dry_run: bool,
+    pub save: Option<PathBuf>,
+    pub from: Option<PathBuf>,
+    pub chart: Option<PathBuf>,
+}
