@@ -12,6 +12,10 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
 
+    /// A flag value of `demo load`, `verify` or `sweep` refused (the flag, value and rule).
+    #[error(transparent)]
+    Flag(#[from] crate::load::flags::FlagError),
+
     #[error(transparent)]
     Build(#[from] BuildError),
 
@@ -32,12 +36,25 @@ pub enum CliError {
 
     #[error(transparent)]
     Invoke(#[from] crate::invoke::InvokeError),
+
+    #[error(transparent)]
+    Failures(#[from] crate::failures::FailuresError),
+
+    #[error(transparent)]
+    Local(#[from] crate::local::LocalError),
+}
+
+/// `demo invoke --orders N` refused while the settings are read: the invoke error it is later.
+impl From<crate::invoke::event::EventRefused> for CliError {
+    fn from(refused: crate::invoke::event::EventRefused) -> Self {
+        CliError::Invoke(refused.into())
+    }
 }
 
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         let environment = match self {
-            CliError::Usage(_) => true,
+            CliError::Usage(_) | CliError::Flag(_) => true,
             CliError::Build(error) => error.is_environment(),
             CliError::Aws(error) => error.is_environment(),
             CliError::Deploy(error) => error.is_environment(),
@@ -45,6 +62,8 @@ impl CliError {
             CliError::Output(_) => false,
             CliError::Logs(error) => error.is_environment(),
             CliError::Invoke(error) => error.is_environment(),
+            CliError::Failures(error) => error.is_environment(),
+            CliError::Local(error) => error.is_environment(),
         };
         ExitCode::from(if environment { 2 } else { 1 })
     }
