@@ -12,6 +12,10 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
 
+    /// A flag value of `demo load`, `verify` or `sweep` refused (the flag, value and rule).
+    #[error(transparent)]
+    Flag(#[from] crate::load::flags::FlagError),
+
     #[error(transparent)]
     Build(#[from] BuildError),
 
@@ -38,6 +42,12 @@ pub enum CliError {
 
     #[error(transparent)]
     Sweep(#[from] crate::sweep::SweepError),
+
+    #[error(transparent)]
+    Failures(#[from] crate::failures::FailuresError),
+
+    #[error(transparent)]
+    Local(#[from] crate::local::LocalError),
 }
 
 /// A `--since` refused while reading the flags: the report's error, as `demo report` gives it.
@@ -47,10 +57,17 @@ impl From<crate::report::window::WindowError> for CliError {
     }
 }
 
+/// `demo invoke --orders N` refused while the settings are read: the invoke error it is later.
+impl From<crate::invoke::event::EventRefused> for CliError {
+    fn from(refused: crate::invoke::event::EventRefused) -> Self {
+        CliError::Invoke(refused.into())
+    }
+}
+
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         let environment = match self {
-            CliError::Usage(_) => true,
+            CliError::Usage(_) | CliError::Flag(_) => true,
             CliError::Build(error) => error.is_environment(),
             CliError::Aws(error) => error.is_environment(),
             CliError::Deploy(error) => error.is_environment(),
@@ -60,6 +77,8 @@ impl CliError {
             CliError::Invoke(error) => error.is_environment(),
             CliError::Report(error) => error.is_environment(),
             CliError::Sweep(error) => error.is_environment(),
+            CliError::Failures(error) => error.is_environment(),
+            CliError::Local(error) => error.is_environment(),
         };
         ExitCode::from(if environment { 2 } else { 1 })
     }

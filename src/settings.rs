@@ -177,9 +177,9 @@ fn load(args: &LoadArgs) -> Result<LoadPlan, CliError> {
     let duration = (args.duration.as_deref())
         .map(|text| flags::duration("--duration", text))
         .transpose()
-        .map_err(CliError::Usage)?;
+        .map_err(CliError::from)?;
     let orders = match (args.orders, duration) {
-        (Some(orders), _) => Some(flags::orders(orders).map_err(CliError::Usage)?),
+        (Some(orders), _) => Some(flags::orders(orders).map_err(CliError::from)?),
         (None, Some(_)) => None,
         (None, None) => Some(1000),
     };
@@ -187,18 +187,18 @@ fn load(args: &LoadArgs) -> Result<LoadPlan, CliError> {
         url: (args.url.as_deref())
             .map(flags::url)
             .transpose()
-            .map_err(CliError::Usage)?,
+            .map_err(CliError::from)?,
         orders,
         duration,
-        concurrency: flags::concurrency(args.concurrency).map_err(CliError::Usage)?,
+        concurrency: flags::concurrency(args.concurrency).map_err(CliError::from)?,
         rate: args
             .rate
             .map(flags::rate)
             .transpose()
-            .map_err(CliError::Usage)?,
+            .map_err(CliError::from)?,
         seed: args.seed,
-        timeout: flags::duration("--timeout", &args.timeout).map_err(CliError::Usage)?,
-        max_attempts: flags::max_attempts(args.max_attempts).map_err(CliError::Usage)?,
+        timeout: flags::duration("--timeout", &args.timeout).map_err(CliError::from)?,
+        max_attempts: flags::max_attempts(args.max_attempts).map_err(CliError::from)?,
         ids_file: args.ids.clone(),
         verify: (args.verify).then(|| verify(&args.tables)).transpose()?,
     })
@@ -211,7 +211,7 @@ fn verify(args: &TableArgs) -> Result<VerifySettings, CliError> {
             table_2: args.table_2.clone(),
         },
         timeout: flags::duration("--verify-timeout", &args.verify_timeout)
-            .map_err(CliError::Usage)?,
+            .map_err(CliError::from)?,
     })
 }
 
@@ -284,7 +284,7 @@ fn invoke(args: &InvokeArgs) -> Result<InvokeRequest, CliError> {
     let event = match (&args.event, args.orders) {
         (Some(path), _) => EventSpec::File(path.clone()),
         (None, orders) => EventSpec::Orders(
-            event::check_orders(function, orders.unwrap_or(1)).map_err(CliError::Usage)?,
+            event::check_orders(function, orders.unwrap_or(1)).map_err(CliError::from)?,
         ),
     };
     Ok(InvokeRequest { function, event })
@@ -303,7 +303,7 @@ fn sweep(args: &SweepArgs) -> Result<SweepSettings, CliError> {
         (Some(orders), _) => Amount::Orders(orders),
         (None, Some(text)) => Amount::Seconds(
             flags::duration("--duration", text)
-                .map_err(CliError::Usage)?
+                .map_err(CliError::from)?
                 .as_secs_f64(),
         ),
         (None, None) => Amount::Orders(300),
@@ -322,7 +322,7 @@ fn sweep(args: &SweepArgs) -> Result<SweepSettings, CliError> {
     let budget = (args.max_p99.as_deref())
         .map(|text| flags::duration("--max-p99", text))
         .transpose()
-        .map_err(CliError::Usage)?;
+        .map_err(CliError::from)?;
     if let Some(path) = &args.chart {
         chart::check_path(path).map_err(|err| CliError::Usage(err.to_string()))?;
     }

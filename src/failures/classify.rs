@@ -12,6 +12,8 @@ use orders::Order;
 use orders::item::{KEY, RecordMeta, to_item};
 use serde::Serialize;
 
+use super::error::CallFailed;
+
 /// Longest preview of a record that is not an order.
 const DATA_PREVIEW_CHARS: usize = 200;
 
@@ -64,7 +66,7 @@ pub async fn classify(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: Option<&str>,
     record: Record,
-) -> Result<FailedRecord, String> {
+) -> Result<FailedRecord, CallFailed> {
     let mut failed = FailedRecord {
         sequence_number: record.sequence_number().to_owned(),
         partition_key: record.partition_key().to_owned(),
@@ -112,7 +114,7 @@ async fn in_table(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
     order: &Order,
-) -> Result<bool, String> {
+) -> Result<bool, CallFailed> {
     let key = HashMap::from([(
         KEY.to_owned(),
         AttributeValue::S(order.orderid.clone().unwrap_or_default()),
@@ -124,11 +126,10 @@ async fn in_table(
         .consistent_read(true)
         .send()
         .await
-        .map_err(|err| {
-            format!(
-                "GetItem on {table}: {}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(err)
-            )
+        .map_err(|err| CallFailed {
+            call: "GetItem",
+            target: table.to_owned(),
+            detail: aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string(),
         })?;
     Ok(output.item.is_some())
 }

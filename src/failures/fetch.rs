@@ -13,7 +13,8 @@ use std::cmp::Ordering;
 use aws_sdk_kinesis::error::ProvideErrorMetadata;
 use aws_sdk_kinesis::types::{Record, ShardIteratorType};
 
-use super::message::{KinesisBatchInfo, compare_sequence};
+use super::error::CallFailed;
+use crate::model::failure_message::{KinesisBatchInfo, compare_sequence};
 
 /// GetRecords calls for one range at most (each returns up to 10,000 records or 10 MB).
 const MAX_READS: usize = 100;
@@ -39,7 +40,7 @@ pub fn stream_name(stream_arn: &str) -> &str {
 pub async fn range(
     kinesis: &aws_sdk_kinesis::Client,
     batch: &KinesisBatchInfo,
-) -> Result<Fetched, String> {
+) -> Result<Fetched, CallFailed> {
     let stream = stream_name(&batch.stream_arn);
     let iterator = kinesis
         .get_shard_iterator()
@@ -61,11 +62,11 @@ pub async fn range(
             return Ok(all_gone(batch, &describe(&err)));
         }
         Err(err) => {
-            return Err(format!(
-                "GetShardIterator on {stream} {}: {}",
-                batch.shard_id,
-                describe(&err)
-            ));
+            return Err(CallFailed {
+                call: "GetShardIterator",
+                target: format!("{stream} {}", batch.shard_id),
+                detail: describe(&err),
+            });
         }
     };
     let mut records = Vec::new();
@@ -78,12 +79,10 @@ pub async fn range(
             .limit(10_000)
             .send()
             .await
-            .map_err(|err| {
-                format!(
-                    "GetRecords on {stream} {}: {}",
-                    batch.shard_id,
-                    describe(&err)
-                )
+            .map_err(|err| CallFailed {
+                call: "GetRecords",
+                target: format!("{stream} {}", batch.shard_id),
+                detail: describe(&err),
             })?;
         let (inside, past_end) = within(output.records(), &batch.end_sequence_number);
         records.extend(inside);

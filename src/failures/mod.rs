@@ -4,8 +4,8 @@
 //! every record of its range is in the table.
 
 mod classify;
+mod error;
 mod fetch;
-pub mod message;
 mod queue;
 mod redrive;
 
@@ -15,14 +15,14 @@ use futures::StreamExt;
 use serde::Serialize;
 
 pub use classify::{FailedRecord, RecordState};
+pub use error::{CallFailed, FailuresError};
 pub use queue::waiting;
 
-use self::message::FailureMessage;
 use self::queue::Received;
 use crate::aws::Clients;
-use crate::deploy::DeployError;
 use crate::deploy::resources::Deployed;
 use crate::model::Consumer;
+use crate::model::failure_message::FailureMessage;
 
 /// Table look-ups at once while classifying a range.
 const CHECKS_IN_FLIGHT: usize = 16;
@@ -82,11 +82,8 @@ pub async fn collect(
     clients: &Clients,
     deployed: &Deployed,
     redrive: bool,
-) -> Result<Failures, DeployError> {
-    let queue_url = deployed.queue.clone().ok_or_else(|| DeployError::Local {
-        action: "read the on-failure queue".into(),
-        detail: "the stack has no on-failure queue; run `demo up` to update it".into(),
-    })?;
+) -> Result<Failures, FailuresError> {
+    let queue_url = deployed.queue.clone().ok_or(FailuresError::NoQueue)?;
     let received = queue::receive_all(&clients.sqs, &queue_url).await?;
     let hidden = if received.is_empty() {
         queue::waiting(&clients.sqs, &queue_url).await?
@@ -96,12 +93,7 @@ pub async fn collect(
     // Ctrl-C: the messages go back to the queue at once instead of hiding for minutes.
     let outcome = tokio::select! {
         outcome = examine(clients, deployed, &received, redrive) => outcome,
-        _ = tokio::signal::ctrl_c() => Err(DeployError::Local {
-            action: "finish `demo failures`".into(),
-            detail: "interrupted; every message is back in the queue, and records already \
-                     re-driven are in their table (the next run shows them as written)"
-                .into(),
-        }),
+        _ = tokio::signal::ctrl_c() => Err(FailuresError::Interrupted),
     };
     // A message goes only when its whole range is in the table; any failure keeps them all.
     let resolved: HashSet<&str> = match &outcome {
@@ -135,7 +127,7 @@ async fn examine(
     deployed: &Deployed,
     received: &[Received],
     redrive: bool,
-) -> Result<Examined, DeployError> {
+) -> Result<Examined, FailuresError> {
     let mut batches = Vec::new();
     let mut unreadable = Vec::new();
     for message in received {
@@ -149,7 +141,7 @@ async fn examine(
         }
     }
     if redrive {
-        redrive::run(clients, deployed, &mut batches).await?;
+        redrive::run(clients, deployed, &mut batches).await;
         for batch in &mut batches {
             batch.deleted = batch.gone == 0 && batch.records.iter().all(|r| r.state.is_written());
         }
@@ -162,7 +154,7 @@ async fn batch(
     deployed: &Deployed,
     message: &Received,
     failure: FailureMessage,
-) -> Result<FailedBatch, DeployError> {
+) -> Result<FailedBatch, FailuresError> {
     let function = failure.function_name().to_owned();
     let consumer = consumer_of(deployed, &function);
     let table = consumer
@@ -171,11 +163,11 @@ async fn batch(
     let info = &failure.batch;
     let fetched = fetch::range(&clients.kinesis, info)
         .await
-        .map_err(|detail| DeployError::Local {
-            action: format!("read back the records {function} gave up on"),
-            detail,
+        .map_err(|problem| FailuresError::ReadBack {
+            function: function.clone(),
+            problem,
         })?;
-    let classified: Vec<Result<FailedRecord, String>> = futures::stream::iter(fetched.records)
+    let classified: Vec<Result<FailedRecord, CallFailed>> = futures::stream::iter(fetched.records)
         .map(|record| classify::classify(&clients.dynamodb, table, record))
         .buffered(CHECKS_IN_FLIGHT)
         .collect()
@@ -183,10 +175,7 @@ async fn batch(
     let mut records = Vec::new();
     let mut already_written = 0;
     for classified in classified {
-        let classified = classified.map_err(|detail| DeployError::Local {
-            action: "check a given-up record against its table".into(),
-            detail,
-        })?;
+        let classified = classified.map_err(FailuresError::Check)?;
         if classified.state == RecordState::Written {
             already_written += 1;
         } else {

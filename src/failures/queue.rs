@@ -7,7 +7,8 @@ use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
 };
 
-use crate::deploy::DeployError;
+use super::error::FailuresError;
+use crate::aws::AwsError;
 
 /// How long received messages stay hidden while this run reads the stream and the tables.
 const WORKING_VISIBILITY_SECONDS: i32 = 300;
@@ -28,7 +29,7 @@ pub struct Received {
 pub async fn receive_all(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
-) -> Result<Vec<Received>, DeployError> {
+) -> Result<Vec<Received>, AwsError> {
     let mut received: Vec<Received> = Vec::new();
     while received.len() < MAX_MESSAGES {
         let output = sqs
@@ -41,7 +42,7 @@ pub async fn receive_all(
             .send()
             .await
             .map_err(|err| {
-                DeployError::aws(format!("read the on-failure queue {queue_url}"), err)
+                AwsError::from_sdk(format!("read the on-failure queue {queue_url}"), err)
             })?;
         let messages = output.messages();
         if messages.is_empty() {
@@ -63,7 +64,7 @@ pub async fn delete(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
     messages: &[&Received],
-) -> Result<(), DeployError> {
+) -> Result<(), FailuresError> {
     for chunk in messages.chunks(PER_CALL) {
         let entries = entries(chunk, |id, receipt_handle| {
             DeleteMessageBatchRequestEntry::builder()
@@ -78,17 +79,12 @@ pub async fn delete(
             .send()
             .await
             .map_err(|err| {
-                DeployError::aws("delete re-driven messages from the on-failure queue", err)
+                AwsError::from_sdk("delete re-driven messages from the on-failure queue", err)
             })?;
         if let Some(failed) = output.failed().first() {
-            return Err(DeployError::Local {
-                action: "delete re-driven messages from the on-failure queue".into(),
-                detail: format!(
-                    "SQS refused to delete one: {} ({}); its records are written, so the next \
-                     `demo failures` will show them as written and delete it",
-                    failed.message().unwrap_or_default(),
-                    failed.code()
-                ),
+            return Err(FailuresError::NotDeleted {
+                message: failed.message().unwrap_or_default().to_owned(),
+                code: failed.code().to_owned(),
             });
         }
     }
@@ -100,7 +96,7 @@ pub async fn release(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
     messages: &[&Received],
-) -> Result<(), DeployError> {
+) -> Result<(), AwsError> {
     for chunk in messages.chunks(PER_CALL) {
         let entries = entries(chunk, |id, receipt_handle| {
             ChangeMessageVisibilityBatchRequestEntry::builder()
@@ -114,7 +110,7 @@ pub async fn release(
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|err| DeployError::aws("return messages to the on-failure queue", err))?;
+            .map_err(|err| AwsError::from_sdk("return messages to the on-failure queue", err))?;
     }
     Ok(())
 }
@@ -131,7 +127,7 @@ fn entries<T, E: std::fmt::Debug>(
 }
 
 /// How many messages wait in the queue (SQS's approximate count: visible plus in flight).
-pub async fn waiting(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<u64, DeployError> {
+pub async fn waiting(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<u64, AwsError> {
     use aws_sdk_sqs::types::QueueAttributeName;
     let output = sqs
         .get_queue_attributes()
@@ -140,7 +136,7 @@ pub async fn waiting(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<u64, 
         .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("count the messages in {queue_url}"), err))?;
+        .map_err(|err| AwsError::from_sdk(format!("count the messages in {queue_url}"), err))?;
     let attributes = output.attributes();
     let count = |name: QueueAttributeName| -> u64 {
         attributes

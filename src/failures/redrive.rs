@@ -3,18 +3,13 @@
 //! table of the consumer that gave them up.
 
 use crate::aws::Clients;
-use crate::deploy::DeployError;
 use crate::deploy::resources::Deployed;
 use crate::local::event::{Source, kinesis_event};
 
 use super::{FailedBatch, RecordState};
 
 /// Hands each batch's writable records to its consumer and records the outcome per record.
-pub async fn run(
-    clients: &Clients,
-    deployed: &Deployed,
-    batches: &mut [FailedBatch],
-) -> Result<(), DeployError> {
+pub async fn run(clients: &Clients, deployed: &Deployed, batches: &mut [FailedBatch]) {
     for batch in batches.iter_mut() {
         let Some(table) = batch.consumer.and_then(|c| deployed.tables.get(c.index())) else {
             continue;
@@ -56,5 +51,4 @@ pub async fn run(
             };
         }
     }
-    Ok(())
 }

@@ -52,9 +52,45 @@ pub struct ApiSource {
     pub region: String,
 }
 
-/// N, checked against what `function` can be handed (see the module's comment); the message
-/// names the value, the limit and the fix.
-pub fn check_orders(function: StackFunction, n: i64) -> Result<usize, String> {
+/// An event `--orders N` (or `--event`) would make that the function cannot be handed: the
+/// message names the value, the limit and the fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EventRefused {
+    #[error(
+        "invalid --orders {n} for the producer: API Gateway hands it one order per request; use \
+         --orders 1 (`demo load --orders {n}` sends many)"
+    )]
+    ProducerTakesOne { n: i64 },
+
+    #[error(
+        "invalid --orders {n} for {function}: a Kinesis mapping hands a consumer 1 to {max} \
+         records per batch (its BatchSize range); use --orders 1 to --orders {max}",
+        max = MAX_BATCH_RECORDS
+    )]
+    OutsideBatchSize { n: i64, function: StackFunction },
+
+    #[error(
+        "invalid --orders {records}: the Kinesis batch is {size}, over Lambda's {max}-byte (6 MB) \
+         limit on a synchronous invocation's payload, which the mapping's batches stay under \
+         too; use --orders {fitting} or fewer",
+        max = MAX_PAYLOAD_BYTES
+    )]
+    BatchTooLarge {
+        records: usize,
+        size: String,
+        fitting: usize,
+    },
+
+    #[error(
+        "the event is {size}, over Lambda's {max}-byte (6 MB) limit on a synchronous \
+         invocation's payload; send a smaller event",
+        max = MAX_PAYLOAD_BYTES
+    )]
+    EventTooLarge { size: String },
+}
+
+/// N, checked against what `function` can be handed (see the module's comment).
+pub fn check_orders(function: StackFunction, n: i64) -> Result<usize, EventRefused> {
     let fits = if function.is_consumer() {
         (1..=MAX_BATCH_RECORDS).contains(&n)
     } else {
@@ -62,15 +98,8 @@ pub fn check_orders(function: StackFunction, n: i64) -> Result<usize, String> {
     };
     match (fits, function.is_consumer()) {
         (true, _) => Ok(usize::try_from(n).unwrap_or(1)),
-        (false, false) => Err(format!(
-            "invalid --orders {n} for the producer: API Gateway hands it one order per request; \
-             use --orders 1 (`demo load --orders {n}` sends many)"
-        )),
-        (false, true) => Err(format!(
-            "invalid --orders {n} for {function}: a Kinesis mapping hands a consumer 1 to \
-             {MAX_BATCH_RECORDS} records per batch (its BatchSize range); use --orders 1 to \
-             --orders {MAX_BATCH_RECORDS}"
-        )),
+        (false, false) => Err(EventRefused::ProducerTakesOne { n }),
+        (false, true) => Err(EventRefused::OutsideBatchSize { n, function }),
     }
 }
 
@@ -164,7 +193,7 @@ fn sequence_number(now_ms: i64, index: usize) -> String {
 
 /// `payload` fits a synchronous invocation; else the message says by how much, and for a batch
 /// (`records` > 0) how many of these orders would fit.
-pub fn check_size(payload: &[u8], records: usize) -> Result<(), String> {
+pub fn check_size(payload: &[u8], records: usize) -> Result<(), EventRefused> {
     if payload.len() <= MAX_PAYLOAD_BYTES {
         return Ok(());
     }
@@ -177,16 +206,13 @@ pub fn check_size(payload: &[u8], records: usize) -> Result<(), String> {
         // Orders are about the same size, but the next run draws others: the share that fits,
         // less 1%.
         let fitting = records * MAX_PAYLOAD_BYTES / payload.len() * 99 / 100;
-        Err(format!(
-            "invalid --orders {records}: the Kinesis batch is {size}, over Lambda's \
-             {MAX_PAYLOAD_BYTES}-byte (6 MB) limit on a synchronous invocation's payload, which \
-             the mapping's batches stay under too; use --orders {fitting} or fewer",
-        ))
+        Err(EventRefused::BatchTooLarge {
+            records,
+            size,
+            fitting,
+        })
     } else {
-        Err(format!(
-            "the event is {size}, over Lambda's {MAX_PAYLOAD_BYTES}-byte (6 MB) limit on a \
-             synchronous invocation's payload; send a smaller event"
-        ))
+        Err(EventRefused::EventTooLarge { size })
     }
 }
 
@@ -223,14 +249,18 @@ mod tests {
     #[test]
     fn the_producer_takes_one_order_and_a_consumer_a_batch_of_1_to_10000() {
         assert_eq!(check_orders(StackFunction::Producer, 1), Ok(1));
-        let err = check_orders(StackFunction::Producer, 2).unwrap_err();
+        let err = check_orders(StackFunction::Producer, 2)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("--orders 2") && err.contains("use --orders 1"),
             "{err}"
         );
         assert_eq!(check_orders(StackFunction::Consumer1, 10_000), Ok(10_000));
         for n in [0, -1, 10_001] {
-            let err = check_orders(StackFunction::Consumer2, n).unwrap_err();
+            let err = check_orders(StackFunction::Consumer2, n)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(&format!("--orders {n}")), "{err}");
             assert!(err.contains("1 to 10000 records"), "{err}");
         }
@@ -308,7 +338,7 @@ mod tests {
         let orders = draw_orders(10_000, now);
         let payload = serde_json::to_vec(&kinesis_batch(&orders, &stream(), now)).unwrap();
         assert!(payload.len() > MAX_PAYLOAD_BYTES, "{}", payload.len());
-        let err = check_size(&payload, orders.len()).unwrap_err();
+        let err = check_size(&payload, orders.len()).unwrap_err().to_string();
         assert!(
             err.contains("invalid --orders 10000") && err.contains("6291456"),
             "{err}"
@@ -327,7 +357,9 @@ mod tests {
             smaller.len()
         );
         assert!(check_size(&[b' '; MAX_PAYLOAD_BYTES], 0).is_ok());
-        let err = check_size(&[b' '; MAX_PAYLOAD_BYTES + 1], 0).unwrap_err();
+        let err = check_size(&[b' '; MAX_PAYLOAD_BYTES + 1], 0)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("send a smaller event"), "{err}");
     }
 }

@@ -2,9 +2,9 @@
 //! local runner's Runtime API stand-in), started for this one invocation and ended after it, so
 //! the answer, the log lines and the REPORT figures are those of a cold start on this machine.
 
-use super::Invocation;
+use super::{Invocation, InvokeError};
 use crate::aws::Clients;
-use crate::deploy::DeployError;
+use crate::local::LocalError;
 use crate::local::host::{self, FunctionHost, HostOptions, Outcome};
 use crate::logs::StackFunction;
 
@@ -18,17 +18,19 @@ pub async fn invoke(
     stack: &str,
     function: StackFunction,
     payload: serde_json::Value,
-) -> Result<(Invocation, String), DeployError> {
+) -> Result<(Invocation, String), InvokeError> {
     let options = HostOptions {
         max_environments: 1,
         extra_env: host::emulator_env(clients),
         ..HostOptions::default()
     };
-    let host = FunctionHost::start(clients, stack, function.template_name(), options).await?;
+    let host = FunctionHost::start(clients, stack, function.template_name(), options)
+        .await
+        .map_err(LocalError::from)?;
     let ran = host.invoke(payload).await;
     // The process ends and its lines and metrics reach the emulator, whatever the answer.
-    host.shutdown().await?;
-    let ran = ran?;
+    host.shutdown().await.map_err(LocalError::from)?;
+    let ran = ran.map_err(LocalError::from)?;
     let binary = host.binary().describe();
     Ok((from_host(ran, &host.spec().version), binary))
 }
@@ -72,6 +74,7 @@ mod tests {
                 ),
             ],
             report: ReportFigures {
+                request_id: Some("r1".into()),
                 duration_ms: 1.5,
                 billed_duration_ms: 2,
                 memory_size_mb: 128,

@@ -3,15 +3,15 @@
 //!
 //! The parts both ways of invoking share: `event` builds and checks the event (`prepare`: before
 //! any call, then for the stack), `target` reads from the stack what the event names (the
-//! stream, the API, the role), `report` holds Lambda's REPORT figures, and `Invocation` (here) is
-//! what one invocation gave back, which `result` prints. `aws` invokes through Lambda's `Invoke`, `local` runs the
-//! function's own process offline and gives back the same `Invocation`.
+//! stream, the API, the role), and `Invocation` (here) is what one invocation gave back, with
+//! Lambda's REPORT figures (`local::host::ReportFigures`, which the offline runner writes),
+//! which `result` prints. `aws` invokes through Lambda's `Invoke`, `local` runs the function's
+//! own process offline and gives back the same `Invocation`.
 
 pub mod aws;
 pub mod event;
 pub mod local;
 pub mod prepare;
-pub mod report;
 pub mod result;
 pub mod target;
 
@@ -21,9 +21,10 @@ use serde::Serialize;
 
 use crate::aws::AwsError;
 use crate::deploy::DeployError;
+use crate::local::LocalError;
+use crate::local::host::ReportFigures;
 use crate::logs::{NotDeployed, StackFunction};
 use crate::output::OutputError;
-use report::ReportFigures;
 
 /// What `demo invoke` was asked for, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,11 +91,19 @@ pub enum InvokeError {
     #[error("{0}")]
     Invalid(String),
 
+    /// An event the function cannot be handed (too many orders, too many bytes).
+    #[error(transparent)]
+    Refused(#[from] event::EventRefused),
+
     #[error(transparent)]
     Deploy(#[from] DeployError),
 
     #[error(transparent)]
     Aws(#[from] AwsError),
+
+    /// Running the function offline (`--local`) failed.
+    #[error(transparent)]
+    Local(#[from] LocalError),
 
     #[error(transparent)]
     NotDeployed(#[from] NotDeployed),
@@ -119,11 +128,13 @@ impl InvokeError {
     /// failure (exit 1).
     pub fn is_environment(&self) -> bool {
         match self {
-            InvokeError::Invalid(_) | InvokeError::NotDeployed(_) | InvokeError::Incomplete(_) => {
-                true
-            }
+            InvokeError::Invalid(_)
+            | InvokeError::Refused(_)
+            | InvokeError::NotDeployed(_)
+            | InvokeError::Incomplete(_) => true,
             InvokeError::Deploy(error) => error.is_environment(),
             InvokeError::Aws(error) => error.is_environment(),
+            InvokeError::Local(error) => error.is_environment(),
             InvokeError::FunctionFailed { .. } | InvokeError::Output(_) => false,
         }
     }

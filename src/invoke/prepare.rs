@@ -101,7 +101,7 @@ impl Prepared {
             (Prepared::Orders { orders, .. }, EventKind::KinesisBatch) => orders.len(),
             _ => 0,
         };
-        event::check_size(&bytes, records).map_err(InvokeError::Invalid)?;
+        event::check_size(&bytes, records)?;
         let summary = EventSummary {
             kind,
             bytes: bytes.len(),

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::Invocation;
 use super::prepare::{EventKind, EventSummary};
-use super::report::ReportFigures;
 use super::target::Target;
+use crate::local::host::ReportFigures;
 use crate::logging;
 use crate::logs::StackFunction;
 use crate::logs::message::{self, Readable};

@@ -14,6 +14,10 @@ pub enum LoadError {
     #[error(transparent)]
     Stack(#[from] crate::deploy::DeployError),
 
+    /// The local runner (`--local`) could not start or finish.
+    #[error(transparent)]
+    Local(#[from] crate::local::LocalError),
+
     #[error(
         "--url {url}: cannot connect to {address} ({reason}); check that the server is running and the address is right"
     )]
@@ -76,8 +80,10 @@ pub enum LoadError {
 impl LoadError {
     /// Mistakes in flags, files or addresses: exit 2, and nothing was sent.
     pub fn is_usage(&self) -> bool {
-        if let LoadError::Stack(error) = self {
-            return error.is_environment();
+        match self {
+            LoadError::Stack(error) => return error.is_environment(),
+            LoadError::Local(error) => return error.is_environment(),
+            _ => {}
         }
         matches!(
             self,

@@ -4,61 +4,100 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+/// A flag value refused: the flag, the value, and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FlagError {
+    #[error("invalid --orders 0: send at least 1 order (or use --duration)")]
+    NoOrders,
+
+    #[error("invalid --concurrency 0: at least 1 request must be in flight")]
+    NoConcurrency,
+
+    #[error("invalid --rate {0}: the rate is requests per second and must be above 0")]
+    Rate(f64),
+
+    #[error("invalid --max-attempts 0: each order needs at least 1 attempt")]
+    NoAttempts,
+
+    #[error("invalid --url {value:?}: {reason} (expected an absolute http:// or https:// URL)")]
+    NotUrl { value: String, reason: String },
+
+    #[error(
+        "invalid --url {value:?}: the scheme is {scheme:?}, but orders can only be posted over http:// or https://"
+    )]
+    Scheme { value: String, scheme: String },
+
+    #[error("invalid --url {value:?}: the URL has no host")]
+    NoHost { value: String },
+
+    #[error("invalid {flag} {value:?}: {rule}")]
+    Duration {
+        flag: String,
+        value: String,
+        rule: &'static str,
+    },
+}
+
 /// `--orders`: at least one.
-pub fn orders(value: u64) -> Result<u64, String> {
+pub fn orders(value: u64) -> Result<u64, FlagError> {
     if value == 0 {
-        return Err("invalid --orders 0: send at least 1 order (or use --duration)".into());
+        return Err(FlagError::NoOrders);
     }
     Ok(value)
 }
 
 /// `--concurrency`: at least one request in flight.
-pub fn concurrency(value: usize) -> Result<usize, String> {
+pub fn concurrency(value: usize) -> Result<usize, FlagError> {
     if value == 0 {
-        return Err("invalid --concurrency 0: at least 1 request must be in flight".into());
+        return Err(FlagError::NoConcurrency);
     }
     Ok(value)
 }
 
 /// `--rate`: a finite number of requests per second above zero.
-pub fn rate(value: f64) -> Result<f64, String> {
+pub fn rate(value: f64) -> Result<f64, FlagError> {
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
-        Err(format!(
-            "invalid --rate {value}: the rate is requests per second and must be above 0"
-        ))
+        Err(FlagError::Rate(value))
     }
 }
 
 /// `--max-attempts`: at least one.
-pub fn max_attempts(value: u32) -> Result<u32, String> {
+pub fn max_attempts(value: u32) -> Result<u32, FlagError> {
     if value == 0 {
-        return Err("invalid --max-attempts 0: each order needs at least 1 attempt".into());
+        return Err(FlagError::NoAttempts);
     }
     Ok(value)
 }
 
 /// `--url`: an absolute http:// or https:// URL with a host.
-pub fn url(value: &str) -> Result<Url, String> {
-    let parsed = Url::parse(value).map_err(|error| {
-        format!("invalid --url {value:?}: {error} (expected an absolute http:// or https:// URL)")
+pub fn url(value: &str) -> Result<Url, FlagError> {
+    let parsed = Url::parse(value).map_err(|error| FlagError::NotUrl {
+        value: value.to_owned(),
+        reason: error.to_string(),
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!(
-            "invalid --url {value:?}: the scheme is {:?}, but orders can only be posted over http:// or https://",
-            parsed.scheme()
-        ));
+        return Err(FlagError::Scheme {
+            value: value.to_owned(),
+            scheme: parsed.scheme().to_owned(),
+        });
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("invalid --url {value:?}: the URL has no host"));
+        return Err(FlagError::NoHost {
+            value: value.to_owned(),
+        });
     }
     Ok(parsed)
 }
 
 /// A duration such as `90s`, `500ms`, `2m`, `1h` or `1m30s`; a bare number means seconds.
-pub fn duration(flag: &str, value: &str) -> Result<Duration, String> {
-    let invalid = |rule: &str| format!("invalid {flag} {value:?}: {rule}");
+pub fn duration(flag: &str, value: &str) -> Result<Duration, FlagError> {
+    let invalid = |rule: &'static str| FlagError::Duration {
+        flag: flag.to_owned(),
+        value: value.to_owned(),
+        rule,
+    };
     let text = value.trim();
     if let Ok(seconds) = text.parse::<f64>() {
         return positive(Duration::try_from_secs_f64(seconds).ok())
@@ -113,22 +152,32 @@ mod tests {
         assert_eq!(d("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(d("1.5"), Ok(Duration::from_millis(1500)));
         for bad in ["", "0", "0s", "-1", "5x", "s", "abc"] {
-            let error = d(bad).unwrap_err();
+            let error = d(bad).unwrap_err().to_string();
             assert!(error.starts_with("invalid --duration"), "{bad}: {error}");
         }
     }
 
     #[test]
     fn bad_values_name_the_flag_and_the_rule() {
-        assert!(orders(0).unwrap_err().contains("--orders 0"));
-        assert!(concurrency(0).unwrap_err().contains("--concurrency 0"));
-        assert!(rate(0.0).unwrap_err().contains("--rate 0"));
-        assert!(rate(-3.0).unwrap_err().contains("above 0"));
+        assert!(orders(0).unwrap_err().to_string().contains("--orders 0"));
+        assert!(
+            concurrency(0)
+                .unwrap_err()
+                .to_string()
+                .contains("--concurrency 0")
+        );
+        assert!(rate(0.0).unwrap_err().to_string().contains("--rate 0"));
+        assert!(rate(-3.0).unwrap_err().to_string().contains("above 0"));
         assert!(rate(f64::NAN).is_err());
         assert!(rate(f64::INFINITY).is_err());
         assert_eq!(rate(0.5), Ok(0.5));
-        assert!(url("ftp://x/y").unwrap_err().contains("http://"));
-        assert!(url("not a url").unwrap_err().contains("--url"));
+        assert!(
+            url("ftp://x/y")
+                .unwrap_err()
+                .to_string()
+                .contains("http://")
+        );
+        assert!(url("not a url").unwrap_err().to_string().contains("--url"));
         assert!(url("http://127.0.0.1:3000/prod/order").is_ok());
     }
 }

@@ -115,23 +115,7 @@ impl fmt::Display for LoadReport {
             self.sent, self.url
         )?;
         writeln!(f, "accepted    {}", self.accepted)?;
-        let by_status: Vec<String> = self
-            .rejected_by_status
-            .iter()
-            .map(|(status, count)| format!("{status}: {count}"))
-            .collect();
-        match by_status.is_empty() {
-            true => writeln!(f, "rejected    0")?,
-            false => writeln!(
-                f,
-                "rejected    {} ({})",
-                self.rejected,
-                by_status.join(", ")
-            )?,
-        }
-        for rejection in &self.rejection_reasons {
-            writeln!(f, "  {} {}", rejection.status, one_line(&rejection.reason))?;
-        }
+        self.write_rejected(f)?;
         writeln!(f, "failed      {}", self.failed)?;
         for (reason, count) in &self.failures {
             writeln!(f, "  {count} × {reason}")?;
@@ -150,6 +134,35 @@ impl fmt::Display for LoadReport {
             "throughput  {:.1} orders/s over {:.2} s (concurrency {}{limit})",
             self.throughput_per_s, self.elapsed_s, self.concurrency
         )?;
+        self.write_extras(f)
+    }
+}
+
+impl LoadReport {
+    /// The rejected count, by status, and each distinct reason.
+    fn write_rejected(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let by_status: Vec<String> = self
+            .rejected_by_status
+            .iter()
+            .map(|(status, count)| format!("{status}: {count}"))
+            .collect();
+        match by_status.is_empty() {
+            true => writeln!(f, "rejected    0")?,
+            false => writeln!(
+                f,
+                "rejected    {} ({})",
+                self.rejected,
+                by_status.join(", ")
+            )?,
+        }
+        for rejection in &self.rejection_reasons {
+            writeln!(f, "  {} {}", rejection.status, one_line(&rejection.reason))?;
+        }
+        Ok(())
+    }
+
+    /// What only some runs have: latency, the ids file, the offline binaries, the verification.
+    fn write_extras(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(latency) = &self.latency {
             writeln!(f, "latency     {latency}")?;
         }

@@ -8,8 +8,11 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_kinesis::primitives::DateTimeFormat;
 use aws_sdk_kinesis::types::Record;
 
+use super::error::MappingError;
 use crate::deploy::mapping::FailureHandling;
-use crate::failures::message::{FailureMessage, KinesisBatchInfo, RequestContext, ResponseContext};
+use crate::model::failure_message::{
+    FailureMessage, KinesisBatchInfo, RequestContext, ResponseContext,
+};
 
 /// Retries used when the mapping says -1 ("until the record expires"): a local run has no day
 /// to wait, and a poison record would otherwise hold its shard until the run is stopped.
@@ -163,7 +166,7 @@ pub fn message(
 
 impl Destination {
     /// Sends the message; an error here means the records would be lost, so it stops the run.
-    pub async fn send(&self, message: &FailureMessage) -> Result<(), String> {
+    pub async fn send(&self, message: &FailureMessage) -> Result<(), MappingError> {
         let body = serde_json::to_string(message).expect("a failure message serialises");
         self.sqs
             .send_message()
@@ -172,12 +175,9 @@ impl Destination {
             .send()
             .await
             .map(|_| ())
-            .map_err(|err| {
-                format!(
-                    "could not send an on-failure message to {}: {}",
-                    self.queue_url,
-                    aws_sdk_sqs::error::DisplayErrorContext(err)
-                )
+            .map_err(|err| MappingError::NotSent {
+                queue_url: self.queue_url.clone(),
+                detail: aws_sdk_sqs::error::DisplayErrorContext(err).to_string(),
             })
     }
 }
@@ -185,7 +185,7 @@ impl Destination {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::failures::message::RETRY_ATTEMPTS_EXHAUSTED;
+    use crate::model::failure_message::RETRY_ATTEMPTS_EXHAUSTED;
     use aws_sdk_kinesis::primitives::{Blob, DateTime};
 
     fn records(n: usize) -> Vec<Record> {

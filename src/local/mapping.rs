@@ -13,14 +13,16 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use aws_sdk_kinesis::operation::get_records::GetRecordsOutput;
 use aws_sdk_kinesis::types::{Record, ShardIteratorType};
 use tokio::sync::watch;
 
+use super::error::MappingError;
 use super::event::{Source, kinesis_event};
 use super::failure::{self, Attempt, Destination, FailurePolicy, GivenUpBy, Next};
 use super::host::{FunctionHost, Outcome};
 use super::recorder::{LocalMetric, Recorder};
-use crate::failures::message::{RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTED};
+use crate::model::failure_message::{RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTED};
 
 /// How often Lambda polls a shard that is caught up: about once a second (at once while it is
 /// behind). The runner does the same, and `demo sweep`'s model assumes it.
@@ -135,7 +137,7 @@ impl std::fmt::Display for Lane<'_> {
 pub async fn latest_iterator(
     mapping: &LocalMapping,
     shard_id: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, MappingError> {
     Ok(mapping
         .kinesis
         .get_shard_iterator()
@@ -144,7 +146,11 @@ pub async fn latest_iterator(
         .shard_iterator_type(ShardIteratorType::Latest)
         .send()
         .await
-        .map_err(|err| format!("GetShardIterator on {shard_id}: {err}"))?
+        .map_err(|err| MappingError::Read {
+            call: "GetShardIterator",
+            shard_id: shard_id.to_owned(),
+            detail: err.to_string(),
+        })?
         .shard_iterator)
 }
 
@@ -154,31 +160,17 @@ pub async fn run_shard(
     shard_id: String,
     mut iterator: Option<String>,
     mut stop: watch::Receiver<Stop>,
-) -> Result<ShardTally, String> {
+) -> Result<ShardTally, MappingError> {
     let mut lanes: Vec<Batcher> = (0..mapping.lanes.max(1))
         .map(|_| Batcher::default())
         .collect();
     let mut tally = ShardTally::default();
     while let Some(current) = iterator.take() {
         let polled = Instant::now();
-        let output = mapping
-            .kinesis
-            .get_records()
-            .shard_iterator(current)
-            .limit(10_000)
-            .send()
-            .await
-            .map_err(|err| format!("GetRecords on {shard_id}: {err}"))?;
+        let output = poll(&mapping, &shard_id, current).await?;
         iterator = output.next_shard_iterator().map(str::to_owned);
         let read = output.records();
-        if !read.is_empty() {
-            mapping.recorder.record(
-                LocalMetric::PolledEventCount,
-                &mapping.uuid,
-                read.len() as f64,
-            );
-            tally.records += read.len() as u64;
-        }
+        tally.records += read.len() as u64;
         for (batcher, records) in lanes.iter_mut().zip(by_lane(read, mapping.lanes)) {
             batcher.add(&records, polled);
         }
@@ -212,6 +204,32 @@ pub async fn run_shard(
     Ok(tally)
 }
 
+/// One GetRecords from `iterator`, counted as Lambda counts its polled events.
+async fn poll(
+    mapping: &LocalMapping,
+    shard_id: &str,
+    iterator: String,
+) -> Result<GetRecordsOutput, MappingError> {
+    let output = mapping
+        .kinesis
+        .get_records()
+        .shard_iterator(iterator)
+        .limit(10_000)
+        .send()
+        .await
+        .map_err(|err| MappingError::Read {
+            call: "GetRecords",
+            shard_id: shard_id.to_owned(),
+            detail: err.to_string(),
+        })?;
+    let read = output.records().len();
+    if read > 0 {
+        let uuid = &mapping.uuid;
+        (mapping.recorder).record(LocalMetric::PolledEventCount, uuid, read as f64);
+    }
+    Ok(output)
+}
+
 /// Invokes the handler with every batch that is due after `window`: each lane's one after the
 /// other, the lanes at once.
 async fn hand_over(
@@ -220,7 +238,7 @@ async fn hand_over(
     lanes: &mut [Batcher],
     window: Duration,
     tally: &mut ShardTally,
-) -> Result<(), String> {
+) -> Result<(), MappingError> {
     let count = lanes.len();
     let each = lanes.iter_mut().enumerate().map(|(index, batcher)| {
         let lane = Lane {
@@ -243,7 +261,7 @@ async fn hand_over_lane(
     lane: Lane<'_>,
     batcher: &mut Batcher,
     window: Duration,
-) -> Result<Handled, String> {
+) -> Result<Handled, MappingError> {
     let mut total = Handled::default();
     while let Some(batch) = batcher.due(mapping.batch_size, window) {
         trace_batch(mapping, lane, &batch);
@@ -290,7 +308,7 @@ async fn handle_batch(
     mapping: &LocalMapping,
     lane: Lane<'_>,
     batch: Vec<Record>,
-) -> Result<Handled, String> {
+) -> Result<Handled, MappingError> {
     let shard_id = lane.shard_id;
     let mut handled = Handled::default();
     let mut pending = vec![Attempt {
@@ -343,18 +361,18 @@ async fn invoke(
     mapping: &LocalMapping,
     lane: Lane<'_>,
     batch: &[Record],
-) -> Result<Option<usize>, String> {
+) -> Result<Option<usize>, MappingError> {
     let last_record_age = batch
         .last()
         .and_then(|r| failure::age(r, SystemTime::now()))
         .unwrap_or_default();
     let event = kinesis_event(&mapping.source, lane.shard_id, batch);
-    let event = serde_json::to_value(&event).map_err(|err| format!("the batch's event: {err}"))?;
+    let event = serde_json::to_value(&event).map_err(MappingError::Event)?;
     let invocation = mapping
         .host
         .invoke(event)
         .await
-        .map_err(|err| err.to_string())?;
+        .map_err(MappingError::Host)?;
     mapping.recorder.record(
         LocalMetric::IteratorAge,
         &mapping.function,
@@ -415,7 +433,7 @@ async fn give_up(
     records: &[Record],
     condition: &str,
     retries: u32,
-) -> Result<u64, String> {
+) -> Result<u64, MappingError> {
     let by = GivenUpBy {
         function_arn: &mapping.function_arn,
         stream_arn: &mapping.source.stream_arn,

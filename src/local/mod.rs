@@ -10,6 +10,7 @@
 //! its CloudWatch Logs, as Lambda writes it.
 
 mod api;
+mod error;
 pub mod event;
 mod failure;
 mod follow;
@@ -21,6 +22,7 @@ pub mod recorder;
 mod setup;
 mod summary;
 
+pub use error::{LocalError, MappingError};
 pub use mapping::POLL_INTERVAL;
 pub use summary::ConsumerSummary;
 
@@ -37,14 +39,16 @@ use self::host::{Binary, FunctionHost};
 use self::mapping::{LocalMapping, ShardTally, Stop};
 use self::recorder::Recorder;
 use crate::aws::Clients;
-use crate::deploy::DeployError;
 use crate::deploy::resources::Deployed;
 
 /// How long after the last batching window the pollers may take to finish.
 const DRAIN_GRACE: Duration = Duration::from_secs(60);
 
 /// One shard's poller, and the mapping it works for.
-type Poller = (Arc<LocalMapping>, JoinHandle<Result<ShardTally, String>>);
+type Poller = (
+    Arc<LocalMapping>,
+    JoinHandle<Result<ShardTally, MappingError>>,
+);
 
 /// The running stand-ins.
 pub struct LocalRun {
@@ -93,86 +97,43 @@ impl LocalRun {
         stack: &str,
         deployed: &Deployed,
         options: LocalOptions,
-    ) -> Result<LocalRun, DeployError> {
-        let stream = deployed.stream.clone().ok_or_else(|| DeployError::Local {
-            action: "run the stack locally".into(),
-            detail: "the stack has no stream; run `demo up --local` again".into(),
-        })?;
-        let listener = LocalApi::bind(options.port)
-            .await
-            .map_err(|err| DeployError::Local {
-                action: format!("serve the local API on 127.0.0.1:{}", options.port),
-                detail: match err.kind() {
-                    std::io::ErrorKind::AddrInUse => {
-                        "the port is in use; pass --port with another (0 picks a free one)".into()
-                    }
-                    _ => err.to_string(),
-                },
-            })?;
+    ) -> Result<LocalRun, LocalError> {
+        let stream = deployed.stream.clone().ok_or(LocalError::NoStream)?;
+        let listener = bind(options.port).await?;
         let emulator = clients.endpoint_url.clone().unwrap_or_default();
         let forwarder = Forwarder::start(&emulator)
             .await
-            .map_err(|err| DeployError::Local {
-                action: "start the producers' Kinesis forwarder".into(),
-                detail: err.to_string(),
-            })?;
+            .map_err(LocalError::Forwarder)?;
         let recorder = Recorder::default();
         let producer = setup::producer(clients, stack, forwarder.url(), &recorder).await?;
-        let mut hosts = vec![Arc::new(producer)];
         let (stop, stopped) = watch::channel(Stop::Running);
-        let shards = setup::shard_ids(clients, &stream).await?;
-        let stream_arn = setup::stream_arn(clients, &stream).await?;
-        let mut pollers = Vec::new();
-        let mut longest_window = Duration::ZERO;
-        for mapping in deployed.mappings.iter().filter(|m| m.state == "Enabled") {
-            let host = setup::consumer(clients, stack, mapping, shards.len(), &recorder).await?;
-            let host = Arc::new(host);
-            hosts.push(Arc::clone(&host));
-            let parts = setup::MappingParts {
-                mapping,
-                stream: &stream,
-                stream_arn: &stream_arn,
-                host,
-                recorder: &recorder,
-                log_batches: options.log_each,
-            };
-            let local = Arc::new(setup::local_mapping(clients, parts).await?);
-            longest_window = longest_window.max(local.window);
-            for shard in &shards {
-                let iterator = mapping::latest_iterator(&local, shard)
-                    .await
-                    .map_err(|detail| DeployError::Local {
-                        action: "start reading the stream".into(),
-                        detail,
-                    })?;
-                let task = mapping::run_shard(
-                    Arc::clone(&local),
-                    shard.clone(),
-                    iterator,
-                    stopped.clone(),
-                );
-                pollers.push((Arc::clone(&local), tokio::spawn(task)));
-            }
-        }
+        let wiring = Wiring {
+            clients,
+            stack,
+            stream: &stream,
+            recorder: &recorder,
+            stopped: &stopped,
+            log_batches: options.log_each,
+        };
+        let consumers = start_consumers(&wiring, deployed).await?;
+        let mut hosts = vec![Arc::new(producer)];
+        hosts.extend(consumers.hosts);
         let follower = tokio::spawn(follow::run(hosts.clone(), stopped.clone()));
         let producer = Producer {
             host: Arc::clone(&hosts[0]),
             log_requests: options.log_each,
         };
-        let api = LocalApi::serve(listener, producer).map_err(|err| DeployError::Local {
-            action: "serve the local API".into(),
-            detail: err.to_string(),
-        })?;
+        let api = LocalApi::serve(listener, producer).map_err(LocalError::Serve)?;
         Ok(LocalRun {
             api,
             stop,
-            pollers,
+            pollers: consumers.pollers,
             hosts,
             forwarder,
             follower,
             recorder,
             cloudwatch: clients.cloudwatch.clone(),
-            longest_window,
+            longest_window: consumers.longest_window,
         })
     }
 
@@ -234,17 +195,17 @@ impl LocalRun {
     /// Stops taking orders, lets every poller hand over what it has read (the batching window
     /// still applies), ends the functions' processes, and sends the measurements to the
     /// emulator's CloudWatch.
-    pub async fn finish(self) -> Result<Vec<ConsumerSummary>, DeployError> {
+    pub async fn finish(self) -> Result<Vec<ConsumerSummary>, LocalError> {
         self.stop_with(Stop::Drain).await
     }
 
     /// Stops taking orders and hands every consumer what it gathered at once, without waiting
     /// out the batching windows; then ends and sends as `finish` does.
-    pub async fn finish_now(self) -> Result<Vec<ConsumerSummary>, DeployError> {
+    pub async fn finish_now(self) -> Result<Vec<ConsumerSummary>, LocalError> {
         self.stop_with(Stop::Now).await
     }
 
-    async fn stop_with(mut self, how: Stop) -> Result<Vec<ConsumerSummary>, DeployError> {
+    async fn stop_with(mut self, how: Stop) -> Result<Vec<ConsumerSummary>, LocalError> {
         self.api.stop();
         self.follower.abort();
         let _ = self.stop.send(how);
@@ -253,14 +214,9 @@ impl LocalRun {
         for (mapping, task) in std::mem::take(&mut self.pollers) {
             let tally = match tokio::time::timeout_at(deadline, task).await {
                 Ok(Ok(Ok(tally))) => tally,
-                Ok(Ok(Err(detail))) => return Err(local_failure(&mapping, detail)),
-                Ok(Err(join)) => return Err(local_failure(&mapping, join.to_string())),
-                Err(_) => {
-                    return Err(local_failure(
-                        &mapping,
-                        "still busy after its window and a minute more".into(),
-                    ));
-                }
+                Ok(Ok(Err(problem))) => return Err(local_failure(&mapping, problem)),
+                Ok(Err(join)) => return Err(local_failure(&mapping, MappingError::Ended(join))),
+                Err(_) => return Err(local_failure(&mapping, MappingError::StillBusy)),
             };
             summary::add(&mut summaries, &mapping, tally);
         }
@@ -283,9 +239,92 @@ impl Drop for LocalRun {
     }
 }
 
-fn local_failure(mapping: &LocalMapping, detail: String) -> DeployError {
-    DeployError::Local {
-        action: format!("run {}'s mapping locally", mapping.function),
-        detail,
+fn local_failure(mapping: &LocalMapping, problem: MappingError) -> LocalError {
+    LocalError::Mapping {
+        function: mapping.function.clone(),
+        problem,
     }
+}
+
+/// The API's listener on 127.0.0.1:`port`; a port in use says how to pick another.
+async fn bind(port: u16) -> Result<tokio::net::TcpListener, LocalError> {
+    LocalApi::bind(port).await.map_err(|err| match err.kind() {
+        std::io::ErrorKind::AddrInUse => LocalError::PortInUse { port },
+        _ => LocalError::Bind { port, err },
+    })
+}
+
+/// What the consumers' hosts and pollers are started with.
+struct Wiring<'a> {
+    clients: &'a Clients,
+    stack: &'a str,
+    stream: &'a str,
+    recorder: &'a Recorder,
+    stopped: &'a watch::Receiver<Stop>,
+    log_batches: bool,
+}
+
+/// The consumers' side of a run.
+#[derive(Default)]
+struct Consumers {
+    /// One per consumer with an enabled mapping.
+    hosts: Vec<Arc<FunctionHost>>,
+    pollers: Vec<Poller>,
+    longest_window: Duration,
+}
+
+/// A host per enabled mapping's consumer, and a poller per mapping and shard.
+async fn start_consumers(
+    wiring: &Wiring<'_>,
+    deployed: &Deployed,
+) -> Result<Consumers, LocalError> {
+    let clients = wiring.clients;
+    let shards = setup::shard_ids(clients, wiring.stream).await?;
+    let stream_arn = setup::stream_arn(clients, wiring.stream).await?;
+    let mut consumers = Consumers::default();
+    for mapping in deployed.mappings.iter().filter(|m| m.state == "Enabled") {
+        let host = setup::consumer(
+            clients,
+            wiring.stack,
+            mapping,
+            shards.len(),
+            wiring.recorder,
+        );
+        let host = Arc::new(host.await?);
+        consumers.hosts.push(Arc::clone(&host));
+        let parts = setup::MappingParts {
+            mapping,
+            stream: wiring.stream,
+            stream_arn: &stream_arn,
+            host,
+            recorder: wiring.recorder,
+            log_batches: wiring.log_batches,
+        };
+        let local = Arc::new(setup::local_mapping(clients, parts).await?);
+        consumers.longest_window = consumers.longest_window.max(local.window);
+        for shard in &shards {
+            consumers
+                .pollers
+                .push(start_poller(&local, shard, wiring.stopped).await?);
+        }
+    }
+    Ok(consumers)
+}
+
+/// A poller for `shard`, reading from its tip.
+async fn start_poller(
+    local: &Arc<LocalMapping>,
+    shard: &str,
+    stopped: &watch::Receiver<Stop>,
+) -> Result<Poller, LocalError> {
+    let iterator = mapping::latest_iterator(local, shard)
+        .await
+        .map_err(LocalError::StartReading)?;
+    let task = mapping::run_shard(
+        Arc::clone(local),
+        shard.to_owned(),
+        iterator,
+        stopped.clone(),
+    );
+    Ok((Arc::clone(local), tokio::spawn(task)))
 }

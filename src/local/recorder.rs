@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit, StatisticSet};
 
-use crate::deploy::DeployError;
+use crate::aws::AwsError;
 
 /// The metrics Lambda (and Lambda Insights) publish that the runner can measure honestly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,8 +86,7 @@ pub struct Recorder {
 impl Recorder {
     /// One observation of `metric` for `target` (a function name or a mapping UUID), now.
     pub fn record(&self, metric: LocalMetric, target: &str, value: f64) {
-        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
-        let minute = now.map_or(0, |d| d.as_secs() as i64) / 60 * 60;
+        let minute = epoch_seconds(SystemTime::now()) / 60 * 60;
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         stats
             .entry((metric, target.to_owned(), minute))
@@ -132,7 +131,7 @@ impl Recorder {
     pub async fn publish(
         &self,
         cloudwatch: &aws_sdk_cloudwatch::Client,
-    ) -> Result<usize, DeployError> {
+    ) -> Result<usize, AwsError> {
         let taken = std::mem::take(&mut *self.stats.lock().unwrap_or_else(|p| p.into_inner()));
         let mut by_namespace: BTreeMap<&str, Vec<MetricDatum>> = BTreeMap::new();
         for (key, stats) in taken {
@@ -152,7 +151,7 @@ impl Recorder {
                     .send()
                     .await
                     .map_err(|err| {
-                        DeployError::aws(
+                        AwsError::from_sdk(
                             "send the local runner's metrics (cloudwatch:PutMetricData)",
                             err,
                         )
@@ -162,6 +161,12 @@ impl Recorder {
         }
         Ok(sent)
     }
+}
+
+/// Seconds since the epoch (the minute a datapoint falls in is taken from it).
+fn epoch_seconds(time: SystemTime) -> i64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn datum((metric, target, minute): Key, stats: Stats) -> MetricDatum {

@@ -5,13 +5,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::error::LocalError;
 use super::event;
 use super::failure::{Destination, FailurePolicy};
 use super::host::{FunctionHost, HostOptions, emulator_env};
 use super::mapping::LocalMapping;
 use super::recorder::Recorder;
+use crate::aws::AwsError;
 use crate::aws::Clients;
-use crate::deploy::DeployError;
 use crate::deploy::mapping::Mapping;
 
 /// At most this many producer processes per CPU: the producers' PutRecords go to the emulator
@@ -25,7 +26,7 @@ pub async fn producer(
     stack: &str,
     forwarder_url: &str,
     recorder: &Recorder,
-) -> Result<FunctionHost, DeployError> {
+) -> Result<FunctionHost, LocalError> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut extra_env = emulator_env(clients);
     extra_env.push(("AWS_ENDPOINT_URL_KINESIS".into(), forwarder_url.to_owned()));
@@ -45,7 +46,7 @@ pub async fn consumer(
     mapping: &Mapping,
     shards: usize,
     recorder: &Recorder,
-) -> Result<FunctionHost, DeployError> {
+) -> Result<FunctionHost, LocalError> {
     let lanes = lanes(mapping);
     let options = HostOptions {
         max_environments: lanes * shards.max(1),
@@ -74,7 +75,7 @@ pub struct MappingParts<'a> {
 pub async fn local_mapping(
     clients: &Clients,
     parts: MappingParts<'_>,
-) -> Result<LocalMapping, DeployError> {
+) -> Result<LocalMapping, LocalError> {
     let mapping = parts.mapping;
     let destination = match &mapping.failure.on_failure {
         Some(arn) => Some(destination(clients, arn).await?),
@@ -102,13 +103,9 @@ pub async fn local_mapping(
 }
 
 /// The SQS queue an on-failure destination ARN names (the only kind the template uses).
-async fn destination(clients: &Clients, arn: &str) -> Result<Destination, DeployError> {
-    let unsupported = || DeployError::Local {
-        action: "run the stack locally".into(),
-        detail: format!(
-            "the mapping's on-failure destination {arn} is not an SQS queue; the local runner \
-             sends given-up batches only to SQS, as the template configures them"
-        ),
+async fn destination(clients: &Clients, arn: &str) -> Result<Destination, LocalError> {
+    let unsupported = || LocalError::NotSqs {
+        arn: arn.to_owned(),
     };
     let parts: Vec<&str> = arn.split(':').collect();
     let [_, _, "sqs", _, account, queue] = parts.as_slice() else {
@@ -121,21 +118,21 @@ async fn destination(clients: &Clients, arn: &str) -> Result<Destination, Deploy
         .queue_owner_aws_account_id(*account)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("find the on-failure queue {queue}"), err))?;
+        .map_err(|err| AwsError::from_sdk(format!("find the on-failure queue {queue}"), err))?;
     Ok(Destination {
         sqs: clients.sqs.clone(),
         queue_url: output.queue_url().unwrap_or_default().to_owned(),
     })
 }
 
-pub async fn shard_ids(clients: &Clients, stream: &str) -> Result<Vec<String>, DeployError> {
+pub async fn shard_ids(clients: &Clients, stream: &str) -> Result<Vec<String>, AwsError> {
     let output = clients
         .kinesis
         .list_shards()
         .stream_name(stream)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("list the shards of {stream}"), err))?;
+        .map_err(|err| AwsError::from_sdk(format!("list the shards of {stream}"), err))?;
     Ok(output
         .shards()
         .iter()
@@ -143,14 +140,14 @@ pub async fn shard_ids(clients: &Clients, stream: &str) -> Result<Vec<String>, D
         .collect())
 }
 
-pub async fn stream_arn(clients: &Clients, stream: &str) -> Result<String, DeployError> {
+pub async fn stream_arn(clients: &Clients, stream: &str) -> Result<String, AwsError> {
     let output = clients
         .kinesis
         .describe_stream_summary()
         .stream_name(stream)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("describe stream {stream}"), err))?;
+        .map_err(|err| AwsError::from_sdk(format!("describe stream {stream}"), err))?;
     Ok(output
         .stream_description_summary()
         .map(|s| s.stream_arn().to_owned())

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::invoke::report::ReportFigures;
+use crate::local::host::ReportFigures;
 
 /// What kind of line a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

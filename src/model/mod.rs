@@ -4,6 +4,7 @@
 //! Plain values with no AWS calls, used by every layer that names a part of the stack.
 
 mod consumer;
+pub mod failure_message;
 mod parameter;
 mod status;
 

@@ -37,6 +37,20 @@ pub enum SwapError {
     Build(#[from] BuildError),
     #[error(transparent)]
     Deploy(#[from] DeployError),
+    #[error(
+        "Lambda could not update {function}: {reason} — the function keeps its previous code; fix \
+         the cause and save again"
+    )]
+    UpdateFailed { function: String, reason: String },
+    #[error(
+        "{function}'s code update was still in progress after {seconds} s; `demo status` shows it"
+    )]
+    StillUpdating { function: String, seconds: u64 },
+    #[error(
+        "the functions run the new code, but stack {stack} could not record it ({cause}); `demo \
+         up` records it"
+    )]
+    NotRecorded { stack: String, cause: DeployError },
 }
 
 /// What one change did, and how long each step took (seconds).
@@ -142,7 +156,7 @@ async fn upload(store: &Bucket<'_>, artifact: &Artifact) -> Result<(), DeployErr
 }
 
 /// Points `function` at the zip at `key` and waits until Lambda reports the update done.
-async fn update_code(target: &Target<'_>, function: &str, key: &str) -> Result<(), DeployError> {
+async fn update_code(target: &Target<'_>, function: &str, key: &str) -> Result<(), SwapError> {
     let lambda = &target.clients.lambda;
     lambda
         .update_function_code()
@@ -164,20 +178,18 @@ async fn update_code(target: &Target<'_>, function: &str, key: &str) -> Result<(
         match status.as_deref() {
             Some("Successful") | None => return Ok(()),
             Some("Failed") => {
-                return Err(DeployError::Incomplete(format!(
-                    "Lambda could not update {function}: {} — the function keeps its previous \
-                     code; fix the cause and save again",
-                    config
-                        .last_update_status_reason()
+                return Err(SwapError::UpdateFailed {
+                    function: function.to_owned(),
+                    reason: (config.last_update_status_reason())
                         .unwrap_or("no reason given")
-                )));
+                        .to_owned(),
+                });
             }
             _ if started.elapsed() > UPDATE_LIMIT => {
-                return Err(DeployError::Incomplete(format!(
-                    "{function}'s code update was still in progress after {} s; `demo status` \
-                     shows it",
-                    UPDATE_LIMIT.as_secs()
-                )));
+                return Err(SwapError::StillUpdating {
+                    function: function.to_owned(),
+                    seconds: UPDATE_LIMIT.as_secs(),
+                });
             }
             _ => tokio::time::sleep(Duration::from_millis(250)).await,
         }
@@ -189,7 +201,7 @@ async fn record_keys(
     target: &Target<'_>,
     deployed: &DeployedState,
     keys: &[(String, String)],
-) -> Result<(), DeployError> {
+) -> Result<(), SwapError> {
     let overrides: Vec<Override> = keys
         .iter()
         .map(|(function, key)| Override {
@@ -200,11 +212,10 @@ async fn record_keys(
         .collect();
     match record::record(target.clients, target.stack, deployed, &overrides).await? {
         Recorded::Done | Recorded::Unchanged => Ok(()),
-        Recorded::Failed(err) => Err(DeployError::Incomplete(format!(
-            "the functions run the new code, but stack {} could not record it ({err}); \
-             `demo up` records it",
-            target.stack
-        ))),
+        Recorded::Failed(err) => Err(SwapError::NotRecorded {
+            stack: target.stack.to_owned(),
+            cause: err,
+        }),
     }
 }
 

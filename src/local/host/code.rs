@@ -33,9 +33,9 @@ impl Binary {
             function: path.display().to_string(),
             detail: format!("could not read it: {err}"),
         })?;
-        let cpu = elf_cpu(&bytes).map_err(|detail| HostError::Code {
+        let cpu = elf_cpu(&bytes).map_err(|problem| HostError::Code {
             function: path.display().to_string(),
-            detail,
+            detail: problem.to_string(),
         })?;
         Ok(Binary {
             path: path.to_owned(),
@@ -149,17 +149,36 @@ fn sha2_digest(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
 }
 
+/// Why a deployed zip holds no `bootstrap` this can run (the words follow the zip's name).
+#[derive(Debug, thiserror::Error)]
+enum ZipProblem {
+    #[error("not a zip ({0})")]
+    NotAZip(zip::result::ZipError),
+    #[error("has no `bootstrap` entry, which provided.al2023 runs")]
+    NoBootstrap,
+    #[error("its bootstrap could not be unpacked ({0})")]
+    Unreadable(std::io::Error),
+}
+
+/// Why a file is not an executable this runs (the words follow the file's name).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+enum ElfProblem {
+    #[error("is not a Linux executable ({len} bytes, no ELF header)")]
+    NotElf { len: usize },
+    #[error("is built for ELF machine {machine:#x}, neither arm64 nor x86_64")]
+    OtherMachine { machine: u16 },
+}
+
 /// The zip's `bootstrap` entry.
-fn unzip_bootstrap(zip: &[u8]) -> Result<Vec<u8>, String> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(zip)).map_err(|err| format!("not a zip ({err})"))?;
+fn unzip_bootstrap(zip: &[u8]) -> Result<Vec<u8>, ZipProblem> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(ZipProblem::NotAZip)?;
     let mut entry = archive
         .by_name("bootstrap")
-        .map_err(|_| "has no `bootstrap` entry, which provided.al2023 runs".to_owned())?;
+        .map_err(|_| ZipProblem::NoBootstrap)?;
     let mut bytes = Vec::new();
     entry
         .read_to_end(&mut bytes)
-        .map_err(|err| format!("its bootstrap could not be unpacked ({err})"))?;
+        .map_err(ZipProblem::Unreadable)?;
     Ok(bytes)
 }
 
@@ -176,19 +195,14 @@ fn write_executable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// The CPU an ELF executable is built for (`e_machine`), or why it is not one this runs.
-fn elf_cpu(bytes: &[u8]) -> Result<&'static str, String> {
+fn elf_cpu(bytes: &[u8]) -> Result<&'static str, ElfProblem> {
     if bytes.len() < 20 || &bytes[..4] != b"\x7fELF" {
-        return Err(format!(
-            "is not a Linux executable ({} bytes, no ELF header)",
-            bytes.len()
-        ));
+        return Err(ElfProblem::NotElf { len: bytes.len() });
     }
     match u16::from_le_bytes([bytes[18], bytes[19]]) {
         0xB7 => Ok("aarch64"),
         0x3E => Ok("x86_64"),
-        other => Err(format!(
-            "is built for ELF machine {other:#x}, neither arm64 nor x86_64"
-        )),
+        machine => Err(ElfProblem::OtherMachine { machine }),
     }
 }
 
@@ -224,8 +238,13 @@ mod tests {
     fn the_cpu_is_read_from_the_elf_header() {
         assert_eq!(elf_cpu(&elf(0xB7)), Ok("aarch64"));
         assert_eq!(elf_cpu(&elf(0x3E)), Ok("x86_64"));
-        assert!(elf_cpu(&elf(0x28)).unwrap_err().contains("0x28"));
-        let fake = elf_cpu(b"put-record v1").unwrap_err();
+        assert!(
+            elf_cpu(&elf(0x28))
+                .unwrap_err()
+                .to_string()
+                .contains("0x28")
+        );
+        let fake = elf_cpu(b"put-record v1").unwrap_err().to_string();
         assert!(fake.contains("not a Linux executable (13 bytes"), "{fake}");
     }
 
@@ -252,11 +271,12 @@ mod tests {
             .unwrap();
         zip.write_all(b"x").unwrap();
         zip.finish().unwrap();
-        let detail = unzip_bootstrap(buffer.get_ref()).unwrap_err();
+        let detail = unzip_bootstrap(buffer.get_ref()).unwrap_err().to_string();
         assert!(detail.contains("no `bootstrap` entry"), "{detail}");
         assert!(
             unzip_bootstrap(b"not a zip")
                 .unwrap_err()
+                .to_string()
                 .starts_with("not a zip")
         );
     }

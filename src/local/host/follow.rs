@@ -10,7 +10,7 @@ use base64::Engine;
 
 use super::code::{self, Binary, DeployedZip};
 use super::{FunctionHost, HostError, lock};
-use crate::deploy::DeployError;
+use crate::aws::AwsError;
 
 /// What a host needs to notice and fetch new code: the clients, and where its zip is.
 pub(super) struct Following {
@@ -53,7 +53,7 @@ impl FunctionHost {
             .function_name(&name)
             .send()
             .await
-            .map_err(|err| DeployError::aws(format!("read the configuration of {name}"), err))?;
+            .map_err(|err| AwsError::from_sdk(format!("read the configuration of {name}"), err))?;
         let deployed = config.code_sha256().unwrap_or_default().to_owned();
         if deployed.is_empty() || deployed == running || refused.as_deref() == Some(&deployed) {
             return Ok(None);
@@ -90,7 +90,7 @@ impl FunctionHost {
             function: function.clone(),
             detail,
         };
-        let new_key = sibling_key(key, code_sha256).map_err(failed)?;
+        let new_key = sibling_key(key, code_sha256).map_err(|err| failed(err.to_string()))?;
         let dir = tempfile::Builder::new()
             .prefix("demo-function-")
             .tempdir()
@@ -106,12 +106,23 @@ impl FunctionHost {
     }
 }
 
+/// A `CodeSha256` that cannot name a zip.
+#[derive(Debug, thiserror::Error)]
+#[error("its CodeSha256 {code_sha256} is not base64: {err}")]
+struct NotBase64 {
+    code_sha256: String,
+    err: base64::DecodeError,
+}
+
 /// The content-addressed key of the zip with `code_sha256` (base64, as Lambda reports it) in
 /// the folder of `key`.
-fn sibling_key(key: &str, code_sha256: &str) -> Result<String, String> {
+fn sibling_key(key: &str, code_sha256: &str) -> Result<String, NotBase64> {
     let digest = base64::engine::general_purpose::STANDARD
         .decode(code_sha256)
-        .map_err(|err| format!("its CodeSha256 {code_sha256} is not base64: {err}"))?;
+        .map_err(|err| NotBase64 {
+            code_sha256: code_sha256.to_owned(),
+            err,
+        })?;
     let hex = hex::encode(digest);
     let folder = key.rsplit_once('/').map_or("", |(folder, _)| folder);
     Ok(match folder {
@@ -141,6 +152,7 @@ mod tests {
         assert!(
             sibling_key("a/b.zip", "not base64!")
                 .unwrap_err()
+                .to_string()
                 .contains("not base64")
         );
     }

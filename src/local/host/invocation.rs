@@ -103,6 +103,7 @@ async fn conclude(
     let init = cold.then(|| environment.init_or_elapsed());
     let (outcome, status) = outcome_of(spec, &request_id, answer.outcome);
     let report = ReportFigures {
+        request_id: Some(request_id.clone()),
         duration_ms: millis(answer.duration),
         billed_duration_ms: platform::billed_ms(answer.duration, init),
         memory_size_mb: spec.memory_mb,
@@ -114,7 +115,7 @@ async fn conclude(
         },
         status,
     };
-    let end = platform::end_lines(spec.log_format, SystemTime::now(), &request_id, &report);
+    let end = platform::end_lines(spec.log_format, SystemTime::now(), &report);
     let logs = environment.end(end).await;
     record(recorder, &spec.name, &report);
     Invocation {

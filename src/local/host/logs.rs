@@ -136,13 +136,13 @@ impl Batches {
                 self.shipped.dropped += events.len() as u64;
                 if self.shipped.first_error.is_none() {
                     tracing::warn!(group = %self.group, %stream, "log lines not shipped: {error}");
-                    self.shipped.first_error = Some(error);
+                    self.shipped.first_error = Some(error.to_string());
                 }
             }
         }
     }
 
-    async fn put(&mut self, stream: &Arc<str>, events: &[InputLogEvent]) -> Result<(), String> {
+    async fn put(&mut self, stream: &Arc<str>, events: &[InputLogEvent]) -> Result<(), NotShipped> {
         if !self.created.contains(stream) {
             let created = self
                 .logs
@@ -176,15 +176,27 @@ impl Batches {
     }
 }
 
-fn describe<E>(group: &str, err: aws_sdk_cloudwatchlogs::error::SdkError<E>) -> String
+/// Why log lines did not reach CloudWatch Logs.
+#[derive(Debug, thiserror::Error)]
+enum NotShipped {
+    #[error("the log group {group} does not exist; `demo up --local` creates it")]
+    NoGroup { group: String },
+    /// CloudWatch Logs' own answer.
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn describe<E>(group: &str, err: aws_sdk_cloudwatchlogs::error::SdkError<E>) -> NotShipped
 where
     E: aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
     match err.as_service_error().and_then(|e| e.code()) {
-        Some("ResourceNotFoundException") => {
-            format!("the log group {group} does not exist; `demo up --local` creates it")
+        Some("ResourceNotFoundException") => NotShipped::NoGroup {
+            group: group.to_owned(),
+        },
+        _ => {
+            NotShipped::Refused(aws_sdk_cloudwatchlogs::error::DisplayErrorContext(err).to_string())
         }
-        _ => aws_sdk_cloudwatchlogs::error::DisplayErrorContext(err).to_string(),
     }
 }
 

@@ -45,6 +45,7 @@ mod invocation;
 mod log_pipe;
 mod logs;
 pub mod platform;
+mod report;
 mod runtime_api;
 pub mod spec;
 
@@ -65,6 +66,7 @@ pub use self::spec::FunctionSpec;
 use self::environment::{Blueprint, Environment};
 use self::logs::Shipper;
 use super::recorder::Recorder;
+use crate::aws::AwsError;
 use crate::aws::Clients;
 use crate::deploy::DeployError;
 
@@ -121,6 +123,8 @@ pub enum Fault {
 pub enum HostError {
     #[error(transparent)]
     Deploy(#[from] DeployError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
     #[error(
         "the stack {stack} has no function {role}; the functions are put-record, put-item-1 and \
          put-item-2 (`demo status --local` lists them)"
@@ -193,22 +197,7 @@ impl FunctionHost {
         let (binary, following) = match &options.binary {
             Some(path) => (Binary::from_path(path)?, None),
             None => {
-                let zip = code::DeployedZip {
-                    function: &spec.name,
-                    bucket: &code.bucket,
-                    key: &code.key,
-                    code_sha256: &code.code_sha256,
-                };
-                let binary = code::fetch_deployed(&clients.s3, &zip, code_dir.path()).await?;
-                let following = follow::Following {
-                    lambda: clients.lambda.clone(),
-                    s3: clients.s3.clone(),
-                    bucket: code.bucket,
-                    key: code.key,
-                    code_sha256: code.code_sha256,
-                    refused: None,
-                    dirs: Vec::new(),
-                };
+                let (binary, following) = deployed_code(clients, &spec, code, &code_dir).await?;
                 (binary, Some(Mutex::new(following)))
             }
         };
@@ -364,20 +353,34 @@ impl FunctionHost {
     }
 }
 
+/// The deployed zip's bootstrap, unpacked into `code_dir`, and how to keep to the deployed code.
+async fn deployed_code(
+    clients: &Clients,
+    spec: &FunctionSpec,
+    code: spec::CodeLocation,
+    code_dir: &tempfile::TempDir,
+) -> Result<(Binary, follow::Following), HostError> {
+    let zip = code::DeployedZip {
+        function: &spec.name,
+        bucket: &code.bucket,
+        key: &code.key,
+        code_sha256: &code.code_sha256,
+    };
+    let binary = code::fetch_deployed(&clients.s3, &zip, code_dir.path()).await?;
+    let following = follow::Following {
+        lambda: clients.lambda.clone(),
+        s3: clients.s3.clone(),
+        bucket: code.bucket,
+        key: code.key,
+        code_sha256: code.code_sha256,
+        refused: None,
+        dirs: Vec::new(),
+    };
+    Ok((binary, following))
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl From<HostError> for DeployError {
-    fn from(err: HostError) -> Self {
-        match err {
-            HostError::Deploy(err) => err,
-            other => DeployError::Local {
-                action: "run the functions offline".into(),
-                detail: other.to_string(),
-            },
-        }
-    }
 }

@@ -1,13 +1,16 @@
 //! What Lambda itself writes about an invocation, in the function's log format: the `START`,
 //! `END` and `REPORT` lines (Text) or the `platform.start`, `platform.runtimeDone` and
 //! `platform.report` events (JSON), the figures of the REPORT, and the errors Lambda answers
-//! for a function that timed out or whose process exited. [`parse_report`] reads a REPORT back
-//! in either format (for `demo logs` and `demo invoke`).
+//! for a function that timed out or whose process exited. The REPORT's figures, and reading
+//! them back ([`parse_report`]), are `report.rs`'s.
 
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use serde_json::json;
+
+use super::report::round2;
+pub use super::report::{ReportFigures, Status};
 
 /// The function configuration's `LoggingConfig.LogFormat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,49 +34,6 @@ impl LogFormat {
         match self {
             LogFormat::Text => "Text",
             LogFormat::Json => "JSON",
-        }
-    }
-}
-
-/// The figures of one invocation's REPORT, as Lambda measures them (here: of a process on this
-/// machine).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReportFigures {
-    /// From handing the event to the runtime (`next`) to its response or error.
-    pub duration_ms: f64,
-    /// Rounded up to the millisecond; with the init phase on a cold start, which Lambda bills
-    /// for custom runtimes (`provided.*`).
-    pub billed_duration_ms: u64,
-    pub memory_size_mb: u64,
-    /// The process's peak resident memory (VmHWM) so far, as Lambda reports the environment's.
-    pub max_memory_used_mb: u64,
-    /// From starting the process to its first `next`; on the first invocation only.
-    pub init_duration_ms: Option<f64>,
-    pub status: Status,
-    /// Set when the status is not success, e.g. `Runtime.ExitError`.
-    pub error_type: Option<String>,
-}
-
-/// How the invocation ended, as `platform.report`'s `status` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Success,
-    /// The function answered with an error (the runtime posted `…/error`).
-    Error,
-    /// The invocation outlived the function's timeout; its process was killed.
-    Timeout,
-    /// The process exited (or was killed) before answering, or failed its init.
-    Failure,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Success => "success",
-            Status::Error => "error",
-            Status::Timeout => "timeout",
-            Status::Failure => "failure",
         }
     }
 }
@@ -140,12 +100,8 @@ pub fn init_report_line(
 
 /// The lines Lambda writes when the invocation ends: the timeout notice if it timed out, then
 /// `END` and `REPORT` (Text), or `platform.runtimeDone` and `platform.report` (JSON).
-pub fn end_lines(
-    format: LogFormat,
-    at: SystemTime,
-    request_id: &str,
-    figures: &ReportFigures,
-) -> Vec<String> {
+pub fn end_lines(format: LogFormat, at: SystemTime, figures: &ReportFigures) -> Vec<String> {
+    let request_id = figures.request_id.as_deref().unwrap_or("-");
     match format {
         LogFormat::Text => text_end(at, request_id, figures),
         LogFormat::Json => json_end(at, request_id, figures),
@@ -162,24 +118,7 @@ fn text_end(at: SystemTime, request_id: &str, figures: &ReportFigures) -> Vec<St
         ));
     }
     lines.push(format!("END RequestId: {request_id}"));
-    let mut report = format!(
-        "REPORT RequestId: {request_id}\tDuration: {:.2} ms\tBilled Duration: {} ms\t\
-         Memory Size: {} MB\tMax Memory Used: {} MB\t",
-        figures.duration_ms,
-        figures.billed_duration_ms,
-        figures.memory_size_mb,
-        figures.max_memory_used_mb
-    );
-    if let Some(init) = figures.init_duration_ms {
-        report.push_str(&format!("Init Duration: {init:.2} ms\t"));
-    }
-    if figures.status != Status::Success {
-        report.push_str(&format!("Status: {}\t", figures.status.as_str()));
-        if let Some(error_type) = &figures.error_type {
-            report.push_str(&format!("Error Type: {error_type}\t"));
-        }
-    }
-    lines.push(report);
+    lines.push(figures.text_line());
     lines
 }
 
@@ -190,85 +129,18 @@ fn json_end(at: SystemTime, request_id: &str, figures: &ReportFigures) -> Vec<St
         "status": figures.status.as_str(),
         "metrics": {"durationMs": round2(figures.duration_ms)},
     });
-    let mut metrics = json!({
-        "durationMs": round2(figures.duration_ms),
-        "billedDurationMs": figures.billed_duration_ms,
-        "memorySizeMB": figures.memory_size_mb,
-        "maxMemoryUsedMB": figures.max_memory_used_mb,
-    });
-    if let Some(init) = figures.init_duration_ms {
-        metrics["initDurationMs"] = json!(round2(init));
-    }
-    let mut report = json!({
-        "requestId": request_id,
-        "metrics": metrics,
-        "status": figures.status.as_str(),
-    });
     if let Some(error_type) = &figures.error_type {
         done["errorType"] = json!(error_type);
-        report["errorType"] = json!(error_type);
     }
     vec![
         json!({"time": time, "type": "platform.runtimeDone", "record": done}).to_string(),
-        json!({"time": time, "type": "platform.report", "record": report}).to_string(),
+        figures.record(&time).to_string(),
     ]
-}
-
-fn round2(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
 }
 
 /// The figures of a REPORT line (Text) or `platform.report` event (JSON); None for any other.
 pub fn parse_report(message: &str) -> Option<ReportFigures> {
-    let message = message.trim_end();
-    if let Some(rest) = message.strip_prefix("REPORT RequestId: ") {
-        return parse_text_report(rest);
-    }
-    let event: serde_json::Value = serde_json::from_str(message).ok()?;
-    if event["type"] != "platform.report" {
-        return None;
-    }
-    let record = &event["record"];
-    let metrics = &record["metrics"];
-    Some(ReportFigures {
-        duration_ms: metrics["durationMs"].as_f64()?,
-        billed_duration_ms: metrics["billedDurationMs"].as_u64()?,
-        memory_size_mb: metrics["memorySizeMB"].as_u64()?,
-        max_memory_used_mb: metrics["maxMemoryUsedMB"].as_u64()?,
-        init_duration_ms: metrics["initDurationMs"].as_f64(),
-        status: parse_status(record["status"].as_str().unwrap_or("success")),
-        error_type: record["errorType"].as_str().map(str::to_owned),
-    })
-}
-
-fn parse_text_report(fields: &str) -> Option<ReportFigures> {
-    let field = |name: &str| {
-        fields
-            .split('\t')
-            .find_map(|f| f.trim().strip_prefix(name))
-            .map(|value| value.trim().to_owned())
-    };
-    let number = |name: &str, unit: &str| -> Option<f64> {
-        field(name)?.strip_suffix(unit)?.trim().parse().ok()
-    };
-    Some(ReportFigures {
-        duration_ms: number("Duration: ", "ms")?,
-        billed_duration_ms: number("Billed Duration: ", "ms")? as u64,
-        memory_size_mb: number("Memory Size: ", "MB")? as u64,
-        max_memory_used_mb: number("Max Memory Used: ", "MB")? as u64,
-        init_duration_ms: number("Init Duration: ", "ms"),
-        status: field("Status: ").map_or(Status::Success, |s| parse_status(&s)),
-        error_type: field("Error Type: "),
-    })
-}
-
-fn parse_status(value: &str) -> Status {
-    match value {
-        "error" => Status::Error,
-        "timeout" => Status::Timeout,
-        "failure" => Status::Failure,
-        _ => Status::Success,
-    }
+    ReportFigures::parse(message)
 }
 
 /// An error Lambda answers for the function, as `Invoke` returns it.
@@ -303,8 +175,9 @@ pub fn runtime_exited(request_id: &str, how: &str) -> FunctionError {
 mod tests {
     use super::*;
 
-    fn figures(init: Option<f64>, status: Status) -> ReportFigures {
+    fn figures(request_id: &str, init: Option<f64>, status: Status) -> ReportFigures {
         ReportFigures {
+            request_id: Some(request_id.to_owned()),
             duration_ms: 12.345,
             billed_duration_ms: 13,
             memory_size_mb: 128,
@@ -337,8 +210,8 @@ mod tests {
             start_line(LogFormat::Text, at, "r-1", "$LATEST"),
             "START RequestId: r-1 Version: $LATEST"
         );
-        let cold = figures(Some(30.5), Status::Success);
-        let lines = end_lines(LogFormat::Text, at, "r-1", &cold);
+        let cold = figures("r-1", Some(30.5), Status::Success);
+        let lines = end_lines(LogFormat::Text, at, &cold);
         assert_eq!(lines[0], "END RequestId: r-1");
         assert_eq!(
             lines[1],
@@ -355,10 +228,10 @@ mod tests {
     #[test]
     fn a_timeout_is_noted_and_its_report_says_so() {
         let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_638_330_917_123);
-        let mut timed_out = figures(None, Status::Timeout);
+        let mut timed_out = figures("r-2", None, Status::Timeout);
         timed_out.duration_ms = 1000.2;
         timed_out.error_type = Some("Sandbox.Timedout".into());
-        let lines = end_lines(LogFormat::Text, at, "r-2", &timed_out);
+        let lines = end_lines(LogFormat::Text, at, &timed_out);
         assert_eq!(
             lines[0],
             "2021-12-01T03:55:17.123Z r-2 Task timed out after 1.00 seconds"
@@ -377,8 +250,8 @@ mod tests {
         assert_eq!(start["type"], "platform.start");
         assert_eq!(start["time"], "2021-12-01T03:55:17.123Z");
         assert_eq!(start["record"]["requestId"], "r-3");
-        let failed = figures(Some(40.0), Status::Failure);
-        let lines = end_lines(LogFormat::Json, at, "r-3", &failed);
+        let failed = figures("r-3", Some(40.0), Status::Failure);
+        let lines = end_lines(LogFormat::Json, at, &failed);
         let done: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
         assert_eq!(done["type"], "platform.runtimeDone");
         assert_eq!(done["record"]["status"], "failure");

@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput as FunctionConfiguration;
 use serde_yaml::Value;
 
 use super::HostError;
 use super::platform::LogFormat;
-use crate::aws::Clients;
-use crate::deploy::DeployError;
+use crate::aws::{AwsError, Clients};
 use crate::deploy::names::logical;
 use crate::deploy::resources::{self, Resource};
 use crate::deploy::{log_group, stack};
@@ -53,23 +53,14 @@ pub async fn read(
     let state =
         stack::describe_existing(&clients.cloudformation, stack_name, &clients.region).await?;
     let resources = resources::resources(clients, stack_name).await?;
-    let no_function = || HostError::NoFunction {
-        role: role.to_owned(),
-        stack: stack_name.to_owned(),
-    };
-    let logical_id = logical::FUNCTIONS
-        .iter()
-        .find(|(r, _)| *r == role)
-        .map(|(_, id)| *id)
-        .ok_or_else(no_function)?;
-    let name = physical(&resources, logical_id).ok_or_else(no_function)?;
+    let (logical_id, name) = function_of(&resources, stack_name, role)?;
     let config = clients
         .lambda
         .get_function_configuration()
         .function_name(&name)
         .send()
         .await
-        .map_err(|err| DeployError::aws(format!("read the configuration of {name}"), err))?;
+        .map_err(|err| AwsError::from_sdk(format!("read the configuration of {name}"), err))?;
     let template: Value = state
         .template_body
         .as_deref()
@@ -81,7 +72,70 @@ pub async fn read(
         resources: &resources,
     };
     let logging = config.logging_config();
-    let spec = FunctionSpec {
+    let log_group = match logging
+        .and_then(|l| l.log_group())
+        .map(str::to_owned)
+        .or_else(|| declared.resolve(&["LoggingConfig", "LogGroup"]))
+    {
+        Some(group) => group,
+        None => log_group::owned(clients, &name, &state.stack_id)
+            .await?
+            .unwrap_or_else(|| format!("/aws/lambda/{name}")),
+    };
+    let log_format = logging
+        .and_then(|l| l.log_format())
+        .map(|f| f.as_str().to_owned())
+        .or_else(|| declared.resolve(&["LoggingConfig", "LogFormat"]))
+        .map_or(LogFormat::Text, |f| LogFormat::parse(&f));
+    let logging = Logging {
+        group: log_group,
+        format: log_format,
+    };
+    let spec = spec_of(role, name, &config, logging, clients.region.clone());
+    let code = code_location(&declared, &config);
+    if code.bucket.is_empty() || code.key.is_empty() {
+        return Err(HostError::Code {
+            function: spec.name,
+            detail: "the stack's template names no S3 bucket and key for its code".into(),
+        });
+    }
+    Ok((spec, code))
+}
+
+/// The logical id and the name of the stack's function `role`.
+fn function_of(
+    resources: &[Resource],
+    stack_name: &str,
+    role: &str,
+) -> Result<(&'static str, String), HostError> {
+    let no_function = || HostError::NoFunction {
+        role: role.to_owned(),
+        stack: stack_name.to_owned(),
+    };
+    let logical_id = logical::FUNCTIONS
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map(|(_, id)| *id)
+        .ok_or_else(no_function)?;
+    let name = physical(resources, logical_id).ok_or_else(no_function)?;
+    Ok((logical_id, name))
+}
+
+/// Where the function logs, and in which format.
+struct Logging {
+    group: String,
+    format: LogFormat,
+}
+
+/// The function as its configuration, logging and region describe it.
+fn spec_of(
+    role: &str,
+    name: String,
+    config: &FunctionConfiguration,
+    logging: Logging,
+    region: String,
+) -> FunctionSpec {
+    FunctionSpec {
         role: role.to_owned(),
         arn: config.function_arn().unwrap_or_default().to_owned(),
         version: config.version().unwrap_or("$LATEST").to_owned(),
@@ -93,36 +147,20 @@ pub async fn read(
             .and_then(|e| e.variables())
             .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
-        log_group: match logging
-            .and_then(|l| l.log_group())
-            .map(str::to_owned)
-            .or_else(|| declared.resolve(&["LoggingConfig", "LogGroup"]))
-        {
-            Some(group) => group,
-            None => log_group::owned(clients, &name, &state.stack_id)
-                .await?
-                .unwrap_or_else(|| format!("/aws/lambda/{name}")),
-        },
-        log_format: logging
-            .and_then(|l| l.log_format())
-            .map(|f| f.as_str().to_owned())
-            .or_else(|| declared.resolve(&["LoggingConfig", "LogFormat"]))
-            .map_or(LogFormat::Text, |f| LogFormat::parse(&f)),
-        region: clients.region.clone(),
+        log_group: logging.group,
+        log_format: logging.format,
+        region,
         name,
-    };
-    let code = CodeLocation {
+    }
+}
+
+/// Where the template says the code lies, and the SHA-256 Lambda recorded.
+fn code_location(declared: &Declared<'_>, config: &FunctionConfiguration) -> CodeLocation {
+    CodeLocation {
         bucket: declared.resolve(&["Code", "S3Bucket"]).unwrap_or_default(),
         key: declared.resolve(&["Code", "S3Key"]).unwrap_or_default(),
         code_sha256: config.code_sha256().unwrap_or_default().to_owned(),
-    };
-    if code.bucket.is_empty() || code.key.is_empty() {
-        return Err(HostError::Code {
-            function: spec.name,
-            detail: "the stack's template names no S3 bucket and key for its code".into(),
-        });
     }
-    Ok((spec, code))
 }
 
 fn physical(resources: &[Resource], logical_id: &str) -> Option<String> {

@@ -1,39 +1,85 @@
 //! Lambda's REPORT figures for one invocation (Duration, Billed Duration, Memory Size, Max
-//! Memory Used, Init Duration): read from a REPORT line in either of Lambda's log formats and
-//! written back in both. One place for the parser and the writers, so `demo invoke` (Invoke's
-//! log tail), `demo logs` (a JSON `platform.report` record shown as Lambda's REPORT line) and
-//! the offline runner (which writes REPORT lines itself) agree on them.
+//! Memory Used, Init Duration, and how it ended): read from a REPORT line in either of Lambda's
+//! log formats and written back in both. One type, one parser and one pair of writers, so the
+//! offline runner (which writes REPORT lines itself), `demo invoke` (Invoke's log tail) and
+//! `demo logs` (a JSON `platform.report` record shown as Lambda's REPORT line) agree on them.
 //!
 //! The Text format is Lambda's `REPORT RequestId: <id>\tDuration: 2.26 ms\tBilled Duration: 3
 //! ms\tMemory Size: 128 MB\tMax Memory Used: 18 MB\tInit Duration: 30.21 ms\t` (tabs; some
-//! consoles show spaces, which are read too), with `Status: timeout` after a timeout; the JSON
-//! format is the Telemetry API's `platform.report` record
+//! consoles show spaces, which are read too), with `Status: timeout\tError Type: …` after a
+//! failed invocation; the JSON format is the Telemetry API's `platform.report` record
 //! (`{"time", "type": "platform.report", "record": {"requestId", "metrics": {"durationMs",
-//! "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB", "initDurationMs"}, "status"}}`).
+//! "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB", "initDurationMs"}, "status",
+//! "errorType"}}`).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// The figures of one REPORT line.
+/// The figures of one REPORT.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportFigures {
     pub request_id: Option<String>,
-    /// From the handler's start to its answer (`Duration`).
+    /// From handing the event to the runtime (`next`) to its response or error (`Duration`).
     pub duration_ms: f64,
-    /// What is charged, whole milliseconds (`Billed Duration`).
+    /// What is charged, rounded up to the millisecond (`Billed Duration`); with the init phase
+    /// on a cold start, which Lambda bills for custom runtimes (`provided.*`).
     pub billed_duration_ms: u64,
     /// The function's configured memory (`Memory Size`).
     pub memory_size_mb: u64,
-    /// The peak the execution environment used (`Max Memory Used`).
+    /// The peak the execution environment used (`Max Memory Used`); offline, the process's
+    /// peak resident memory (VmHWM).
     pub max_memory_used_mb: u64,
-    /// Set on a cold start: the runtime's start before the first invocation (`Init Duration`).
+    /// Set on a cold start: from starting the runtime to its first `next` (`Init Duration`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_duration_ms: Option<f64>,
-    /// How the invocation ended when not `success` (`timeout`, `error`, …).
+    /// How the invocation ended; only written when not success.
+    #[serde(default, skip_serializing_if = "Status::is_success")]
+    pub status: Status,
+    /// Set when the status is not success, e.g. `Runtime.ExitError`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub error_type: Option<String>,
+}
+
+/// How the invocation ended, as `platform.report`'s `status` names it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    #[default]
+    Success,
+    /// The function answered with an error (the runtime posted `…/error`).
+    Error,
+    /// The invocation outlived the function's timeout; its process was killed.
+    Timeout,
+    /// The process exited (or was killed) before answering, or failed its init.
+    Failure,
+}
+
+impl Status {
+    /// Lambda's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Success => "success",
+            Status::Error => "error",
+            Status::Timeout => "timeout",
+            Status::Failure => "failure",
+        }
+    }
+
+    pub fn is_success(&self) -> bool {
+        *self == Status::Success
+    }
+
+    /// Lambda's word read back; a word it does not use means something went wrong.
+    fn parse(value: &str) -> Status {
+        match value {
+            "success" => Status::Success,
+            "error" => Status::Error,
+            "timeout" => Status::Timeout,
+            _ => Status::Failure,
+        }
+    }
 }
 
 /// The Text format's labels, longest first where one ends another ("Billed Duration: " holds
@@ -86,9 +132,8 @@ impl ReportFigures {
             memory_size_mb: whole(number(value("Memory Size: ")?, "MB")?),
             max_memory_used_mb: whole(number(value("Max Memory Used: ")?, "MB")?),
             init_duration_ms: value("Init Duration: ").and_then(|v| number(v, "ms")),
-            status: value("Status: ")
-                .filter(|status| *status != "success")
-                .map(str::to_owned),
+            status: value("Status: ").map_or(Status::Success, Status::parse),
+            error_type: value("Error Type: ").map(str::to_owned),
         })
     }
 
@@ -107,9 +152,10 @@ impl ReportFigures {
             memory_size_mb: whole(figure("memorySizeMB")?),
             max_memory_used_mb: whole(figure("maxMemoryUsedMB")?),
             init_duration_ms: figure("initDurationMs"),
-            status: (record["status"].as_str())
-                .filter(|status| *status != "success")
-                .map(str::to_owned),
+            status: record["status"]
+                .as_str()
+                .map_or(Status::Success, Status::parse),
+            error_type: record["errorType"].as_str().map(str::to_owned),
         })
     }
 
@@ -127,34 +173,42 @@ impl ReportFigures {
         if let Some(init) = self.init_duration_ms {
             line.push_str(&format!("Init Duration: {init:.2} ms\t"));
         }
-        if let Some(status) = &self.status {
-            line.push_str(&format!("Status: {status}\t"));
+        if !self.status.is_success() {
+            line.push_str(&format!("Status: {}\t", self.status.as_str()));
+            if let Some(error_type) = &self.error_type {
+                line.push_str(&format!("Error Type: {error_type}\t"));
+            }
         }
         line
     }
 
     /// The JSON-format `platform.report` record, `time` being RFC 3339
-    /// (`2026-12-03T09:10:11.123Z`).
+    /// (`2026-12-03T09:10:11.123Z`); milliseconds to two decimals, as Lambda's events carry them.
     pub fn record(&self, time: &str) -> Value {
         let mut metrics = json!({
-            "durationMs": self.duration_ms,
+            "durationMs": round2(self.duration_ms),
             "billedDurationMs": self.billed_duration_ms,
             "memorySizeMB": self.memory_size_mb,
             "maxMemoryUsedMB": self.max_memory_used_mb,
         });
         if let Some(init) = self.init_duration_ms {
-            metrics["initDurationMs"] = json!(init);
+            metrics["initDurationMs"] = json!(round2(init));
         }
-        json!({
-            "time": time,
-            "type": "platform.report",
-            "record": {
-                "requestId": self.request_id,
-                "metrics": metrics,
-                "status": self.status.as_deref().unwrap_or("success"),
-            },
-        })
+        let mut record = json!({
+            "requestId": self.request_id,
+            "metrics": metrics,
+            "status": self.status.as_str(),
+        });
+        if let Some(error_type) = &self.error_type {
+            record["errorType"] = json!(error_type);
+        }
+        json!({"time": time, "type": "platform.report", "record": record})
     }
+}
+
+/// Milliseconds to two decimals.
+pub fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
 }
 
 /// For people: `duration 2.26 ms, billed 3 ms, memory 128 MB (max used 18 MB), init 30.21 ms`.
@@ -168,8 +222,8 @@ impl fmt::Display for ReportFigures {
         if let Some(init) = self.init_duration_ms {
             write!(f, ", init {init:.2} ms")?;
         }
-        if let Some(status) = &self.status {
-            write!(f, ", status {status}")?;
+        if !self.status.is_success() {
+            write!(f, ", status {}", self.status.as_str())?;
         }
         Ok(())
     }
@@ -232,7 +286,8 @@ mod tests {
             memory_size_mb: 128,
             max_memory_used_mb: 18,
             init_duration_ms: Some(30.21),
-            status: None,
+            status: Status::Success,
+            error_type: None,
         }
     }
 
@@ -264,7 +319,7 @@ mod tests {
                     Memory Size: 128 MB\tMax Memory Used: 40 MB\tStatus: timeout\t\
                     Error Type: Runtime.ExitError";
         let figures = ReportFigures::parse(line).unwrap();
-        assert_eq!(figures.status.as_deref(), Some("timeout"));
+        assert_eq!(figures.status, Status::Timeout);
         assert_eq!(figures.duration_ms, 3003.38);
     }
 
@@ -274,8 +329,8 @@ mod tests {
         assert_eq!(ReportFigures::parse(record), Some(cold()));
         let timeout = record.replace("\"success\"", "\"timeout\"");
         assert_eq!(
-            ReportFigures::parse(&timeout).unwrap().status.as_deref(),
-            Some("timeout")
+            ReportFigures::parse(&timeout).unwrap().status,
+            Status::Timeout
         );
     }
 
@@ -301,7 +356,8 @@ mod tests {
     fn the_writers_give_lines_the_parser_reads_back() {
         let warm = ReportFigures {
             init_duration_ms: None,
-            status: Some("timeout".into()),
+            status: Status::Timeout,
+            error_type: Some("Sandbox.Timedout".into()),
             ..cold()
         };
         for figures in [cold(), warm] {

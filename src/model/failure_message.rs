@@ -1,5 +1,6 @@
 //! The message a Kinesis event source mapping sends to its on-failure destination, in Lambda's
-//! own shape: the local runner writes it, `demo failures` reads it (from Lambda or the runner).
+//! own shape: the local runner writes it, `demo failures` reads it (from Lambda or the runner),
+//! so it lives below both.
 //!
 //! It carries positions, not records: the records must be read back from the stream while it
 //! still holds them. Field names are Lambda's (`KinesisBatchInfo` is capitalised, the rest camel
