@@ -63,33 +63,8 @@ pub fn build_functions(
     env: &CrossEnv,
     verbosity: CargoVerbosity,
 ) -> Result<Vec<(String, PathBuf)>, BuildError> {
-    let triple = arch.triple();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(&cargo);
-    command
-        .current_dir(&workspace.root)
-        .args([
-            "build",
-            "--profile",
-            PROFILE,
-            "--locked",
-            "--target",
-            triple,
-        ])
-        .args(FUNCTIONS.iter().flat_map(|f| ["-p", f]))
-        .arg("--message-format=json-render-diagnostics")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped());
-    match verbosity {
-        CargoVerbosity::Quiet => {
-            command.arg("--quiet");
-        }
-        CargoVerbosity::Normal => {}
-        CargoVerbosity::Verbose => {
-            command.arg("--verbose");
-        }
-    }
+    let mut command = cargo_build(&cargo, workspace, arch, env, verbosity);
     tracing::debug!(?command, "running cargo");
 
     let spawn_error = |source| BuildError::CargoSpawn {
@@ -118,6 +93,50 @@ pub fn build_functions(
     if !status.success() {
         return Err(BuildError::CargoFailed { status });
     }
+    in_functions_order(executables)
+}
+
+/// `cargo build` of every function for `arch`, its messages as JSON on stdout.
+fn cargo_build(
+    cargo: &str,
+    workspace: &Workspace,
+    arch: Arch,
+    env: &CrossEnv,
+    verbosity: CargoVerbosity,
+) -> Command {
+    let triple = arch.triple();
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(&workspace.root)
+        .args([
+            "build",
+            "--profile",
+            PROFILE,
+            "--locked",
+            "--target",
+            triple,
+        ])
+        .args(FUNCTIONS.iter().flat_map(|f| ["-p", f]))
+        .arg("--message-format=json-render-diagnostics")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    match verbosity {
+        CargoVerbosity::Quiet => {
+            command.arg("--quiet");
+        }
+        CargoVerbosity::Normal => {}
+        CargoVerbosity::Verbose => {
+            command.arg("--verbose");
+        }
+    }
+    command
+}
+
+/// Each function's executable, in [`FUNCTIONS`] order; one cargo did not report is an error.
+fn in_functions_order(
+    mut executables: HashMap<String, PathBuf>,
+) -> Result<Vec<(String, PathBuf)>, BuildError> {
     FUNCTIONS
         .iter()
         .map(|&function| {

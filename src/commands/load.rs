@@ -7,6 +7,7 @@ use crate::load::error::LoadError;
 use crate::load::ids;
 use crate::load::report::{LoadReport, LocalReport};
 use crate::load::run::{self, LoadPlan};
+use crate::load::stats::Accepted;
 use crate::load::target::{self, StackNames};
 use crate::load::verify::{self, VerifyPlan};
 use crate::local::{LocalOptions, LocalRun};
@@ -53,18 +54,9 @@ pub async fn run(settings: &Settings, plan: LoadPlan) -> Result<(), CliError> {
     }
     let mut report = LoadReport::new(&plan, &url, &outcome);
     if let Some((tables, timeout, client)) = verification {
-        let expected = outcome
-            .tally
-            .accepted
-            .iter()
-            .map(|accepted| ids::Expected {
-                orderid: accepted.orderid.clone(),
-                sent_at_ms: Some(accepted.sent_at_ms),
-            })
-            .collect();
         let plan = VerifyPlan {
             tables,
-            expected,
+            expected: expected(&outcome.tally.accepted),
             timeout,
         };
         report.verify = Some(verify::verify(&client, &plan, mode).await?);
@@ -74,6 +66,17 @@ pub async fn run(settings: &Settings, plan: LoadPlan) -> Result<(), CliError> {
     }
     output::emit(settings.output, &report)?;
     Ok(report.outcome()?)
+}
+
+/// The orders to look for in the tables: every one the API accepted, and when it was sent.
+fn expected(accepted: &[Accepted]) -> Vec<ids::Expected> {
+    accepted
+        .iter()
+        .map(|accepted| ids::Expected {
+            orderid: accepted.orderid.clone(),
+            sent_at_ms: Some(accepted.sent_at_ms),
+        })
+        .collect()
 }
 
 /// The local runner (the functions' processes, the API and the mappings; see `crate::local`),

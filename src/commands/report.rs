@@ -1,5 +1,6 @@
 //! `demo report`: what each function did and cost in a window, the two consumers side by side.
 
+use std::path::Path;
 use std::time::SystemTime;
 
 use crate::artifacts::Arch;
@@ -23,10 +24,6 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
     let deployed = resources::deployed(&clients, name).await?;
     let now = SystemTime::now();
     let window = Window::resolve(args.since, last_change(&current, &deployed), now)?;
-    let arch = match current.parameters.value(Parameter::Architecture) {
-        Some("x86_64") => Arch::X86_64,
-        _ => Arch::Arm64,
-    };
     let context = Context {
         stack: name.clone(),
         region: clients.region.clone(),
@@ -43,40 +40,62 @@ pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliErr
             .parameters
             .number(Parameter::MemorySize)
             .unwrap_or(128.0),
-        prices: PUBLISHED.for_arch(arch, args.prices),
+        prices: PUBLISHED.for_arch(deployed_arch(&current), args.prices),
         subjects: report::read::subjects(&deployed),
         on_lambda: !clients.is_emulator(),
     };
     let mut readings = report::read::read(&clients, &context, now).await?;
-    if !clients.is_emulator() {
-        readings.notes.push(
-            "Lambda's metrics reach CloudWatch a minute or two after the invocations: the last minutes of the window may be incomplete".into(),
-        );
-    } else {
-        readings.notes.push(
-            "against an emulator: the figures are what was put into its CloudWatch, normally what `demo load --local` measured running the deployed functions as processes on this machine (under qemu where they are built for another CPU): their durations, peak resident memory (as used_memory_max) and init times, not Lambda's".into(),
-        );
-    }
+    readings
+        .notes
+        .push(source_note(clients.is_emulator()).into());
     let mut report = report::build(&context, &readings);
     if let Some(path) = &args.chart {
-        if report.has_data {
-            let (view, periods) = view::write(path, &context, &readings, &report)
-                .map_err(|err| CliError::Usage(err.to_string()))?;
-            report.chart = Some(path.display().to_string());
-            report.chart_view = Some(view);
-            if view == ChartView::SideBySide {
-                report.notes.push(format!(
-                    "chart drawn as the consumers side by side: the window's invocations fall in {periods} metric period(s), fewer than the {} a chart over time needs",
-                    view::MIN_PERIODS_FOR_LINES
-                ));
-            }
-        } else {
-            report
-                .notes
-                .push(format!("no chart drawn at {}: no data yet", path.display()));
-        }
+        chart(path, &context, &readings, &mut report)?;
     }
     Ok(output::emit(settings.output, &report)?)
+}
+
+/// The architecture the stack's functions run on, which prices them.
+fn deployed_arch(current: &DeployedState) -> Arch {
+    match current.parameters.value(Parameter::Architecture) {
+        Some("x86_64") => Arch::X86_64,
+        _ => Arch::Arm64,
+    }
+}
+
+/// Where the figures come from, and so how far to trust them.
+fn source_note(on_emulator: bool) -> &'static str {
+    if !on_emulator {
+        "Lambda's metrics reach CloudWatch a minute or two after the invocations: the last minutes of the window may be incomplete"
+    } else {
+        "against an emulator: the figures are what was put into its CloudWatch, normally what `demo load --local` measured running the deployed functions as processes on this machine (under qemu where they are built for another CPU): their durations, peak resident memory (as used_memory_max) and init times, not Lambda's"
+    }
+}
+
+/// Draws the chart at `path` and names it in the report; with no data yet, only a note.
+fn chart(
+    path: &Path,
+    context: &Context,
+    readings: &report::Readings,
+    report: &mut report::Report,
+) -> Result<(), CliError> {
+    if !report.has_data {
+        report
+            .notes
+            .push(format!("no chart drawn at {}: no data yet", path.display()));
+        return Ok(());
+    }
+    let (view, periods) = view::write(path, context, readings, report)
+        .map_err(|err| CliError::Usage(err.to_string()))?;
+    report.chart = Some(path.display().to_string());
+    report.chart_view = Some(view);
+    if view == ChartView::SideBySide {
+        report.notes.push(format!(
+            "chart drawn as the consumers side by side: the window's invocations fall in {periods} metric period(s), fewer than the {} a chart over time needs",
+            view::MIN_PERIODS_FOR_LINES
+        ));
+    }
+    Ok(())
 }
 
 /// When the stack or a mapping last changed: the default start of the window.

@@ -2,20 +2,23 @@
 //! and a few seconds later, recorded in the stack (see `crate::watch`).
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 use crate::artifacts::{self, Arch};
 use crate::aws::{Clients, account_id, connect};
 use crate::deploy::bucket::{self, Bucket};
 use crate::deploy::names::StackNames;
+use crate::deploy::plan::DeployedState;
 use crate::deploy::{DeployError, resources, stack};
 use crate::error::CliError;
 use crate::model::{Parameter, ParameterValues};
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
-use crate::watch::{self, SwapError, Swapped, Target};
+use crate::watch::{self, SwapError, Swapped, Target, Wanted};
 
 /// One change as the results line (stdout) tells it.
 #[derive(Debug, Serialize)]
@@ -47,7 +50,7 @@ impl fmt::Display for Change {
 pub async fn run(settings: &Settings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
-    let mut deployed =
+    let deployed =
         stack::describe_existing(&clients.cloudformation, &names.stack, &clients.region).await?;
     let functions = resources::deployed(&clients, &names.stack).await?.functions;
     let store = artifact_bucket(&clients, &names, &deployed).await?;
@@ -58,7 +61,7 @@ pub async fn run(settings: &Settings) -> Result<(), CliError> {
     let root = tokio::task::spawn_blocking(artifacts::workspace_root)
         .await
         .expect("cargo metadata does not panic")?;
-    let (_watcher, mut saves) = watch::watch(&root).map_err(|err| DeployError::Local {
+    let (_watcher, saves) = watch::watch(&root).map_err(|err| DeployError::Local {
         action: format!("watch {}", root.display()),
         detail: err.to_string(),
     })?;
@@ -76,35 +79,36 @@ pub async fn run(settings: &Settings) -> Result<(), CliError> {
         names.stack,
         clients.region
     ));
+    swap_on_saves(settings, &target, &root, saves, deployed).await
+}
+
+/// Until Ctrl-C: each save that changes a function's zip swaps it into the stack and prints
+/// one results line; a failed swap is told and watching goes on, unless watching cannot help.
+async fn swap_on_saves(
+    settings: &Settings,
+    target: &Target<'_>,
+    root: &Path,
+    mut saves: mpsc::UnboundedReceiver<PathBuf>,
+    mut deployed: DeployedState,
+) -> Result<(), CliError> {
     loop {
         let change = tokio::select! {
-            change = watch::next_change(&root, &mut saves) => change,
+            change = watch::next_change(root, &mut saves) => change,
             _ = tokio::signal::ctrl_c() => None,
         };
         let Some((wanted, saved_at)) = change else {
             terminal::note("stopped watching");
             return Ok(());
         };
-        let files: Vec<String> = wanted.files.iter().cloned().collect();
-        terminal::note(format!("saved: {}", files.join(", ")));
-        if wanted.template {
-            terminal::warn(
-                "templates/stack.yaml changed: `demo watch` swaps function code only; run \
-                 `demo up` to deploy the template",
-            );
-        }
+        let files = tell_saved(&wanted);
         if !wanted.build {
             continue;
         }
-        match watch::swap(&target, &deployed, saved_at).await {
+        match watch::swap(target, &deployed, saved_at).await {
             Ok(Some(swapped)) => {
                 output::emit_line(settings.output, &Change { files, swapped })?;
-                deployed = stack::describe_existing(
-                    &clients.cloudformation,
-                    &names.stack,
-                    &clients.region,
-                )
-                .await?;
+                let (cfn, region) = (&target.clients.cloudformation, &target.clients.region);
+                deployed = stack::describe_existing(cfn, target.stack, region).await?;
             }
             Ok(None) => terminal::note("no function's zip changed: nothing to update"),
             // Signed out, or the stack gone: watching on cannot help.
@@ -114,11 +118,24 @@ pub async fn run(settings: &Settings) -> Result<(), CliError> {
     }
 }
 
+/// Says which files were saved (and that a template change needs `demo up`); returns them.
+fn tell_saved(wanted: &Wanted) -> Vec<String> {
+    let files: Vec<String> = wanted.files.iter().cloned().collect();
+    terminal::note(format!("saved: {}", files.join(", ")));
+    if wanted.template {
+        terminal::warn(
+            "templates/stack.yaml changed: `demo watch` swaps function code only; run \
+             `demo up` to deploy the template",
+        );
+    }
+    files
+}
+
 /// The bucket the stack's code is in, which must still be this stack's.
 async fn artifact_bucket<'a>(
     clients: &'a Clients,
     names: &StackNames,
-    deployed: &crate::deploy::plan::DeployedState,
+    deployed: &DeployedState,
 ) -> Result<Bucket<'a>, DeployError> {
     let account = account_id(clients).await?;
     let derived = names.bucket(&account);

@@ -226,8 +226,16 @@ async fn computed(
     }
 }
 
-/// Creates a change set, prints it, executes it and waits with progress. Returns "created",
-/// "updated" or "up to date" (CloudFormation found nothing to change). A change set that
+/// What `apply` did to the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Created,
+    Updated,
+    /// CloudFormation found nothing to change.
+    UpToDate,
+}
+
+/// Creates a change set, prints it, executes it and waits with progress. A change set that
 /// deletes data (a table, the stream, the queue or a log group removed or replaced) runs only
 /// once the user agrees, or with `yes`; otherwise it is deleted unexecuted.
 pub async fn apply(
@@ -238,11 +246,11 @@ pub async fn apply(
     current: Option<&DeployedState>,
     desired: &BTreeMap<String, String>,
     yes: bool,
-) -> Result<&'static str, DeployError> {
+) -> Result<Applied, DeployError> {
     let create = current.is_none_or(|c| c.status.is_review());
     let (name, change_list) =
         match create_change_set(cfn, stack_name, template, desired, create).await? {
-            ChangeSetOutcome::NoChanges => return Ok("up to date"),
+            ChangeSetOutcome::NoChanges => return Ok(Applied::UpToDate),
             ChangeSetOutcome::Ready { name, changes } => (name, changes),
         };
     eprint!("{}", super::changes::render(&change_list));
@@ -263,7 +271,11 @@ pub async fn apply(
     if finished.state != StackState::Succeeded {
         return Err(failure(stack_name, region, &finished));
     }
-    Ok(if create { "created" } else { "updated" })
+    Ok(if create {
+        Applied::Created
+    } else {
+        Applied::Updated
+    })
 }
 
 /// Deletes a change set we no longer need; failure to tidy is not worth failing the run.

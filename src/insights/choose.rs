@@ -72,6 +72,28 @@ pub async fn choose(
     requested: Option<Arch>,
     insights: &InsightsChoice,
 ) -> Result<Choice, InsightsError> {
+    if let Some(choice) = without_layer_table(on_aws, requested, insights) {
+        return Ok(choice);
+    }
+    match plan(region, requested)? {
+        Plan::Use { arch, layer } => Ok(Choice {
+            arch,
+            layer: Some(layer),
+            note: None,
+        }),
+        Plan::Try {
+            candidates,
+            fallback,
+        } => try_candidates(lambda, region, candidates, fallback).await,
+    }
+}
+
+/// The choice when the layer is not looked up: none asked for, an ARN given, or an emulator.
+fn without_layer_table(
+    on_aws: bool,
+    requested: Option<Arch>,
+    insights: &InsightsChoice,
+) -> Option<Choice> {
     // Offline the functions run on this machine: built for its CPU they run natively (arm64
     // under qemu runs at about two thirds of the rate); `--arch arm64` builds what AWS runs.
     let default_arch = match on_aws {
@@ -84,33 +106,28 @@ pub async fn choose(
         note: None,
     };
     match insights {
-        InsightsChoice::Off => return Ok(plain(None)),
-        InsightsChoice::Arn(arn) => return Ok(plain(Some(arn.clone()))),
-        InsightsChoice::Auto if !on_aws => {
-            return Ok(Choice {
-                note: Some(
-                    "note: against an emulator the Lambda Insights layer is left out (the \
-                     AWS-published layer cannot exist there)"
-                        .into(),
-                ),
-                ..plain(None)
-            });
-        }
-        InsightsChoice::Auto => {}
+        InsightsChoice::Off => Some(plain(None)),
+        InsightsChoice::Arn(arn) => Some(plain(Some(arn.clone()))),
+        InsightsChoice::Auto if !on_aws => Some(Choice {
+            note: Some(
+                "note: against an emulator the Lambda Insights layer is left out (the \
+                 AWS-published layer cannot exist there)"
+                    .into(),
+            ),
+            ..plain(None)
+        }),
+        InsightsChoice::Auto => None,
     }
-    let (candidates, fallback) = match plan(region, requested)? {
-        Plan::Use { arch, layer } => {
-            return Ok(Choice {
-                arch,
-                layer: Some(layer),
-                note: None,
-            });
-        }
-        Plan::Try {
-            candidates,
-            fallback,
-        } => (candidates, fallback),
-    };
+}
+
+/// The first arm64 candidate Lambda answers for, else x86_64 with its layer (`fallback`), else
+/// (`--arch arm64` asked for) the refusal.
+async fn try_candidates(
+    lambda: &aws_sdk_lambda::Client,
+    region: &str,
+    candidates: Vec<String>,
+    fallback: Option<String>,
+) -> Result<Choice, InsightsError> {
     for candidate in candidates {
         if check(lambda, &candidate).await == LayerCheck::Exists {
             return Ok(Choice {

@@ -21,4 +21,5 @@ mod signin;
 mod sweep;
 mod template;
 mod tune;
+mod up;
 mod upgrade;

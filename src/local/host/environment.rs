@@ -13,7 +13,8 @@ use tokio::sync::oneshot;
 
 use super::HostError;
 use super::code::Binary;
-use super::log_pipe::{Destination, LogLine, LogPipe};
+use super::log_pipe::{Destination, LogPipe};
+use super::logs::LogLine;
 use super::logs::LogSink;
 use super::platform;
 use super::runtime_api::{Assignment, Channels, OnDeliver, Posted, RuntimeApi, Signal};

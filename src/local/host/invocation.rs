@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::environment::{Answer, Environment, Failure, Request};
-use super::log_pipe::LogLine;
+use super::logs::LogLine;
 use super::platform::{self, FunctionError, ReportFigures, Status};
 use super::runtime_api::Posted;
 use super::spec::FunctionSpec;

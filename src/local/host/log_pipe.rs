@@ -13,18 +13,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use serde::Serialize;
 use tokio::sync::oneshot;
 
-use super::logs::LogSink;
-
-/// One line of an invocation's log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LogLine {
-    /// Milliseconds since the Unix epoch, as CloudWatch Logs stamps an event.
-    pub timestamp_ms: i64,
-    pub message: String,
-}
+use super::logs::{LogLine, LogSink};
 
 /// What a mark stands for, and the platform lines that go in its place.
 enum Mark {

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
-
-use super::log_pipe::LogLine;
 
 /// How often buffered lines are sent.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -17,6 +16,14 @@ const FLUSH_EVERY: Duration = Duration::from_secs(1);
 const MAX_EVENTS: usize = 10_000;
 const MAX_BYTES: usize = 1_048_576;
 const EVENT_OVERHEAD: usize = 26;
+
+/// One line of an invocation's log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogLine {
+    /// Milliseconds since the Unix epoch, as CloudWatch Logs stamps an event.
+    pub timestamp_ms: i64,
+    pub message: String,
+}
 
 type Item = (Arc<str>, LogLine);
 

@@ -58,7 +58,7 @@ use tokio::sync::Semaphore;
 
 pub use self::code::Binary;
 pub use self::invocation::{Invocation, Outcome};
-pub use self::log_pipe::LogLine;
+pub use self::logs::LogLine;
 pub use self::logs::Shipped;
 pub use self::platform::{FunctionError, ReportFigures, Status};
 pub use self::spec::FunctionSpec;
