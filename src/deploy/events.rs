@@ -248,7 +248,7 @@ fn propagation_hint(has: &dyn Fn(&str) -> bool) -> Option<String> {
     // deployed from another template, can still meet it.
     if has("queuedeletedrecently") || has("wait 60 seconds after deleting a queue") {
         return Some(
-            "SQS refuses a queue named as one deleted in the last 60 seconds: wait a minute,              then rerun `demo up` (it deletes the failed stack and creates it again)"
+            "SQS refuses a queue named as one deleted in the last 60 seconds: wait a minute, then rerun `demo up` (it deletes the failed stack and creates it again)"
                 .into(),
         );
     }
@@ -256,7 +256,7 @@ fn propagation_hint(has: &dyn Fn(&str) -> bool) -> Option<String> {
     // what fails is IAM not having propagated the role's new statements yet.
     if has("please ensure the role can perform") {
         return Some(
-            "Lambda could not yet see the role's stream permissions (IAM propagates new              statements in seconds): rerun `demo up`"
+            "Lambda could not yet see the role's stream permissions (IAM propagates new statements in seconds): rerun `demo up`"
                 .into(),
         );
     }
