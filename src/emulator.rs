@@ -11,12 +11,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The emulator the tool installs and starts.
-pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
+const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 /// Where it listens unless `DEMO_EMULATOR_URL` says otherwise.
-pub const DEFAULT_URL: &str = "http://127.0.0.1:4599";
+const DEFAULT_URL: &str = "http://127.0.0.1:4599";
 
 #[derive(Debug, thiserror::Error)]
-pub enum EmulatorError {
+pub(crate) enum EmulatorError {
     #[error("DEMO_EMULATOR_URL={0:?} is not a URL like http://127.0.0.1:4599")]
     BadUrl(String),
     #[error(
@@ -38,12 +38,12 @@ pub enum EmulatorError {
 
 /// Where the emulator is.
 #[derive(Debug, Clone)]
-pub struct Emulator {
-    pub url: String,
+pub(crate) struct Emulator {
+    pub(crate) url: String,
 }
 
 /// Returns a running emulator, starting moto if nothing answers at the configured URL.
-pub fn ensure_running() -> Result<Emulator, EmulatorError> {
+pub(crate) fn ensure_running() -> Result<Emulator, EmulatorError> {
     let url = std::env::var("DEMO_EMULATOR_URL")
         .ok()
         .filter(|url| !url.is_empty())

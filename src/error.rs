@@ -7,7 +7,7 @@ use crate::aws::AwsError;
 use crate::deploy::DeployError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// A flag value clap cannot check by itself.
     #[error("{0}")]
     Usage(String),
@@ -65,7 +65,7 @@ impl From<crate::invoke::event::EventRefused> for CliError {
 }
 
 impl CliError {
-    pub fn exit_code(&self) -> ExitCode {
+    pub(crate) fn exit_code(&self) -> ExitCode {
         let environment = match self {
             CliError::Usage(_) | CliError::Flag(_) => true,
             CliError::Build(error) => error.is_environment(),
@@ -84,7 +84,7 @@ impl CliError {
     }
 
     /// `error: …` then each cause on its own line; expected errors need no backtrace.
-    pub fn report(&self) -> String {
+    pub(crate) fn report(&self) -> String {
         let mut text = format!("error: {self}");
         // `transparent` variants forward `source()` to the inner error, so nothing repeats.
         let mut source = std::error::Error::source(self);

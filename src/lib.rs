@@ -1,5 +1,6 @@
 //! `demo` as a library: the command-line tool's own code, for its binary (a thin `main`), its
-//! integration tests and its benchmarks.
+//! integration tests and its benchmarks. Crate-private by default: only what those three use is
+//! `pub` (and the types in its signatures), so rustc's dead-code lint sees everything else.
 //!
 //! Floors, bottom up: `model` (the stack's vocabulary as types), `aws`, `output`, `terminal`,
 //! `logging` and `emulator` import nothing above them; `artifacts`, `deploy`, `doctor`, `load`,
@@ -13,20 +14,20 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod deploy;
-pub mod doctor;
-pub mod emulator;
-pub mod error;
-pub mod failures;
-pub mod insights;
+mod doctor;
+mod emulator;
+mod error;
+mod failures;
+mod insights;
 pub mod invoke;
-pub mod load;
+mod load;
 pub mod local;
-pub mod logging;
-pub mod logs;
-pub mod model;
-pub mod output;
+mod logging;
+mod logs;
+mod model;
+mod output;
 pub mod report;
-pub mod settings;
-pub mod sweep;
-pub mod terminal;
-pub mod watch;
+mod settings;
+mod sweep;
+mod terminal;
+mod watch;

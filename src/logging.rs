@@ -54,7 +54,7 @@ const SECRET_VARIABLES: [&str; 3] = [
 ];
 
 /// Installs the subscriber: RUST_LOG when set, else the level `verbosity` gives.
-pub fn init(verbosity: Verbosity) {
+pub(crate) fn init(verbosity: Verbosity) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(log_filter(verbosity)));
     let layer = tracing_subscriber::fmt::layer()
@@ -119,7 +119,7 @@ fn known_secrets() -> Vec<String> {
 }
 
 /// `text` scrubbed as log lines are: for what is printed outside tracing (the final error).
-pub fn scrub(text: &str) -> String {
+pub(crate) fn scrub(text: &str) -> String {
     redact(text, &known_secrets())
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     Text,
     Json,
 }
@@ -15,9 +15,12 @@ pub enum OutputFormat {
 /// Stdout could not take the result (closed pipe, full disk).
 #[derive(Debug, thiserror::Error)]
 #[error("could not write the result to stdout")]
-pub struct OutputError(#[from] std::io::Error);
+pub(crate) struct OutputError(#[from] std::io::Error);
 
-pub fn emit<T: Serialize + Display>(format: OutputFormat, value: &T) -> Result<(), OutputError> {
+pub(crate) fn emit<T: Serialize + Display>(
+    format: OutputFormat,
+    value: &T,
+) -> Result<(), OutputError> {
     let text = match format {
         OutputFormat::Text => value.to_string(),
         OutputFormat::Json => {
@@ -34,7 +37,7 @@ pub fn emit<T: Serialize + Display>(format: OutputFormat, value: &T) -> Result<(
 
 /// Writes one result of a stream of them (e.g. one per change) to stdout as one line: text, or
 /// one compact JSON document per line (JSON Lines), flushed at once.
-pub fn emit_line<T: Serialize + Display>(
+pub(crate) fn emit_line<T: Serialize + Display>(
     format: OutputFormat,
     value: &T,
 ) -> Result<(), OutputError> {

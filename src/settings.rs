@@ -35,19 +35,19 @@ use crate::terminal::Verbosity;
 
 mod job;
 
-pub use job::{BuildSettings, DownSettings, Job, ReportSettings, SweepSettings, UpSettings};
+pub(crate) use job::{BuildSettings, DownSettings, Job, ReportSettings, SweepSettings, UpSettings};
 
 /// Everything the global flags decide.
 #[derive(Debug, Clone)]
-pub struct Settings {
-    pub aws: AwsSettings,
-    pub verbosity: Verbosity,
-    pub output: OutputFormat,
+pub(crate) struct Settings {
+    pub(crate) aws: AwsSettings,
+    pub(crate) verbosity: Verbosity,
+    pub(crate) output: OutputFormat,
 }
 
 impl Settings {
     /// The cargo output that goes with the verbosity.
-    pub fn cargo_verbosity(&self) -> CargoVerbosity {
+    pub(crate) fn cargo_verbosity(&self) -> CargoVerbosity {
         cargo_verbosity(self.verbosity)
     }
 }
@@ -85,7 +85,7 @@ impl Settings {
 }
 
 /// Resolves the command line once: the global settings and the command's own.
-pub fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
+pub(crate) fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
     let settings = Settings::resolve(&cli.global)?;
     let job = match &cli.command {
         Command::Build(args) => Job::Build(BuildSettings {

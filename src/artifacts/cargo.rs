@@ -14,13 +14,13 @@ use crate::terminal;
 
 /// The workspace the functions live in, found from the current directory.
 #[derive(Debug, Clone)]
-pub struct Workspace {
-    pub root: PathBuf,
-    pub target_dir: PathBuf,
+pub(crate) struct Workspace {
+    pub(crate) root: PathBuf,
+    pub(crate) target_dir: PathBuf,
 }
 
 impl Workspace {
-    pub fn locate() -> Result<Self, BuildError> {
+    pub(crate) fn locate() -> Result<Self, BuildError> {
         let metadata = MetadataCommand::new()
             .no_deps()
             .exec()
@@ -47,17 +47,17 @@ impl Workspace {
 
 /// The cargo profile the functions are built with (`[profile.lambda]` in the workspace
 /// manifest): release, with fat LTO, one codegen unit and size optimisation.
-pub const PROFILE: &str = "lambda";
+pub(crate) const PROFILE: &str = "lambda";
 
 /// Everything set on the cargo child: the cross toolchain and the path remapping.
-pub fn cargo_env(workspace: &Workspace, arch: Arch, mut cross: CrossEnv) -> CrossEnv {
+pub(crate) fn cargo_env(workspace: &Workspace, arch: Arch, mut cross: CrossEnv) -> CrossEnv {
     cross.extend(remap_env(workspace, arch.triple()));
     cross
 }
 
 /// Build every function with [`PROFILE`] for `arch`; returns (function, executable) pairs in
 /// [`FUNCTIONS`] order.
-pub fn build_functions(
+pub(crate) fn build_functions(
     workspace: &Workspace,
     arch: Arch,
     env: &CrossEnv,

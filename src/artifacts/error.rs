@@ -6,7 +6,7 @@ use std::process::ExitStatus;
 
 /// A failed `demo build`. Each message says what to do next.
 #[derive(Debug, thiserror::Error)]
-pub enum BuildError {
+pub(crate) enum BuildError {
     #[error(
         "the Rust target {triple} is not installed\n  \
          help: install it with `rustup target add {triple}`"
@@ -72,7 +72,7 @@ pub enum BuildError {
 
 impl BuildError {
     /// True when the machine, not the code, is at fault: exit code 2 rather than 1.
-    pub fn is_environment(&self) -> bool {
+    pub(crate) fn is_environment(&self) -> bool {
         matches!(
             self,
             BuildError::TargetMissing { .. }

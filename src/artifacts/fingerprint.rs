@@ -17,7 +17,7 @@ use super::toolchain::CrossEnv;
 use super::{Arch, Artifact, BuildError};
 
 /// Set (to anything but `0`) to run cargo even when the fingerprint matches.
-pub const DISABLE_VAR: &str = "DEMO_NO_FINGERPRINT";
+pub(crate) const DISABLE_VAR: &str = "DEMO_NO_FINGERPRINT";
 
 /// The record beside the zips: `<target dir>/lambda/<arch>/fingerprint`.
 const RECORD_FILE: &str = "fingerprint";
@@ -64,26 +64,30 @@ const BUILD_ENV: [&str; 18] = [
 
 /// A hex SHA-256 of the build's inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fingerprint(String);
+pub(crate) struct Fingerprint(String);
 
 /// What a fingerprint is computed from, besides the files under the workspace root.
-pub struct Inputs<'a> {
-    pub workspace: &'a Workspace,
-    pub arch: Arch,
+pub(crate) struct Inputs<'a> {
+    pub(crate) workspace: &'a Workspace,
+    pub(crate) arch: Arch,
     /// The linker / C compiler variables handed to cargo, and the rustflags.
-    pub cargo_env: &'a CrossEnv,
+    pub(crate) cargo_env: &'a CrossEnv,
     /// `rustc -vV`: the compiler cargo will use.
-    pub rustc_version: String,
+    pub(crate) rustc_version: String,
     /// The environment variables of [`BUILD_ENV`], sorted.
-    pub build_env: Vec<(String, String)>,
+    pub(crate) build_env: Vec<(String, String)>,
     /// Identifies the `demo` executable, whose code writes the zips.
-    pub zipper: String,
+    pub(crate) zipper: String,
 }
 
 impl<'a> Inputs<'a> {
     /// Reads the compiler version, the build environment and this executable's identity; `None`
     /// when `rustc -vV` cannot be run (then cargo runs, as without a fingerprint).
-    pub fn gather(workspace: &'a Workspace, arch: Arch, cargo_env: &'a CrossEnv) -> Option<Self> {
+    pub(crate) fn gather(
+        workspace: &'a Workspace,
+        arch: Arch,
+        cargo_env: &'a CrossEnv,
+    ) -> Option<Self> {
         Some(Inputs {
             workspace,
             arch,
@@ -96,12 +100,12 @@ impl<'a> Inputs<'a> {
 }
 
 /// Whether `DEMO_NO_FINGERPRINT` asks for cargo whatever the fingerprint says.
-pub fn disabled() -> bool {
+pub(crate) fn disabled() -> bool {
     std::env::var(DISABLE_VAR).is_ok_and(|value| !value.is_empty() && value != "0")
 }
 
 /// The digest of `inputs` and of every file under `functions/` and the workspace files.
-pub fn compute(inputs: &Inputs<'_>) -> Result<Fingerprint, BuildError> {
+pub(crate) fn compute(inputs: &Inputs<'_>) -> Result<Fingerprint, BuildError> {
     let mut hasher = FieldHasher::default();
     hasher.field("triple", inputs.arch.triple());
     hasher.field("profile", PROFILE);
@@ -135,7 +139,11 @@ pub fn compute(inputs: &Inputs<'_>) -> Result<Fingerprint, BuildError> {
 
 /// The zips recorded with `fingerprint` in `out_dir`, if the record matches and every zip is
 /// still the one built then (same SHA-256).
-pub fn reusable(out_dir: &Path, arch: Arch, fingerprint: &Fingerprint) -> Option<Vec<Artifact>> {
+pub(crate) fn reusable(
+    out_dir: &Path,
+    arch: Arch,
+    fingerprint: &Fingerprint,
+) -> Option<Vec<Artifact>> {
     let record = fs::read_to_string(out_dir.join(RECORD_FILE)).ok()?;
     let mut lines = record.lines();
     if lines.next()? != fingerprint.0 {
@@ -161,7 +169,7 @@ pub fn reusable(out_dir: &Path, arch: Arch, fingerprint: &Fingerprint) -> Option
 }
 
 /// Records `fingerprint` and the zips built from those inputs.
-pub fn save(
+pub(crate) fn save(
     out_dir: &Path,
     fingerprint: &Fingerprint,
     artifacts: &[Artifact],

@@ -15,23 +15,23 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use error::BuildError;
-pub use prebuilt::from_dir;
+pub(crate) use error::BuildError;
+pub(crate) use prebuilt::from_dir;
 
 /// The function packages of the workspace, each becoming one `bootstrap.zip`.
-pub const FUNCTIONS: [&str; 2] = ["put-record", "put-item"];
+pub(crate) const FUNCTIONS: [&str; 2] = ["put-record", "put-item"];
 
 /// The CPU architecture a Lambda function runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Arch {
+pub(crate) enum Arch {
     Arm64,
     X86_64,
 }
 
 impl Arch {
     /// The Rust target: musl, so the binary is static and the runtime's glibc does not matter.
-    pub fn triple(self) -> &'static str {
+    pub(crate) fn triple(self) -> &'static str {
         match self {
             Arch::Arm64 => "aarch64-unknown-linux-musl",
             Arch::X86_64 => "x86_64-unknown-linux-musl",
@@ -39,7 +39,7 @@ impl Arch {
     }
 
     /// The name Lambda's `Architectures` uses, also the directory under `target/lambda/`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Arch::Arm64 => "arm64",
             Arch::X86_64 => "x86_64",
@@ -48,7 +48,7 @@ impl Arch {
 
     /// This machine's CPU, where Lambda has it (arm64 or x86_64): what runs here without an
     /// emulator of another CPU.
-    pub fn of_this_machine() -> Option<Arch> {
+    pub(crate) fn of_this_machine() -> Option<Arch> {
         [Arch::Arm64, Arch::X86_64]
             .into_iter()
             .find(|arch| arch.cpu() == std::env::consts::ARCH)
@@ -77,7 +77,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// How much cargo itself prints on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CargoVerbosity {
+pub(crate) enum CargoVerbosity {
     Quiet,
     Normal,
     Verbose,
@@ -85,26 +85,26 @@ pub enum CargoVerbosity {
 
 /// What to build.
 #[derive(Debug, Clone, Copy)]
-pub struct BuildRequest {
-    pub arch: Arch,
-    pub cargo_verbosity: CargoVerbosity,
+pub(crate) struct BuildRequest {
+    pub(crate) arch: Arch,
+    pub(crate) cargo_verbosity: CargoVerbosity,
 }
 
 /// One function's zip, ready to upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Artifact {
-    pub function: String,
-    pub arch: Arch,
+pub(crate) struct Artifact {
+    pub(crate) function: String,
+    pub(crate) arch: Arch,
     /// `<target dir>/lambda/<arch>/<function>/bootstrap.zip`
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Size of the zip in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// Hex SHA-256 of the zip, also written beside it as `bootstrap.zip.sha256`.
-    pub sha256: String,
+    pub(crate) sha256: String,
 }
 
 /// The workspace whose `functions/` the zips are built from (`cargo metadata`).
-pub fn workspace_root() -> Result<std::path::PathBuf, BuildError> {
+pub(crate) fn workspace_root() -> Result<std::path::PathBuf, BuildError> {
     Ok(cargo::Workspace::locate()?.root)
 }
 
@@ -114,7 +114,7 @@ pub fn workspace_root() -> Result<std::path::PathBuf, BuildError> {
 /// the command that installs it instead of a linker error deep in cargo's output. When the
 /// fingerprint of the build's inputs matches the one recorded beside the zips, the zips are
 /// reused and cargo is not started (`DEMO_NO_FINGERPRINT=1` starts it anyway).
-pub async fn build(request: BuildRequest) -> Result<Vec<Artifact>, BuildError> {
+pub(crate) async fn build(request: BuildRequest) -> Result<Vec<Artifact>, BuildError> {
     tokio::task::spawn_blocking(move || build_blocking(request))
         .await
         .expect("the build task does not panic")

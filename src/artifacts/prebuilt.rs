@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{Arch, Artifact, BuildError, FUNCTIONS};
 
 /// Reads `<dir>/<function>/bootstrap.zip` for every function.
-pub fn from_dir(dir: &Path, arch: Arch) -> Result<Vec<Artifact>, BuildError> {
+pub(crate) fn from_dir(dir: &Path, arch: Arch) -> Result<Vec<Artifact>, BuildError> {
     FUNCTIONS
         .iter()
         .map(|function| {

@@ -11,13 +11,13 @@ use super::{Arch, BuildError};
 
 /// The machine the build runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Host {
-    pub os: &'static str,
-    pub cpu: &'static str,
+pub(crate) struct Host {
+    pub(crate) os: &'static str,
+    pub(crate) cpu: &'static str,
 }
 
 impl Host {
-    pub fn current() -> Self {
+    pub(crate) fn current() -> Self {
         Self {
             os: std::env::consts::OS,
             cpu: std::env::consts::ARCH,
@@ -26,13 +26,13 @@ impl Host {
 }
 
 /// What the toolchain decisions read from the machine; faked in unit tests.
-pub trait Probe {
+pub(crate) trait Probe {
     fn var(&self, name: &str) -> Option<String>;
     fn has_program(&self, program: &str) -> bool;
 }
 
 /// The real environment and PATH.
-pub struct SystemProbe;
+pub(crate) struct SystemProbe;
 
 impl Probe for SystemProbe {
     fn var(&self, name: &str) -> Option<String> {
@@ -45,7 +45,7 @@ impl Probe for SystemProbe {
 }
 
 /// Environment variables to set on the cargo child so it links and compiles C for the target.
-pub type CrossEnv = Vec<(String, String)>;
+pub(crate) type CrossEnv = Vec<(String, String)>;
 
 /// Programs a target needs beyond rustc, and the package that brings them.
 struct Needs {
@@ -90,7 +90,11 @@ fn needs(arch: Arch, host: &Host) -> Needs {
 /// The linker/CC/AR variables for `arch` on `host`, after checking each program is on PATH.
 ///
 /// A variable the user already set is kept (and its program checked instead of ours).
-pub fn cross_env(arch: Arch, host: &Host, probe: &dyn Probe) -> Result<CrossEnv, BuildError> {
+pub(crate) fn cross_env(
+    arch: Arch,
+    host: &Host,
+    probe: &dyn Probe,
+) -> Result<CrossEnv, BuildError> {
     let triple = arch.triple();
     let needs = needs(arch, host);
     let cargo_triple = triple.to_uppercase().replace('-', "_");
@@ -130,7 +134,7 @@ pub fn cross_env(arch: Arch, host: &Host, probe: &dyn Probe) -> Result<CrossEnv,
 /// Stop early, with the fix, when the Rust standard library for `triple` is not installed.
 ///
 /// Looks in `rustc --print sysroot`, so it works with and without rustup.
-pub fn check_target_installed(triple: &str) -> Result<(), BuildError> {
+pub(crate) fn check_target_installed(triple: &str) -> Result<(), BuildError> {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
     let rustc_error = |source| BuildError::Rustc {
         rustc: rustc.clone(),

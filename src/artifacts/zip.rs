@@ -12,9 +12,9 @@ use super::BuildError;
 
 /// Size and hex SHA-256 of a written zip.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ZipDigest {
-    pub size: u64,
-    pub sha256: String,
+pub(crate) struct ZipDigest {
+    pub(crate) size: u64,
+    pub(crate) sha256: String,
 }
 
 /// Zip `binary` as the single entry `bootstrap` into `dest`, and write `<dest>.sha256`.
@@ -22,7 +22,7 @@ pub struct ZipDigest {
 /// Everything that could vary between builds is pinned: the entry's time (1980-01-01, the zip
 /// epoch, instead of "now"), its mode (0755), the creating system (Unix) and the compression
 /// (Deflate, level 9). Same binary in, same bytes out.
-pub fn write_bootstrap_zip(binary: &Path, dest: &Path) -> Result<ZipDigest, BuildError> {
+pub(crate) fn write_bootstrap_zip(binary: &Path, dest: &Path) -> Result<ZipDigest, BuildError> {
     let io_error = |action, path: &Path| {
         let path = path.to_owned();
         move |source| BuildError::Io {

@@ -22,7 +22,7 @@ pub enum AwsError {
 impl AwsError {
     /// An SDK error on `action`; connection and credential problems become one sentence of
     /// guidance. The full error is logged at `-v`.
-    pub fn from_sdk<E>(action: impl Into<String>, err: SdkError<E, HttpResponse>) -> Self
+    pub(crate) fn from_sdk<E>(action: impl Into<String>, err: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -47,14 +47,14 @@ impl AwsError {
     }
 
     /// Whether the user must fix their environment (exit 2) rather than retry (exit 1).
-    pub fn is_environment(&self) -> bool {
+    pub(crate) fn is_environment(&self) -> bool {
         matches!(self, AwsError::Environment { .. })
     }
 }
 
 /// A problem reaching AWS (or the emulator) that no retry fixes: the user must act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnectionProblem {
+pub(crate) enum ConnectionProblem {
     /// No provider in the default chain found credentials.
     MissingCredentials,
     /// Credentials were found but AWS rejects them.
@@ -77,17 +77,17 @@ pub enum ConnectionProblem {
 
 /// Where and as whom the failed call was made, for the guidance.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// The `--endpoint-url` (or emulator URL) in use, `None` for AWS itself.
-    pub endpoint: Option<&'a str>,
+    pub(crate) endpoint: Option<&'a str>,
     /// The profile to name in a sign-in command (`aws sso login --profile …`).
-    pub profile: Option<&'a str>,
+    pub(crate) profile: Option<&'a str>,
 }
 
 /// Which connection problem an SDK error's `DisplayErrorContext` text describes, if any. The
 /// sign-in texts are aws-config 1.8's (`sso/token.rs`, `sso/cache.rs`, `login/token.rs`,
 /// `profile/credentials.rs`) and the SSO portal's 401 `UnauthorizedException`.
-pub fn classify_connection(message: &str) -> Option<ConnectionProblem> {
+pub(crate) fn classify_connection(message: &str) -> Option<ConnectionProblem> {
     let lower = message.to_ascii_lowercase();
     let has = |needle: &str| lower.contains(needle);
     if let Some(problem) = classify_sign_in(&lower) {
@@ -147,7 +147,7 @@ fn classify_sign_in(lower: &str) -> Option<ConnectionProblem> {
 
 impl ConnectionProblem {
     /// One sentence saying what to do, naming the endpoint and profile of `context`.
-    pub fn guidance(self, context: &Context<'_>) -> String {
+    pub(crate) fn guidance(self, context: &Context<'_>) -> String {
         match (self, context.endpoint) {
             (ConnectionProblem::MissingCredentials, _) => {
                 "no AWS credentials were found: configure credentials with `aws configure` or \

@@ -3,13 +3,13 @@
 //! (`AwsError`).
 
 mod error;
-pub mod profile;
+pub(crate) mod profile;
 #[cfg(test)]
-pub mod replay;
+pub(crate) mod replay;
 mod signin;
-pub mod source;
+pub(crate) mod source;
 
-pub use error::AwsError;
+pub(crate) use error::AwsError;
 
 use std::sync::OnceLock;
 
@@ -17,37 +17,37 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 /// Where the stack lives. `local` means "against an emulator at `endpoint_url`".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsSettings {
-    pub profile: Option<String>,
-    pub region: Option<String>,
-    pub endpoint_url: Option<String>,
-    pub stack_name: String,
-    pub local: bool,
+pub(crate) struct AwsSettings {
+    pub(crate) profile: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) stack_name: String,
+    pub(crate) local: bool,
 }
 
 /// Region used against an emulator when none is given (the original ran in Sydney).
-pub const LOCAL_REGION: &str = "ap-southeast-2";
+const LOCAL_REGION: &str = "ap-southeast-2";
 
 /// Every service client the commands use. Built once; commands borrow what they need.
 pub struct Clients {
-    pub region: String,
+    pub(crate) region: String,
     /// Set when talking to an emulator rather than AWS.
-    pub endpoint_url: Option<String>,
-    pub apigateway: aws_sdk_apigateway::Client,
-    pub cloudformation: aws_sdk_cloudformation::Client,
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) apigateway: aws_sdk_apigateway::Client,
+    pub(crate) cloudformation: aws_sdk_cloudformation::Client,
     /// Pinned to 1.99.0, the last release moto can answer (see Cargo.toml).
-    pub cloudwatch: aws_sdk_cloudwatch::Client,
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    pub iam: aws_sdk_iam::Client,
-    pub kinesis: aws_sdk_kinesis::Client,
-    pub lambda: aws_sdk_lambda::Client,
-    pub logs: aws_sdk_cloudwatchlogs::Client,
-    pub s3: aws_sdk_s3::Client,
-    pub sqs: aws_sdk_sqs::Client,
-    pub sts: aws_sdk_sts::Client,
+    pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
+    pub(crate) dynamodb: aws_sdk_dynamodb::Client,
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) kinesis: aws_sdk_kinesis::Client,
+    pub(crate) lambda: aws_sdk_lambda::Client,
+    pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
+    pub(crate) s3: aws_sdk_s3::Client,
+    pub(crate) sqs: aws_sdk_sqs::Client,
+    pub(crate) sts: aws_sdk_sts::Client,
     /// Which credential source signed this run in, as a person reads it (never a secret);
     /// None for clients not made by `connect`.
-    pub credential_source: Option<String>,
+    pub(crate) credential_source: Option<String>,
 }
 
 impl Clients {
@@ -74,7 +74,7 @@ impl Clients {
         }
     }
 
-    pub fn is_emulator(&self) -> bool {
+    pub(crate) fn is_emulator(&self) -> bool {
         self.endpoint_url.is_some()
     }
 }
@@ -82,7 +82,7 @@ impl Clients {
 /// Loads the SDK configuration: profile, region and endpoint from the settings, the SDK's
 /// default chain for the rest. Against an emulator, fixed dummy credentials are used so that
 /// real ones are never sent to it.
-pub async fn load_config(aws: &AwsSettings, emulator_url: Option<&str>) -> SdkConfig {
+async fn load_config(aws: &AwsSettings, emulator_url: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &aws.profile {
         loader = loader.profile_name(profile);
@@ -106,7 +106,7 @@ pub async fn load_config(aws: &AwsSettings, emulator_url: Option<&str>) -> SdkCo
 
 /// Clients for the place the settings point at: an emulator with `--local` (started if need
 /// be), else AWS (or `--endpoint-url`).
-pub async fn connect(aws: &AwsSettings) -> Result<Clients, AwsError> {
+pub(crate) async fn connect(aws: &AwsSettings) -> Result<Clients, AwsError> {
     let emulator = if aws.local {
         let running = crate::emulator::ensure_running().map_err(|err| AwsError::Environment {
             action: "start the local emulator".into(),
@@ -161,13 +161,13 @@ fn signed_in_profile() -> Option<&'static str> {
 
 /// Who the credentials are, as STS says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub arn: String,
-    pub account: String,
+pub(crate) struct Identity {
+    pub(crate) arn: String,
+    pub(crate) account: String,
 }
 
 /// The identity the credentials belong to (`sts:GetCallerIdentity`, which needs no permission).
-pub async fn caller_identity(clients: &Clients) -> Result<Identity, AwsError> {
+pub(crate) async fn caller_identity(clients: &Clients) -> Result<Identity, AwsError> {
     let identity = clients
         .sts
         .get_caller_identity()
@@ -182,6 +182,6 @@ pub async fn caller_identity(clients: &Clients) -> Result<Identity, AwsError> {
 }
 
 /// The account the credentials belong to (names the artifact bucket).
-pub async fn account_id(clients: &Clients) -> Result<String, AwsError> {
+pub(crate) async fn account_id(clients: &Clients) -> Result<String, AwsError> {
     Ok(caller_identity(clients).await?.account)
 }

@@ -12,7 +12,7 @@ use super::AwsError;
 
 /// The profiles found, the one in use, and the files they came from.
 #[derive(Debug)]
-pub struct Profiles {
+pub(crate) struct Profiles {
     set: ProfileSet,
     config_file: String,
     credentials_file: String,
@@ -22,7 +22,7 @@ pub struct Profiles {
 /// (aws-config `profile/credentials/repr.rs`): a `role_arn` first, then `credential_source`,
 /// web identity, IAM Identity Center, `aws login`, `credential_process`, access keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignInMethod {
+pub(crate) enum SignInMethod {
     RoleViaSourceProfile {
         source_profile: String,
     },
@@ -54,7 +54,7 @@ impl Profiles {
     /// Reads the files the SDK reads (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, else
     /// `~/.aws/config` and `~/.aws/credentials`); `chosen` is `--profile` (or `DEMO_PROFILE`),
     /// which wins over `AWS_PROFILE`.
-    pub async fn load(chosen: Option<&str>) -> Result<Self, AwsError> {
+    pub(crate) async fn load(chosen: Option<&str>) -> Result<Self, AwsError> {
         Self::load_from(&Fs::real(), &Env::real(), chosen).await
     }
 
@@ -84,12 +84,12 @@ impl Profiles {
     }
 
     /// The profile in use: `--profile` / `DEMO_PROFILE`, else `AWS_PROFILE`, else `default`.
-    pub fn in_use(&self) -> &str {
+    pub(crate) fn in_use(&self) -> &str {
         self.set.selected_profile()
     }
 
     /// Every profile of both files, sorted.
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.set.profiles().collect();
         names.sort_unstable();
         names
@@ -98,7 +98,7 @@ impl Profiles {
     /// A profile named by the user (anything but an absent `default`, which only means "no
     /// profile": the SDK then tries the environment, containers and instance metadata) must
     /// exist; else the error names it and lists the profiles found.
-    pub fn check_in_use_exists(&self) -> Result<(), AwsError> {
+    pub(crate) fn check_in_use_exists(&self) -> Result<(), AwsError> {
         let name = self.in_use();
         if name == "default" || self.set.get_profile(name).is_some() {
             return Ok(());
@@ -123,14 +123,14 @@ impl Profiles {
     }
 
     /// How `name` signs in; `None` when there is no such profile.
-    pub fn method(&self, name: &str) -> Option<SignInMethod> {
+    pub(crate) fn method(&self, name: &str) -> Option<SignInMethod> {
         self.set.get_profile(name).map(method_of)
     }
 
     /// The profile to pass to `aws sso login --profile`: the one in use, or, when it assumes a
     /// role from another profile, the first profile along `source_profile` that holds the
     /// IAM Identity Center settings (`aws sso login` reads only the profile it is given).
-    pub fn sso_login_profile(&self) -> &str {
+    pub(crate) fn sso_login_profile(&self) -> &str {
         let mut name = self.in_use();
         let mut visited = Vec::new();
         while !visited.contains(&name) {

@@ -12,11 +12,11 @@ use aws_sdk_lambda::primitives::SdkBody;
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client};
 
 /// The request id every answer carries (in its header; awsQuery answers repeat it in the body).
-pub const REQUEST_ID: &str = "3f1c2a9e-5b7d-4e61-9a0f-2c8d7e6b1a44";
+pub(crate) const REQUEST_ID: &str = "3f1c2a9e-5b7d-4e61-9a0f-2c8d7e6b1a44";
 
 /// A configuration whose calls reach no network (a call no rule takes gets the mock HTTP
 /// client's 418), with test credentials and the SDK's retries without their seconds of backoff.
-pub fn sdk_config(region: &str) -> SdkConfig {
+pub(crate) fn sdk_config(region: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
@@ -27,7 +27,7 @@ pub fn sdk_config(region: &str) -> SdkConfig {
 }
 
 /// Answers each call with the first of `rules` that matches it.
-pub fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
+pub(crate) fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
     (rules.iter()).fold(
         MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
         |interceptor, rule| interceptor.with_rule(rule),
@@ -35,7 +35,7 @@ pub fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
 }
 
 /// A Lambda client answering with `rules`.
-pub fn lambda(region: &str, rules: &[&Rule]) -> aws_sdk_lambda::Client {
+pub(crate) fn lambda(region: &str, rules: &[&Rule]) -> aws_sdk_lambda::Client {
     let config = aws_sdk_lambda::config::Builder::from(&sdk_config(region))
         .interceptor(interceptor(rules))
         .build();
@@ -43,7 +43,11 @@ pub fn lambda(region: &str, rules: &[&Rule]) -> aws_sdk_lambda::Client {
 }
 
 /// An answer as AWS sends it: the status, the content type, a request id and the body.
-pub fn answer(status: u16, content_type: &'static str, body: impl Into<String>) -> HttpResponse {
+pub(crate) fn answer(
+    status: u16,
+    content_type: &'static str,
+    body: impl Into<String>,
+) -> HttpResponse {
     let status = status.try_into().expect("an HTTP status code");
     let mut response = HttpResponse::new(status, SdkBody::from(body.into()));
     let headers = response.headers_mut();
@@ -53,7 +57,7 @@ pub fn answer(status: u16, content_type: &'static str, body: impl Into<String>) 
 }
 
 /// A REST-JSON answer (Lambda's): an error's type goes in the `x-amzn-errortype` header.
-pub fn rest_json(
+pub(crate) fn rest_json(
     status: u16,
     error_type: Option<&'static str>,
     body: &'static str,
@@ -68,7 +72,7 @@ pub fn rest_json(
 }
 
 /// A Kinesis client answering with `rules`.
-pub fn kinesis(region: &str, rules: &[&Rule]) -> aws_sdk_kinesis::Client {
+pub(crate) fn kinesis(region: &str, rules: &[&Rule]) -> aws_sdk_kinesis::Client {
     let config = aws_sdk_kinesis::config::Builder::from(&sdk_config(region))
         .interceptor(interceptor(rules))
         .build();

@@ -20,7 +20,7 @@ use super::{AwsError, source};
 
 /// `config` with credentials resolved: its provider hands out the credentials found here first
 /// and asks the SDK's chain again only when they need refreshing.
-pub async fn sign_in(
+pub(crate) async fn sign_in(
     config: SdkConfig,
     profiles: &Profiles,
 ) -> Result<(SdkConfig, Credentials), AwsError> {

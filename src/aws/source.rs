@@ -9,7 +9,7 @@ use super::profile::Profiles;
 
 /// The label for `credentials`: the SDK records, on credentials it resolves, which provider
 /// supplied them (`AwsCredentialFeature`); a profile's label adds how that profile signs in.
-pub fn describe(credentials: &Credentials, profiles: &Profiles) -> String {
+pub(crate) fn describe(credentials: &Credentials, profiles: &Profiles) -> String {
     let features: &[AwsCredentialFeature] = credentials
         .get_property::<Vec<AwsCredentialFeature>>()
         .map_or(&[], Vec::as_slice);

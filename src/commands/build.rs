@@ -12,11 +12,11 @@ use crate::settings::{BuildSettings, Settings};
 
 /// What `demo build` prints.
 #[derive(Debug, Serialize)]
-pub struct BuildReport {
-    pub artifacts: Vec<Artifact>,
+struct BuildReport {
+    pub(crate) artifacts: Vec<Artifact>,
 }
 
-pub async fn run(settings: &Settings, args: BuildSettings) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, args: BuildSettings) -> Result<(), CliError> {
     let artifacts = artifacts::build(BuildRequest {
         arch: args.arch,
         cargo_verbosity: settings.cargo_verbosity(),

@@ -6,7 +6,7 @@ use crate::cli::Cli;
 use crate::error::CliError;
 use crate::output::OutputError;
 
-pub fn run(shell: clap_complete::Shell) -> Result<(), CliError> {
+pub(crate) fn run(shell: clap_complete::Shell) -> Result<(), CliError> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "demo", &mut script);
     let mut stdout = std::io::stdout().lock();

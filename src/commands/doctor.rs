@@ -7,7 +7,7 @@ use crate::error::CliError;
 use crate::output;
 use crate::settings::Settings;
 
-pub async fn run(settings: &Settings, arch: Option<Arch>) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, arch: Option<Arch>) -> Result<(), CliError> {
     let report = doctor::run(&settings.aws, arch).await;
     output::emit(settings.output, &report)?;
     match report.failed() {

@@ -20,22 +20,22 @@ use crate::terminal;
 
 /// What `demo down` did.
 #[derive(Debug, Serialize)]
-pub struct DownReport {
-    pub stack: String,
-    pub region: String,
-    pub stack_deleted: bool,
-    pub bucket_deleted: Option<String>,
-    pub stragglers_removed: Vec<Leftover>,
+struct DownReport {
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    stack_deleted: bool,
+    bucket_deleted: Option<String>,
+    stragglers_removed: Vec<Leftover>,
     /// Named for the stack but not provably its own: not touched.
-    pub left_alone: Vec<String>,
+    pub(crate) left_alone: Vec<String>,
     /// Checks and removals that could not be made (the service's answer with each): `down`
     /// exits 1, and running it again retries them.
-    pub unsettled: Vec<Unsettled>,
+    pub(crate) unsettled: Vec<Unsettled>,
     /// The stack's own, found again after its delete was accepted (not yet taken effect).
-    pub still_present: Vec<Leftover>,
+    still_present: Vec<Leftover>,
 }
 
-pub async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, down: DownSettings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
     interrupt::install();

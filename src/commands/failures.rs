@@ -10,7 +10,7 @@ use crate::failures::{self, FailedBatch, Failures, RecordState};
 use crate::output;
 use crate::settings::Settings;
 
-pub async fn run(settings: &Settings, redrive: bool) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, redrive: bool) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let name = &settings.aws.stack_name;
     stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;

@@ -13,7 +13,7 @@ use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
 
-pub async fn run(settings: &Settings, request: InvokeRequest) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, request: InvokeRequest) -> Result<(), CliError> {
     let stack = &settings.aws.stack_name;
     let prepared = Prepared::new(&request, stack, SystemTime::now())?;
     let clients = connect(&settings.aws).await?;

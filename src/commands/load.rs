@@ -15,7 +15,7 @@ use crate::output;
 use crate::settings::Settings;
 use crate::terminal::{self, ProgressMode};
 
-pub async fn run(settings: &Settings, plan: LoadPlan) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, plan: LoadPlan) -> Result<(), CliError> {
     // Everything that can be wrong with the flags is found before the first order is sent.
     let local = plan.url.is_none() && settings.aws.local;
     let tables_given = plan.verify.as_ref().is_none_or(|v| v.tables.complete());

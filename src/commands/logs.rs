@@ -16,7 +16,7 @@ use crate::report::window::Since;
 use crate::settings::Settings;
 use crate::terminal;
 
-pub async fn run(settings: &Settings, request: LogsRequest) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, request: LogsRequest) -> Result<(), CliError> {
     // Listening from the start: Ctrl-C at any point ends the command cleanly, exit 0.
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);

@@ -1,26 +1,51 @@
-//! One module per command; each exposes `run(settings, …)` with what `settings` resolved.
+//! One module per command; each exposes `run(settings, …)` with what `settings` resolved, and
+//! [`run`] is what the binary's `main` runs.
 
-pub mod build;
-pub mod completions;
-pub mod doctor;
-pub mod down;
-pub mod failures;
-pub mod invoke;
-pub mod load;
-pub mod logs;
-pub mod report;
-pub mod serve;
-pub mod status;
-pub mod sweep;
-pub mod tune;
-pub mod up;
-pub mod verify;
-pub mod watch;
+pub(crate) mod build;
+pub(crate) mod completions;
+pub(crate) mod doctor;
+pub(crate) mod down;
+pub(crate) mod failures;
+pub(crate) mod invoke;
+pub(crate) mod load;
+pub(crate) mod logs;
+pub(crate) mod report;
+pub(crate) mod serve;
+pub(crate) mod status;
+pub(crate) mod sweep;
+pub(crate) mod tune;
+pub(crate) mod up;
+pub(crate) mod verify;
+pub(crate) mod watch;
 
+use std::process::ExitCode;
+
+use crate::cli::Cli;
 use crate::error::CliError;
-use crate::settings::{Job, Settings};
+use crate::settings::{self, Job, Settings};
+use crate::{logging, terminal};
 
-pub async fn dispatch(job: Job, settings: &Settings) -> Result<(), CliError> {
+/// What the binary runs: resolves the settings from the command line, sets up the terminal and
+/// the log, runs the command and prints its error; the process's exit code.
+pub async fn run(cli: &Cli) -> ExitCode {
+    let result = match settings::resolve(cli) {
+        Ok((settings, job)) => {
+            terminal::init(settings.verbosity);
+            logging::init(settings.verbosity);
+            dispatch(job, &settings).await
+        }
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            terminal::line(logging::scrub(&error.report()));
+            error.exit_code()
+        }
+    }
+}
+
+async fn dispatch(job: Job, settings: &Settings) -> Result<(), CliError> {
     match job {
         Job::Build(build) => build::run(settings, build).await,
         Job::Up(up) => up::run(settings, up).await,

@@ -17,7 +17,7 @@ use crate::report::window::Window;
 use crate::report::{self, Context};
 use crate::settings::{ReportSettings, Settings};
 
-pub async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, args: ReportSettings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let name = &settings.aws.stack_name;
     let current = stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;

@@ -16,10 +16,10 @@ use crate::terminal;
 
 /// What `serve` prints on stdout once it listens: where to post, and what runs the functions.
 #[derive(Debug, Serialize)]
-pub struct Serving {
-    pub stack: String,
-    pub url: String,
-    pub binaries: Vec<RanBinary>,
+struct Serving {
+    pub(crate) stack: String,
+    pub(crate) url: String,
+    pub(crate) binaries: Vec<RanBinary>,
 }
 
 impl fmt::Display for Serving {
@@ -32,7 +32,7 @@ impl fmt::Display for Serving {
     }
 }
 
-pub async fn run(settings: &Settings, port: u16) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, port: u16) -> Result<(), CliError> {
     if !settings.aws.local {
         return Err(CliError::Usage(
             "`demo serve` runs the stack offline: add --local (on AWS the stack's API Gateway \

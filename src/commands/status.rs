@@ -15,18 +15,18 @@ use crate::output;
 use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
-pub struct StatusReport {
-    pub stack: String,
-    pub region: String,
-    pub status: String,
-    pub parameters: BTreeMap<String, String>,
-    pub deployed: Deployed,
+struct StatusReport {
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    pub(crate) status: String,
+    pub(crate) parameters: BTreeMap<String, String>,
+    pub(crate) deployed: Deployed,
     /// Messages in the on-failure queue: batches the consumers gave up on (`demo failures`).
     /// None when the queue could not be read.
-    pub failures_waiting: Option<u64>,
+    failures_waiting: Option<u64>,
 }
 
-pub async fn run(settings: &Settings) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let name = &settings.aws.stack_name;
     let current = stack::describe_existing(&clients.cloudformation, name, &clients.region).await?;

@@ -28,7 +28,7 @@ use crate::sweep::measure::{self, Sweep};
 use crate::sweep::results::SweepResults;
 use crate::terminal::{self, ProgressMode};
 
-pub async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, sweep: SweepSettings) -> Result<(), CliError> {
     if let Some(path) = &sweep.from {
         let results = SweepResults::load(path).map_err(|err| CliError::Usage(err.to_string()))?;
         return show(settings, &results, sweep.chart.as_deref());

@@ -7,7 +7,7 @@ use crate::error::CliError;
 use crate::output;
 use crate::settings::Settings;
 
-pub async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, request: TuneRequest) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let report = tuning::apply(&clients, &settings.aws.stack_name, &request).await?;
     Ok(output::emit(settings.output, &report)?)

@@ -44,7 +44,7 @@ const FLAGS_2: BatchingFlags = BatchingFlags {
 
 impl UpSettings {
     /// The template parameters given on the command line.
-    pub fn overrides(&self) -> Vec<Override> {
+    pub(crate) fn overrides(&self) -> Vec<Override> {
         let mut overrides = Vec::new();
         let mut add = |parameter, flag, value: Option<u32>| {
             if let Some(value) = value {
@@ -64,7 +64,7 @@ impl UpSettings {
     }
 }
 
-pub async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     let started = Instant::now();
     let overrides = checked_overrides(&up)?;
     let clients = connect(&settings.aws).await?;

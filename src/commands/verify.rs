@@ -9,7 +9,7 @@ use crate::output;
 use crate::settings::Settings;
 use crate::terminal::ProgressMode;
 
-pub async fn run(settings: &Settings, request: VerifyRequest) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings, request: VerifyRequest) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let stack = match request.verify.tables.complete() {
         true => None,

@@ -47,7 +47,7 @@ impl fmt::Display for Change {
     }
 }
 
-pub async fn run(settings: &Settings) -> Result<(), CliError> {
+pub(crate) async fn run(settings: &Settings) -> Result<(), CliError> {
     let clients = connect(&settings.aws).await?;
     let names = StackNames::new(&settings.aws.stack_name, &clients.region);
     let deployed =

@@ -13,38 +13,38 @@ use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// One mapping's batching, as Lambda reports and takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Batching {
-    pub batch_size: i32,
-    pub window_seconds: i32,
+pub(crate) struct Batching {
+    pub(crate) batch_size: i32,
+    pub(crate) window_seconds: i32,
     /// Batches of one shard in flight at once (ParallelizationFactor, 1–10).
-    pub parallelization: i32,
+    pub(crate) parallelization: i32,
 }
 
 /// The batching values given on the command line for one consumer; `None` keeps the value.
 /// Signed and unchecked, so a negative or too large value reaches the limit check and is
 /// refused by name with the allowed range.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BatchingChange {
-    pub batch_size: Option<i64>,
-    pub window: Option<i64>,
-    pub parallelization: Option<i64>,
+pub(crate) struct BatchingChange {
+    pub(crate) batch_size: Option<i64>,
+    pub(crate) window: Option<i64>,
+    pub(crate) parallelization: Option<i64>,
 }
 
 /// The flags a command names the two values by, for its messages.
 #[derive(Debug, Clone, Copy)]
-pub struct BatchingFlags {
-    pub batch_size: &'static str,
-    pub window: &'static str,
-    pub parallelization: &'static str,
+pub(crate) struct BatchingFlags {
+    pub(crate) batch_size: &'static str,
+    pub(crate) window: &'static str,
+    pub(crate) parallelization: &'static str,
 }
 
 impl BatchingChange {
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.batch_size.is_none() && self.window.is_none() && self.parallelization.is_none()
     }
 
     /// The template parameters this change sets on `consumer`.
-    pub fn overrides(self, consumer: Consumer, flags: BatchingFlags) -> Vec<Override> {
+    pub(crate) fn overrides(self, consumer: Consumer, flags: BatchingFlags) -> Vec<Override> {
         let set = [
             (
                 Parameter::BatchSize(consumer),
@@ -72,11 +72,11 @@ impl BatchingChange {
 
 /// What a mapping's ParallelizationFactor is when Lambda leaves it out, and what a stack
 /// deployed before the template had the parameter holds (the template then set 1).
-pub const DEFAULT_PARALLELIZATION: i32 = 1;
+pub(crate) const DEFAULT_PARALLELIZATION: i32 = 1;
 
 impl Batching {
     /// "batch 10 / window 2 s", and "/ parallelization 3" when asked or when it is not 1.
-    pub fn describe(self, parallelization: bool) -> String {
+    pub(crate) fn describe(self, parallelization: bool) -> String {
         let mut text = format!(
             "batch {} / window {} s",
             self.batch_size, self.window_seconds
@@ -89,7 +89,7 @@ impl Batching {
 
     /// "10 / 2 s", and " ×3" for a parallelization other than 1: the label of a consumer in
     /// tables and charts, as the local runner writes it.
-    pub fn label(self) -> String {
+    pub(crate) fn label(self) -> String {
         let lanes = match self.parallelization {
             DEFAULT_PARALLELIZATION => String::new(),
             n => format!(" ×{n}"),
@@ -99,7 +99,7 @@ impl Batching {
 
     /// Two batchings described alike: both with their parallelization if either has one
     /// other than 1, so a change of it alone is visible.
-    pub fn describe_pair(first: Batching, second: Batching) -> (String, String) {
+    pub(crate) fn describe_pair(first: Batching, second: Batching) -> (String, String) {
         let show = first.parallelization != DEFAULT_PARALLELIZATION
             || second.parallelization != DEFAULT_PARALLELIZATION;
         (first.describe(show), second.describe(show))
@@ -107,7 +107,7 @@ impl Batching {
 
     /// The values the stack's `parameters` give `consumer`; None if a batch size or window is
     /// missing or not a number. A missing parallelization is the default the template had.
-    pub fn from_parameters(
+    pub(crate) fn from_parameters(
         parameters: &std::collections::BTreeMap<String, String>,
         consumer: Consumer,
     ) -> Option<Batching> {

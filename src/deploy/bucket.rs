@@ -16,10 +16,10 @@ use super::s3_answers::{code, present, status};
 use crate::artifacts::Artifact;
 
 /// The tag that marks a bucket as this tool's, naming the stack it serves (case and all).
-pub const OWNER_TAG: &str = "demo:stack";
+pub(crate) const OWNER_TAG: &str = "demo:stack";
 
 /// The S3 key of an artifact: function name and content hash, so a key never changes meaning.
-pub fn artifact_key(artifact: &Artifact) -> String {
+pub(crate) fn artifact_key(artifact: &Artifact) -> String {
     format!(
         "{}/{}/{}.zip",
         artifact.function, artifact.arch, artifact.sha256
@@ -28,7 +28,7 @@ pub fn artifact_key(artifact: &Artifact) -> String {
 
 /// S3's rules for a bucket name (3–63 lowercase letters, digits, dots and hyphens, starting and
 /// ending with a letter or digit), checked before any call.
-pub fn check_name(flag: &str, name: &str) -> Result<(), super::template::ParameterError> {
+pub(crate) fn check_name(flag: &str, name: &str) -> Result<(), super::template::ParameterError> {
     let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     let chars_ok = name
         .chars()
@@ -52,22 +52,22 @@ pub fn check_name(flag: &str, name: &str) -> Result<(), super::template::Paramet
 
 /// The bucket to use: `--artifact-bucket`, else the one the stack records, else the tool's
 /// derived name. The flag says whether the user chose it (any name but the derived one).
-pub fn choose(flag: Option<&str>, deployed: Option<&str>, derived: &str) -> (String, bool) {
+pub(crate) fn choose(flag: Option<&str>, deployed: Option<&str>, derived: &str) -> (String, bool) {
     let name = flag.or(deployed).unwrap_or(derived);
     (name.to_owned(), name != derived)
 }
 
 /// A bucket name and the account that must own it.
-pub struct Bucket<'a> {
-    pub s3: &'a aws_sdk_s3::Client,
-    pub name: String,
+pub(crate) struct Bucket<'a> {
+    pub(crate) s3: &'a aws_sdk_s3::Client,
+    pub(crate) name: String,
     /// The caller's account (sts:GetCallerIdentity), sent as `ExpectedBucketOwner`.
-    pub owner: String,
+    pub(crate) owner: String,
 }
 
 /// What the bucket of that name is, as far as this stack is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Standing {
+pub(crate) enum Standing {
     Missing,
     /// Tagged for exactly this stack.
     Ours,
@@ -81,7 +81,7 @@ pub enum Standing {
 
 /// What an object already at an artifact's key holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ObjectState {
+pub(crate) enum ObjectState {
     Absent,
     /// The same size and SHA-256 as the local zip (S3's own checksum of the stored bytes).
     Same,
@@ -92,7 +92,7 @@ pub enum ObjectState {
 /// Whether `up` may use the bucket; `Ok(true)` when it must be created first. `named` is true
 /// when the user chose the bucket (`--artifact-bucket`, or recorded in the stack that way): an
 /// untagged bucket of their own account is then theirs to use, though `down` never deletes it.
-pub fn admit(
+pub(crate) fn admit(
     standing: &Standing,
     bucket: &str,
     stack: &str,
@@ -130,7 +130,7 @@ fn standing_from_tags(tags: &[Tag], stack: &str) -> Standing {
 }
 
 /// Compares what HeadObject reported with the local zip.
-pub fn compare(
+pub(crate) fn compare(
     size: Option<i64>,
     checksum_sha256: Option<&str>,
     artifact: &Artifact,
@@ -155,7 +155,7 @@ fn sha256_base64(hex_digest: &str) -> String {
 }
 
 impl Bucket<'_> {
-    pub async fn standing(&self, stack: &str) -> Result<Standing, DeployError> {
+    pub(crate) async fn standing(&self, stack: &str) -> Result<Standing, DeployError> {
         let name = &self.name;
         let head = self
             .s3
@@ -199,7 +199,11 @@ impl Bucket<'_> {
     }
 
     /// What is at `key` already: absent, the same bytes as `artifact`, or something else.
-    pub async fn object(&self, key: &str, artifact: &Artifact) -> Result<ObjectState, DeployError> {
+    pub(crate) async fn object(
+        &self,
+        key: &str,
+        artifact: &Artifact,
+    ) -> Result<ObjectState, DeployError> {
         let answer = self
             .s3
             .head_object()
@@ -227,7 +231,7 @@ impl Bucket<'_> {
     }
 
     /// Uploads with the zip's SHA-256, which S3 checks on arrival and keeps with the object.
-    pub async fn upload(&self, key: &str, artifact: &Artifact) -> Result<(), DeployError> {
+    pub(crate) async fn upload(&self, key: &str, artifact: &Artifact) -> Result<(), DeployError> {
         let body =
             ByteStream::from_path(&artifact.path)
                 .await
@@ -252,7 +256,7 @@ impl Bucket<'_> {
     }
 
     /// Deletes every object version, then the bucket. The caller has checked it is ours.
-    pub async fn empty_and_delete(&self) -> Result<(), DeployError> {
+    pub(crate) async fn empty_and_delete(&self) -> Result<(), DeployError> {
         let bucket = &self.name;
         for (key, version) in self.versions().await? {
             self.s3

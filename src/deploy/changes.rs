@@ -3,7 +3,7 @@
 use aws_sdk_cloudformation::types::{Change, ChangeAction, Replacement};
 
 /// One line per resource change, then a count line.
-pub fn render(changes: &[Change]) -> String {
+pub(crate) fn render(changes: &[Change]) -> String {
     let mut text = String::from("changes:\n");
     let (mut add, mut modify, mut remove) = (0, 0, 0);
     for change in changes {
@@ -42,7 +42,7 @@ pub(super) mod tests {
     use aws_sdk_cloudformation::types::ResourceChange;
 
     /// A change as DescribeChangeSet lists it (the emulator gives no physical id).
-    pub fn change_of(
+    pub(crate) fn change_of(
         action: ChangeAction,
         logical: &str,
         kind: &str,

@@ -24,21 +24,21 @@ const DATA_HOLDERS: [(&str, &str, &str); 4] = [
 
 /// One resource a change set would delete with its data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DataLoss {
-    pub logical_id: String,
-    pub resource_type: String,
+pub(crate) struct DataLoss {
+    pub(crate) logical_id: String,
+    pub(crate) resource_type: String,
     /// Its name, where CloudFormation gives it (AWS does; the emulator does not).
-    pub physical_id: Option<String>,
+    pub(crate) physical_id: Option<String>,
     /// "removed", "replaced" or "may be replaced".
-    pub how: &'static str,
+    pub(crate) how: &'static str,
     /// What is deleted with it.
-    pub holds: &'static str,
+    pub(crate) holds: &'static str,
     #[serde(skip)]
     kind: &'static str,
 }
 
 /// The data-holding resources `changes` remove or replace.
-pub fn find(changes: &[Change]) -> Vec<DataLoss> {
+pub(crate) fn find(changes: &[Change]) -> Vec<DataLoss> {
     changes
         .iter()
         .filter_map(Change::resource_change)
@@ -87,7 +87,7 @@ fn listed(losses: &[DataLoss]) -> String {
 }
 
 /// Goes on only when nothing is lost, `--yes` was given, or the person at the terminal agrees.
-pub fn confirm(losses: &[DataLoss], yes: bool, stack: &str) -> Result<(), DeployError> {
+pub(crate) fn confirm(losses: &[DataLoss], yes: bool, stack: &str) -> Result<(), DeployError> {
     if losses.is_empty() {
         return Ok(());
     }

@@ -12,7 +12,7 @@
 /// an `UpdateStack`-style ValidationError "No updates are to be performed.". The third signal,
 /// a change set that succeeds with an empty list of changes, is checked where the changes are
 /// read.
-pub fn is_no_changes(code: Option<&str>, message: &str) -> bool {
+pub(crate) fn is_no_changes(code: Option<&str>, message: &str) -> bool {
     let code_fits = matches!(code, None | Some("ValidationError"));
     code_fits
         && (message.contains("didn't contain changes")
@@ -22,7 +22,7 @@ pub fn is_no_changes(code: Option<&str>, message: &str) -> bool {
 /// Whether the error says the stack does not exist: "Stack with id demo does not exist"
 /// (DescribeStacks, DescribeStackEvents, DeleteChangeSet …) or "Stack [demo] does not exist"
 /// (an UPDATE change set for a missing stack).
-pub fn is_stack_missing(code: Option<&str>, message: &str) -> bool {
+pub(crate) fn is_stack_missing(code: Option<&str>, message: &str) -> bool {
     let code_fits = matches!(code, None | Some("ValidationError"));
     let names_stack = message.contains("Stack with id ") || message.contains("Stack [");
     code_fits && names_stack && message.contains("does not exist")

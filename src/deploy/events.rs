@@ -8,23 +8,23 @@ use std::collections::HashSet;
 use crate::model::{ResourceStatus, StackState, StackStatus, StuckIn};
 
 /// The resource type of the stack's own events (as opposed to its resources').
-pub const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
 
 /// One entry of DescribeStackEvents.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackEvent {
-    pub event_id: String,
+pub(crate) struct StackEvent {
+    pub(crate) event_id: String,
     /// Milliseconds since the Unix epoch (`aws_smithy_types::DateTime::to_millis`).
-    pub timestamp_ms: i64,
-    pub logical_id: String,
-    pub resource_type: String,
-    pub status: ResourceStatus,
-    pub reason: Option<String>,
+    pub(crate) timestamp_ms: i64,
+    pub(crate) logical_id: String,
+    pub(crate) resource_type: String,
+    pub(crate) status: ResourceStatus,
+    pub(crate) reason: Option<String>,
 }
 
 impl StackEvent {
     /// Whether the event is about the stack itself, so its status is the stack's status.
-    pub fn is_stack(&self) -> bool {
+    pub(crate) fn is_stack(&self) -> bool {
         self.resource_type == STACK_TYPE
     }
 }
@@ -34,7 +34,7 @@ const LOGICAL_WIDTH: usize = 24;
 const TYPE_WIDTH: usize = 31;
 
 /// One progress line: UTC time, status, logical id, type, and the reason if there is one.
-pub fn render(event: &StackEvent) -> String {
+pub(crate) fn render(event: &StackEvent) -> String {
     let mut line = format!(
         "{}  {:<STATUS_WIDTH$}  {:<LOGICAL_WIDTH$}  {:<TYPE_WIDTH$}",
         clock(event.timestamp_ms),
@@ -69,7 +69,7 @@ fn clock(timestamp_ms: i64) -> String {
 /// start minus a few seconds for clock skew between this machine and AWS: `seen` keeps the
 /// margin from printing anything twice, and the margin at worst shows one event of the
 /// previous operation.
-pub fn new_events(
+pub(crate) fn new_events(
     seen: &mut HashSet<String>,
     page: Vec<StackEvent>,
     since_ms: i64,
@@ -87,7 +87,7 @@ pub fn new_events(
 }
 
 /// What to do next, for the states that need the user (or `up`) to act.
-pub fn guidance(state: StackState, stack: &str, region: &str) -> Option<String> {
+pub(crate) fn guidance(state: StackState, stack: &str, region: &str) -> Option<String> {
     match state {
         StackState::RolledBack => Some(format!(
             "the change was rolled back and stack {stack} is as it was: fix the cause above \
@@ -117,7 +117,7 @@ pub fn guidance(state: StackState, stack: &str, region: &str) -> Option<String> 
 /// What keeps a stuck stack stuck: in its latest operation, the newest resource failure that is
 /// not merely a consequence of another (the delete or rollback step that failed, not the
 /// create or update failure that started the rollback). Events may be in any order.
-pub fn blocking_failure(events: &[StackEvent]) -> Option<&StackEvent> {
+pub(crate) fn blocking_failure(events: &[StackEvent]) -> Option<&StackEvent> {
     let start = events
         .iter()
         .filter(|e| e.is_stack() && e.status.opens_operation())
@@ -132,7 +132,7 @@ pub fn blocking_failure(events: &[StackEvent]) -> Option<&StackEvent> {
 }
 
 /// The way out of a stuck status, naming the resource (`logical_id`) when known.
-pub fn stuck_guidance(
+pub(crate) fn stuck_guidance(
     status: &StackStatus,
     stack: &str,
     region: &str,
@@ -179,7 +179,7 @@ fn is_cascade(reason: &str) -> bool {
 
 /// The root cause of a failed operation: the oldest `*_FAILED` event whose reason is not
 /// merely a consequence of another failure. Events may be in any order.
-pub fn first_failure(events: &[StackEvent]) -> Option<&StackEvent> {
+pub(crate) fn first_failure(events: &[StackEvent]) -> Option<&StackEvent> {
     events
         .iter()
         .filter(|event| event.status.is_failed())
@@ -188,7 +188,7 @@ pub fn first_failure(events: &[StackEvent]) -> Option<&StackEvent> {
 }
 
 /// The failing resource, its status and reason, then a hint for reasons known to be opaque.
-pub fn explain_failure(event: &StackEvent) -> String {
+pub(crate) fn explain_failure(event: &StackEvent) -> String {
     let reason = event.reason.as_deref().unwrap_or("no reason given");
     let mut text = format!(
         "{} ({}) {}: {reason}",
@@ -202,7 +202,7 @@ pub fn explain_failure(event: &StackEvent) -> String {
 }
 
 /// What a failure reason usually means here, when the reason alone does not say.
-pub fn hint(reason: &str) -> Option<String> {
+fn hint(reason: &str) -> Option<String> {
     let lower = reason.to_ascii_lowercase();
     let has = |needle: &str| lower.contains(needle);
     package_hint(&has)

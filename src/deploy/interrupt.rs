@@ -12,14 +12,14 @@ use crate::terminal;
 use tokio::sync::watch;
 
 /// The shell's code for "stopped by SIGINT".
-pub const EXIT_CODE: i32 = 130;
+const EXIT_CODE: i32 = 130;
 
 static NOTE: Mutex<String> = Mutex::new(String::new());
 static DEFERRED: AtomicBool = AtomicBool::new(false);
 static PRESSED: OnceLock<watch::Sender<bool>> = OnceLock::new();
 
 /// Starts listening for Ctrl-C; once per process, later calls do nothing.
-pub fn install() {
+pub(crate) fn install() {
     let mut first = false;
     let sender = PRESSED.get_or_init(|| {
         first = true;
@@ -40,7 +40,7 @@ pub fn install() {
 }
 
 /// What is going on from now on, and the way out: said if the user presses Ctrl-C.
-pub fn doing(note: impl Into<String>) {
+pub(crate) fn doing(note: impl Into<String>) {
     *NOTE.lock().unwrap_or_else(|e| e.into_inner()) = note.into();
 }
 
@@ -49,9 +49,9 @@ fn note() -> String {
 }
 
 /// A section the caller ends cleanly itself on Ctrl-C; ends when the guard is dropped.
-pub struct Deferred(());
+pub(crate) struct Deferred(());
 
-pub fn defer() -> Deferred {
+pub(crate) fn defer() -> Deferred {
     DEFERRED.store(true, Ordering::SeqCst);
     Deferred(())
 }
@@ -63,7 +63,7 @@ impl Drop for Deferred {
 }
 
 /// Resolves once Ctrl-C has been pressed (at once if it already was); never without `install`.
-pub async fn requested() {
+pub(crate) async fn requested() {
     let Some(sender) = PRESSED.get() else {
         return std::future::pending().await;
     };
@@ -74,7 +74,7 @@ pub async fn requested() {
 }
 
 /// Says why the run stops and exits 130.
-pub fn exit(message: &str) -> ! {
+pub(crate) fn exit(message: &str) -> ! {
     let message = if message.is_empty() {
         "nothing was changed"
     } else {

@@ -11,7 +11,7 @@ use crate::aws::Clients;
 /// stack's by its `demo:stack-id` tag. The last resort when neither the function's
 /// configuration nor the stack's resources name it: moto drops `LoggingConfig` and, after a
 /// stack update, the log groups from the stack's resources (the groups themselves stay).
-pub async fn owned(
+pub(crate) async fn owned(
     clients: &Clients,
     name: &str,
     stack_id: &str,

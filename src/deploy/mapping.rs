@@ -5,7 +5,7 @@
 
 mod health;
 #[cfg(test)]
-pub mod tests;
+pub(crate) mod tests;
 
 use std::time::{Duration, Instant};
 
@@ -17,42 +17,42 @@ use serde::Serialize;
 
 use crate::aws::Clients;
 use crate::model::Consumer;
-pub use health::{Health, Stopped, Verdicts, judge, judge_all, not_enabled};
+pub(crate) use health::{Health, Stopped, Verdicts, judge, judge_all, not_enabled};
 
 /// One consumer's event source mapping, as Lambda reports it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Mapping {
-    pub consumer: Consumer,
-    pub function: String,
-    pub uuid: String,
-    pub batch_size: Option<i32>,
-    pub window_seconds: Option<i32>,
+pub(crate) struct Mapping {
+    pub(crate) consumer: Consumer,
+    pub(crate) function: String,
+    pub(crate) uuid: String,
+    pub(crate) batch_size: Option<i32>,
+    pub(crate) window_seconds: Option<i32>,
     /// Batches in flight per shard at once (ParallelizationFactor, 1–10).
-    pub parallelization: Option<i32>,
-    pub state: String,
+    pub(crate) parallelization: Option<i32>,
+    pub(crate) state: String,
     /// Who or what made the last change (StateTransitionReason: "User action", "PROBLEM: …").
-    pub state_reason: Option<String>,
+    pub(crate) state_reason: Option<String>,
     /// The last processing attempt (LastProcessingResult: "OK", "PROBLEM: …").
-    pub last_result: Option<String>,
+    pub(crate) last_result: Option<String>,
     /// When the mapping last changed (`demo report`'s default window starts at the latest change).
     #[serde(skip)]
-    pub last_modified: Option<std::time::SystemTime>,
+    pub(crate) last_modified: Option<std::time::SystemTime>,
     /// The consumer's ARN, as the mapping names it (on-failure messages carry it).
     #[serde(skip)]
-    pub function_arn: String,
-    pub failure: FailureHandling,
+    pub(crate) function_arn: String,
+    pub(crate) failure: FailureHandling,
 }
 
 /// What the mapping does with a batch its function keeps failing, as Lambda reports it.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
-pub struct FailureHandling {
+pub(crate) struct FailureHandling {
     /// -1: until the records expire from the stream.
-    pub max_retries: Option<i32>,
-    pub bisect: bool,
+    pub(crate) max_retries: Option<i32>,
+    pub(crate) bisect: bool,
     /// -1: no limit but the stream's retention.
-    pub max_record_age_seconds: Option<i32>,
+    pub(crate) max_record_age_seconds: Option<i32>,
     /// ARN of the on-failure destination.
-    pub on_failure: Option<String>,
+    pub(crate) on_failure: Option<String>,
 }
 
 /// How long a mapping may take to report the new values.
@@ -61,7 +61,7 @@ const EFFECT_LIMIT: Duration = Duration::from_secs(300);
 /// update to a disabled mapping too, and it does not come back on by itself.
 const DISABLED_GRACE: Duration = Duration::from_secs(10);
 
-pub async fn update_mapping(
+pub(crate) async fn update_mapping(
     clients: &Clients,
     mapping: &Mapping,
     after: Batching,
@@ -104,10 +104,7 @@ async fn read(
 }
 
 /// The mapping's batching as Lambda reports it now.
-pub async fn current_batching(
-    clients: &Clients,
-    mapping: &Mapping,
-) -> Result<Batching, DeployError> {
+async fn current_batching(clients: &Clients, mapping: &Mapping) -> Result<Batching, DeployError> {
     Ok(batching_of(&read(clients, mapping).await?))
 }
 
@@ -129,7 +126,7 @@ fn batching_of(current: &GetEventSourceMappingOutput) -> Batching {
 /// change is live (a failed last processing attempt gives a note); disabled by the user before
 /// this change, the values are set and a note says no records flow; not Enabled otherwise, an
 /// error at once, not after waiting out the limit.
-pub async fn wait_for_effect(
+pub(crate) async fn wait_for_effect(
     clients: &Clients,
     mapping: &Mapping,
     after: Batching,
@@ -171,7 +168,7 @@ fn not_in_effect(seen: &Mapping, limit: Duration) -> DeployError {
 }
 
 /// The event source mappings of one consumer function.
-pub async fn list(
+pub(crate) async fn list(
     clients: &Clients,
     consumer: Consumer,
     function: &str,
@@ -229,7 +226,7 @@ pub async fn list(
 /// Sets the mapping's batching unless Lambda already reports it (a read that fails is no
 /// reason not to try the update), and waits for the effect: records must flow, so a mapping
 /// disabled, even by the user, is an error here (`demo sweep` measures through it).
-pub async fn set(
+pub(crate) async fn set(
     clients: &Clients,
     mapping: &Mapping,
     batching: Batching,
@@ -257,7 +254,10 @@ pub async fn set(
 /// left for `demo up` (which puts a mapping back to the stack's values) when it could not.
 /// `tune` and `sweep` undo their changes with it; a mapping that is not Enabled gets its values
 /// back all the same (its state was reported when it was found).
-pub async fn put_back(clients: &Clients, restores: &[(&Mapping, Batching, Batching)]) -> String {
+pub(crate) async fn put_back(
+    clients: &Clients,
+    restores: &[(&Mapping, Batching, Batching)],
+) -> String {
     let started = Instant::now();
     let mut said = Vec::new();
     for &(mapping, before, changed) in restores {
@@ -287,7 +287,7 @@ pub async fn put_back(clients: &Clients, restores: &[(&Mapping, Batching, Batchi
 }
 
 /// The one mapping of `consumer` of stack `stack`; none or several is a broken stack.
-pub async fn of_consumer(
+pub(crate) async fn of_consumer(
     clients: &Clients,
     stack: &str,
     consumer: Consumer,
@@ -303,13 +303,13 @@ pub async fn of_consumer(
 }
 
 impl Mapping {
-    pub fn is_enabled(&self) -> bool {
+    pub(crate) fn is_enabled(&self) -> bool {
         self.state == "Enabled"
     }
 
     /// Its state as a person reads it: "Enabled", "Disabled (\"USER_INITIATED\")", "Enabled,
     /// last processing \"PROBLEM: Function call failed\"".
-    pub fn condition(&self) -> String {
+    pub(crate) fn condition(&self) -> String {
         let mut text = self.state.clone();
         if let Some(reason) = self.state_reason.as_deref().filter(|_| !self.is_enabled()) {
             text.push_str(&format!(" ({reason:?})"));
@@ -338,7 +338,7 @@ impl Mapping {
 
     /// Its batching as last read (a value Lambda left out reads as 0, a left-out
     /// parallelization as Lambda's default, 1).
-    pub fn batching(&self) -> Batching {
+    pub(crate) fn batching(&self) -> Batching {
         Batching {
             batch_size: self.batch_size.unwrap_or_default(),
             window_seconds: self.window_seconds.unwrap_or_default(),

@@ -1,26 +1,26 @@
 //! Deploying the stack: the template and its parameters, the plan, the artifact bucket, change
 //! sets with live progress, the deployed resources, and tearing it all down.
 
-pub mod batching;
-pub mod bucket;
-pub mod changes;
-pub mod data_loss;
-pub mod errors;
-pub mod events;
-pub mod interrupt;
-pub mod log_group;
-pub mod mapping;
-pub mod names;
-pub mod plan;
-pub mod preflight;
-pub mod quota;
-pub mod record;
+pub(crate) mod batching;
+pub(crate) mod bucket;
+pub(crate) mod changes;
+pub(crate) mod data_loss;
+pub(crate) mod errors;
+pub(crate) mod events;
+pub(crate) mod interrupt;
+pub(crate) mod log_group;
+pub(crate) mod mapping;
+pub(crate) mod names;
+pub(crate) mod plan;
+pub(crate) mod preflight;
+pub(crate) mod quota;
+pub(crate) mod record;
 pub mod resources;
-pub mod s3_answers;
-pub mod stack;
-pub mod teardown;
-pub mod template;
-pub mod tuning;
+pub(crate) mod s3_answers;
+pub(crate) mod stack;
+pub(crate) mod teardown;
+pub(crate) mod template;
+pub(crate) mod tuning;
 
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
@@ -98,7 +98,7 @@ pub enum DeployError {
 
 impl DeployError {
     /// An SDK error on `action`; connection and credential problems become one sentence of guidance.
-    pub fn aws<E>(action: impl Into<String>, err: SdkError<E, HttpResponse>) -> Self
+    pub(crate) fn aws<E>(action: impl Into<String>, err: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -106,7 +106,7 @@ impl DeployError {
     }
 
     /// Whether this is the user's environment or input (exit 2) rather than a failure (exit 1).
-    pub fn is_environment(&self) -> bool {
+    pub(crate) fn is_environment(&self) -> bool {
         matches!(
             self,
             DeployError::Invalid(_)

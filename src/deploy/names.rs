@@ -4,32 +4,33 @@
 use crate::model::Consumer;
 
 /// Longest stack name: role names are `<stack>-put-item-1-<region>` and IAM allows 64 characters.
-pub const MAX_STACK_NAME: usize = 38;
+pub(crate) const MAX_STACK_NAME: usize = 38;
 
 /// The producer function's role in the stack (the consumers': `Consumer::function`).
-pub const PRODUCER: &str = "put-record";
+pub(crate) const PRODUCER: &str = "put-record";
 /// Every function of the stack.
-pub const FUNCTIONS: [&str; 3] = [PRODUCER, Consumer::One.function(), Consumer::Two.function()];
+pub(crate) const FUNCTIONS: [&str; 3] =
+    [PRODUCER, Consumer::One.function(), Consumer::Two.function()];
 
 /// Logical ids of the template's resources whose physical names CloudFormation chooses.
-pub mod logical {
+pub(crate) mod logical {
     use crate::model::Consumer;
 
     /// Each function's role (as the commands name it) and logical id.
-    pub const FUNCTIONS: [(&str, &str); 3] = [
+    pub(crate) const FUNCTIONS: [(&str, &str); 3] = [
         (super::PRODUCER, "PutRecordFunction"),
         (Consumer::One.function(), "PutItem1Function"),
         (Consumer::Two.function(), "PutItem2Function"),
     ];
     /// The tables of consumer 1 and consumer 2.
-    pub const TABLES: [&str; 2] = ["OrderTable1", "OrderTable2"];
+    pub(crate) const TABLES: [&str; 2] = ["OrderTable1", "OrderTable2"];
     /// The queue both mappings send given-up batches to.
-    pub const QUEUE: &str = "OnFailureDestination";
+    pub(crate) const QUEUE: &str = "OnFailureDestination";
 }
 
 /// The names one resource of the stack may have had, over all instances of the stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NamePattern {
+pub(crate) enum NamePattern {
     /// CloudFormation's `<prefix><random>`: letters and digits after the prefix.
     Generated(String),
     /// The template's `<prefix><instance>`: the 8 hex digits that start the stack id's UUID.
@@ -38,14 +39,14 @@ pub enum NamePattern {
 
 impl NamePattern {
     /// What every matching name starts with (for the services' prefix filters).
-    pub fn prefix(&self) -> &str {
+    pub(crate) fn prefix(&self) -> &str {
         match self {
             NamePattern::Generated(prefix) | NamePattern::Instance(prefix) => prefix,
         }
     }
 
     /// Whether `name` is one this pattern makes (a longer stack name sharing the prefix is not).
-    pub fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         let Some(rest) = name.strip_prefix(self.prefix()) else {
             return false;
         };
@@ -71,34 +72,34 @@ impl std::fmt::Display for NamePattern {
 
 /// Names of everything the stack (and `up`) creates.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackNames {
-    pub stack: String,
-    pub region: String,
+pub(crate) struct StackNames {
+    pub(crate) stack: String,
+    pub(crate) region: String,
 }
 
 impl StackNames {
-    pub fn new(stack: &str, region: &str) -> Self {
+    pub(crate) fn new(stack: &str, region: &str) -> Self {
         StackNames {
             stack: stack.to_owned(),
             region: region.to_owned(),
         }
     }
 
-    pub fn api(&self) -> String {
+    pub(crate) fn api(&self) -> String {
         format!("{}-api", self.stack)
     }
 
-    pub fn stream(&self) -> String {
+    pub(crate) fn stream(&self) -> String {
         format!("{}-orders", self.stack)
     }
 
     /// The on-failure queue, named by CloudFormation `<stack>-OnFailureDestination-<random>`.
-    pub fn queue(&self) -> NamePattern {
+    pub(crate) fn queue(&self) -> NamePattern {
         self.generated(logical::QUEUE)
     }
 
     /// The tables, named by CloudFormation `<stack>-OrderTableN-<random>`.
-    pub fn tables(&self) -> [NamePattern; 2] {
+    pub(crate) fn tables(&self) -> [NamePattern; 2] {
         logical::TABLES.map(|table| self.generated(table))
     }
 
@@ -106,37 +107,37 @@ impl StackNames {
         NamePattern::Generated(format!("{}-{logical_id}-", self.stack))
     }
 
-    pub fn function(&self, function: &str) -> String {
+    pub(crate) fn function(&self, function: &str) -> String {
         format!("{}-{function}", self.stack)
     }
 
-    pub fn functions(&self) -> Vec<String> {
+    pub(crate) fn functions(&self) -> Vec<String> {
         FUNCTIONS.iter().map(|f| self.function(f)).collect()
     }
 
     /// The CloudWatch dashboard (`DashboardName` in the template).
-    pub fn dashboard(&self) -> String {
+    pub(crate) fn dashboard(&self) -> String {
         format!("{}-batching", self.stack)
     }
 
     /// The alarm on records given up (`AlarmName` in the template).
-    pub fn alarm(&self) -> String {
+    pub(crate) fn alarm(&self) -> String {
         format!("{}-records-given-up", self.stack)
     }
 
     /// A function's log group, `/aws/lambda/<stack>-<function>-<instance>`, where the instance
     /// is the first part of the stack id's UUID.
-    pub fn log_group(&self, function: &str) -> NamePattern {
+    pub(crate) fn log_group(&self, function: &str) -> NamePattern {
         NamePattern::Instance(format!("/aws/lambda/{}-", self.function(function)))
     }
 
-    pub fn role(&self, function: &str) -> String {
+    pub(crate) fn role(&self, function: &str) -> String {
         format!("{}-{function}-{}", self.stack, self.region)
     }
 
     /// The artifact bucket `up` creates: readable when it fits S3's 63 characters, otherwise
     /// the stack name and a digest of account and region.
-    pub fn bucket(&self, account: &str) -> String {
+    pub(crate) fn bucket(&self, account: &str) -> String {
         let stack = self.stack.to_lowercase();
         let readable = format!("{stack}-artifacts-{account}-{}", self.region);
         if readable.len() <= 63 {

@@ -13,19 +13,19 @@ use crate::model::{Parameter, StackStatus};
 
 /// The stack as CloudFormation reports it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DeployedState {
-    pub stack_id: String,
-    pub status: StackStatus,
-    pub parameters: BTreeMap<String, String>,
-    pub template_body: Option<String>,
+pub(crate) struct DeployedState {
+    pub(crate) stack_id: String,
+    pub(crate) status: StackStatus,
+    pub(crate) parameters: BTreeMap<String, String>,
+    pub(crate) template_body: Option<String>,
     /// The last update, else the creation (`demo report`'s default window starts there).
-    pub last_changed: Option<std::time::SystemTime>,
+    pub(crate) last_changed: Option<std::time::SystemTime>,
 }
 
 /// What `up` will do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-pub enum Plan {
+pub(crate) enum Plan {
     Create,
     Update,
     UpToDate,
@@ -45,14 +45,14 @@ pub enum Plan {
 
 /// A value given on the command line for a template parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Override {
-    pub parameter: Parameter,
-    pub flag: &'static str,
-    pub value: String,
+pub(crate) struct Override {
+    pub(crate) parameter: Parameter,
+    pub(crate) flag: &'static str,
+    pub(crate) value: String,
 }
 
 /// Checks every override against the template's declared limits; all problems at once.
-pub fn validate(
+pub(crate) fn validate(
     specs: &BTreeMap<Parameter, ParameterSpec>,
     overrides: &[Override],
 ) -> Result<(), Vec<ParameterError>> {
@@ -76,7 +76,7 @@ pub fn validate(
 /// The full parameter set to deploy. For each parameter: what the tool manages (bucket, code
 /// keys, architecture, layer), else a value given on the command line, else the value the stack
 /// already has (so a tuned batch size is not reverted by a plain `up`), else the default.
-pub fn desired_parameters(
+pub(crate) fn desired_parameters(
     specs: &BTreeMap<Parameter, ParameterSpec>,
     managed: &BTreeMap<Parameter, String>,
     overrides: &[Override],
@@ -102,7 +102,7 @@ pub fn desired_parameters(
 }
 
 /// What to do given the current stack (None: there is none) and the wanted template and values.
-pub fn decide(
+pub(crate) fn decide(
     current: Option<&DeployedState>,
     template: &str,
     parameters: &BTreeMap<String, String>,
@@ -142,7 +142,7 @@ pub fn decide(
 }
 
 /// The parameters whose values differ, as (name, before, after); for the plan printout.
-pub fn parameter_changes(
+pub(crate) fn parameter_changes(
     before: &BTreeMap<String, String>,
     after: &BTreeMap<String, String>,
 ) -> Vec<(String, Option<String>, String)> {

@@ -22,18 +22,18 @@ use super::template::ParameterError;
 use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// The largest memory a new account may be capped at, and what `GetAccountSettings` omits.
-pub const NEW_ACCOUNT_MEMORY_CAP_MB: u32 = 3008;
+const NEW_ACCOUNT_MEMORY_CAP_MB: u32 = 3008;
 
 /// The account's Lambda limits in the region, as `GetAccountSettings` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AccountLimits {
-    pub concurrent_executions: i32,
+pub(crate) struct AccountLimits {
+    pub(crate) concurrent_executions: i32,
     /// What functions without reserved concurrency (all of ours) share.
-    pub unreserved_concurrent_executions: Option<i32>,
+    pub(crate) unreserved_concurrent_executions: Option<i32>,
 }
 
 /// The account's limits, or None when the endpoint cannot tell (then nothing is checked).
-pub async fn account_limits(lambda: &aws_sdk_lambda::Client) -> Option<AccountLimits> {
+pub(crate) async fn account_limits(lambda: &aws_sdk_lambda::Client) -> Option<AccountLimits> {
     match lambda.get_account_settings().send().await {
         Ok(settings) => settings.account_limit().map(|limit| AccountLimits {
             concurrent_executions: limit.concurrent_executions(),
@@ -50,7 +50,7 @@ pub async fn account_limits(lambda: &aws_sdk_lambda::Client) -> Option<AccountLi
 }
 
 /// Every limit the wanted parameters break, all at once; `current` is the stack's parameters.
-pub fn check(
+pub(crate) fn check(
     current: Option<&BTreeMap<String, String>>,
     desired: &BTreeMap<String, String>,
     limits: Option<AccountLimits>,
@@ -84,7 +84,7 @@ pub fn check(
 }
 
 /// Whether one `UpdateShardCount` call can go from `from` shards to `to`.
-pub fn shard_step(from: u32, to: u32) -> Result<(), ParameterError> {
+fn shard_step(from: u32, to: u32) -> Result<(), ParameterError> {
     let (low, high) = (from.div_ceil(2), from.saturating_mul(2));
     if (low..=high).contains(&to) {
         return Ok(());
@@ -104,9 +104,9 @@ pub fn shard_step(from: u32, to: u32) -> Result<(), ParameterError> {
 /// What the consumers run at once: the stream's shards and each mapping's batches in flight
 /// per shard (ParallelizationFactor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Concurrency {
-    pub shards: u32,
-    pub parallelization: [u32; 2],
+pub(crate) struct Concurrency {
+    pub(crate) shards: u32,
+    pub(crate) parallelization: [u32; 2],
 }
 
 impl Concurrency {
@@ -117,7 +117,7 @@ impl Concurrency {
 
     /// Concurrent executions the stack can use at once: shards × (parallelization 1 +
     /// parallelization 2) for the mappings, and at least one for the producer.
-    pub fn concurrency_needed(self) -> u32 {
+    pub(crate) fn concurrency_needed(self) -> u32 {
         self.shards
             .saturating_mul(self.per_shard())
             .saturating_add(1)
@@ -146,7 +146,10 @@ fn available(limits: AccountLimits) -> u32 {
 }
 
 /// Whether the account's unreserved concurrency covers what the stack needs.
-pub fn concurrency(limits: AccountLimits, consumers: Concurrency) -> Result<(), ParameterError> {
+pub(crate) fn concurrency(
+    limits: AccountLimits,
+    consumers: Concurrency,
+) -> Result<(), ParameterError> {
     let available = available(limits);
     let needed = consumers.concurrency_needed();
     if needed <= available {
@@ -175,7 +178,7 @@ pub fn concurrency(limits: AccountLimits, consumers: Concurrency) -> Result<(), 
 /// `tune --parallelization` and a sweep's factors: each of `wanted` against the account's
 /// concurrency, read once, before any mapping changes (nothing is checked where
 /// `GetAccountSettings` cannot answer, as for `up`).
-pub async fn check_parallelization(
+pub(crate) async fn check_parallelization(
     lambda: &aws_sdk_lambda::Client,
     wanted: impl IntoIterator<Item = Concurrency>,
 ) -> Result<(), DeployError> {
@@ -191,7 +194,7 @@ pub async fn check_parallelization(
 
 /// The same check when only the mappings' parallelization changes (`tune --parallelization`,
 /// a sweep's factors), refused under the flag that asked and with the fix in its terms.
-pub fn parallelization(
+pub(crate) fn parallelization(
     limits: AccountLimits,
     consumers: Concurrency,
     flag: &str,
@@ -237,7 +240,7 @@ fn fixes(consumers: Concurrency, available: u32) -> String {
 }
 
 /// A note when `memory` is above what a new account may be capped at, which no API reports.
-pub fn memory_note(memory: u32) -> Option<String> {
+pub(crate) fn memory_note(memory: u32) -> Option<String> {
     (memory > NEW_ACCOUNT_MEMORY_CAP_MB).then(|| {
         format!(
             "note: --memory {memory} is above {NEW_ACCOUNT_MEMORY_CAP_MB} MB, the cap a new \

@@ -7,21 +7,21 @@ use super::template::ParameterError;
 
 /// Shards the account may have open in the region, and how many are open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShardQuota {
-    pub limit: i32,
-    pub open: i32,
+pub(crate) struct ShardQuota {
+    pub(crate) limit: i32,
+    pub(crate) open: i32,
 }
 
 impl ShardQuota {
     /// Shards still free.
-    pub fn free(self) -> u32 {
+    pub(crate) fn free(self) -> u32 {
         u32::try_from(self.limit.saturating_sub(self.open)).unwrap_or(0)
     }
 }
 
 /// The quota, or None when the endpoint cannot tell (no permission, an emulator without it):
 /// then nothing is checked, and `-v` says why.
-pub async fn shard_quota(kinesis: &aws_sdk_kinesis::Client) -> Option<ShardQuota> {
+pub(crate) async fn shard_quota(kinesis: &aws_sdk_kinesis::Client) -> Option<ShardQuota> {
     match kinesis.describe_limits().send().await {
         Ok(limits) => Some(ShardQuota {
             limit: limits.shard_limit(),
@@ -38,7 +38,7 @@ pub async fn shard_quota(kinesis: &aws_sdk_kinesis::Client) -> Option<ShardQuota
 }
 
 /// Whether going from `current` shards (None: no stream yet) to `desired` fits the quota.
-pub fn check_shards(
+pub(crate) fn check_shards(
     quota: ShardQuota,
     current: Option<u32>,
     desired: u32,

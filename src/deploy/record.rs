@@ -16,7 +16,7 @@ use crate::model::StackState;
 
 /// How the recording ended.
 #[derive(Debug)]
-pub enum Recorded {
+pub(crate) enum Recorded {
     /// The stack holds the new values.
     Done,
     /// It already held them.
@@ -27,7 +27,7 @@ pub enum Recorded {
 
 /// The change set's parameters: the tuned ones with their new values, every other parameter the
 /// stack has with `UsePreviousValue`. None when the stack already holds every tuned value.
-pub fn parameters(
+pub(crate) fn parameters(
     deployed: &BTreeMap<String, String>,
     tuned: &[Override],
 ) -> Option<Vec<Parameter>> {
@@ -51,7 +51,7 @@ pub fn parameters(
 
 /// Records `tuned` in the stack. Ctrl-C while CloudFormation works exits 130, saying that it goes
 /// on and that its outcome leaves stack and mappings agreeing either way.
-pub async fn record(
+pub(crate) async fn record(
     clients: &Clients,
     stack_name: &str,
     current: &DeployedState,

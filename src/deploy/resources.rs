@@ -13,39 +13,39 @@ use crate::model::{Consumer, ResourceStatus};
 
 /// One resource of the stack.
 #[derive(Debug, Clone, Serialize)]
-pub struct Resource {
-    pub logical_id: String,
-    pub resource_type: String,
-    pub physical_id: Option<String>,
-    pub status: ResourceStatus,
+pub(crate) struct Resource {
+    pub(crate) logical_id: String,
+    pub(crate) resource_type: String,
+    pub(crate) physical_id: Option<String>,
+    pub(crate) status: ResourceStatus,
 }
 
 /// The deployed stack, as the other commands need it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployed {
-    pub api_url: Option<String>,
-    pub stream: Option<String>,
-    pub functions: BTreeMap<String, String>,
-    pub tables: Vec<String>,
-    pub queue: Option<String>,
-    pub mappings: Vec<Mapping>,
-    pub dashboard: Option<Dashboard>,
-    pub resources: Vec<Resource>,
+    pub(crate) api_url: Option<String>,
+    pub(crate) stream: Option<String>,
+    pub(crate) functions: BTreeMap<String, String>,
+    pub(crate) tables: Vec<String>,
+    pub(crate) queue: Option<String>,
+    pub(crate) mappings: Vec<Mapping>,
+    pub(crate) dashboard: Option<Dashboard>,
+    pub(crate) resources: Vec<Resource>,
     /// In an emulator, which serves no execute-api URL (`demo serve --local` does instead).
     #[serde(skip)]
-    pub in_emulator: bool,
+    pub(crate) in_emulator: bool,
 }
 
 /// The stack's CloudWatch dashboard.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Dashboard {
-    pub name: String,
+pub(crate) struct Dashboard {
+    pub(crate) name: String,
     /// Its console page; none against an emulator, which has no console to open it in.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
 }
 
 impl Dashboard {
-    pub fn new(name: &str, region: &str, in_emulator: bool) -> Self {
+    pub(crate) fn new(name: &str, region: &str, in_emulator: bool) -> Self {
         Dashboard {
             name: name.to_owned(),
             url: (!in_emulator).then(|| dashboard_url(name, region)),
@@ -54,9 +54,9 @@ impl Dashboard {
 }
 
 /// The stage the template deploys the API to.
-pub const STAGE: &str = "prod";
+pub(crate) const STAGE: &str = "prod";
 
-pub fn api_url(api_id: &str, region: &str) -> String {
+pub(crate) fn api_url(api_id: &str, region: &str) -> String {
     let suffix = if region.starts_with("cn-") {
         "amazonaws.com.cn"
     } else {
@@ -67,7 +67,7 @@ pub fn api_url(api_id: &str, region: &str) -> String {
 
 /// The CloudWatch console page of dashboard `name`. China and GovCloud have consoles of their
 /// own; elsewhere the regional console host saves a redirect.
-pub fn dashboard_url(name: &str, region: &str) -> String {
+fn dashboard_url(name: &str, region: &str) -> String {
     let host = if region.starts_with("cn-") {
         "console.amazonaws.cn".to_owned()
     } else if region.starts_with("us-gov-") {
@@ -78,7 +78,10 @@ pub fn dashboard_url(name: &str, region: &str) -> String {
     format!("https://{host}/cloudwatch/home?region={region}#dashboards/dashboard/{name}")
 }
 
-pub async fn resources(clients: &Clients, stack: &str) -> Result<Vec<Resource>, DeployError> {
+pub(crate) async fn resources(
+    clients: &Clients,
+    stack: &str,
+) -> Result<Vec<Resource>, DeployError> {
     let output = clients
         .cloudformation
         .describe_stack_resources()

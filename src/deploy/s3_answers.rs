@@ -6,17 +6,17 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use super::DeployError;
 
 /// The HTTP status of an error answer, if one arrived.
-pub fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
+pub(crate) fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
     err.raw_response().map(|r| r.status().as_u16())
 }
 
 /// The error code S3 sent, if any.
-pub fn code<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
+pub(crate) fn code<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
     err.code()
 }
 
 /// Present or absent from a HEAD answer; any other failure is an error on `action`.
-pub fn present<T, E>(
+pub(crate) fn present<T, E>(
     answer: Result<T, SdkError<E, HttpResponse>>,
     action: impl FnOnce() -> String,
 ) -> Result<bool, DeployError>

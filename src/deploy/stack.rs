@@ -21,7 +21,7 @@ const POLL: Duration = Duration::from_millis(1500);
 const OPERATION_LIMIT: Duration = Duration::from_secs(30 * 60);
 
 /// The stack's state, or the error telling the user to run `demo up` first.
-pub async fn describe_existing(
+pub(crate) async fn describe_existing(
     cfn: &Client,
     stack: &str,
     region: &str,
@@ -35,7 +35,10 @@ pub async fn describe_existing(
 }
 
 /// The stack's state, or None when there is none (or only a deleted one).
-pub async fn describe(cfn: &Client, stack: &str) -> Result<Option<DeployedState>, DeployError> {
+pub(crate) async fn describe(
+    cfn: &Client,
+    stack: &str,
+) -> Result<Option<DeployedState>, DeployError> {
     let output = match cfn.describe_stacks().stack_name(stack).send().await {
         Ok(output) => output,
         Err(err) if is_missing(&err) => return Ok(None),
@@ -93,21 +96,21 @@ where
 }
 
 /// A change set that is ready to execute, or the news that there is nothing to change.
-pub enum ChangeSetOutcome {
+pub(crate) enum ChangeSetOutcome {
     Ready { name: String, changes: Vec<Change> },
     NoChanges,
 }
 
 /// Where a change set's template comes from.
 #[derive(Debug, Clone, Copy)]
-pub enum TemplateSource<'a> {
+pub(crate) enum TemplateSource<'a> {
     Body(&'a str),
     /// The stack's own (`UsePreviousTemplate`).
     Previous,
 }
 
 /// Creates a change set and waits until CloudFormation has computed it.
-pub async fn create_change_set(
+pub(crate) async fn create_change_set(
     cfn: &Client,
     stack: &str,
     template: &str,
@@ -129,7 +132,7 @@ pub async fn create_change_set(
 
 /// Creates a change set from `source` and `parameters` (values or `UsePreviousValue`) and waits
 /// until CloudFormation has computed it.
-pub async fn create_change_set_from(
+pub(crate) async fn create_change_set_from(
     cfn: &Client,
     stack: &str,
     source: TemplateSource<'_>,
@@ -228,7 +231,7 @@ async fn computed(
 
 /// What `apply` did to the stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
+pub(crate) enum Applied {
     Created,
     Updated,
     /// CloudFormation found nothing to change.
@@ -238,7 +241,7 @@ pub enum Applied {
 /// Creates a change set, prints it, executes it and waits with progress. A change set that
 /// deletes data (a table, the stream, the queue or a log group removed or replaced) runs only
 /// once the user agrees, or with `yes`; otherwise it is deleted unexecuted.
-pub async fn apply(
+pub(crate) async fn apply(
     cfn: &Client,
     region: &str,
     stack_name: &str,
@@ -279,7 +282,7 @@ pub async fn apply(
 }
 
 /// Deletes a change set we no longer need; failure to tidy is not worth failing the run.
-pub async fn delete_change_set(cfn: &Client, stack: &str, name: &str) {
+pub(crate) async fn delete_change_set(cfn: &Client, stack: &str, name: &str) {
     if let Err(err) = cfn
         .delete_change_set()
         .stack_name(stack)
@@ -291,7 +294,11 @@ pub async fn delete_change_set(cfn: &Client, stack: &str, name: &str) {
     }
 }
 
-pub async fn execute_change_set(cfn: &Client, stack: &str, name: &str) -> Result<(), DeployError> {
+pub(crate) async fn execute_change_set(
+    cfn: &Client,
+    stack: &str,
+    name: &str,
+) -> Result<(), DeployError> {
     cfn.execute_change_set()
         .stack_name(stack)
         .change_set_name(name)
@@ -303,7 +310,7 @@ pub async fn execute_change_set(cfn: &Client, stack: &str, name: &str) -> Result
     Ok(())
 }
 
-pub async fn delete(cfn: &Client, stack: &str) -> Result<(), DeployError> {
+pub(crate) async fn delete(cfn: &Client, stack: &str) -> Result<(), DeployError> {
     cfn.delete_stack()
         .stack_name(stack)
         .send()
@@ -314,15 +321,15 @@ pub async fn delete(cfn: &Client, stack: &str) -> Result<(), DeployError> {
 
 /// How an operation ended.
 #[derive(Debug)]
-pub struct Finished {
-    pub status: StackStatus,
-    pub state: StackState,
-    pub events: Vec<StackEvent>,
+pub(crate) struct Finished {
+    pub(crate) status: StackStatus,
+    pub(crate) state: StackState,
+    pub(crate) events: Vec<StackEvent>,
 }
 
 /// Polls the stack (by id, so a deleted stack is still visible) until its status is no longer
 /// in progress, printing each new event on stderr as it appears.
-pub async fn wait(
+pub(crate) async fn wait(
     cfn: &Client,
     stack_id: &str,
     since: SystemTime,
@@ -429,7 +436,7 @@ fn millis(time: SystemTime) -> i64 {
 /// The error for an operation that did not end as meant: the failing resource and its reason
 /// (not just the stack status), and what to do. For a stack stuck in a failed delete or
 /// rollback, the resource is the one that step could not handle.
-pub fn failure(stack: &str, region: &str, finished: &Finished) -> DeployError {
+pub(crate) fn failure(stack: &str, region: &str, finished: &Finished) -> DeployError {
     let stuck = finished.status.is_stuck();
     let culprit = if stuck {
         events::blocking_failure(&finished.events)
@@ -453,7 +460,7 @@ pub fn failure(stack: &str, region: &str, finished: &Finished) -> DeployError {
 
 /// The error for a stack found stuck (a failed delete or rollback): its latest events name the
 /// resource and the reason.
-pub async fn stuck(
+pub(crate) async fn stuck(
     cfn: &Client,
     stack: &str,
     region: &str,

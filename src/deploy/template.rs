@@ -11,28 +11,28 @@ use crate::model::Parameter;
 
 /// `templates/stack.yaml`, passed as the template body (no S3 round trip; it stays well under
 /// CloudFormation's 51,200-byte limit for a body).
-pub const TEMPLATE: &str = include_str!("../../templates/stack.yaml");
+pub(crate) const TEMPLATE: &str = include_str!("../../templates/stack.yaml");
 
 /// A parameter as the template declares it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ParameterSpec {
-    pub default: Option<String>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub allowed: Vec<String>,
+pub(crate) struct ParameterSpec {
+    pub(crate) default: Option<String>,
+    pub(crate) min: Option<f64>,
+    pub(crate) max: Option<f64>,
+    pub(crate) allowed: Vec<String>,
 }
 
 /// A value the template would refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{flag} {value} is not allowed: {rule}")]
 pub struct ParameterError {
-    pub flag: String,
-    pub value: String,
-    pub rule: String,
+    pub(crate) flag: String,
+    pub(crate) value: String,
+    pub(crate) rule: String,
 }
 
 /// The template's parameters and their limits, read from the template once.
-pub fn parameter_specs() -> &'static BTreeMap<Parameter, ParameterSpec> {
+pub(crate) fn parameter_specs() -> &'static BTreeMap<Parameter, ParameterSpec> {
     static SPECS: LazyLock<BTreeMap<Parameter, ParameterSpec>> = LazyLock::new(read_specs);
     &SPECS
 }
@@ -70,7 +70,7 @@ fn spec_of(spec: &Value) -> ParameterSpec {
 
 impl ParameterSpec {
     /// Checks `value` (given on the command line as `flag`) against the declared limits.
-    pub fn check(&self, flag: &str, value: &str) -> Result<(), ParameterError> {
+    pub(crate) fn check(&self, flag: &str, value: &str) -> Result<(), ParameterError> {
         let refuse = |rule: String| ParameterError {
             flag: flag.to_owned(),
             value: value.to_owned(),
@@ -95,7 +95,7 @@ impl ParameterSpec {
 
     /// The rule a number outside the declared limits breaks ("the allowed range is 1–10000
     /// (whole numbers)"), said alike by every check; None when the template sets no limit.
-    pub fn range_rule(&self) -> Option<String> {
+    pub(crate) fn range_rule(&self) -> Option<String> {
         let range = match (self.min, self.max) {
             (Some(min), Some(max)) => format!("the allowed range is {min}–{max}"),
             (Some(min), None) => format!("the minimum is {min}"),

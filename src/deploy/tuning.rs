@@ -34,22 +34,22 @@ use super::{interrupt, stack};
 use crate::aws::Clients;
 use crate::model::{Consumer, Consumers, Parameter, ParameterValues};
 use crate::terminal;
-pub use drift::{Drift, drift};
-pub use report::{MappingChange, TuneReport};
+pub(crate) use drift::{Drift, drift};
+pub(crate) use report::{MappingChange, TuneReport};
 
 /// What `demo tune` was asked for, its values checked.
 #[derive(Debug, Clone)]
-pub struct TuneRequest {
-    pub consumers: Consumers,
-    pub tuning: Tuning,
-    pub dry_run: bool,
+pub(crate) struct TuneRequest {
+    pub(crate) consumers: Consumers,
+    pub(crate) tuning: Tuning,
+    pub(crate) dry_run: bool,
 }
 
 /// The batching values a tune sets (`None` keeps the mapping's), each within the template's
 /// limits: the one form from `settings` to the SDK, rendered into the mapping update
 /// (`applied_to`) and into the change set's parameters (`parameters`). Only `check` makes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tuning {
+pub(crate) struct Tuning {
     batch_size: Option<i32>,
     window_seconds: Option<i32>,
     parallelization: Option<i32>,
@@ -61,7 +61,7 @@ const FLAGS: [&str; 3] = ["--batch-size", "--window", "--parallelization"];
 impl Tuning {
     /// Checks `change` for every consumer in `consumers` against the template's limits (which
     /// are AWS's for Kinesis mappings): every problem at once, each said once.
-    pub fn check(
+    pub(crate) fn check(
         specs: &BTreeMap<Parameter, ParameterSpec>,
         consumers: Consumers,
         change: BatchingChange,
@@ -110,7 +110,7 @@ impl Tuning {
     }
 
     /// The batching after the tune.
-    pub fn applied_to(self, before: Batching) -> Batching {
+    pub(crate) fn applied_to(self, before: Batching) -> Batching {
         Batching {
             batch_size: self.batch_size.unwrap_or(before.batch_size),
             window_seconds: self.window_seconds.unwrap_or(before.window_seconds),
@@ -119,7 +119,7 @@ impl Tuning {
     }
 
     /// The template parameters the tune sets on `consumer`, as the change set sends them.
-    pub fn parameters(self, consumer: Consumer) -> Vec<Override> {
+    pub(crate) fn parameters(self, consumer: Consumer) -> Vec<Override> {
         let values = [self.batch_size, self.window_seconds, self.parallelization];
         (FLAGS.into_iter().zip(values).enumerate())
             .filter_map(|(slot, (flag, value))| {
@@ -133,7 +133,7 @@ impl Tuning {
     }
 
     /// Whether the tune changes how many batches of a shard run at once.
-    pub fn sets_parallelization(self) -> bool {
+    fn sets_parallelization(self) -> bool {
         self.parallelization.is_some()
     }
 }
@@ -158,7 +158,7 @@ fn within(spec: Option<&ParameterSpec>, flag: &str, value: i64) -> Result<i32, P
 }
 
 /// Tunes the mappings and records the values in the stack (`demo tune`, `demo sweep --apply`).
-pub async fn apply(
+pub(crate) async fn apply(
     clients: &Clients,
     stack_name: &str,
     request: &TuneRequest,

@@ -16,7 +16,7 @@ use crate::insights::{self, InsightsChoice, LayerCheck};
 use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// Runs every check; a check that cannot go on without an earlier one's answer is not run.
-pub async fn run(aws_settings: &AwsSettings, arch: Option<Arch>) -> DoctorReport {
+pub(crate) async fn run(aws_settings: &AwsSettings, arch: Option<Arch>) -> DoctorReport {
     let stack_name = &aws_settings.stack_name;
     let clients = match aws::connect(aws_settings).await {
         Ok(clients) => clients,

@@ -8,12 +8,12 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use checks::run;
+pub(crate) use checks::run;
 
 /// How one check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub(crate) enum Status {
     /// Fine as it is.
     Pass,
     /// Fine for `up`, with something worth knowing (a choice made for you, a check that could
@@ -25,15 +25,15 @@ pub enum Status {
 
 /// One check: what was looked at, what was found, and the fix when it is a problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    pub check: &'static str,
-    pub status: Status,
-    pub detail: String,
-    pub fix: Option<String>,
+pub(crate) struct Check {
+    pub(crate) check: &'static str,
+    pub(crate) status: Status,
+    pub(crate) detail: String,
+    pub(crate) fix: Option<String>,
 }
 
 impl Check {
-    pub fn pass(check: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn pass(check: &'static str, detail: impl Into<String>) -> Self {
         Check {
             check,
             status: Status::Pass,
@@ -42,14 +42,18 @@ impl Check {
         }
     }
 
-    pub fn note(check: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn note(check: &'static str, detail: impl Into<String>) -> Self {
         Check {
             status: Status::Note,
             ..Check::pass(check, detail)
         }
     }
 
-    pub fn fail(check: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub(crate) fn fail(
+        check: &'static str,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Check {
             check,
             status: Status::Fail,
@@ -61,16 +65,16 @@ impl Check {
 
 /// Every check, and whether `up` would get through them all.
 #[derive(Debug, Clone, Serialize)]
-pub struct DoctorReport {
-    pub stack: String,
-    pub region: Option<String>,
+pub(crate) struct DoctorReport {
+    pub(crate) stack: String,
+    pub(crate) region: Option<String>,
     /// True when no check failed: `up` would get past what `doctor` can see.
-    pub ready: bool,
-    pub checks: Vec<Check>,
+    pub(crate) ready: bool,
+    pub(crate) checks: Vec<Check>,
 }
 
 impl DoctorReport {
-    pub fn new(stack: &str, region: Option<String>, checks: Vec<Check>) -> Self {
+    pub(crate) fn new(stack: &str, region: Option<String>, checks: Vec<Check>) -> Self {
         DoctorReport {
             stack: stack.to_owned(),
             region,
@@ -79,7 +83,7 @@ impl DoctorReport {
         }
     }
 
-    pub fn failed(&self) -> usize {
+    pub(crate) fn failed(&self) -> usize {
         self.checks
             .iter()
             .filter(|c| c.status == Status::Fail)

@@ -20,7 +20,7 @@ const DATA_PREVIEW_CHARS: usize = 200;
 /// Where a record stands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state", content = "reason")]
-pub enum RecordState {
+pub(crate) enum RecordState {
     /// Its order is in the consumer's table.
     Written,
     /// Not an order: no table takes it.
@@ -39,30 +39,30 @@ pub enum RecordState {
 
 impl RecordState {
     /// In the table, one way or another.
-    pub fn is_written(&self) -> bool {
+    pub(crate) fn is_written(&self) -> bool {
         matches!(self, RecordState::Written | RecordState::Redriven)
     }
 }
 
 /// One record of a given-up range.
 #[derive(Debug, Clone, Serialize)]
-pub struct FailedRecord {
-    pub sequence_number: String,
-    pub partition_key: String,
+pub(crate) struct FailedRecord {
+    pub(crate) sequence_number: String,
+    pub(crate) partition_key: String,
     /// Kinesis arrival time (RFC 3339).
-    pub arrived_at: Option<String>,
+    pub(crate) arrived_at: Option<String>,
     /// The order, when the record is one.
-    pub order: Option<Order>,
+    pub(crate) order: Option<Order>,
     /// The start of the record's data when it is not an order (cut at 200 characters).
-    pub data: Option<String>,
+    pub(crate) data: Option<String>,
     #[serde(flatten)]
-    pub state: RecordState,
+    pub(crate) state: RecordState,
     #[serde(skip)]
-    pub record: Record,
+    pub(crate) record: Record,
 }
 
 /// Decodes `record` and, for an order, asks `table` whether it holds it.
-pub async fn classify(
+pub(crate) async fn classify(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: Option<&str>,
     record: Record,

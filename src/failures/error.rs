@@ -4,7 +4,7 @@
 use crate::aws::AwsError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum FailuresError {
+pub(crate) enum FailuresError {
     #[error(
         "could not read the on-failure queue: the stack has no on-failure queue; run `demo up` to \
          update it"
@@ -40,7 +40,7 @@ pub enum FailuresError {
 
 impl FailuresError {
     /// Whether this is the user's environment (exit 2) rather than a failure (exit 1).
-    pub fn is_environment(&self) -> bool {
+    pub(crate) fn is_environment(&self) -> bool {
         matches!(self, FailuresError::Aws(error) if error.is_environment())
     }
 }
@@ -48,10 +48,10 @@ impl FailuresError {
 /// One call on the stream or a table that failed: which, on what, and AWS's words.
 #[derive(Debug, thiserror::Error)]
 #[error("{call} on {target}: {detail}")]
-pub struct CallFailed {
+pub(crate) struct CallFailed {
     /// `GetShardIterator`, `GetRecords`, `GetItem`.
-    pub call: &'static str,
+    pub(crate) call: &'static str,
     /// The stream and shard, or the table.
-    pub target: String,
-    pub detail: String,
+    pub(crate) target: String,
+    pub(crate) detail: String,
 }

@@ -21,23 +21,23 @@ const MAX_READS: usize = 100;
 
 /// A range, read back.
 #[derive(Debug, Default)]
-pub struct Fetched {
-    pub records: Vec<Record>,
+pub(crate) struct Fetched {
+    pub(crate) records: Vec<Record>,
     /// Records of the range the stream no longer holds (from the message's batch size).
-    pub gone: u64,
+    pub(crate) gone: u64,
     /// Why, when some are gone.
-    pub gone_because: Option<String>,
+    pub(crate) gone_because: Option<String>,
 }
 
 /// The stream name in a stream ARN (`arn:…:stream/NAME`).
-pub fn stream_name(stream_arn: &str) -> &str {
+pub(crate) fn stream_name(stream_arn: &str) -> &str {
     stream_arn
         .rsplit_once('/')
         .map_or(stream_arn, |(_, name)| name)
 }
 
 /// Reads `batch`'s records; never fails for records that are gone, only for calls that fail.
-pub async fn range(
+pub(crate) async fn range(
     kinesis: &aws_sdk_kinesis::Client,
     batch: &KinesisBatchInfo,
 ) -> Result<Fetched, CallFailed> {

@@ -14,9 +14,9 @@ use std::collections::HashSet;
 use futures::StreamExt;
 use serde::Serialize;
 
-pub use classify::{FailedRecord, RecordState};
-pub use error::{CallFailed, FailuresError};
-pub use queue::waiting;
+pub(crate) use classify::{FailedRecord, RecordState};
+pub(crate) use error::{CallFailed, FailuresError};
+pub(crate) use queue::waiting;
 
 use self::queue::Received;
 use crate::aws::Clients;
@@ -29,56 +29,56 @@ const CHECKS_IN_FLIGHT: usize = 16;
 
 /// One message of the queue: a range one consumer gave up on, and what became of its records.
 #[derive(Debug, Serialize)]
-pub struct FailedBatch {
-    pub message_id: String,
-    pub function: String,
+pub(crate) struct FailedBatch {
+    pub(crate) message_id: String,
+    pub(crate) function: String,
     /// None if the function is not one of this stack's consumers.
-    pub consumer: Option<Consumer>,
-    pub condition: String,
+    pub(crate) consumer: Option<Consumer>,
+    pub(crate) condition: String,
     /// When Lambda gave up.
-    pub given_up_at: Option<String>,
-    pub stream_arn: String,
-    pub shard_id: String,
-    pub start_sequence_number: String,
-    pub end_sequence_number: String,
-    pub batch_size: u64,
+    pub(crate) given_up_at: Option<String>,
+    pub(crate) stream_arn: String,
+    pub(crate) shard_id: String,
+    pub(crate) start_sequence_number: String,
+    pub(crate) end_sequence_number: String,
+    pub(crate) batch_size: u64,
     /// The records of the range not (yet) in the table, and those `--redrive` wrote.
-    pub records: Vec<FailedRecord>,
+    pub(crate) records: Vec<FailedRecord>,
     /// Records of the range that were in the table already.
-    pub already_written: u64,
+    pub(crate) already_written: u64,
     /// Records the stream no longer holds: lost.
-    pub gone: u64,
-    pub gone_because: Option<String>,
+    pub(crate) gone: u64,
+    pub(crate) gone_because: Option<String>,
     /// Every record of the range is in the table, so the message was deleted (`--redrive`).
-    pub deleted: bool,
+    pub(crate) deleted: bool,
 }
 
 /// A message that is not Lambda's on-failure message: shown, never deleted.
 #[derive(Debug, Serialize)]
-pub struct Unreadable {
-    pub message_id: String,
-    pub reason: String,
-    pub body: String,
+pub(crate) struct Unreadable {
+    pub(crate) message_id: String,
+    pub(crate) reason: String,
+    pub(crate) body: String,
 }
 
 /// Everything `demo failures` found (and did).
 #[derive(Debug, Serialize)]
-pub struct Failures {
-    pub queue_url: String,
-    pub redrive: bool,
-    pub batches: Vec<FailedBatch>,
-    pub unreadable: Vec<Unreadable>,
+pub(crate) struct Failures {
+    pub(crate) queue_url: String,
+    pub(crate) redrive: bool,
+    pub(crate) batches: Vec<FailedBatch>,
+    pub(crate) unreadable: Vec<Unreadable>,
     /// The queue held more than one run reads; the rest waits for the next run.
-    pub more_waiting: bool,
+    pub(crate) more_waiting: bool,
     /// Messages none could be received of, hidden by another reader (another `demo failures`
     /// still at work, or one cut short: SQS shows them again within 5 minutes).
-    pub hidden: u64,
+    pub(crate) hidden: u64,
 }
 
 /// Reads the queue and the stream, classifies every record, and with `redrive` writes what
 /// can be written and deletes the messages whose records are all in the table. Messages not
 /// deleted are made visible again before this returns, whatever happened.
-pub async fn collect(
+pub(crate) async fn collect(
     clients: &Clients,
     deployed: &Deployed,
     redrive: bool,

@@ -15,18 +15,18 @@ const WORKING_VISIBILITY_SECONDS: i32 = 300;
 /// SQS's limit per receive and per batch call.
 const PER_CALL: usize = 10;
 /// A bound on one run: past it, the rest is left for the next run (and said).
-pub const MAX_MESSAGES: usize = 10_000;
+pub(crate) const MAX_MESSAGES: usize = 10_000;
 
 /// One received message.
 #[derive(Debug, Clone)]
-pub struct Received {
-    pub message_id: String,
-    pub receipt_handle: String,
-    pub body: String,
+pub(crate) struct Received {
+    pub(crate) message_id: String,
+    receipt_handle: String,
+    pub(crate) body: String,
 }
 
 /// Every message in the queue (up to `MAX_MESSAGES`), hidden from other readers for a while.
-pub async fn receive_all(
+pub(crate) async fn receive_all(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
 ) -> Result<Vec<Received>, AwsError> {
@@ -60,7 +60,7 @@ pub async fn receive_all(
 }
 
 /// Deletes messages whose records are all written.
-pub async fn delete(
+pub(crate) async fn delete(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
     messages: &[&Received],
@@ -92,7 +92,7 @@ pub async fn delete(
 }
 
 /// Makes the messages visible again at once, so the next reader sees them without waiting.
-pub async fn release(
+pub(crate) async fn release(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
     messages: &[&Received],
@@ -127,7 +127,7 @@ fn entries<T, E: std::fmt::Debug>(
 }
 
 /// How many messages wait in the queue (SQS's approximate count: visible plus in flight).
-pub async fn waiting(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<u64, AwsError> {
+pub(crate) async fn waiting(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<u64, AwsError> {
     use aws_sdk_sqs::types::QueueAttributeName;
     let output = sqs
         .get_queue_attributes()

@@ -9,7 +9,7 @@ use crate::local::event::{Source, kinesis_event};
 use super::{FailedBatch, RecordState};
 
 /// Hands each batch's writable records to its consumer and records the outcome per record.
-pub async fn run(clients: &Clients, deployed: &Deployed, batches: &mut [FailedBatch]) {
+pub(crate) async fn run(clients: &Clients, deployed: &Deployed, batches: &mut [FailedBatch]) {
     for batch in batches.iter_mut() {
         let Some(table) = batch.consumer.and_then(|c| deployed.tables.get(c.index())) else {
             continue;

@@ -10,7 +10,7 @@ use crate::deploy::template::ParameterError;
 
 /// What Lambda said when asked for the chosen layer version.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LayerCheck {
+pub(crate) enum LayerCheck {
     Exists,
     /// No such layer version here, or not shared with this account: the deploy would fail.
     Missing(String),
@@ -22,7 +22,7 @@ pub enum LayerCheck {
 }
 
 /// Judges a failed `GetLayerVersionByArn` by the service's error code and message.
-pub fn judge(arn: &str, code: Option<&str>, message: &str, detail: String) -> LayerCheck {
+pub(crate) fn judge(arn: &str, code: Option<&str>, message: &str, detail: String) -> LayerCheck {
     match code {
         Some("ResourceNotFoundException" | "InvalidParameterValueException") => {
             LayerCheck::Missing(detail)
@@ -44,7 +44,7 @@ pub fn judge(arn: &str, code: Option<&str>, message: &str, detail: String) -> La
 
 /// Asks Lambda whether the layer version `arn` exists and can be read by this account (the
 /// AWS-published layers are public). Only for AWS: an emulator cannot host them.
-pub async fn check(lambda: &aws_sdk_lambda::Client, arn: &str) -> LayerCheck {
+pub(crate) async fn check(lambda: &aws_sdk_lambda::Client, arn: &str) -> LayerCheck {
     match lambda.get_layer_version_by_arn().arn(arn).send().await {
         Ok(_) => LayerCheck::Exists,
         Err(err) => {
@@ -60,7 +60,7 @@ pub async fn check(lambda: &aws_sdk_lambda::Client, arn: &str) -> LayerCheck {
 
 /// The refusal of a layer Lambda will not give this deploy, naming the ARN and the ways out;
 /// None when the check found nothing against it.
-pub fn refusal(arn: &str, check: &LayerCheck, arm64: bool) -> Option<ParameterError> {
+pub(crate) fn refusal(arn: &str, check: &LayerCheck, arm64: bool) -> Option<ParameterError> {
     let x86 = if arm64 { ", or `--arch x86_64`" } else { "" };
     let rule = match check {
         LayerCheck::Exists | LayerCheck::Unknown(_) => return None,
@@ -95,9 +95,9 @@ pub(super) mod tests {
     /// What Lambda answers for a version of another account's layer that is not shared with
     /// the caller (the message as aws-sdk-pandas#1357, datadog-lambda-python#404 and
     /// sample-serverless-mcp-servers#7 quote it; HTTP 403, Lambda's REST-JSON error shape).
-    pub const NOT_SHARED: &str = r#"{"Type":"User","Message":"User: arn:aws:iam::123456789012:user/dev is not authorized to perform: lambda:GetLayerVersion on resource: arn:aws:lambda:ca-west-1:761377655185:layer:LambdaInsightsExtension-Arm64:25 because no resource-based policy allows the lambda:GetLayerVersion action"}"#;
+    pub(crate) const NOT_SHARED: &str = r#"{"Type":"User","Message":"User: arn:aws:iam::123456789012:user/dev is not authorized to perform: lambda:GetLayerVersion on resource: arn:aws:lambda:ca-west-1:761377655185:layer:LambdaInsightsExtension-Arm64:25 because no resource-based policy allows the lambda:GetLayerVersion action"}"#;
 
-    pub fn lambda_answering(
+    pub(crate) fn lambda_answering(
         status: u16,
         error_type: &'static str,
         body: &'static str,

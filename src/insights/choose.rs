@@ -8,7 +8,7 @@ use crate::artifacts::Arch;
 
 /// Whether and which Lambda Insights layer to attach.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum InsightsChoice {
+pub(crate) enum InsightsChoice {
     /// The published layer for the region and architecture (none against an emulator).
     #[default]
     Auto,
@@ -18,11 +18,11 @@ pub enum InsightsChoice {
 
 /// What to build and attach, and what the user should be told about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Choice {
-    pub arch: Arch,
-    pub layer: Option<String>,
+pub(crate) struct Choice {
+    pub(crate) arch: Arch,
+    pub(crate) layer: Option<String>,
     /// One line for the user when the tool chose for them (x86_64, a candidate layer).
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// What the table alone says for an automatic layer on AWS.
@@ -65,7 +65,7 @@ fn plan(region: &str, requested: Option<Arch>) -> Result<Plan, InsightsError> {
 
 /// Decides the architecture and layer; `on_aws` is false against an emulator, which cannot host
 /// the published layers (so the layer is left out there).
-pub async fn choose(
+pub(crate) async fn choose(
     lambda: &aws_sdk_lambda::Client,
     region: &str,
     on_aws: bool,

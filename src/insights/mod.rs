@@ -9,8 +9,8 @@
 mod check;
 mod choose;
 
-pub use check::{LayerCheck, check, refusal};
-pub use choose::{Choice, InsightsChoice, choose};
+pub(crate) use check::{LayerCheck, check, refusal};
+pub(crate) use choose::{Choice, InsightsChoice, choose};
 
 use crate::artifacts::Arch;
 
@@ -132,7 +132,7 @@ const ARM64_NAME: &str = "LambdaInsightsExtension-Arm64";
 
 /// Why no layer ARN could be chosen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InsightsError {
+pub(crate) enum InsightsError {
     #[error(
         "no Lambda Insights layer is known for region {region}: pass \
          `--insights-layer-arn ARN` (see the CloudWatch page \"Available versions of the \
@@ -150,7 +150,7 @@ pub enum InsightsError {
 
 /// The layer version ARN of the Lambda Insights extension for `region` and `arch`, from the
 /// verified table.
-pub fn layer_arn(region: &str, arch: Arch) -> Result<String, InsightsError> {
+pub(crate) fn layer_arn(region: &str, arch: Arch) -> Result<String, InsightsError> {
     let entry = TABLE
         .iter()
         .find(|entry| entry.region == region)
@@ -170,7 +170,7 @@ pub fn layer_arn(region: &str, arch: Arch) -> Result<String, InsightsError> {
 }
 
 /// The disputed arm64 ARNs for `region`, to be tried live (none for most regions).
-pub fn arm64_candidates(region: &str) -> Vec<String> {
+pub(crate) fn arm64_candidates(region: &str) -> Vec<String> {
     ARM64_CANDIDATES
         .iter()
         .filter(|(candidate, ..)| *candidate == region)
@@ -181,7 +181,7 @@ pub fn arm64_candidates(region: &str) -> Vec<String> {
 /// Whether `arn` names a version of the extension as AWS publishes it: one of the publishing
 /// accounts, one of the two layer names. Lambda answers AccessDeniedException, not a 404, for a
 /// version of another account's layer that does not exist or is not shared.
-pub fn is_aws_published(arn: &str) -> bool {
+pub(crate) fn is_aws_published(arn: &str) -> bool {
     let parts: Vec<&str> = arn.split(':').collect();
     let [_, _, "lambda", _, account, "layer", name, _] = parts[..] else {
         return false;

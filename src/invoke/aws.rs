@@ -11,10 +11,10 @@ use super::Invocation;
 use crate::aws::AwsError;
 
 /// The most of the log `Invoke` returns: its last 4 KB.
-pub const TAIL_BYTES: usize = 4096;
+const TAIL_BYTES: usize = 4096;
 
 /// Invokes `function_name` once with `payload` and waits for its answer.
-pub async fn invoke(
+pub(crate) async fn invoke(
     lambda: &Client,
     function_name: &str,
     payload: Vec<u8>,
@@ -46,7 +46,7 @@ pub async fn invoke(
 
 /// The log lines of `X-Amz-Log-Result`, and whether the log was longer (the first line may be
 /// cut). A tail that is not base64 is shown as it came.
-pub fn tail(encoded: &str) -> (Vec<String>, bool) {
+pub(crate) fn tail(encoded: &str) -> (Vec<String>, bool) {
     let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
         return (vec![encoded.to_owned()], false);
     };

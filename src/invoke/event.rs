@@ -26,9 +26,9 @@ use crate::load::generate::OrderSource;
 use crate::logs::StackFunction;
 
 /// Lambda's limit on a synchronous invocation's request (and response) payload, in bytes.
-pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
+pub(crate) const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
 /// A Kinesis mapping's largest BatchSize.
-pub const MAX_BATCH_RECORDS: i64 = 10_000;
+const MAX_BATCH_RECORDS: i64 = 10_000;
 /// The stage the template deploys the API to, and the order resource.
 const STAGE: &str = "prod";
 const RESOURCE: &str = "/order";
@@ -55,7 +55,7 @@ pub struct ApiSource {
 /// An event `--orders N` (or `--event`) would make that the function cannot be handed: the
 /// message names the value, the limit and the fix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum EventRefused {
+pub(crate) enum EventRefused {
     #[error(
         "invalid --orders {n} for the producer: API Gateway hands it one order per request; use \
          --orders 1 (`demo load --orders {n}` sends many)"
@@ -90,7 +90,7 @@ pub enum EventRefused {
 }
 
 /// N, checked against what `function` can be handed (see the module's comment).
-pub fn check_orders(function: StackFunction, n: i64) -> Result<usize, EventRefused> {
+pub(crate) fn check_orders(function: StackFunction, n: i64) -> Result<usize, EventRefused> {
     let fits = if function.is_consumer() {
         (1..=MAX_BATCH_RECORDS).contains(&n)
     } else {
@@ -193,7 +193,7 @@ fn sequence_number(now_ms: i64, index: usize) -> String {
 
 /// `payload` fits a synchronous invocation; else the message says by how much, and for a batch
 /// (`records` > 0) how many of these orders would fit.
-pub fn check_size(payload: &[u8], records: usize) -> Result<(), EventRefused> {
+pub(crate) fn check_size(payload: &[u8], records: usize) -> Result<(), EventRefused> {
     if payload.len() <= MAX_PAYLOAD_BYTES {
         return Ok(());
     }

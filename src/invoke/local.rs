@@ -13,7 +13,7 @@ use crate::logs::StackFunction;
 const UNHANDLED: &str = "Unhandled";
 
 /// Runs `function` of `stack` once with `payload`; what it answered, and which binary ran.
-pub async fn invoke(
+pub(crate) async fn invoke(
     clients: &Clients,
     stack: &str,
     function: StackFunction,

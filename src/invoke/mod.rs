@@ -8,12 +8,12 @@
 //! which `result` prints. `aws` invokes through Lambda's `Invoke`, `local` runs the function's
 //! own process offline and gives back the same `Invocation`.
 
-pub mod aws;
+pub(crate) mod aws;
 pub mod event;
-pub mod local;
-pub mod prepare;
-pub mod result;
-pub mod target;
+pub(crate) mod local;
+pub(crate) mod prepare;
+pub(crate) mod result;
+pub(crate) mod target;
 
 use std::path::PathBuf;
 
@@ -28,14 +28,14 @@ use crate::output::OutputError;
 
 /// What `demo invoke` was asked for, checked.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InvokeRequest {
-    pub function: StackFunction,
-    pub event: EventSpec,
+pub(crate) struct InvokeRequest {
+    pub(crate) function: StackFunction,
+    pub(crate) event: EventSpec,
 }
 
 /// Where the event comes from.
 #[derive(Debug, Clone, PartialEq)]
-pub enum EventSpec {
+pub(crate) enum EventSpec {
     /// Built from this many orders (checked against what the function can be handed).
     Orders(usize),
     /// This file's JSON, as it is.
@@ -45,28 +45,28 @@ pub enum EventSpec {
 /// What one invocation gave back, the same whether Lambda ran it (`Invoke`) or the offline
 /// runner did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// Lambda's status for the call (200 for a synchronous invocation that ran, failed or not).
-    pub status_code: i32,
-    pub executed_version: Option<String>,
+    pub(crate) status_code: i32,
+    pub(crate) executed_version: Option<String>,
     /// Set when the function failed (`X-Amz-Function-Error`: `Unhandled` or `Handled`);
     /// `payload` is then its error.
-    pub function_error: Option<String>,
+    pub(crate) function_error: Option<String>,
     /// The function's response, or its error.
     #[serde(skip)]
-    pub payload: Vec<u8>,
+    pub(crate) payload: Vec<u8>,
     /// The invocation's log lines as written (START … REPORT), oldest first.
-    pub log_lines: Vec<String>,
+    pub(crate) log_lines: Vec<String>,
     /// Whether only the end of the log came back (Invoke returns its last 4 KB), so that the
     /// first line may be cut.
-    pub log_cut: bool,
+    pub(crate) log_cut: bool,
     /// The REPORT line's figures, when the log holds one.
-    pub report: Option<ReportFigures>,
+    pub(crate) report: Option<ReportFigures>,
 }
 
 impl Invocation {
     /// An invocation's answer and log; the REPORT figures are read from the log.
-    pub fn new(
+    pub(crate) fn new(
         payload: Vec<u8>,
         function_error: Option<String>,
         log_lines: Vec<String>,
@@ -86,7 +86,7 @@ impl Invocation {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum InvokeError {
+pub(crate) enum InvokeError {
     /// Input refused before any call.
     #[error("{0}")]
     Invalid(String),
@@ -126,7 +126,7 @@ pub enum InvokeError {
 impl InvokeError {
     /// Whether the user's input, environment or stack must change (exit 2) rather than a
     /// failure (exit 1).
-    pub fn is_environment(&self) -> bool {
+    pub(crate) fn is_environment(&self) -> bool {
         match self {
             InvokeError::Invalid(_)
             | InvokeError::Refused(_)

@@ -17,32 +17,26 @@ use crate::terminal;
 
 /// The event, before the stack is read.
 #[derive(Debug, Clone)]
-pub enum Prepared {
-    Orders {
-        function: StackFunction,
-        orders: Vec<Order>,
-    },
-    File {
-        path: PathBuf,
-        bytes: Vec<u8>,
-    },
+pub(crate) enum Prepared {
+    Orders { orders: Vec<Order> },
+    File { path: PathBuf, bytes: Vec<u8> },
 }
 
 /// What was sent, for the result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EventSummary {
-    pub kind: EventKind,
-    pub bytes: usize,
+pub(crate) struct EventSummary {
+    pub(crate) kind: EventKind,
+    pub(crate) bytes: usize,
     /// The orders' ids, as they will land in the tables (none for a file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub order_ids: Vec<String>,
+    pub(crate) order_ids: Vec<String>,
     /// The stream ARN, the API id, or the file.
-    pub origin: String,
+    pub(crate) origin: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum EventKind {
+pub(crate) enum EventKind {
     ApiGatewayRequest,
     KinesisBatch,
     File,
@@ -50,14 +44,17 @@ pub enum EventKind {
 
 impl Prepared {
     /// Reads and checks the file, or draws the orders and checks that their event fits.
-    pub fn new(request: &InvokeRequest, stack: &str, now: SystemTime) -> Result<Self, InvokeError> {
+    pub(crate) fn new(
+        request: &InvokeRequest,
+        stack: &str,
+        now: SystemTime,
+    ) -> Result<Self, InvokeError> {
         let prepared = match &request.event {
             EventSpec::File(path) => Prepared::File {
                 path: path.clone(),
                 bytes: read_event_file(path, request.function)?,
             },
             EventSpec::Orders(n) => Prepared::Orders {
-                function: request.function,
                 orders: event::draw_orders(*n, now),
             },
         };
@@ -67,7 +64,7 @@ impl Prepared {
     }
 
     /// The payload for the stack's `source`, checked against Lambda's 6 MB.
-    pub fn payload(
+    pub(crate) fn payload(
         &self,
         source: &EventSource,
         now: SystemTime,
@@ -79,13 +76,13 @@ impl Prepared {
                 vec![],
                 path.display().to_string(),
             ),
-            (Prepared::Orders { orders, .. }, EventSource::Stream(stream)) => (
+            (Prepared::Orders { orders }, EventSource::Stream(stream)) => (
                 to_json(&event::kinesis_batch(orders, stream, now)),
                 EventKind::KinesisBatch,
                 ids(orders),
                 stream.stream_arn.clone(),
             ),
-            (Prepared::Orders { orders, .. }, EventSource::Api(api)) => {
+            (Prepared::Orders { orders }, EventSource::Api(api)) => {
                 let order = orders.first().ok_or_else(|| {
                     InvokeError::Invalid("invalid --orders 0: give at least one order".into())
                 })?;
@@ -98,7 +95,7 @@ impl Prepared {
             }
         };
         let records = match (self, kind) {
-            (Prepared::Orders { orders, .. }, EventKind::KinesisBatch) => orders.len(),
+            (Prepared::Orders { orders }, EventKind::KinesisBatch) => orders.len(),
             _ => 0,
         };
         event::check_size(&bytes, records)?;

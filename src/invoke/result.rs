@@ -16,31 +16,36 @@ use crate::logs::message::{self, Readable};
 
 /// One invocation, as printed.
 #[derive(Debug, Serialize)]
-pub struct InvokeResult {
-    pub function: StackFunction,
-    pub function_name: String,
+pub(crate) struct InvokeResult {
+    pub(crate) function: StackFunction,
+    pub(crate) function_name: String,
     /// Where it ran, so figures are never taken for another place's.
-    pub ran_on: String,
-    pub event: EventSummary,
-    pub status_code: i32,
-    pub executed_version: Option<String>,
+    pub(crate) ran_on: String,
+    pub(crate) event: EventSummary,
+    pub(crate) status_code: i32,
+    pub(crate) executed_version: Option<String>,
     /// `Unhandled` or `Handled` when the function failed; `response` is then its error.
-    pub function_error: Option<String>,
+    pub(crate) function_error: Option<String>,
     /// The response as JSON when it is JSON, else as text.
-    pub response: Value,
+    pub(crate) response: Value,
     /// The log lines as written.
-    pub log_lines: Vec<String>,
+    pub(crate) log_lines: Vec<String>,
     /// The same lines as people read them.
-    pub log: Vec<Readable>,
+    pub(crate) log: Vec<Readable>,
     /// Only the log's last 4 KB came back: its first line may be cut.
-    pub log_cut: bool,
-    pub report: Option<ReportFigures>,
+    pub(crate) log_cut: bool,
+    pub(crate) report: Option<ReportFigures>,
 }
 
 impl InvokeResult {
     /// The result of `invocation` of `target` with the event `event`, run on `ran_on`; every
     /// text scrubbed as stderr is (a function may log a secret).
-    pub fn new(target: &Target, event: EventSummary, invocation: Invocation, ran_on: &str) -> Self {
+    pub(crate) fn new(
+        target: &Target,
+        event: EventSummary,
+        invocation: Invocation,
+        ran_on: &str,
+    ) -> Self {
         let text = logging::scrub(&String::from_utf8_lossy(&invocation.payload));
         let response = serde_json::from_str(&text).unwrap_or(Value::String(text));
         let log_lines: Vec<String> = (invocation.log_lines.iter())

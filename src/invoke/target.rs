@@ -13,21 +13,21 @@ const FIRST_SHARD: &str = "shardId-000000000000";
 
 /// The function to invoke and where its event comes from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Target {
-    pub function: StackFunction,
-    pub function_name: String,
-    pub source: EventSource,
+pub(crate) struct Target {
+    pub(crate) function: StackFunction,
+    pub(crate) function_name: String,
+    pub(crate) source: EventSource,
 }
 
 /// What the built event names as its origin.
 #[derive(Debug, Clone, PartialEq)]
-pub enum EventSource {
+pub(crate) enum EventSource {
     Stream(StreamSource),
     Api(ApiSource),
 }
 
 /// Reads `function`'s name and its event's origin from `stack` (read-only calls).
-pub async fn resolve(
+pub(crate) async fn resolve(
     clients: &Clients,
     stack_name: &str,
     function: StackFunction,

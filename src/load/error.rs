@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     #[error(
         "no --url given and none from the stack: pass the order endpoint, e.g. --url https://<api-id>.execute-api.<region>.amazonaws.com/prod/order \
          (it is read from the deployed stack's API; with --local, demo serves it itself)"
@@ -79,7 +79,7 @@ pub enum LoadError {
 
 impl LoadError {
     /// Mistakes in flags, files or addresses: exit 2, and nothing was sent.
-    pub fn is_usage(&self) -> bool {
+    pub(crate) fn is_usage(&self) -> bool {
         match self {
             LoadError::Stack(error) => return error.is_environment(),
             LoadError::Local(error) => return error.is_environment(),

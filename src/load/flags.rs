@@ -6,7 +6,7 @@ use reqwest::Url;
 
 /// A flag value refused: the flag, the value, and the rule it breaks.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum FlagError {
+pub(crate) enum FlagError {
     #[error("invalid --orders 0: send at least 1 order (or use --duration)")]
     NoOrders,
 
@@ -39,7 +39,7 @@ pub enum FlagError {
 }
 
 /// `--orders`: at least one.
-pub fn orders(value: u64) -> Result<u64, FlagError> {
+pub(crate) fn orders(value: u64) -> Result<u64, FlagError> {
     if value == 0 {
         return Err(FlagError::NoOrders);
     }
@@ -47,7 +47,7 @@ pub fn orders(value: u64) -> Result<u64, FlagError> {
 }
 
 /// `--concurrency`: at least one request in flight.
-pub fn concurrency(value: usize) -> Result<usize, FlagError> {
+pub(crate) fn concurrency(value: usize) -> Result<usize, FlagError> {
     if value == 0 {
         return Err(FlagError::NoConcurrency);
     }
@@ -55,7 +55,7 @@ pub fn concurrency(value: usize) -> Result<usize, FlagError> {
 }
 
 /// `--rate`: a finite number of requests per second above zero.
-pub fn rate(value: f64) -> Result<f64, FlagError> {
+pub(crate) fn rate(value: f64) -> Result<f64, FlagError> {
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
@@ -64,7 +64,7 @@ pub fn rate(value: f64) -> Result<f64, FlagError> {
 }
 
 /// `--max-attempts`: at least one.
-pub fn max_attempts(value: u32) -> Result<u32, FlagError> {
+pub(crate) fn max_attempts(value: u32) -> Result<u32, FlagError> {
     if value == 0 {
         return Err(FlagError::NoAttempts);
     }
@@ -72,7 +72,7 @@ pub fn max_attempts(value: u32) -> Result<u32, FlagError> {
 }
 
 /// `--url`: an absolute http:// or https:// URL with a host.
-pub fn url(value: &str) -> Result<Url, FlagError> {
+pub(crate) fn url(value: &str) -> Result<Url, FlagError> {
     let parsed = Url::parse(value).map_err(|error| FlagError::NotUrl {
         value: value.to_owned(),
         reason: error.to_string(),
@@ -92,7 +92,7 @@ pub fn url(value: &str) -> Result<Url, FlagError> {
 }
 
 /// A duration such as `90s`, `500ms`, `2m`, `1h` or `1m30s`; a bare number means seconds.
-pub fn duration(flag: &str, value: &str) -> Result<Duration, FlagError> {
+pub(crate) fn duration(flag: &str, value: &str) -> Result<Duration, FlagError> {
     let invalid = |rule: &'static str| FlagError::Duration {
         flag: flag.to_owned(),
         value: value.to_owned(),

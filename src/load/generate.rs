@@ -8,18 +8,18 @@ use orders::catalog::random_order;
 /// Draws order number `index` independently of every other, so that with a seed the same index
 /// always gives the same order (id included) whatever order the workers take them in.
 #[derive(Debug, Clone, Copy)]
-pub struct OrderSource {
+pub(crate) struct OrderSource {
     seed: Option<u64>,
 }
 
 impl OrderSource {
-    pub fn new(seed: Option<u64>) -> Self {
+    pub(crate) fn new(seed: Option<u64>) -> Self {
         Self { seed }
     }
 
     /// The id is made here, once per order, and reused on every retry: the API keeps a
     /// client-sent id, so a retried request can never become a second order.
-    pub fn order(&self, index: u64, now: SystemTime) -> Order {
+    pub(crate) fn order(&self, index: u64, now: SystemTime) -> Order {
         let (mut rng, id) = match self.seed {
             Some(seed) => {
                 let mut rng = fastrand::Rng::with_seed(splitmix64(seed ^ splitmix64(index)));
@@ -35,7 +35,7 @@ impl OrderSource {
 }
 
 /// The notebook's `str(datetime.now())` format, in UTC: `2021-12-01 10:11:12.123456`.
-pub fn orderdate(time: SystemTime) -> String {
+pub(crate) fn orderdate(time: SystemTime) -> String {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let seconds = since.as_secs();
     let (days, of_day) = (seconds / 86_400, seconds % 86_400);
@@ -50,7 +50,7 @@ pub fn orderdate(time: SystemTime) -> String {
 }
 
 /// Milliseconds since the epoch, the unit of the items' `arrivedat` and `writtenat`.
-pub fn epoch_ms(time: SystemTime) -> i64 {
+pub(crate) fn epoch_ms(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -8,19 +8,23 @@ use crate::load::stats::Accepted;
 
 /// An order to look for, and when the client sent it (when known).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expected {
-    pub orderid: String,
-    pub sent_at_ms: Option<i64>,
+pub(crate) struct Expected {
+    pub(crate) orderid: String,
+    pub(crate) sent_at_ms: Option<i64>,
 }
 
 const HEADER: &str = "# orderid\tsent_at_ms (accepted orders, written by `demo load --ids`)\n";
 
 /// Creates (truncates) the file up front, so an unwritable path fails before anything is sent.
-pub fn create(path: &Path) -> Result<std::fs::File, LoadError> {
+pub(crate) fn create(path: &Path) -> Result<std::fs::File, LoadError> {
     std::fs::File::create(path).map_err(|source| io("create", path, source))
 }
 
-pub fn write(file: std::fs::File, path: &Path, accepted: &[Accepted]) -> Result<(), LoadError> {
+pub(crate) fn write(
+    file: std::fs::File,
+    path: &Path,
+    accepted: &[Accepted],
+) -> Result<(), LoadError> {
     let mut out = BufWriter::new(file);
     let result = out.write_all(HEADER.as_bytes()).and_then(|()| {
         for order in accepted {
@@ -32,7 +36,7 @@ pub fn write(file: std::fs::File, path: &Path, accepted: &[Accepted]) -> Result<
 }
 
 /// Reads an ids file; a bare id per line (no send time) is accepted too.
-pub fn read(path: &Path) -> Result<Vec<Expected>, LoadError> {
+pub(crate) fn read(path: &Path) -> Result<Vec<Expected>, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|source| io("read", path, source))?;
     parse(&text).map_err(|(line, reason)| LoadError::BadIdsFile {
         path: path.to_owned(),

@@ -5,17 +5,17 @@
 //! the workers, `stats` and `progress` count and show, `report` sums up; `target` says where
 //! orders go, `ids` records what was accepted, and `verify` reads it back from DynamoDB.
 
-pub mod error;
-pub mod flags;
-pub mod generate;
-pub mod ids;
-pub mod progress;
-pub mod rate;
-pub mod report;
-pub mod run;
-pub mod send;
-pub mod stats;
-pub mod target;
-pub mod verify;
+pub(crate) mod error;
+pub(crate) mod flags;
+pub(crate) mod generate;
+pub(crate) mod ids;
+pub(crate) mod progress;
+pub(crate) mod rate;
+pub(crate) mod report;
+pub(crate) mod run;
+pub(crate) mod send;
+pub(crate) mod stats;
+pub(crate) mod target;
+pub(crate) mod verify;
 
-pub use error::LoadError;
+pub(crate) use error::LoadError;

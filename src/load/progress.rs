@@ -14,14 +14,14 @@ use crate::terminal::{self, ProgressMode};
 const LINE_EVERY: Duration = Duration::from_secs(2);
 
 /// Reports sending progress until dropped or finished.
-pub struct LoadProgress {
+pub(crate) struct LoadProgress {
     task: Option<JoinHandle<()>>,
     bar: Option<ProgressBar>,
 }
 
 impl LoadProgress {
     /// `total` is the number of orders when known; otherwise `duration` bounds the run.
-    pub fn start(mode: ProgressMode, counters: Arc<Counters>, total: Option<u64>) -> Self {
+    pub(crate) fn start(mode: ProgressMode, counters: Arc<Counters>, total: Option<u64>) -> Self {
         match mode {
             ProgressMode::Off => Self {
                 task: None,
@@ -77,7 +77,7 @@ impl LoadProgress {
         }
     }
 
-    pub fn finish(mut self) {
+    pub(crate) fn finish(mut self) {
         self.stop();
     }
 

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 /// at most `burst` saved up while idle. Each caller reserves its own slot, so waiters never
 /// race for the same token and the long-run rate is exact.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     interval: Duration,
     burst: Duration,
     next: Mutex<Instant>,
@@ -17,7 +17,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// `per_second` must be above 0 (the flag check guarantees it).
-    pub fn new(per_second: f64, burst: u32) -> Self {
+    pub(crate) fn new(per_second: f64, burst: u32) -> Self {
         let interval = Duration::from_secs_f64(1.0 / per_second);
         Self {
             interval,
@@ -27,7 +27,7 @@ impl RateLimiter {
     }
 
     /// Waits for a token.
-    pub async fn acquire(&self) {
+    pub(crate) async fn acquire(&self) {
         let slot = self.reserve(Instant::now());
         tokio::time::sleep_until(slot).await;
     }

@@ -13,49 +13,49 @@ use crate::load::verify::VerifyReport;
 use crate::local::{ConsumerSummary, RanBinary};
 
 #[derive(Debug, Serialize)]
-pub struct LoadReport {
-    pub url: String,
-    pub seed: Option<u64>,
-    pub concurrency: usize,
-    pub rate_limit: Option<f64>,
+pub(crate) struct LoadReport {
+    pub(crate) url: String,
+    pub(crate) seed: Option<u64>,
+    pub(crate) concurrency: usize,
+    rate_limit: Option<f64>,
     /// Orders sent (each once, however many attempts it took).
-    pub sent: u64,
+    pub(crate) sent: u64,
     /// HTTP requests, retries included.
-    pub requests: u64,
-    pub accepted: u64,
-    pub rejected: u64,
-    pub rejected_by_status: BTreeMap<u16, u64>,
+    pub(crate) requests: u64,
+    pub(crate) accepted: u64,
+    pub(crate) rejected: u64,
+    pub(crate) rejected_by_status: BTreeMap<u16, u64>,
     /// The first few distinct rejection reasons.
-    pub rejection_reasons: Vec<Rejection>,
+    rejection_reasons: Vec<Rejection>,
     /// Orders given up on after the last attempt (5xx, 429, timeouts, connection errors).
-    pub failed: u64,
-    pub failures: BTreeMap<String, u64>,
-    pub retries: u64,
-    pub interrupted: bool,
-    pub elapsed_s: f64,
+    pub(crate) failed: u64,
+    pub(crate) failures: BTreeMap<String, u64>,
+    pub(crate) retries: u64,
+    pub(crate) interrupted: bool,
+    elapsed_s: f64,
     /// Accepted orders per second.
-    pub throughput_per_s: f64,
+    throughput_per_s: f64,
     /// Per request, over every request that got an answer.
-    pub latency: Option<LatencySummary>,
-    pub ids_file: Option<PathBuf>,
+    pub(crate) latency: Option<LatencySummary>,
+    pub(crate) ids_file: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verify: Option<VerifyReport>,
+    pub(crate) verify: Option<VerifyReport>,
     /// With `--local`: what ran the functions, and what each consumer did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub local: Option<LocalReport>,
+    pub(crate) local: Option<LocalReport>,
 }
 
 /// What the local runner ran, and what its figures are.
 #[derive(Debug, Serialize)]
-pub struct LocalReport {
-    pub binaries: Vec<RanBinary>,
-    pub consumers: Vec<ConsumerSummary>,
+pub(crate) struct LocalReport {
+    pub(crate) binaries: Vec<RanBinary>,
+    pub(crate) consumers: Vec<ConsumerSummary>,
     /// What the durations, memory and init figures measure offline.
-    pub figures: String,
+    pub(crate) figures: String,
 }
 
 impl LoadReport {
-    pub fn new(plan: &LoadPlan, url: &reqwest::Url, run: &LoadRun) -> Self {
+    pub(crate) fn new(plan: &LoadPlan, url: &reqwest::Url, run: &LoadRun) -> Self {
         let counts = run.counts;
         let elapsed_s = run.elapsed.as_secs_f64();
         Self {
@@ -87,7 +87,7 @@ impl LoadReport {
     }
 
     /// Exit non-zero when any order was not accepted or did not arrive.
-    pub fn outcome(&self) -> Result<(), LoadError> {
+    pub(crate) fn outcome(&self) -> Result<(), LoadError> {
         let not_accepted = self.rejected + self.failed;
         if not_accepted > 0 {
             return Err(LoadError::NotAllAccepted {

@@ -21,31 +21,31 @@ use crate::terminal::{self, ProgressMode};
 /// What `demo load` was asked for, every value checked: what to send, how fast, for how
 /// long, and what to do with the accepted orders.
 #[derive(Debug, Clone)]
-pub struct LoadPlan {
+pub(crate) struct LoadPlan {
     /// `--url`; `None`: the deployed stack's API (or, with `--local`, the stand-in).
-    pub url: Option<Url>,
+    pub(crate) url: Option<Url>,
     /// Stop after this many orders (`None`: only the duration bounds the run).
-    pub orders: Option<u64>,
+    pub(crate) orders: Option<u64>,
     /// Stop taking new orders after this long.
-    pub duration: Option<Duration>,
-    pub concurrency: usize,
-    pub rate: Option<f64>,
-    pub seed: Option<u64>,
-    pub timeout: Duration,
-    pub max_attempts: u32,
+    pub(crate) duration: Option<Duration>,
+    pub(crate) concurrency: usize,
+    pub(crate) rate: Option<f64>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) timeout: Duration,
+    pub(crate) max_attempts: u32,
     /// `--ids FILE`: where the accepted ids go, for `demo verify`.
-    pub ids_file: Option<std::path::PathBuf>,
+    pub(crate) ids_file: Option<std::path::PathBuf>,
     /// Set by `--verify`.
-    pub verify: Option<VerifySettings>,
+    pub(crate) verify: Option<VerifySettings>,
 }
 
 /// What happened, before it is turned into a report.
 #[derive(Debug)]
-pub struct LoadRun {
-    pub tally: Tally,
-    pub counts: Snapshot,
-    pub elapsed: Duration,
-    pub interrupted: bool,
+pub(crate) struct LoadRun {
+    pub(crate) tally: Tally,
+    pub(crate) counts: Snapshot,
+    pub(crate) elapsed: Duration,
+    pub(crate) interrupted: bool,
 }
 
 /// Shared by all workers.
@@ -59,7 +59,11 @@ struct Shared {
 }
 
 /// Sends the plan's orders to `url`.
-pub async fn run(plan: &LoadPlan, url: &Url, mode: ProgressMode) -> Result<LoadRun, LoadError> {
+pub(crate) async fn run(
+    plan: &LoadPlan,
+    url: &Url,
+    mode: ProgressMode,
+) -> Result<LoadRun, LoadError> {
     let client = send::client(ClientOptions {
         concurrency: plan.concurrency,
         timeout: plan.timeout,

@@ -14,13 +14,13 @@ use crate::load::stats::{Accepted, Counters, Rejection, Tally};
 
 /// How the HTTP client behaves.
 #[derive(Debug, Clone, Copy)]
-pub struct ClientOptions {
-    pub concurrency: usize,
-    pub timeout: Duration,
+pub(crate) struct ClientOptions {
+    pub(crate) concurrency: usize,
+    pub(crate) timeout: Duration,
 }
 
 /// One client for the whole run: its pool keeps a connection per worker alive.
-pub fn client(options: ClientOptions) -> Result<Client, LoadError> {
+pub(crate) fn client(options: ClientOptions) -> Result<Client, LoadError> {
     Client::builder()
         .user_agent(concat!("demo-load/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(options.concurrency)
@@ -36,7 +36,7 @@ pub fn client(options: ClientOptions) -> Result<Client, LoadError> {
 
 /// What to do with an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Accept,
     Reject,
     Retry,
@@ -44,7 +44,7 @@ pub enum Verdict {
 
 /// 2xx accepted; 429 and 5xx are the server's trouble, worth another try; the rest (4xx, and
 /// 3xx since redirects are not followed) says the request itself is wrong.
-pub fn classify(status: u16) -> Verdict {
+pub(crate) fn classify(status: u16) -> Verdict {
     match status {
         200..=299 => Verdict::Accept,
         429 | 500..=599 => Verdict::Retry,
@@ -55,9 +55,9 @@ pub fn classify(status: u16) -> Verdict {
 /// Exponential backoff with "equal jitter": between half and all of `base · 2^(retry-1)`,
 /// capped, so retries spread out but never come back immediately.
 #[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    pub base: Duration,
-    pub cap: Duration,
+pub(crate) struct Backoff {
+    pub(crate) base: Duration,
+    pub(crate) cap: Duration,
 }
 
 impl Default for Backoff {
@@ -72,7 +72,7 @@ impl Default for Backoff {
 impl Backoff {
     /// The wait before retry number `retry` (1-based); a server's `Retry-After` is honoured up
     /// to four times the cap.
-    pub fn delay(
+    pub(crate) fn delay(
         &self,
         retry: u32,
         retry_after: Option<Duration>,
@@ -93,13 +93,13 @@ impl Backoff {
 
 /// Everything a worker needs to post orders.
 #[derive(Debug)]
-pub struct Sender {
-    pub client: Client,
-    pub url: Url,
-    pub max_attempts: u32,
-    pub backoff: Backoff,
-    pub limiter: Option<RateLimiter>,
-    pub counters: std::sync::Arc<Counters>,
+pub(crate) struct Sender {
+    pub(crate) client: Client,
+    pub(crate) url: Url,
+    pub(crate) max_attempts: u32,
+    pub(crate) backoff: Backoff,
+    pub(crate) limiter: Option<RateLimiter>,
+    pub(crate) counters: std::sync::Arc<Counters>,
 }
 
 /// The longest rejection reason kept, in characters.
@@ -108,7 +108,7 @@ const REASON_CHARS: usize = 200;
 impl Sender {
     /// Posts one order until it is accepted, rejected, or out of attempts, and tallies the result.
     /// The caller has already waited for the first attempt's rate token.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         index: u64,
         orderid: String,
@@ -165,7 +165,7 @@ impl Sender {
     }
 
     /// Waits for a `--rate` token, if there is a cap.
-    pub async fn pace(&self) {
+    pub(crate) async fn pace(&self) {
         if let Some(limiter) = &self.limiter {
             limiter.acquire().await;
         }

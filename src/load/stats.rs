@@ -11,30 +11,30 @@ use serde::Serialize;
 
 /// Shared, lock-free counts the progress display reads while workers write.
 #[derive(Debug, Default)]
-pub struct Counters {
-    pub requests: AtomicU64,
-    pub accepted: AtomicU64,
-    pub rejected: AtomicU64,
-    pub failed: AtomicU64,
-    pub retries: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) requests: AtomicU64,
+    pub(crate) accepted: AtomicU64,
+    pub(crate) rejected: AtomicU64,
+    pub(crate) failed: AtomicU64,
+    pub(crate) retries: AtomicU64,
 }
 
 /// A point-in-time copy of [`Counters`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Snapshot {
-    pub requests: u64,
-    pub accepted: u64,
-    pub rejected: u64,
-    pub failed: u64,
-    pub retries: u64,
+pub(crate) struct Snapshot {
+    pub(crate) requests: u64,
+    pub(crate) accepted: u64,
+    pub(crate) rejected: u64,
+    pub(crate) failed: u64,
+    pub(crate) retries: u64,
 }
 
 impl Counters {
-    pub fn bump(counter: &AtomicU64) {
+    pub(crate) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    pub(crate) fn snapshot(&self) -> Snapshot {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Snapshot {
             requests: get(&self.requests),
@@ -48,14 +48,14 @@ impl Counters {
 
 impl Snapshot {
     /// Orders that are finished, one way or another.
-    pub fn done(&self) -> u64 {
+    pub(crate) fn done(&self) -> u64 {
         self.accepted + self.rejected + self.failed
     }
 }
 
 /// Latencies in microseconds (requests) or milliseconds (verification), 3 significant digits.
 #[derive(Debug, Clone)]
-pub struct Latencies(Histogram<u64>);
+pub(crate) struct Latencies(Histogram<u64>);
 
 impl Default for Latencies {
     fn default() -> Self {
@@ -64,12 +64,12 @@ impl Default for Latencies {
 }
 
 impl Latencies {
-    pub fn record_duration(&mut self, duration: Duration) {
+    pub(crate) fn record_duration(&mut self, duration: Duration) {
         self.record(u64::try_from(duration.as_micros()).unwrap_or(u64::MAX));
     }
 
     /// Negative values (clock skew between machines) count as 0.
-    pub fn record_signed(&mut self, value: i64) {
+    pub(crate) fn record_signed(&mut self, value: i64) {
         self.record(u64::try_from(value).unwrap_or(0));
     }
 
@@ -81,14 +81,14 @@ impl Latencies {
         }
     }
 
-    pub fn merge(&mut self, other: &Latencies) {
+    pub(crate) fn merge(&mut self, other: &Latencies) {
         self.0
             .add(&other.0)
             .expect("auto-resizing histograms always merge");
     }
 
     /// Percentiles in milliseconds, given the unit the values were recorded in.
-    pub fn summary(&self, unit_ms: f64) -> Option<LatencySummary> {
+    pub(crate) fn summary(&self, unit_ms: f64) -> Option<LatencySummary> {
         if self.0.is_empty() {
             return None;
         }
@@ -105,19 +105,19 @@ impl Latencies {
 }
 
 /// One microsecond, in milliseconds.
-pub const MICROS: f64 = 0.001;
+pub(crate) const MICROS: f64 = 0.001;
 /// One millisecond, in milliseconds.
-pub const MILLIS: f64 = 1.0;
+pub(crate) const MILLIS: f64 = 1.0;
 
 /// A latency distribution, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct LatencySummary {
-    pub count: u64,
-    pub mean_ms: f64,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
+pub(crate) struct LatencySummary {
+    pub(crate) count: u64,
+    pub(crate) mean_ms: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p90_ms: f64,
+    pub(crate) p99_ms: f64,
+    pub(crate) max_ms: f64,
 }
 
 impl fmt::Display for LatencySummary {
@@ -134,7 +134,7 @@ impl fmt::Display for LatencySummary {
 }
 
 /// Milliseconds with sensible precision: `0.42 ms`, `12.3 ms`, `1234 ms`.
-pub fn ms(value: f64) -> String {
+pub(crate) fn ms(value: f64) -> String {
     match value {
         v if v < 10.0 => format!("{v:.2} ms"),
         v if v < 100.0 => format!("{v:.1} ms"),
@@ -144,40 +144,40 @@ pub fn ms(value: f64) -> String {
 
 /// Per-worker tallies; merged once at the end so workers never contend on them.
 #[derive(Debug, Default)]
-pub struct Tally {
-    pub latencies: Latencies,
-    pub rejected_by_status: BTreeMap<u16, u64>,
-    pub failures: BTreeMap<String, u64>,
-    pub reasons: Vec<Rejection>,
-    pub accepted: Vec<Accepted>,
+pub(crate) struct Tally {
+    pub(crate) latencies: Latencies,
+    pub(crate) rejected_by_status: BTreeMap<u16, u64>,
+    pub(crate) failures: BTreeMap<String, u64>,
+    pub(crate) reasons: Vec<Rejection>,
+    pub(crate) accepted: Vec<Accepted>,
 }
 
 /// How many rejection reasons the summary shows.
-pub const SHOWN_REASONS: usize = 5;
+const SHOWN_REASONS: usize = 5;
 
 /// A 4xx answer: the status and what the API said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rejection {
-    pub status: u16,
-    pub reason: String,
+pub(crate) struct Rejection {
+    pub(crate) status: u16,
+    pub(crate) reason: String,
 }
 
 /// An order the API accepted, and when its (last) request was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Accepted {
-    pub index: u64,
-    pub orderid: String,
-    pub sent_at_ms: i64,
+pub(crate) struct Accepted {
+    pub(crate) index: u64,
+    pub(crate) orderid: String,
+    pub(crate) sent_at_ms: i64,
 }
 
 impl Tally {
-    pub fn add_reason(&mut self, rejection: Rejection) {
+    pub(crate) fn add_reason(&mut self, rejection: Rejection) {
         if self.reasons.len() < SHOWN_REASONS && !self.reasons.contains(&rejection) {
             self.reasons.push(rejection);
         }
     }
 
-    pub fn merge(&mut self, other: Tally) {
+    pub(crate) fn merge(&mut self, other: Tally) {
         self.latencies.merge(&other.latencies);
         for (status, count) in other.rejected_by_status {
             *self.rejected_by_status.entry(status).or_default() += count;

@@ -14,26 +14,26 @@ use crate::load::error::LoadError;
 
 /// Table names given on the command line (or in DEMO_TABLE_1 / DEMO_TABLE_2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TableNames {
-    pub table_1: Option<String>,
-    pub table_2: Option<String>,
+pub(crate) struct TableNames {
+    pub(crate) table_1: Option<String>,
+    pub(crate) table_2: Option<String>,
 }
 
 /// The two tables to verify, labelled as the stack labels them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tables {
-    pub table_1: String,
-    pub table_2: String,
+pub(crate) struct Tables {
+    pub(crate) table_1: String,
+    pub(crate) table_2: String,
 }
 
 /// The deployed stack's resources: read once, for whatever names the flags left out.
-pub struct StackNames {
+pub(crate) struct StackNames {
     region: String,
     resources: Vec<resources::Resource>,
 }
 
 impl StackNames {
-    pub async fn look_up(clients: &Clients, stack: &str) -> Result<Self, LoadError> {
+    pub(crate) async fn look_up(clients: &Clients, stack: &str) -> Result<Self, LoadError> {
         stack::describe_existing(&clients.cloudformation, stack, &clients.region).await?;
         let resources = resources::resources(clients, stack).await?;
         Ok(StackNames {
@@ -43,7 +43,7 @@ impl StackNames {
     }
 
     /// From a stack already read (`--local` reads it to start the stand-ins).
-    pub fn of(deployed: &resources::Deployed, region: &str) -> Self {
+    pub(crate) fn of(deployed: &resources::Deployed, region: &str) -> Self {
         StackNames {
             region: region.to_owned(),
             resources: deployed.resources.clone(),
@@ -58,14 +58,17 @@ impl StackNames {
 
 impl TableNames {
     /// Whether both names were given, so the stack need not be read for them.
-    pub fn complete(&self) -> bool {
+    pub(crate) fn complete(&self) -> bool {
         self.table_1.is_some() && self.table_2.is_some()
     }
 }
 
 /// The order endpoint: `--url`, else the deployed stack's API. (`--local` without `--url`
 /// never gets here: `crate::local` serves the API itself.)
-pub fn resolve_url(flag: Option<&Url>, stack: Option<&StackNames>) -> Result<Url, LoadError> {
+pub(crate) fn resolve_url(
+    flag: Option<&Url>,
+    stack: Option<&StackNames>,
+) -> Result<Url, LoadError> {
     if let Some(url) = flag {
         return Ok(url.clone());
     }
@@ -75,7 +78,10 @@ pub fn resolve_url(flag: Option<&Url>, stack: Option<&StackNames>) -> Result<Url
 }
 
 /// The two tables: the flags, else the deployed stack's.
-pub fn resolve_tables(flags: &TableNames, stack: Option<&StackNames>) -> Result<Tables, LoadError> {
+pub(crate) fn resolve_tables(
+    flags: &TableNames,
+    stack: Option<&StackNames>,
+) -> Result<Tables, LoadError> {
     let pick = |flag: &Option<String>, logical, name: &'static str, env| {
         flag.clone()
             .or_else(|| stack.and_then(|s| s.physical(logical)))
@@ -89,7 +95,7 @@ pub fn resolve_tables(flags: &TableNames, stack: Option<&StackNames>) -> Result<
 
 /// A quick TCP connect, so a wrong address fails in a second with a clear message instead of
 /// as thousands of connection errors.
-pub async fn check_reachable(url: &Url) -> Result<(), LoadError> {
+pub(crate) async fn check_reachable(url: &Url) -> Result<(), LoadError> {
     let host = url
         .host_str()
         .unwrap_or_default()

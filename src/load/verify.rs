@@ -27,49 +27,49 @@ const SHOWN_MISSING: usize = 5;
 
 /// Where `--verify` / `demo verify` look, and for how long.
 #[derive(Debug, Clone)]
-pub struct VerifySettings {
-    pub tables: TableNames,
-    pub timeout: Duration,
+pub(crate) struct VerifySettings {
+    pub(crate) tables: TableNames,
+    pub(crate) timeout: Duration,
 }
 
 /// What `demo verify` was asked for.
 #[derive(Debug, Clone)]
-pub struct VerifyRequest {
-    pub ids_file: std::path::PathBuf,
-    pub verify: VerifySettings,
+pub(crate) struct VerifyRequest {
+    pub(crate) ids_file: std::path::PathBuf,
+    pub(crate) verify: VerifySettings,
 }
 
 /// What to look for, where, and for how long.
 #[derive(Debug, Clone)]
-pub struct VerifyPlan {
-    pub tables: Tables,
-    pub expected: Vec<Expected>,
-    pub timeout: Duration,
+pub(crate) struct VerifyPlan {
+    pub(crate) tables: Tables,
+    pub(crate) expected: Vec<Expected>,
+    pub(crate) timeout: Duration,
 }
 
 #[derive(Debug, Serialize)]
-pub struct VerifyReport {
+pub(crate) struct VerifyReport {
     /// Distinct accepted orders looked for.
-    pub expected: u64,
-    pub waited_s: f64,
-    pub tables: Vec<TableReport>,
+    pub(crate) expected: u64,
+    pub(crate) waited_s: f64,
+    pub(crate) tables: Vec<TableReport>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct TableReport {
-    pub role: &'static str,
-    pub table: String,
-    pub found: u64,
-    pub missing: u64,
+pub(crate) struct TableReport {
+    pub(crate) role: &'static str,
+    pub(crate) table: String,
+    pub(crate) found: u64,
+    pub(crate) missing: u64,
     /// Ids listed more than once as accepted, or returned more than once by the table: an
     /// accepted order must be exactly one item, so anything here is a bug.
-    pub duplicates: u64,
+    pub(crate) duplicates: u64,
     /// The first few missing ids.
-    pub missing_ids: Vec<String>,
+    missing_ids: Vec<String>,
     /// `writtenat − arrivedat`: Kinesis arrival to DynamoDB write (batching window included).
-    pub stream_to_table: Option<LatencySummary>,
+    pub(crate) stream_to_table: Option<LatencySummary>,
     /// `writtenat −` the client's send time: what a user waits, end to end.
-    pub client_to_table: Option<LatencySummary>,
+    client_to_table: Option<LatencySummary>,
 }
 
 /// Progress of one table.
@@ -91,7 +91,7 @@ struct Seen {
     written_at_ms: Option<i64>,
 }
 
-pub async fn verify(
+pub(crate) async fn verify(
     client: &Client,
     plan: &VerifyPlan,
     mode: ProgressMode,
@@ -267,7 +267,7 @@ fn seen_of(item: &HashMap<String, AttributeValue>) -> Option<Seen> {
 
 impl VerifyReport {
     /// Anything missing or duplicated is a failure.
-    pub fn outcome(&self) -> Result<(), LoadError> {
+    pub(crate) fn outcome(&self) -> Result<(), LoadError> {
         let missing: u64 = self.tables.iter().map(|t| t.missing).max().unwrap_or(0);
         let duplicates: u64 = self.tables.iter().map(|t| t.duplicates).sum();
         if missing > 0 || duplicates > 0 {

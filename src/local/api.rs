@@ -18,30 +18,30 @@ use super::host::{FunctionHost, Outcome};
 /// API Gateway refuses payloads over 10 MB before the function sees them.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 /// The resource the template's API has, on its stage.
-pub const ORDER_PATH: &str = "/prod/order";
+const ORDER_PATH: &str = "/prod/order";
 
 /// What the stand-in needs: the producer's host.
-pub struct Producer {
-    pub host: Arc<FunctionHost>,
+pub(crate) struct Producer {
+    pub(crate) host: Arc<FunctionHost>,
     /// One line per request (`serve`); `load` shows progress instead.
-    pub log_requests: bool,
+    pub(crate) log_requests: bool,
 }
 
 /// A running stand-in; dropping `stop` ends it.
-pub struct LocalApi {
-    pub address: SocketAddr,
+pub(crate) struct LocalApi {
+    pub(crate) address: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
 }
 
 impl LocalApi {
     /// Takes 127.0.0.1:`port` (0: any free port), before anything else starts, so a port in use
     /// is found at once.
-    pub async fn bind(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    pub(crate) async fn bind(port: u16) -> std::io::Result<tokio::net::TcpListener> {
         tokio::net::TcpListener::bind(("127.0.0.1", port)).await
     }
 
     /// Serves the producer on `listener`.
-    pub fn serve(
+    pub(crate) fn serve(
         listener: tokio::net::TcpListener,
         producer: Producer,
     ) -> std::io::Result<LocalApi> {
@@ -56,11 +56,11 @@ impl LocalApi {
         })
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}{ORDER_PATH}", self.address)
     }
 
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn a_function_error_or_a_malformed_answer_is_api_gateways_502() {
-        let error = Outcome::Error(crate::local::host::FunctionError {
+        let error = Outcome::Error(crate::local::host::platform::FunctionError {
             error_type: "Runtime.ExitError".into(),
             error_message: "signal: killed".into(),
         });

@@ -57,7 +57,7 @@ pub enum LocalError {
 
 impl LocalError {
     /// Whether this is the user's environment (exit 2) rather than a failure (exit 1).
-    pub fn is_environment(&self) -> bool {
+    pub(crate) fn is_environment(&self) -> bool {
         match self {
             LocalError::Aws(error) => error.is_environment(),
             LocalError::Deploy(error) => error.is_environment(),

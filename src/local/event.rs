@@ -6,13 +6,13 @@ use base64::Engine;
 
 /// Where the records come from, as the event names it.
 #[derive(Debug, Clone)]
-pub struct Source {
-    pub stream_arn: String,
-    pub region: String,
+pub(crate) struct Source {
+    pub(crate) stream_arn: String,
+    pub(crate) region: String,
 }
 
 /// The event for `records`, field for field as Lambda's poller builds it.
-pub fn kinesis_event(source: &Source, shard_id: &str, records: &[Record]) -> KinesisEvent {
+pub(crate) fn kinesis_event(source: &Source, shard_id: &str, records: &[Record]) -> KinesisEvent {
     let records: Vec<serde_json::Value> = records
         .iter()
         .map(|record| {

@@ -20,10 +20,10 @@ const UNBOUNDED_RETRIES: u32 = 10_000;
 
 /// The mapping's failure settings, as the local runner applies them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FailurePolicy {
-    pub max_retries: u32,
-    pub bisect: bool,
-    pub max_record_age: Option<Duration>,
+pub(crate) struct FailurePolicy {
+    pub(crate) max_retries: u32,
+    pub(crate) bisect: bool,
+    max_record_age: Option<Duration>,
 }
 
 impl From<&FailureHandling> for FailurePolicy {
@@ -44,14 +44,14 @@ impl From<&FailureHandling> for FailurePolicy {
 
 /// Records handed to the function together, and the retries they have used.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Attempt {
-    pub records: Vec<Record>,
-    pub retries: u32,
+pub(crate) struct Attempt {
+    pub(crate) records: Vec<Record>,
+    pub(crate) retries: u32,
 }
 
 /// What to do after the function failed `attempt` from position `first_failed` on.
 #[derive(Debug, PartialEq)]
-pub enum Next {
+pub(crate) enum Next {
     /// Hand these over next, in this order.
     Retry(Vec<Attempt>),
     /// Out of retries: these records go to the destination.
@@ -61,7 +61,7 @@ pub enum Next {
 impl FailurePolicy {
     /// Lambda's rule with ReportBatchItemFailures: what precedes the first failed record is
     /// done; the rest is split in two if bisecting (no retry used), else retried whole.
-    pub fn after_failure(&self, attempt: Attempt, first_failed: usize) -> Next {
+    pub(crate) fn after_failure(&self, attempt: Attempt, first_failed: usize) -> Next {
         let retries = attempt.retries;
         let mut rest = attempt.records;
         rest.drain(..first_failed.min(rest.len()));
@@ -89,7 +89,7 @@ impl FailurePolicy {
 
     /// Splits off the leading records older than the maximum age (a shard's records arrive in
     /// order, so they lead): Lambda gives them up without invoking the function.
-    pub fn split_expired(&self, records: &mut Vec<Record>, now: SystemTime) -> Vec<Record> {
+    pub(crate) fn split_expired(&self, records: &mut Vec<Record>, now: SystemTime) -> Vec<Record> {
         let Some(limit) = self.max_record_age else {
             return Vec::new();
         };
@@ -102,27 +102,27 @@ impl FailurePolicy {
 }
 
 /// How long ago `record` arrived on the stream.
-pub fn age(record: &Record, now: SystemTime) -> Option<Duration> {
+pub(crate) fn age(record: &Record, now: SystemTime) -> Option<Duration> {
     let arrived = SystemTime::try_from(*record.approximate_arrival_timestamp()?).ok()?;
     now.duration_since(arrived).ok()
 }
 
 /// Where a mapping's given-up batches go: an SQS queue.
 #[derive(Debug, Clone)]
-pub struct Destination {
-    pub sqs: aws_sdk_sqs::Client,
-    pub queue_url: String,
+pub(crate) struct Destination {
+    pub(crate) sqs: aws_sdk_sqs::Client,
+    pub(crate) queue_url: String,
 }
 
 /// Who gave up, for the message.
-pub struct GivenUpBy<'a> {
-    pub function_arn: &'a str,
-    pub stream_arn: &'a str,
-    pub shard_id: &'a str,
+pub(crate) struct GivenUpBy<'a> {
+    pub(crate) function_arn: &'a str,
+    pub(crate) stream_arn: &'a str,
+    pub(crate) shard_id: &'a str,
 }
 
 /// Lambda's on-failure message for `records` (one shard's, in order; not empty).
-pub fn message(
+pub(crate) fn message(
     by: &GivenUpBy,
     records: &[Record],
     condition: &str,
@@ -166,7 +166,7 @@ pub fn message(
 
 impl Destination {
     /// Sends the message; an error here means the records would be lost, so it stops the run.
-    pub async fn send(&self, message: &FailureMessage) -> Result<(), MappingError> {
+    pub(crate) async fn send(&self, message: &FailureMessage) -> Result<(), MappingError> {
         let body = serde_json::to_string(message).expect("a failure message serialises");
         self.sqs
             .send_message()

@@ -12,10 +12,10 @@ use super::mapping::Stop;
 use crate::terminal;
 
 /// How often the hosts look for new code: well within `demo watch`'s 2 s from update to answer.
-pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
+const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Looks until the run stops.
-pub async fn run(hosts: Vec<Arc<FunctionHost>>, mut stop: watch::Receiver<Stop>) {
+pub(crate) async fn run(hosts: Vec<Arc<FunctionHost>>, mut stop: watch::Receiver<Stop>) {
     loop {
         tokio::select! {
             () = tokio::time::sleep(FOLLOW_INTERVAL) => {}

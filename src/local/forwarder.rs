@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, oneshot};
 const MAX_REQUEST: usize = 10 * 1024 * 1024;
 
 /// A running forwarder; it stops taking connections when dropped.
-pub struct Forwarder {
+pub(crate) struct Forwarder {
     url: String,
     shared: Arc<Shared>,
     _stop: oneshot::Sender<()>,
@@ -35,7 +35,7 @@ struct Shared {
 
 impl Forwarder {
     /// Forwards to `emulator` (e.g. `http://127.0.0.1:4599`) from a free local port.
-    pub async fn start(emulator: &str) -> std::io::Result<Forwarder> {
+    pub(crate) async fn start(emulator: &str) -> std::io::Result<Forwarder> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let url = format!("http://{}", listener.local_addr()?);
         let client = reqwest::Client::builder()
@@ -61,12 +61,12 @@ impl Forwarder {
     }
 
     /// The endpoint to give the producers.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// How many puts went through, and how long they waited for their turn on average (ms).
-    pub fn turns(&self) -> (u64, f64) {
+    pub(crate) fn turns(&self) -> (u64, f64) {
         let puts = self.shared.puts.load(Ordering::Relaxed);
         let waited = self.shared.waited_micros.load(Ordering::Relaxed) as f64 / 1000.0;
         (puts, if puts > 0 { waited / puts as f64 } else { 0.0 })

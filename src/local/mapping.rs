@@ -26,45 +26,45 @@ use crate::model::failure_message::{RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTE
 
 /// How often Lambda polls a shard that is caught up: about once a second (at once while it is
 /// behind). The runner does the same, and `demo sweep`'s model assumes it.
-pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the pollers are told: keep going, finish (the batching windows still apply), or finish
 /// now (hand over what was gathered at once, as `serve` does on Ctrl-C).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
+pub(crate) enum Stop {
     Running,
     Drain,
     Now,
 }
 
 /// Everything one mapping's pollers share.
-pub struct LocalMapping {
-    pub function: String,
-    pub function_arn: String,
-    pub uuid: String,
-    pub batch_size: usize,
-    pub window: Duration,
+pub(crate) struct LocalMapping {
+    pub(crate) function: String,
+    pub(crate) function_arn: String,
+    pub(crate) uuid: String,
+    pub(crate) batch_size: usize,
+    pub(crate) window: Duration,
     /// Batches in flight per shard at once: the mapping's ParallelizationFactor.
-    pub lanes: usize,
-    pub stream: String,
-    pub source: Source,
-    pub kinesis: aws_sdk_kinesis::Client,
+    pub(crate) lanes: usize,
+    pub(crate) stream: String,
+    pub(crate) source: Source,
+    pub(crate) kinesis: aws_sdk_kinesis::Client,
     /// The consumer's processes.
-    pub host: Arc<FunctionHost>,
-    pub recorder: Recorder,
-    pub policy: FailurePolicy,
+    pub(crate) host: Arc<FunctionHost>,
+    pub(crate) recorder: Recorder,
+    pub(crate) policy: FailurePolicy,
     /// None: given-up records are dropped, as Lambda drops them without a destination.
-    pub destination: Option<Destination>,
+    pub(crate) destination: Option<Destination>,
     /// One line per batch handed over (`serve`); `load` shows progress instead.
-    pub log_batches: bool,
+    pub(crate) log_batches: bool,
 }
 
 /// What one shard's poller did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct ShardTally {
-    pub invocations: u64,
-    pub records: u64,
-    pub given_up: u64,
+pub(crate) struct ShardTally {
+    pub(crate) invocations: u64,
+    pub(crate) records: u64,
+    pub(crate) given_up: u64,
 }
 
 /// Records gathered but not yet handed to the function, and since when.
@@ -134,7 +134,7 @@ impl std::fmt::Display for Lane<'_> {
 
 /// Where a poller starts: the shard's tip now, so only records put from here on are handled
 /// (Lambda's mappings have handled the older ones, or will on AWS).
-pub async fn latest_iterator(
+pub(crate) async fn latest_iterator(
     mapping: &LocalMapping,
     shard_id: &str,
 ) -> Result<Option<String>, MappingError> {
@@ -155,7 +155,7 @@ pub async fn latest_iterator(
 }
 
 /// Polls one shard from `iterator` until told to stop and everything read has been handled.
-pub async fn run_shard(
+pub(crate) async fn run_shard(
     mapping: Arc<LocalMapping>,
     shard_id: String,
     mut iterator: Option<String>,
@@ -550,7 +550,7 @@ mod tests {
 
     #[test]
     fn a_function_error_fails_the_whole_batch_and_a_report_from_its_first_failure() {
-        use crate::local::host::FunctionError;
+        use crate::local::host::platform::FunctionError;
         let batch = records(5);
         let crashed = Outcome::Error(FunctionError {
             error_type: "Runtime.ExitError".into(),

@@ -11,20 +11,20 @@
 
 mod api;
 mod error;
-pub mod event;
+pub(crate) mod event;
 mod failure;
 mod follow;
 mod forwarder;
 pub mod host;
 pub mod http;
 mod mapping;
-pub mod recorder;
+pub(crate) mod recorder;
 mod setup;
 mod summary;
 
-pub use error::{LocalError, MappingError};
-pub use mapping::POLL_INTERVAL;
-pub use summary::ConsumerSummary;
+pub(crate) use error::{LocalError, MappingError};
+pub(crate) use mapping::POLL_INTERVAL;
+pub(crate) use summary::ConsumerSummary;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,10 +67,10 @@ pub struct LocalRun {
 
 /// Which executable ran for a function, for load's and serve's output.
 #[derive(Debug, Clone, Serialize)]
-pub struct RanBinary {
-    pub function: String,
+pub(crate) struct RanBinary {
+    pub(crate) function: String,
     #[serde(flatten)]
-    pub binary: Binary,
+    pub(crate) binary: Binary,
 }
 
 impl std::fmt::Display for RanBinary {
@@ -83,9 +83,9 @@ impl std::fmt::Display for RanBinary {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LocalOptions {
     /// Where the API listens on 127.0.0.1; 0 picks a free port.
-    pub port: u16,
+    pub(crate) port: u16,
     /// One line per request and per batch handed to a consumer (`serve`).
-    pub log_each: bool,
+    pub(crate) log_each: bool,
 }
 
 impl LocalRun {
@@ -143,12 +143,12 @@ impl LocalRun {
     }
 
     /// The longest batching window: how long the last records may wait after the last order.
-    pub fn longest_window(&self) -> Duration {
+    pub(crate) fn longest_window(&self) -> Duration {
         self.longest_window
     }
 
     /// What each function runs.
-    pub fn binaries(&self) -> Vec<RanBinary> {
+    pub(crate) fn binaries(&self) -> Vec<RanBinary> {
         self.hosts
             .iter()
             .map(|host| RanBinary {
@@ -167,7 +167,7 @@ impl LocalRun {
     }
 
     /// What the figures are, for people: processes on this machine, under qemu if so.
-    pub fn figures_note(&self) -> String {
+    pub(crate) fn figures_note(&self) -> String {
         let emulated: Vec<String> = self
             .hosts
             .iter()
@@ -201,7 +201,7 @@ impl LocalRun {
 
     /// Stops taking orders and hands every consumer what it gathered at once, without waiting
     /// out the batching windows; then ends and sends as `finish` does.
-    pub async fn finish_now(self) -> Result<Vec<ConsumerSummary>, LocalError> {
+    pub(crate) async fn finish_now(self) -> Result<Vec<ConsumerSummary>, LocalError> {
         self.stop_with(Stop::Now).await
     }
 

@@ -14,7 +14,7 @@ use crate::aws::AwsError;
 
 /// The metrics Lambda (and Lambda Insights) publish that the runner can measure honestly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LocalMetric {
+pub(crate) enum LocalMetric {
     Invocations,
     Duration,
     Errors,
@@ -85,7 +85,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// One observation of `metric` for `target` (a function name or a mapping UUID), now.
-    pub fn record(&self, metric: LocalMetric, target: &str, value: f64) {
+    pub(crate) fn record(&self, metric: LocalMetric, target: &str, value: f64) {
         let minute = epoch_seconds(SystemTime::now()) / 60 * 60;
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         stats
@@ -106,7 +106,7 @@ impl Recorder {
 
     #[cfg(test)]
     /// The sum of every observation of `metric` for `target`.
-    pub fn total(&self, metric: LocalMetric, target: &str) -> f64 {
+    pub(crate) fn total(&self, metric: LocalMetric, target: &str) -> f64 {
         let stats = self.stats.lock().expect("recorder lock");
         stats
             .iter()
@@ -117,7 +117,7 @@ impl Recorder {
 
     #[cfg(test)]
     /// How many observations of `metric` for `target`.
-    pub fn count(&self, metric: LocalMetric, target: &str) -> f64 {
+    pub(crate) fn count(&self, metric: LocalMetric, target: &str) -> f64 {
         let stats = self.stats.lock().expect("recorder lock");
         stats
             .iter()
@@ -128,7 +128,7 @@ impl Recorder {
 
     /// Sends everything recorded to CloudWatch (in Lambda's and Lambda Insights' namespaces,
     /// as they would) and forgets it; returns the number of datapoints sent.
-    pub async fn publish(
+    pub(crate) async fn publish(
         &self,
         cloudwatch: &aws_sdk_cloudwatch::Client,
     ) -> Result<usize, AwsError> {

@@ -21,7 +21,7 @@ const PRODUCERS_PER_CPU: usize = 2;
 
 /// The producer's host: one process per request in flight, up to [`PRODUCERS_PER_CPU`] per
 /// CPU, its Kinesis endpoint the turn-taking forwarder.
-pub async fn producer(
+pub(crate) async fn producer(
     clients: &Clients,
     stack: &str,
     forwarder_url: &str,
@@ -40,7 +40,7 @@ pub async fn producer(
 }
 
 /// A consumer's host: one process per lane of each shard, the most batches in flight at once.
-pub async fn consumer(
+pub(crate) async fn consumer(
     clients: &Clients,
     stack: &str,
     mapping: &Mapping,
@@ -63,16 +63,16 @@ fn lanes(mapping: &Mapping) -> usize {
 }
 
 /// A mapping as its pollers run it.
-pub struct MappingParts<'a> {
-    pub mapping: &'a Mapping,
-    pub stream: &'a str,
-    pub stream_arn: &'a str,
-    pub host: Arc<FunctionHost>,
-    pub recorder: &'a Recorder,
-    pub log_batches: bool,
+pub(crate) struct MappingParts<'a> {
+    pub(crate) mapping: &'a Mapping,
+    pub(crate) stream: &'a str,
+    pub(crate) stream_arn: &'a str,
+    pub(crate) host: Arc<FunctionHost>,
+    pub(crate) recorder: &'a Recorder,
+    pub(crate) log_batches: bool,
 }
 
-pub async fn local_mapping(
+pub(crate) async fn local_mapping(
     clients: &Clients,
     parts: MappingParts<'_>,
 ) -> Result<LocalMapping, LocalError> {
@@ -125,7 +125,7 @@ async fn destination(clients: &Clients, arn: &str) -> Result<Destination, LocalE
     })
 }
 
-pub async fn shard_ids(clients: &Clients, stream: &str) -> Result<Vec<String>, AwsError> {
+pub(crate) async fn shard_ids(clients: &Clients, stream: &str) -> Result<Vec<String>, AwsError> {
     let output = clients
         .kinesis
         .list_shards()
@@ -140,7 +140,7 @@ pub async fn shard_ids(clients: &Clients, stream: &str) -> Result<Vec<String>, A
         .collect())
 }
 
-pub async fn stream_arn(clients: &Clients, stream: &str) -> Result<String, AwsError> {
+pub(crate) async fn stream_arn(clients: &Clients, stream: &str) -> Result<String, AwsError> {
     let output = clients
         .kinesis
         .describe_stream_summary()

@@ -8,11 +8,11 @@ use super::mapping::{LocalMapping, ShardTally};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConsumerSummary {
     pub function: String,
-    pub batch_size: usize,
-    pub window_seconds: u64,
-    pub parallelization: usize,
+    pub(crate) batch_size: usize,
+    pub(crate) window_seconds: u64,
+    pub(crate) parallelization: usize,
     pub invocations: u64,
-    pub records: u64,
+    pub(crate) records: u64,
     pub given_up: u64,
 }
 
@@ -46,7 +46,7 @@ impl std::fmt::Display for ConsumerSummary {
 }
 
 /// Adds one shard's tally to its consumer's summary.
-pub fn add(summaries: &mut Vec<ConsumerSummary>, mapping: &LocalMapping, tally: ShardTally) {
+pub(crate) fn add(summaries: &mut Vec<ConsumerSummary>, mapping: &LocalMapping, tally: ShardTally) {
     let index = match summaries
         .iter()
         .position(|s| s.function == mapping.function)

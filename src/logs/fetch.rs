@@ -6,25 +6,25 @@ use crate::aws::AwsError;
 
 /// An event as CloudWatch Logs stores it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StoredEvent {
-    pub event_id: String,
-    pub log_stream: String,
-    pub timestamp_ms: i64,
-    pub message: String,
+pub(crate) struct StoredEvent {
+    pub(crate) event_id: String,
+    pub(crate) log_stream: String,
+    pub(crate) timestamp_ms: i64,
+    pub(crate) message: String,
 }
 
 /// A group's events, or the word that the group is not there (yet).
 #[derive(Debug, Default)]
-pub struct Fetched {
-    pub events: Vec<StoredEvent>,
+pub(crate) struct Fetched {
+    pub(crate) events: Vec<StoredEvent>,
     /// CloudWatch has no such group: nothing was ever written to a group Lambda creates on the
     /// first write, or it was deleted.
-    pub missing: bool,
+    pub(crate) missing: bool,
 }
 
 /// The events of `group` from `start_ms` (milliseconds since the epoch) on, matching `pattern`
 /// when given, in CloudWatch's order.
-pub async fn fetch(
+pub(crate) async fn fetch(
     logs: &Client,
     group: &str,
     start_ms: i64,

@@ -16,7 +16,7 @@ use super::source::LogFormat;
 /// Who matches `--filter` for one log group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "matched_by", rename_all = "snake_case")]
-pub enum FilterPlan {
+pub(crate) enum FilterPlan {
     /// FilterLogEvents, with this pattern.
     Cloudwatch { pattern: String },
     /// `demo`, on each event read.
@@ -25,7 +25,7 @@ pub enum FilterPlan {
 
 impl FilterPlan {
     /// How `text` is matched in a group whose functions log in `format`.
-    pub fn for_group(text: &str, format: LogFormat) -> FilterPlan {
+    pub(crate) fn for_group(text: &str, format: LogFormat) -> FilterPlan {
         match (format, exact_phrase(text)) {
             (LogFormat::Text, Some(pattern)) => FilterPlan::Cloudwatch { pattern },
             _ => FilterPlan::Demo,
@@ -33,7 +33,7 @@ impl FilterPlan {
     }
 
     /// The pattern for FilterLogEvents, if CloudWatch matches.
-    pub fn pattern(&self) -> Option<&str> {
+    pub(crate) fn pattern(&self) -> Option<&str> {
         match self {
             FilterPlan::Cloudwatch { pattern } => Some(pattern),
             FilterPlan::Demo => None,
@@ -42,7 +42,7 @@ impl FilterPlan {
 
     /// Whether an event CloudWatch returned is shown: all of them when CloudWatch matched,
     /// else those whose stored message or shown line contains `text`.
-    pub fn keeps(&self, text: &str, message: &str, shown: &str) -> bool {
+    pub(crate) fn keeps(&self, text: &str, message: &str, shown: &str) -> bool {
         match self {
             FilterPlan::Cloudwatch { .. } => true,
             FilterPlan::Demo => message.contains(text) || shown.contains(text),
@@ -57,7 +57,7 @@ fn exact_phrase(text: &str) -> Option<String> {
 }
 
 /// The sentence saying who matched: each group's plan, for the note on stderr.
-pub fn describe(text: &str, plans: &[(String, FilterPlan)]) -> String {
+pub(crate) fn describe(text: &str, plans: &[(String, FilterPlan)]) -> String {
     let by_cloudwatch: Vec<&str> = (plans.iter())
         .filter(|(_, plan)| plan.pattern().is_some())
         .map(|(group, _)| group.as_str())

@@ -15,28 +15,28 @@ use crate::output::OutputError;
 use crate::terminal;
 
 /// How far before the last read each read starts.
-pub const LOOKBACK_MS: i64 = 15_000;
+const LOOKBACK_MS: i64 = 15_000;
 
 /// The wait between reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     wait: Duration,
 }
 
 impl Backoff {
-    pub const FIRST: Duration = Duration::from_secs(1);
-    pub const LONGEST: Duration = Duration::from_secs(8);
+    const FIRST: Duration = Duration::from_secs(1);
+    const LONGEST: Duration = Duration::from_secs(8);
 
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Backoff { wait: Self::FIRST }
     }
 
-    pub fn wait(&self) -> Duration {
+    pub(crate) fn wait(&self) -> Duration {
         self.wait
     }
 
     /// After a read: back to the first wait when it found something, else a longer one.
-    pub fn after(&mut self, found: bool) {
+    pub(crate) fn after(&mut self, found: bool) {
         self.wait = if found {
             Self::FIRST
         } else {
@@ -53,7 +53,7 @@ impl Default for Backoff {
 
 /// Reads the groups until the future is dropped (the command stops it on Ctrl-C), handing each
 /// read's new events, oldest first, to `show`. `show` answering false ends it (stdout closed).
-pub async fn follow(
+pub(crate) async fn follow(
     reader: &Reader<'_>,
     mut seen: Seen,
     since_ms: i64,
@@ -86,11 +86,11 @@ pub async fn follow(
 }
 
 /// Where the next read starts: a little before the last one began, never before `--since`.
-pub fn start(since_ms: i64, last_read_ms: i64) -> i64 {
+pub(crate) fn start(since_ms: i64, last_read_ms: i64) -> i64 {
     (last_read_ms - LOOKBACK_MS).max(since_ms)
 }
 
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();

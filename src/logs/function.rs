@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// One of the stack's functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum StackFunction {
+pub(crate) enum StackFunction {
     /// put-record: API Gateway → Kinesis.
     #[serde(rename = "producer")]
     Producer,
@@ -20,14 +20,14 @@ pub enum StackFunction {
 }
 
 impl StackFunction {
-    pub const ALL: [StackFunction; 3] = [
+    pub(crate) const ALL: [StackFunction; 3] = [
         StackFunction::Producer,
         StackFunction::Consumer1,
         StackFunction::Consumer2,
     ];
 
     /// The name people type: `producer`, `consumer-1`, `consumer-2`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             StackFunction::Producer => "producer",
             StackFunction::Consumer1 => "consumer-1",
@@ -36,7 +36,7 @@ impl StackFunction {
     }
 
     /// The template's name for it (and the end of its physical name): `put-record`, …
-    pub fn template_name(self) -> &'static str {
+    pub(crate) fn template_name(self) -> &'static str {
         match self {
             StackFunction::Producer => "put-record",
             StackFunction::Consumer1 => "put-item-1",
@@ -45,7 +45,7 @@ impl StackFunction {
     }
 
     /// The logical id of its AWS::Lambda::Function.
-    pub fn function_logical_id(self) -> &'static str {
+    pub(crate) fn function_logical_id(self) -> &'static str {
         match self {
             StackFunction::Producer => "PutRecordFunction",
             StackFunction::Consumer1 => "PutItem1Function",
@@ -54,7 +54,7 @@ impl StackFunction {
     }
 
     /// The logical id of the AWS::Logs::LogGroup the template gives it.
-    pub fn log_group_logical_id(self) -> &'static str {
+    pub(crate) fn log_group_logical_id(self) -> &'static str {
         match self {
             StackFunction::Producer => "PutRecordLogs",
             StackFunction::Consumer1 => "PutItem1Logs",
@@ -63,7 +63,7 @@ impl StackFunction {
     }
 
     /// A consumer takes Kinesis batches; the producer API Gateway requests.
-    pub fn is_consumer(self) -> bool {
+    pub(crate) fn is_consumer(self) -> bool {
         self != StackFunction::Producer
     }
 }
@@ -80,9 +80,9 @@ impl fmt::Display for StackFunction {
     "stack {stack} has no {function} function ({}): `demo up` creates it",
     function.function_logical_id()
 )]
-pub struct NotDeployed {
-    pub stack: String,
-    pub function: StackFunction,
+pub(crate) struct NotDeployed {
+    pub(crate) stack: String,
+    pub(crate) function: StackFunction,
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::local::host::ReportFigures;
 /// What kind of line a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub(crate) enum Kind {
     /// One of Lambda's own records (START, END, REPORT, INIT_START …).
     Platform,
     /// A line the function wrote, with its level.
@@ -25,7 +25,7 @@ pub enum Kind {
 /// A level a function's line carries, for colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum Level {
+pub(crate) enum Level {
     Error,
     Warn,
     Info,
@@ -35,11 +35,11 @@ pub enum Level {
 
 /// A message made readable.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Readable {
-    pub kind: Kind,
+pub(crate) struct Readable {
+    pub(crate) kind: Kind,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub level: Option<Level>,
-    pub text: String,
+    pub(crate) level: Option<Level>,
+    pub(crate) text: String,
 }
 
 /// Top-level keys of a function's JSON line that are shown otherwise, or not at all (the
@@ -56,7 +56,7 @@ const SHOWN_APART: [&str; 8] = [
 ];
 
 /// `message` as a person reads it (see the module's comment).
-pub fn readable(message: &str) -> Readable {
+pub(crate) fn readable(message: &str) -> Readable {
     let trimmed = message.trim_end();
     let parsed = (trimmed.starts_with('{'))
         .then(|| serde_json::from_str::<Map<String, Value>>(trimmed).ok())

@@ -6,16 +6,16 @@
 //! and `message` deciding what is shown and how), `follow` reads again until Ctrl-C, `print`
 //! writes lines or JSON. `function` names the stack's functions for `demo invoke` too.
 
-pub mod fetch;
-pub mod filter;
-pub mod follow;
-pub mod function;
-pub mod message;
-pub mod print;
-pub mod read;
-pub mod source;
+pub(crate) mod fetch;
+pub(crate) mod filter;
+pub(crate) mod follow;
+pub(crate) mod function;
+pub(crate) mod message;
+pub(crate) mod print;
+pub(crate) mod read;
+pub(crate) mod source;
 
-pub use function::{NotDeployed, StackFunction};
+pub(crate) use function::{NotDeployed, StackFunction};
 
 use crate::aws::AwsError;
 use crate::deploy::DeployError;
@@ -24,16 +24,16 @@ use crate::report::window::Since;
 
 /// What `demo logs` was asked for, checked.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogsRequest {
+pub(crate) struct LogsRequest {
     /// The functions to read, in the order their prefixes are given.
-    pub functions: Vec<StackFunction>,
-    pub since: Since,
-    pub follow: bool,
-    pub filter: Option<String>,
+    pub(crate) functions: Vec<StackFunction>,
+    pub(crate) since: Since,
+    pub(crate) follow: bool,
+    pub(crate) filter: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum LogsError {
+pub(crate) enum LogsError {
     #[error(transparent)]
     Deploy(#[from] DeployError),
 
@@ -61,7 +61,7 @@ pub enum LogsError {
 
 impl LogsError {
     /// Whether the user's environment or stack must change (exit 2) rather than a failure (1).
-    pub fn is_environment(&self) -> bool {
+    pub(crate) fn is_environment(&self) -> bool {
         match self {
             LogsError::Deploy(error) => error.is_environment(),
             LogsError::Aws(error) => error.is_environment(),

@@ -16,12 +16,12 @@ use super::source::LogSource;
 
 /// Text lines for the functions read: their names padded to one width.
 #[derive(Debug, Clone)]
-pub struct TextLines {
+pub(crate) struct TextLines {
     width: usize,
 }
 
 impl TextLines {
-    pub fn new(sources: &[LogSource]) -> Self {
+    pub(crate) fn new(sources: &[LogSource]) -> Self {
         let width = (sources.iter())
             .map(|source| source.function.name().len())
             .max()
@@ -30,7 +30,7 @@ impl TextLines {
     }
 
     /// The event's line, with the styles a terminal shows.
-    pub fn line(&self, event: &ShownEvent) -> String {
+    pub(crate) fn line(&self, event: &ShownEvent) -> String {
         let prefix = function_style(event.function);
         let time = Style::new().dimmed();
         let text = line_style(&event.line);
@@ -45,7 +45,7 @@ impl TextLines {
 }
 
 /// Each function's colour, the same in every run.
-pub fn function_style(function: StackFunction) -> Style {
+fn function_style(function: StackFunction) -> Style {
     let colour = match function {
         StackFunction::Producer => AnsiColor::Cyan,
         StackFunction::Consumer1 => AnsiColor::Magenta,
@@ -66,19 +66,19 @@ fn line_style(line: &Readable) -> Style {
 }
 
 /// Stdout, styled only where it is a terminal.
-pub struct Stdout {
+pub(crate) struct Stdout {
     stream: anstream::AutoStream<io::Stdout>,
 }
 
 impl Stdout {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Stdout {
             stream: anstream::stdout(),
         }
     }
 
     /// Writes the events as text lines; false once stdout is closed (`demo logs | head`).
-    pub fn text(&mut self, lines: &TextLines, events: &[ShownEvent]) -> io::Result<bool> {
+    pub(crate) fn text(&mut self, lines: &TextLines, events: &[ShownEvent]) -> io::Result<bool> {
         let mut text = String::new();
         for event in events {
             text.push_str(&lines.line(event));
@@ -88,7 +88,7 @@ impl Stdout {
     }
 
     /// Writes the events as JSON, one object per line (`--follow --output json`).
-    pub fn json_lines(&mut self, events: &[ShownEvent]) -> io::Result<bool> {
+    pub(crate) fn json_lines(&mut self, events: &[ShownEvent]) -> io::Result<bool> {
         let mut text = String::new();
         for event in events {
             text.push_str(&serde_json::to_string(event).map_err(io::Error::other)?);
@@ -118,26 +118,26 @@ impl Default for Stdout {
 
 /// `demo logs --output json` without `--follow`: one document.
 #[derive(Debug, Serialize)]
-pub struct LogsReport {
-    pub stack: String,
+pub(crate) struct LogsReport {
+    pub(crate) stack: String,
     /// Where the events start (RFC 3339).
-    pub since: String,
-    pub groups: Vec<GroupReport>,
+    pub(crate) since: String,
+    pub(crate) groups: Vec<GroupReport>,
     /// `--filter`'s text; each group says who matched it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub filter: Option<String>,
-    pub events: Vec<ShownEvent>,
+    pub(crate) filter: Option<String>,
+    pub(crate) events: Vec<ShownEvent>,
 }
 
 /// One group read.
 #[derive(Debug, Serialize)]
-pub struct GroupReport {
+pub(crate) struct GroupReport {
     #[serde(flatten)]
-    pub source: LogSource,
+    pub(crate) source: LogSource,
     /// CloudWatch has no such group (yet).
-    pub missing: bool,
+    pub(crate) missing: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub filter: Option<FilterPlan>,
+    pub(crate) filter: Option<FilterPlan>,
 }
 
 /// The same lines as on a terminal, without styles.

@@ -16,25 +16,25 @@ use crate::logging;
 
 /// One event as shown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ShownEvent {
-    pub function: StackFunction,
-    pub log_group: String,
-    pub log_stream: String,
-    pub event_id: String,
+pub(crate) struct ShownEvent {
+    pub(crate) function: StackFunction,
+    pub(crate) log_group: String,
+    pub(crate) log_stream: String,
+    pub(crate) event_id: String,
     /// RFC 3339 to the millisecond, UTC.
-    pub time: String,
-    pub timestamp_ms: i64,
+    pub(crate) time: String,
+    pub(crate) timestamp_ms: i64,
     /// The message as stored.
-    pub message: String,
+    pub(crate) message: String,
     /// The message as a person reads it.
-    pub line: Readable,
+    pub(crate) line: Readable,
     /// Which source (index into the sources read) the event came from.
     #[serde(skip)]
-    pub source: usize,
+    pub(crate) source: usize,
 }
 
 /// The groups to read and how `--filter` applies to each.
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     logs: &'a Client,
     sources: &'a [LogSource],
     filter: Option<(String, Vec<FilterPlan>)>,
@@ -42,15 +42,15 @@ pub struct Reader<'a> {
 
 /// What one read found.
 #[derive(Debug, Default)]
-pub struct Read {
+pub(crate) struct Read {
     /// Every event of every group, oldest first.
-    pub events: Vec<ShownEvent>,
+    pub(crate) events: Vec<ShownEvent>,
     /// Groups CloudWatch does not have (yet).
-    pub missing: Vec<String>,
+    pub(crate) missing: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(logs: &'a Client, sources: &'a [LogSource], filter: Option<&str>) -> Self {
+    pub(crate) fn new(logs: &'a Client, sources: &'a [LogSource], filter: Option<&str>) -> Self {
         let filter = filter.map(|text| {
             let plans = (sources.iter())
                 .map(|source| FilterPlan::for_group(text, source.log_format))
@@ -64,12 +64,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn sources(&self) -> &[LogSource] {
+    pub(crate) fn sources(&self) -> &[LogSource] {
         self.sources
     }
 
     /// Each group with how `--filter` applies there, when it is given.
-    pub fn filter_plans(&self) -> Option<(&str, Vec<(String, FilterPlan)>)> {
+    pub(crate) fn filter_plans(&self) -> Option<(&str, Vec<(String, FilterPlan)>)> {
         let (text, plans) = self.filter.as_ref()?;
         let named = (self.sources.iter().zip(plans))
             .map(|(source, plan)| (source.log_group.clone(), plan.clone()))
@@ -78,7 +78,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Every group's events from `starts[i]` (one start per source) on, merged by time.
-    pub async fn read(&self, starts: &[i64]) -> Result<Read, LogsError> {
+    pub(crate) async fn read(&self, starts: &[i64]) -> Result<Read, LogsError> {
         let plan = |index: usize| self.filter.as_ref().map(|(_, plans)| &plans[index]);
         let fetches =
             (self.sources.iter().zip(starts).enumerate()).map(|(index, (source, start))| {
@@ -128,14 +128,14 @@ fn shown(source: &LogSource, index: usize, event: StoredEvent) -> ShownEvent {
 
 /// The groups' events as one list by time; events of the same millisecond keep the order of
 /// the groups and, within a group, CloudWatch's order.
-pub fn merge(batches: Vec<Vec<ShownEvent>>) -> Vec<ShownEvent> {
+pub(crate) fn merge(batches: Vec<Vec<ShownEvent>>) -> Vec<ShownEvent> {
     let mut events: Vec<ShownEvent> = batches.into_iter().flatten().collect();
     events.sort_by_key(|event| event.timestamp_ms);
     events
 }
 
 /// `2026-12-03T09:10:11.123Z`.
-pub fn rfc3339_ms(timestamp_ms: i64) -> String {
+pub(crate) fn rfc3339_ms(timestamp_ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(timestamp_ms)
         .map(|time| time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_else(|| timestamp_ms.to_string())
@@ -144,30 +144,30 @@ pub fn rfc3339_ms(timestamp_ms: i64) -> String {
 /// The events already shown, per source (event ids are unique within a group), so that a
 /// re-read never shows one twice.
 #[derive(Debug)]
-pub struct Seen {
+pub(crate) struct Seen {
     ids: Vec<HashMap<String, i64>>,
 }
 
 impl Seen {
-    pub fn new(sources: usize) -> Self {
+    pub(crate) fn new(sources: usize) -> Self {
         Seen {
             ids: vec![HashMap::new(); sources],
         }
     }
 
     /// Whether `event` is new; it is remembered either way.
-    pub fn first_time(&mut self, event: &ShownEvent) -> bool {
+    pub(crate) fn first_time(&mut self, event: &ShownEvent) -> bool {
         (self.ids[event.source])
             .insert(event.event_id.clone(), event.timestamp_ms)
             .is_none()
     }
 
     /// Forgets `source`'s events older than `ms`: no read asks for them again.
-    pub fn forget_before(&mut self, source: usize, ms: i64) {
+    pub(crate) fn forget_before(&mut self, source: usize, ms: i64) {
         self.ids[source].retain(|_, timestamp| *timestamp >= ms);
     }
 
-    pub fn remembered(&self) -> usize {
+    pub(crate) fn remembered(&self) -> usize {
         self.ids.iter().map(HashMap::len).sum()
     }
 }

@@ -16,7 +16,7 @@ use crate::terminal;
 /// How a function's platform lines are stored (its LoggingConfig's LogFormat).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     /// JSON records (`{"type":"platform.start",…}`), as the template sets.
     Json,
     /// Lambda's plain lines (`START RequestId: …`), its default.
@@ -26,7 +26,7 @@ pub enum LogFormat {
 /// Who named the log group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FoundBy {
+pub(crate) enum FoundBy {
     /// The function's LoggingConfig, as Lambda reports it.
     Lambda,
     /// The stack's AWS::Logs::LogGroup for the function.
@@ -38,18 +38,18 @@ pub enum FoundBy {
 
 /// One function's log group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LogSource {
-    pub function: StackFunction,
-    pub function_name: String,
-    pub log_group: String,
-    pub log_format: LogFormat,
-    pub found_by: FoundBy,
+pub(crate) struct LogSource {
+    pub(crate) function: StackFunction,
+    pub(crate) function_name: String,
+    pub(crate) log_group: String,
+    pub(crate) log_format: LogFormat,
+    found_by: FoundBy,
 }
 
 #[cfg(test)]
 impl LogSource {
     /// A function's source in stack `s`, as the stack names its group (for tests).
-    pub fn example(function: StackFunction) -> LogSource {
+    pub(crate) fn example(function: StackFunction) -> LogSource {
         LogSource {
             function,
             function_name: format!("s-{}", function.template_name()),
@@ -62,13 +62,13 @@ impl LogSource {
 
 /// What Lambda says of a function's logging: None when it says nothing.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Configured {
-    pub log_group: Option<String>,
-    pub log_format: Option<LogFormat>,
+pub(crate) struct Configured {
+    pub(crate) log_group: Option<String>,
+    pub(crate) log_format: Option<LogFormat>,
 }
 
 /// The log groups of `functions` in `stack`, in that order.
-pub async fn sources(
+pub(crate) async fn sources(
     clients: &Clients,
     stack: &str,
     functions: &[StackFunction],
@@ -121,7 +121,7 @@ fn physical_id(resources: &[Resource], logical: &str) -> Option<String> {
 
 /// The group and format to read: Lambda's word first (its default format is Text), else the
 /// stack's group, whose functions the template sets to JSON.
-pub fn choose(
+pub(crate) fn choose(
     configured: &Configured,
     stack_group: Option<String>,
 ) -> Option<(String, LogFormat, FoundBy)> {

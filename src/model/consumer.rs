@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 
 /// One of the stack's two consumers: its function, its mapping, its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Consumer {
+pub(crate) enum Consumer {
     /// put-item-1: the original's "higher duration, lower cost" (100 / 30 s by default).
     One,
     /// put-item-2: the original's "lower duration, higher cost" (10 / 2 s by default).
@@ -16,10 +16,10 @@ pub enum Consumer {
 
 impl Consumer {
     /// Both, in order.
-    pub const ALL: [Consumer; 2] = [Consumer::One, Consumer::Two];
+    pub(crate) const ALL: [Consumer; 2] = [Consumer::One, Consumer::Two];
 
     /// The number people and the template use: 1 or 2.
-    pub fn number(self) -> usize {
+    pub(crate) fn number(self) -> usize {
         match self {
             Consumer::One => 1,
             Consumer::Two => 2,
@@ -27,12 +27,12 @@ impl Consumer {
     }
 
     /// The consumer people call `number` (1 or 2); None for any other.
-    pub fn from_number(number: usize) -> Option<Consumer> {
+    pub(crate) fn from_number(number: usize) -> Option<Consumer> {
         Consumer::ALL.into_iter().find(|c| c.number() == number)
     }
 
     /// Its place in per-consumer lists kept in consumer order (tables, flags).
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             Consumer::One => 0,
             Consumer::Two => 1,
@@ -40,7 +40,7 @@ impl Consumer {
     }
 
     /// The function's role in the stack, as its physical name ends: `<stack>-put-item-1`.
-    pub const fn function(self) -> &'static str {
+    pub(crate) const fn function(self) -> &'static str {
         match self {
             Consumer::One => "put-item-1",
             Consumer::Two => "put-item-2",
@@ -64,7 +64,7 @@ impl Serialize for Consumer {
 
 /// Which consumer(s) a command acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Consumers {
+pub(crate) enum Consumers {
     One,
     Two,
     All,
@@ -72,7 +72,7 @@ pub enum Consumers {
 
 impl Consumers {
     /// The consumers chosen, in order.
-    pub fn members(self) -> &'static [Consumer] {
+    pub(crate) fn members(self) -> &'static [Consumer] {
         match self {
             Consumers::One => &[Consumer::One],
             Consumers::Two => &[Consumer::Two],

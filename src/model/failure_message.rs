@@ -9,67 +9,67 @@
 use serde::{Deserialize, Serialize};
 
 /// Why Lambda gave a batch up.
-pub const RETRY_ATTEMPTS_EXHAUSTED: &str = "RetryAttemptsExhausted";
+pub(crate) const RETRY_ATTEMPTS_EXHAUSTED: &str = "RetryAttemptsExhausted";
 /// The records were older than the mapping's MaximumRecordAgeInSeconds.
-pub const RECORD_AGE_EXCEEDED: &str = "RecordAgeExceeded";
+pub(crate) const RECORD_AGE_EXCEEDED: &str = "RecordAgeExceeded";
 
 /// One on-failure message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FailureMessage {
+pub(crate) struct FailureMessage {
     #[serde(rename = "requestContext")]
-    pub request_context: RequestContext,
+    pub(crate) request_context: RequestContext,
     #[serde(rename = "responseContext", default)]
-    pub response_context: Option<ResponseContext>,
+    pub(crate) response_context: Option<ResponseContext>,
     #[serde(default)]
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     /// When Lambda gave up (RFC 3339).
     #[serde(default)]
-    pub timestamp: Option<String>,
+    pub(crate) timestamp: Option<String>,
     #[serde(rename = "KinesisBatchInfo")]
-    pub batch: KinesisBatchInfo,
+    pub(crate) batch: KinesisBatchInfo,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RequestContext {
+pub(crate) struct RequestContext {
     #[serde(default)]
-    pub request_id: Option<String>,
-    pub function_arn: String,
+    pub(crate) request_id: Option<String>,
+    pub(crate) function_arn: String,
     /// `RetryAttemptsExhausted`, `RecordAgeExceeded`, …
-    pub condition: String,
+    pub(crate) condition: String,
     #[serde(default)]
-    pub approximate_invoke_count: Option<u64>,
+    pub(crate) approximate_invoke_count: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ResponseContext {
+pub(crate) struct ResponseContext {
     #[serde(default)]
-    pub status_code: Option<u16>,
+    pub(crate) status_code: Option<u16>,
     #[serde(default)]
-    pub executed_version: Option<String>,
+    pub(crate) executed_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub function_error: Option<String>,
+    pub(crate) function_error: Option<String>,
 }
 
 /// The range of one shard that was given up, first and last sequence number included.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct KinesisBatchInfo {
-    pub shard_id: String,
-    pub start_sequence_number: String,
-    pub end_sequence_number: String,
+pub(crate) struct KinesisBatchInfo {
+    pub(crate) shard_id: String,
+    pub(crate) start_sequence_number: String,
+    pub(crate) end_sequence_number: String,
     #[serde(default)]
-    pub approximate_arrival_of_first_record: Option<String>,
+    pub(crate) approximate_arrival_of_first_record: Option<String>,
     #[serde(default)]
-    pub approximate_arrival_of_last_record: Option<String>,
-    pub batch_size: u64,
-    pub stream_arn: String,
+    pub(crate) approximate_arrival_of_last_record: Option<String>,
+    pub(crate) batch_size: u64,
+    pub(crate) stream_arn: String,
 }
 
 impl FailureMessage {
     /// The function's name, from the end of its ARN (`…:function:NAME`, maybe `:QUALIFIER`).
-    pub fn function_name(&self) -> &str {
+    pub(crate) fn function_name(&self) -> &str {
         let arn = &self.request_context.function_arn;
         match arn.split_once(":function:") {
             Some((_, rest)) => rest.split(':').next().unwrap_or(rest),
@@ -79,7 +79,7 @@ impl FailureMessage {
 }
 
 /// Orders Kinesis sequence numbers, which are decimal strings too long for any integer type.
-pub fn compare_sequence(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn compare_sequence(a: &str, b: &str) -> std::cmp::Ordering {
     let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }

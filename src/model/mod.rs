@@ -4,10 +4,10 @@
 //! Plain values with no AWS calls, used by every layer that names a part of the stack.
 
 mod consumer;
-pub mod failure_message;
+pub(crate) mod failure_message;
 mod parameter;
 mod status;
 
-pub use consumer::{Consumer, Consumers};
-pub use parameter::{Parameter, ParameterValues};
-pub use status::{ResourceStatus, StackState, StackStatus, StuckIn};
+pub(crate) use consumer::{Consumer, Consumers};
+pub(crate) use parameter::{Parameter, ParameterValues};
+pub(crate) use status::{ResourceStatus, StackState, StackStatus, StuckIn};

@@ -9,7 +9,7 @@ use super::Consumer;
 
 /// A parameter `templates/stack.yaml` declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Parameter {
+pub(crate) enum Parameter {
     ArtifactBucket,
     PutRecordCodeKey,
     PutItemCodeKey,
@@ -30,7 +30,7 @@ pub enum Parameter {
 
 impl Parameter {
     /// Every parameter, in the template's order.
-    pub const ALL: [Parameter; 16] = [
+    pub(crate) const ALL: [Parameter; 16] = [
         Parameter::ArtifactBucket,
         Parameter::PutRecordCodeKey,
         Parameter::PutItemCodeKey,
@@ -50,7 +50,7 @@ impl Parameter {
     ];
 
     /// Its name in the template and in the stack's parameters.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         use Consumer::{One, Two};
         match self {
             Parameter::ArtifactBucket => "ArtifactBucket",
@@ -73,7 +73,7 @@ impl Parameter {
     }
 
     /// The parameter named `name`; None for a name this template does not declare.
-    pub fn from_name(name: &str) -> Option<Parameter> {
+    pub(crate) fn from_name(name: &str) -> Option<Parameter> {
         Parameter::ALL.into_iter().find(|p| p.name() == name)
     }
 }
@@ -85,7 +85,7 @@ impl fmt::Display for Parameter {
 }
 
 /// A stack's parameters as CloudFormation reports them (name → value), read by `Parameter`.
-pub trait ParameterValues {
+pub(crate) trait ParameterValues {
     /// The value of `parameter`, if the stack has it.
     fn value(&self, parameter: Parameter) -> Option<&str>;
 

@@ -9,11 +9,11 @@ use serde::{Serialize, Serializer};
 
 /// A stack's status, as DescribeStacks reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct StackStatus(Sdk);
+pub(crate) struct StackStatus(Sdk);
 
 /// What a stack status means for an operation that was meant to succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StackState {
+pub(crate) enum StackState {
     /// An operation is running: keep waiting.
     InProgress,
     /// The create, update or import finished.
@@ -40,7 +40,7 @@ pub enum StackState {
 
 impl StackState {
     /// Whether waiting on this state can stop.
-    pub fn is_terminal(self) -> bool {
+    pub(crate) fn is_terminal(self) -> bool {
         !matches!(self, StackState::InProgress)
     }
 }
@@ -48,7 +48,7 @@ impl StackState {
 /// Why a stack is stuck: CloudFormation could not delete or roll back a resource, and nothing
 /// proceeds until a person deals with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StuckIn {
+pub(crate) enum StuckIn {
     /// `DELETE_FAILED`.
     Delete,
     /// `ROLLBACK_FAILED`: a create's rollback.
@@ -59,37 +59,37 @@ pub enum StuckIn {
 
 impl StackStatus {
     /// What a stack that DescribeStacks no longer finds is.
-    pub fn deleted() -> Self {
+    pub(crate) fn deleted() -> Self {
         StackStatus(Sdk::DeleteComplete)
     }
 
     /// The status as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         self.0.as_str()
     }
 
     /// `DELETE_COMPLETE`: the stack is gone.
-    pub fn is_deleted(&self) -> bool {
+    pub(crate) fn is_deleted(&self) -> bool {
         self.0 == Sdk::DeleteComplete
     }
 
     /// `REVIEW_IN_PROGRESS`: made by a create change set not (yet) executed; it holds nothing.
-    pub fn is_review(&self) -> bool {
+    pub(crate) fn is_review(&self) -> bool {
         self.0 == Sdk::ReviewInProgress
     }
 
     /// An operation is running (any `*_IN_PROGRESS`, also one this tool does not know).
-    pub fn is_in_progress(&self) -> bool {
+    pub(crate) fn is_in_progress(&self) -> bool {
         self.as_str().ends_with("_IN_PROGRESS")
     }
 
     /// A failed or interrupted create that holds nothing: deleted and created again by `up`.
-    pub fn must_be_recreated(&self) -> bool {
+    pub(crate) fn must_be_recreated(&self) -> bool {
         matches!(self.0, Sdk::ReviewInProgress | Sdk::RollbackComplete)
     }
 
     /// Why the stack is stuck, if it is.
-    pub fn stuck(&self) -> Option<StuckIn> {
+    pub(crate) fn stuck(&self) -> Option<StuckIn> {
         match self.0 {
             Sdk::DeleteFailed => Some(StuckIn::Delete),
             Sdk::RollbackFailed => Some(StuckIn::CreateRollback),
@@ -99,12 +99,12 @@ impl StackStatus {
     }
 
     /// Whether a resource CloudFormation could not delete or roll back holds the stack.
-    pub fn is_stuck(&self) -> bool {
+    pub(crate) fn is_stuck(&self) -> bool {
         self.stuck().is_some()
     }
 
     /// What the status means for an operation meant to succeed.
-    pub fn state(&self) -> StackState {
+    pub(crate) fn state(&self) -> StackState {
         match self.0 {
             Sdk::CreateComplete | Sdk::UpdateComplete | Sdk::ImportComplete => {
                 StackState::Succeeded
@@ -145,31 +145,31 @@ impl From<&ResourceStatus> for StackStatus {
 
 /// A resource's status, as stack events and DescribeStackResources report it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ResourceStatus(SdkResourceStatus);
+pub(crate) struct ResourceStatus(SdkResourceStatus);
 
 impl ResourceStatus {
     /// The status as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         self.0.as_str()
     }
 
     /// Any `*_FAILED`.
-    pub fn is_failed(&self) -> bool {
+    pub(crate) fn is_failed(&self) -> bool {
         self.as_str().ends_with("_FAILED")
     }
 
     /// Any `*_COMPLETE`: the step on this resource is done.
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.as_str().ends_with("_COMPLETE")
     }
 
     /// `CREATE_FAILED`: CloudFormation tried to make the resource and did not.
-    pub fn is_create_failed(&self) -> bool {
+    pub(crate) fn is_create_failed(&self) -> bool {
         self.0 == SdkResourceStatus::CreateFailed
     }
 
     /// On the stack itself, the status that opens an operation (create, update, delete, import).
-    pub fn opens_operation(&self) -> bool {
+    pub(crate) fn opens_operation(&self) -> bool {
         matches!(
             self.0,
             SdkResourceStatus::CreateInProgress

@@ -12,22 +12,22 @@ use super::window::Window;
 use crate::aws::AwsError;
 
 /// Where Lambda Insights writes one performance event per invocation.
-pub const LOG_GROUP: &str = "/aws/lambda-insights";
+pub(crate) const LOG_GROUP: &str = "/aws/lambda-insights";
 const POLL: Duration = Duration::from_secs(1);
 const QUERY_LIMIT: Duration = Duration::from_secs(120);
 
 /// What one function was billed for in the window, from its Insights events.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Billed {
-    pub invocations: f64,
-    pub billed_ms: f64,
-    pub mb_ms: f64,
+pub(crate) struct Billed {
+    pub(crate) invocations: f64,
+    pub(crate) billed_ms: f64,
+    pub(crate) mb_ms: f64,
     /// (seconds since the epoch of the period's start, MB-ms), oldest first.
-    pub series: Vec<(i64, f64)>,
+    pub(crate) series: Vec<(i64, f64)>,
 }
 
 /// The query: billed MB-ms and milliseconds per function and period.
-pub fn query_text(functions: &[String], period: i32) -> String {
+fn query_text(functions: &[String], period: i32) -> String {
     let names: Vec<String> = functions.iter().map(|f| format!("\"{f}\"")).collect();
     format!(
         "filter event_type = \"performance\" and function_name in [{}] \
@@ -39,7 +39,7 @@ pub fn query_text(functions: &[String], period: i32) -> String {
 
 /// Billed figures per function name; empty when there are no Insights events (the log group
 /// does not exist yet, the layer is off, or the endpoint cannot run Logs Insights queries).
-pub async fn read(
+pub(crate) async fn read(
     logs: &Client,
     functions: &[String],
     window: Window,
@@ -108,7 +108,7 @@ async fn wait_for_rows(
 
 /// Rows of `function_name`, `bin(…)`, `mb_ms`, `billed_ms`, `invocations` into one Billed per
 /// function. Rows without a function name (an endpoint that ignores `stats`) are skipped.
-pub fn summarise(rows: &[Vec<ResultField>]) -> HashMap<String, Billed> {
+pub(crate) fn summarise(rows: &[Vec<ResultField>]) -> HashMap<String, Billed> {
     let mut billed: HashMap<String, Billed> = HashMap::new();
     for row in rows {
         let field = |name: &str| {

@@ -14,7 +14,7 @@ use super::{BilledSource, FunctionReport, Report};
 type Shown<'a> = (RGBColor, &'a FunctionReport);
 
 /// The consumers' bars, with the producer's cost and the figures' provenance underneath.
-pub fn comparison(report: &Report) -> Comparison {
+pub(crate) fn comparison(report: &Report) -> Comparison {
     let consumers: Vec<Shown> = report
         .functions
         .iter()

@@ -6,7 +6,7 @@ use crate::artifacts::Arch;
 
 /// Lambda's list prices (us-east-1, first tier), as published on aws.amazon.com/lambda/pricing.
 /// Most regions charge the same; `--price-gb-second` / `--price-per-million-requests` override.
-pub const PUBLISHED: PriceList = PriceList {
+pub(crate) const PUBLISHED: PriceList = PriceList {
     as_of: "2026-11-26",
     source: "aws.amazon.com/lambda/pricing, us-east-1, first tier",
     gb_second_arm64: 0.000_013_333_4,
@@ -16,34 +16,34 @@ pub const PUBLISHED: PriceList = PriceList {
 
 /// The published price list the tool ships with.
 #[derive(Debug, Clone, Copy)]
-pub struct PriceList {
-    pub as_of: &'static str,
-    pub source: &'static str,
-    pub gb_second_arm64: f64,
-    pub gb_second_x86_64: f64,
-    pub per_million_requests: f64,
+pub(crate) struct PriceList {
+    as_of: &'static str,
+    pub(crate) source: &'static str,
+    gb_second_arm64: f64,
+    gb_second_x86_64: f64,
+    pub(crate) per_million_requests: f64,
 }
 
 /// The prices one report uses: the list's for the deployed architecture, or the user's.
 /// Deserialize: `demo sweep --from FILE` reads them back.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Prices {
-    pub architecture: String,
-    pub gb_second: f64,
-    pub per_million_requests: f64,
+pub(crate) struct Prices {
+    pub(crate) architecture: String,
+    pub(crate) gb_second: f64,
+    pub(crate) per_million_requests: f64,
     /// Where the figures come from: the list and its date, or "given on the command line".
-    pub source: String,
+    pub(crate) source: String,
 }
 
 /// Prices the user gave instead of the list's.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PriceOverrides {
-    pub gb_second: Option<f64>,
-    pub per_million_requests: Option<f64>,
+pub(crate) struct PriceOverrides {
+    pub(crate) gb_second: Option<f64>,
+    pub(crate) per_million_requests: Option<f64>,
 }
 
 impl PriceList {
-    pub fn for_arch(&self, arch: Arch, overrides: PriceOverrides) -> Prices {
+    pub(crate) fn for_arch(&self, arch: Arch, overrides: PriceOverrides) -> Prices {
         let listed = match arch {
             Arch::Arm64 => self.gb_second_arm64,
             Arch::X86_64 => self.gb_second_x86_64,
@@ -69,34 +69,34 @@ impl PriceList {
 
 /// What one function was billed for in the window.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Usage {
-    pub requests: f64,
-    pub billed_mb_ms: f64,
+pub(crate) struct Usage {
+    pub(crate) requests: f64,
+    pub(crate) billed_mb_ms: f64,
 }
 
 /// What that usage costs.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct Cost {
-    pub gb_seconds: f64,
-    pub compute_usd: f64,
-    pub requests_usd: f64,
-    pub total_usd: f64,
+pub(crate) struct Cost {
+    pub(crate) gb_seconds: f64,
+    pub(crate) compute_usd: f64,
+    pub(crate) requests_usd: f64,
+    pub(crate) total_usd: f64,
     /// The total scaled to one million orders (None when no orders were seen).
-    pub per_million_orders_usd: Option<f64>,
+    pub(crate) per_million_orders_usd: Option<f64>,
 }
 
 /// MB-ms (the unit Lambda Insights calls "function cost") to GB-seconds.
-pub fn gb_seconds(mb_ms: f64) -> f64 {
+pub(crate) fn gb_seconds(mb_ms: f64) -> f64 {
     mb_ms / 1024.0 / 1000.0
 }
 
 /// Billed MB-ms when no billed figures are at hand: each invocation billed the average duration
 /// rounded up to the millisecond (Lambda bills per 1 ms), at the configured memory.
-pub fn estimated_mb_ms(invocations: f64, average_duration_ms: f64, memory_mb: f64) -> f64 {
+pub(crate) fn estimated_mb_ms(invocations: f64, average_duration_ms: f64, memory_mb: f64) -> f64 {
     invocations * average_duration_ms.ceil() * memory_mb
 }
 
-pub fn cost(usage: Usage, prices: &Prices, orders: f64) -> Cost {
+pub(crate) fn cost(usage: Usage, prices: &Prices, orders: f64) -> Cost {
     let gb_seconds = gb_seconds(usage.billed_mb_ms);
     let compute_usd = gb_seconds * prices.gb_second;
     let requests_usd = usage.requests * prices.per_million_requests / 1e6;

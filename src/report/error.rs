@@ -5,7 +5,7 @@ use super::window::WindowError;
 use crate::aws::AwsError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ReportError {
+pub(crate) enum ReportError {
     #[error(transparent)]
     Window(#[from] WindowError),
 
@@ -27,7 +27,7 @@ pub enum ReportError {
 
 impl ReportError {
     /// Whether this is the user's input or environment (exit 2) rather than a failure (exit 1).
-    pub fn is_environment(&self) -> bool {
+    pub(crate) fn is_environment(&self) -> bool {
         match self {
             ReportError::Window(_) => true,
             ReportError::Aws(error) => error.is_environment(),

@@ -15,16 +15,16 @@ use crate::load::stats::{Latencies, LatencySummary, MILLIS};
 
 /// A Scan reads the whole table whatever the filter (and is billed for it): stop after this
 /// many items and say the figure is a sample.
-pub const MAX_SCANNED: i64 = 500_000;
+pub(crate) const MAX_SCANNED: i64 = 500_000;
 
 /// The latency of the items written in the window, and whether the scan stopped early.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TableLatency {
-    pub summary: Option<LatencySummary>,
-    pub sampled: bool,
+pub(crate) struct TableLatency {
+    pub(crate) summary: Option<LatencySummary>,
+    pub(crate) sampled: bool,
 }
 
-pub async fn stream_to_table(
+pub(crate) async fn stream_to_table(
     dynamodb: &Client,
     table: &str,
     window: Window,

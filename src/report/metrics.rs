@@ -13,14 +13,14 @@ use crate::aws::AwsError;
 
 /// A function the report covers: its name and, for a consumer, its mapping's UUID.
 #[derive(Debug, Clone)]
-pub struct Target {
-    pub function: String,
-    pub mapping_uuid: Option<String>,
+pub(crate) struct Target {
+    pub(crate) function: String,
+    pub(crate) mapping_uuid: Option<String>,
 }
 
 /// Each figure the report reads, one CloudWatch statistic each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Figure {
+pub(crate) enum Figure {
     Invocations,
     Errors,
     Throttles,
@@ -153,16 +153,16 @@ const PERCENTILES: &[Spec] = &[
 ];
 
 /// (seconds since the Unix epoch, value), oldest first.
-pub type Points = Vec<(i64, f64)>;
+pub(crate) type Points = Vec<(i64, f64)>;
 
 /// Every series read, per function (in the order of the targets) and figure.
 #[derive(Debug, Default)]
-pub struct Measured {
+pub(crate) struct Measured {
     series: HashMap<(usize, Figure), Points>,
 }
 
 impl Measured {
-    pub fn points(&self, function: usize, figure: Figure) -> &[(i64, f64)] {
+    pub(crate) fn points(&self, function: usize, figure: Figure) -> &[(i64, f64)] {
         self.series
             .get(&(function, figure))
             .map_or(&[], Vec::as_slice)
@@ -170,19 +170,19 @@ impl Measured {
 
     /// Adds datapoints, as a GetMetricData answer would.
     #[cfg(test)]
-    pub fn insert(&mut self, function: usize, figure: Figure, points: &[(i64, f64)]) {
+    pub(crate) fn insert(&mut self, function: usize, figure: Figure, points: &[(i64, f64)]) {
         let series = self.series.entry((function, figure)).or_default();
         series.extend_from_slice(points);
         series.sort_by_key(|(at, _)| *at);
     }
 
     /// The sum over the window, or None when CloudWatch had no datapoint.
-    pub fn total(&self, function: usize, figure: Figure) -> Option<f64> {
+    pub(crate) fn total(&self, function: usize, figure: Figure) -> Option<f64> {
         let points = self.points(function, figure);
         (!points.is_empty()).then(|| points.iter().map(|(_, v)| v).sum())
     }
 
-    pub fn max(&self, function: usize, figure: Figure) -> Option<f64> {
+    pub(crate) fn max(&self, function: usize, figure: Figure) -> Option<f64> {
         self.points(function, figure)
             .iter()
             .map(|(_, v)| *v)
@@ -190,13 +190,13 @@ impl Measured {
     }
 
     /// Sum ÷ count across the window (the true average of per-invocation datapoints).
-    pub fn average(&self, function: usize, sum: Figure, count: Figure) -> Option<f64> {
+    pub(crate) fn average(&self, function: usize, sum: Figure, count: Figure) -> Option<f64> {
         let count = self.total(function, count).filter(|c| *c > 0.0)?;
         Some(self.total(function, sum)? / count)
     }
 
     /// The figures that add up (Invocations, Duration, network, …), as series of `period` seconds.
-    pub async fn read(
+    pub(crate) async fn read(
         cloudwatch: &Client,
         targets: &[Target],
         window: Window,
@@ -206,7 +206,7 @@ impl Measured {
     }
 
     /// Percentiles over the whole window (one period).
-    pub async fn read_percentiles(
+    pub(crate) async fn read_percentiles(
         cloudwatch: &Client,
         targets: &[Target],
         window: Window,
@@ -316,7 +316,7 @@ fn query(id: &str, target: &Target, spec: &Spec, period: i32) -> MetricDataQuery
 }
 
 /// Seconds since the epoch, for placing points on the report's time axis.
-pub fn epoch_seconds(time: SystemTime) -> i64 {
+pub(crate) fn epoch_seconds(time: SystemTime) -> i64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }

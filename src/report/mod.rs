@@ -1,20 +1,20 @@
 //! `demo report`'s figures: what each function did and cost in a window, side by side, from
 //! CloudWatch metrics, Lambda Insights and the billed durations in its log events.
 
-pub mod billed;
-pub mod chart;
-pub mod compare;
-pub mod cost;
-pub mod error;
-pub mod latency;
-pub mod metrics;
+pub(crate) mod billed;
+pub(crate) mod chart;
+pub(crate) mod compare;
+pub(crate) mod cost;
+pub(crate) mod error;
+pub(crate) mod latency;
+pub(crate) mod metrics;
 pub mod numbers;
-pub mod read;
-pub mod render;
-pub mod role;
-pub mod series;
-pub mod view;
-pub mod window;
+pub(crate) mod read;
+pub(crate) mod render;
+pub(crate) mod role;
+pub(crate) mod series;
+pub(crate) mod view;
+pub(crate) mod window;
 
 use std::collections::HashMap;
 
@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use self::billed::Billed;
 use self::cost::{Cost, Prices, Usage};
-pub use self::error::ReportError;
+pub(crate) use self::error::ReportError;
 use self::metrics::{Figure, Measured};
 use self::role::Role;
 use crate::deploy::batching::Batching;
@@ -31,142 +31,142 @@ use crate::load::stats::LatencySummary;
 /// What the original (Python 3.8 functions, ap-southeast-2, December 2021) averaged per
 /// invocation with the default batching, from its Lambda Insights screenshots: the figures to
 /// beat, for producer, consumer 1 (100 / 30 s) and consumer 2 (10 / 2 s).
-pub const ORIGINAL_AVERAGE_MS: [f64; 3] = [216.0, 430.0, 202.0];
+const ORIGINAL_AVERAGE_MS: [f64; 3] = [216.0, 430.0, 202.0];
 const ORIGINAL_BATCHING: [(i32, i32); 2] = [(100, 30), (10, 2)];
 
 /// One function the report covers.
 #[derive(Debug, Clone)]
-pub struct Subject {
-    pub role: Role,
-    pub function: String,
-    pub mapping_uuid: Option<String>,
-    pub batching: Option<Batching>,
+pub(crate) struct Subject {
+    pub(crate) role: Role,
+    pub(crate) function: String,
+    pub(crate) mapping_uuid: Option<String>,
+    pub(crate) batching: Option<Batching>,
     /// The consumer's table, where its items' delays are read.
-    pub table: Option<String>,
+    pub(crate) table: Option<String>,
 }
 
 /// What the report is about, besides the measurements.
 #[derive(Debug, Clone)]
-pub struct Context {
-    pub stack: String,
-    pub region: String,
-    pub window: window::Window,
+pub(crate) struct Context {
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    pub(crate) window: window::Window,
     /// How the window was chosen ("from --since", "since the last up or tune") and the whole
     /// periods it is read in.
-    pub window_basis: String,
-    pub memory_mb: f64,
-    pub prices: Prices,
-    pub subjects: Vec<Subject>,
+    pub(crate) window_basis: String,
+    pub(crate) memory_mb: f64,
+    pub(crate) prices: Prices,
+    pub(crate) subjects: Vec<Subject>,
     /// Whether the durations are Lambda's (AWS), so comparable with the original's.
-    pub on_lambda: bool,
+    pub(crate) on_lambda: bool,
 }
 
 /// Everything read from AWS for one report.
 #[derive(Debug, Default)]
-pub struct Readings {
-    pub series: Measured,
-    pub percentiles: Measured,
-    pub billed: HashMap<String, Billed>,
+pub(crate) struct Readings {
+    pub(crate) series: Measured,
+    pub(crate) percentiles: Measured,
+    pub(crate) billed: HashMap<String, Billed>,
     /// Stream → table delay of each consumer's items, by function name.
-    pub latency: HashMap<String, latency::TableLatency>,
-    pub notes: Vec<String>,
+    pub(crate) latency: HashMap<String, latency::TableLatency>,
+    pub(crate) notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Report {
-    pub stack: String,
-    pub region: String,
-    pub window: WindowOut,
-    pub memory_mb: f64,
-    pub prices: Prices,
+pub(crate) struct Report {
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    pub(crate) window: WindowOut,
+    pub(crate) memory_mb: f64,
+    pub(crate) prices: Prices,
     /// Orders in the window: the producer's invocations, one per POST /order.
-    pub orders: u64,
-    pub functions: Vec<FunctionReport>,
+    pub(crate) orders: u64,
+    pub(crate) functions: Vec<FunctionReport>,
     /// The consumer with the lower total cost, when both ran and they differ.
-    pub cheaper: Option<String>,
+    pub(crate) cheaper: Option<String>,
     /// The consumer with the shorter average invocation, when both ran and they differ.
-    pub faster: Option<String>,
-    pub faster_basis: Option<String>,
-    pub has_data: bool,
+    pub(crate) faster: Option<String>,
+    pub(crate) faster_basis: Option<String>,
+    pub(crate) has_data: bool,
     /// The original's average durations, when the batching is the original's and the figures
     /// are Lambda's: producer, consumer 1, consumer 2.
-    pub original_average_ms: Option<[f64; 3]>,
-    pub notes: Vec<String>,
+    pub(crate) original_average_ms: Option<[f64; 3]>,
+    pub(crate) notes: Vec<String>,
     /// The chart file written, if one was asked for.
-    pub chart: Option<String>,
+    pub(crate) chart: Option<String>,
     /// What it shows: lines over time, or the consumers side by side (a short window).
-    pub chart_view: Option<view::ChartView>,
+    pub(crate) chart_view: Option<view::ChartView>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct WindowOut {
-    pub start: String,
-    pub end: String,
-    pub seconds: u64,
-    pub basis: String,
+pub(crate) struct WindowOut {
+    pub(crate) start: String,
+    pub(crate) end: String,
+    pub(crate) seconds: u64,
+    pub(crate) basis: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct FunctionReport {
+pub(crate) struct FunctionReport {
     /// "producer", "consumer 1", "consumer 2".
-    pub role: Role,
-    pub function: String,
-    pub batching: Option<Batching>,
-    pub invocations: u64,
-    pub errors: u64,
-    pub throttles: u64,
-    pub duration_ms: DurationStats,
+    pub(crate) role: Role,
+    pub(crate) function: String,
+    pub(crate) batching: Option<Batching>,
+    pub(crate) invocations: u64,
+    pub(crate) errors: u64,
+    pub(crate) throttles: u64,
+    pub(crate) duration_ms: DurationStats,
     /// Records the mapping read from the stream (its PolledEventCount), consumers only.
-    pub records_read: Option<u64>,
-    pub records_per_invocation: Option<f64>,
-    pub iterator_age_ms: Option<IteratorAge>,
+    pub(crate) records_read: Option<u64>,
+    pub(crate) records_per_invocation: Option<f64>,
+    pub(crate) iterator_age_ms: Option<IteratorAge>,
     /// Kinesis arrival → DynamoDB write of the consumer's items written in the window (the
     /// batching delay), read from its table.
-    pub stream_to_table_ms: Option<LatencySummary>,
-    pub insights: InsightsFigures,
-    pub billed: BilledOut,
-    pub cost: Cost,
+    pub(crate) stream_to_table_ms: Option<LatencySummary>,
+    pub(crate) insights: InsightsFigures,
+    pub(crate) billed: BilledOut,
+    pub(crate) cost: Cost,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
-pub struct DurationStats {
-    pub average: Option<f64>,
-    pub p50: Option<f64>,
-    pub p99: Option<f64>,
-    pub max: Option<f64>,
+pub(crate) struct DurationStats {
+    pub(crate) average: Option<f64>,
+    pub(crate) p50: Option<f64>,
+    pub(crate) p99: Option<f64>,
+    pub(crate) max: Option<f64>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
-pub struct IteratorAge {
-    pub p99: Option<f64>,
-    pub max: Option<f64>,
+pub(crate) struct IteratorAge {
+    pub(crate) p99: Option<f64>,
+    pub(crate) max: Option<f64>,
 }
 
 /// Lambda Insights' figures (namespace LambdaInsights); None without the layer.
 #[derive(Debug, Serialize, PartialEq)]
-pub struct InsightsFigures {
-    pub memory_utilization_avg_pct: Option<f64>,
-    pub memory_utilization_max_pct: Option<f64>,
-    pub used_memory_max_mb: Option<f64>,
-    pub cpu_time_ms: Option<f64>,
-    pub rx_bytes: Option<f64>,
-    pub tx_bytes: Option<f64>,
-    pub network_bytes: Option<f64>,
-    pub cold_starts: Option<u64>,
-    pub init_duration_avg_ms: Option<f64>,
+pub(crate) struct InsightsFigures {
+    pub(crate) memory_utilization_avg_pct: Option<f64>,
+    pub(crate) memory_utilization_max_pct: Option<f64>,
+    pub(crate) used_memory_max_mb: Option<f64>,
+    pub(crate) cpu_time_ms: Option<f64>,
+    pub(crate) rx_bytes: Option<f64>,
+    pub(crate) tx_bytes: Option<f64>,
+    pub(crate) network_bytes: Option<f64>,
+    pub(crate) cold_starts: Option<u64>,
+    pub(crate) init_duration_avg_ms: Option<f64>,
 }
 
 /// Billed duration × memory ("function cost" in the Insights console), and where it came from.
 #[derive(Debug, Serialize, PartialEq)]
-pub struct BilledOut {
-    pub mb_ms: f64,
-    pub billed_ms: Option<f64>,
-    pub source: BilledSource,
+pub(crate) struct BilledOut {
+    pub(crate) mb_ms: f64,
+    pub(crate) billed_ms: Option<f64>,
+    pub(crate) source: BilledSource,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
-pub enum BilledSource {
+pub(crate) enum BilledSource {
     /// Summed from the `billed_mb_ms` of the `/aws/lambda-insights` log events.
     LambdaInsightsLogs,
     /// Invocations × average duration rounded up to the ms × memory.
@@ -176,7 +176,7 @@ pub enum BilledSource {
 }
 
 /// Puts the readings together: per-function figures, costs, and which consumer wins.
-pub fn build(context: &Context, readings: &Readings) -> Report {
+pub(crate) fn build(context: &Context, readings: &Readings) -> Report {
     let orders = readings.series.total(0, Figure::Invocations).unwrap_or(0.0);
     let functions: Vec<FunctionReport> = context
         .subjects

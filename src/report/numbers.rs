@@ -3,7 +3,7 @@
 //! and `demo sweep`; imports nothing of the report.
 
 /// One decimal below 1,000, whole numbers with thousands separators above.
-pub fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     if value.abs() < 1000.0 {
         let text = format!("{value:.1}");
         text.strip_suffix(".0").map_or(text.clone(), str::to_owned)
@@ -12,7 +12,7 @@ pub fn number(value: f64) -> String {
     }
 }
 
-pub fn count(value: u64) -> String {
+pub(crate) fn count(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -35,7 +35,7 @@ pub fn usd(value: f64) -> String {
 }
 
 /// Tick labels in dollars: the report's four significant figures, trailing zeros dropped.
-pub fn dollars(value: f64) -> String {
+pub(crate) fn dollars(value: f64) -> String {
     let text = usd(value);
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_owned()

@@ -15,7 +15,7 @@ use crate::deploy::resources::Deployed;
 use crate::model::Consumer;
 
 /// Producer, consumer 1, consumer 2, from what is deployed.
-pub fn subjects(deployed: &Deployed) -> Vec<Subject> {
+pub(crate) fn subjects(deployed: &Deployed) -> Vec<Subject> {
     let mut subjects = Vec::new();
     if let Some(function) = deployed.functions.get("put-record") {
         subjects.push(Subject {
@@ -50,7 +50,7 @@ pub fn subjects(deployed: &Deployed) -> Vec<Subject> {
 
 /// Metrics, then the extras: percentiles, billed durations and the tables' delays. When an
 /// endpoint cannot answer an extra, the report says so and goes on.
-pub async fn read(
+pub(crate) async fn read(
     clients: &Clients,
     context: &Context,
     now: SystemTime,

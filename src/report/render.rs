@@ -198,7 +198,7 @@ fn marks(report: &Report) -> Vec<String> {
 }
 
 /// Label column left, then each column of cells right-aligned (`demo sweep`'s table too).
-pub fn align(lines: &[(String, Vec<String>)]) -> String {
+pub(crate) fn align(lines: &[(String, Vec<String>)]) -> String {
     let label_width = lines.iter().map(|(l, _)| width(l)).max().unwrap_or(0);
     let columns = lines.first().map_or(0, |(_, cells)| cells.len());
     let widths: Vec<usize> = (0..columns)

@@ -7,14 +7,14 @@ use serde::{Serialize, Serializer};
 use crate::model::Consumer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     Producer,
     Consumer(Consumer),
 }
 
 impl Role {
     /// The consumer it is, if it is one.
-    pub fn consumer(self) -> Option<Consumer> {
+    pub(crate) fn consumer(self) -> Option<Consumer> {
         match self {
             Role::Producer => None,
             Role::Consumer(consumer) => Some(consumer),

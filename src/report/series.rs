@@ -6,7 +6,7 @@ use super::metrics::{Figure, epoch_seconds};
 use super::{BilledSource, Context, Readings, Report, cost};
 
 /// The three panels of the window: cost, duration and network, a line per function.
-pub fn chart(context: &Context, readings: &Readings, report: &Report) -> Chart {
+pub(crate) fn chart(context: &Context, readings: &Readings, report: &Report) -> Chart {
     let lines = Lines::of(context, readings, report);
     let estimated = report
         .functions

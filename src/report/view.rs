@@ -11,11 +11,11 @@ use super::{Context, Readings, Report, compare, series};
 
 /// Fewer periods with invocations than this draw as bars: a line needs a few points, and one
 /// period drawn over time is a dot per function.
-pub const MIN_PERIODS_FOR_LINES: usize = 4;
+pub(crate) const MIN_PERIODS_FOR_LINES: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ChartView {
+pub(crate) enum ChartView {
     /// Cost, duration and network per period, a line per function.
     TimeSeries,
     /// The consumers' cost per million orders, delays and records per invocation as bars.
@@ -23,7 +23,7 @@ pub enum ChartView {
 }
 
 /// The view for these readings, and the number of periods with invocations it was chosen on.
-pub fn choose(readings: &Readings, functions: usize) -> (ChartView, usize) {
+pub(crate) fn choose(readings: &Readings, functions: usize) -> (ChartView, usize) {
     let mut periods: Vec<i64> = (0..functions)
         .flat_map(|index| readings.series.points(index, Figure::Invocations))
         .filter(|(_, invocations)| *invocations > 0.0)
@@ -40,7 +40,7 @@ pub fn choose(readings: &Readings, functions: usize) -> (ChartView, usize) {
 }
 
 /// Draws the chosen chart to `path` and says which it was.
-pub fn write(
+pub(crate) fn write(
     path: &Path,
     context: &Context,
     readings: &Readings,

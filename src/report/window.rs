@@ -21,21 +21,21 @@ const POINTS: u64 = 120;
 
 /// What `--since` said: a length back from now, or a moment.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Since {
+pub(crate) enum Since {
     Ago(Duration),
     At(SystemTime),
 }
 
 /// The half-open interval [start, end) the report covers.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Window {
-    pub start: SystemTime,
-    pub end: SystemTime,
+pub(crate) struct Window {
+    pub(crate) start: SystemTime,
+    pub(crate) end: SystemTime,
 }
 
 /// A `--since` that cannot be used: all of them the user's to fix.
 #[derive(Debug, PartialEq, thiserror::Error)]
-pub enum WindowError {
+pub(crate) enum WindowError {
     #[error("invalid --since {value:?}: the time is out of range")]
     OutOfRange { value: String },
 
@@ -54,7 +54,7 @@ pub enum WindowError {
 }
 
 /// `--since 1h`, `90m`, `1h30m` or an RFC 3339 time such as `2026-11-26T07:00:00Z`.
-pub fn parse_since(value: &str) -> Result<Since, WindowError> {
+pub(crate) fn parse_since(value: &str) -> Result<Since, WindowError> {
     if let Ok(at) = DateTime::from_str(value.trim(), DateTimeFormat::DateTime) {
         return SystemTime::try_from(at)
             .map(Since::At)
@@ -71,7 +71,7 @@ pub fn parse_since(value: &str) -> Result<Since, WindowError> {
 
 impl Window {
     /// From `--since` when given, else from the last change to the stack or its mappings.
-    pub fn resolve(
+    pub(crate) fn resolve(
         since: Option<Since>,
         last_change: SystemTime,
         now: SystemTime,
@@ -95,7 +95,7 @@ impl Window {
     /// [start, end) widened to whole periods of the granularity CloudWatch keeps for data that
     /// old: the start rounded down (as GetMetricData rounds it), the end rounded up, so that no
     /// period is read in part.
-    pub fn aligned(start: SystemTime, end: SystemTime, now: SystemTime) -> Window {
+    pub(crate) fn aligned(start: SystemTime, end: SystemTime, now: SystemTime) -> Window {
         let mut start = start;
         // Rounding down makes the start older, which may cross into a coarser granularity.
         loop {
@@ -111,7 +111,7 @@ impl Window {
         }
     }
 
-    pub fn seconds(&self) -> u64 {
+    pub(crate) fn seconds(&self) -> u64 {
         self.end
             .duration_since(self.start)
             .unwrap_or_default()
@@ -121,25 +121,25 @@ impl Window {
 
     /// The period of the chart's series: about 120 points, and no finer than CloudWatch
     /// still keeps for data that old (1 min for 15 days, 5 min for 63 days, then 1 h).
-    pub fn series_period(&self, now: SystemTime) -> i32 {
+    pub(crate) fn series_period(&self, now: SystemTime) -> i32 {
         let wanted = self.seconds().div_ceil(POINTS);
         to_period(wanted.max(self.granularity(now)), self.granularity(now))
     }
 
     /// One period that spans the whole window, for statistics that cannot be summed across
     /// periods (percentiles).
-    pub fn whole_period(&self, now: SystemTime) -> i32 {
+    pub(crate) fn whole_period(&self, now: SystemTime) -> i32 {
         to_period(self.seconds(), self.granularity(now))
     }
 
     /// The seconds CloudWatch rounds this window's start to (see the module's comment).
-    pub fn granularity(&self, now: SystemTime) -> u64 {
+    pub(crate) fn granularity(&self, now: SystemTime) -> u64 {
         granularity(self.start, now)
     }
 
     /// The granularity the window is aligned to, in words: "whole minutes", "whole 5-minute
     /// periods" or "whole hours".
-    pub fn alignment(&self, now: SystemTime) -> &'static str {
+    pub(crate) fn alignment(&self, now: SystemTime) -> &'static str {
         match self.granularity(now) {
             3600 => "whole hours",
             300 => "whole 5-minute periods",
@@ -182,7 +182,7 @@ fn to_period(seconds: u64, step: u64) -> i32 {
 }
 
 /// The time to the second, e.g. `2026-11-26T07:00:00Z`.
-pub fn rfc3339(time: SystemTime) -> String {
+pub(crate) fn rfc3339(time: SystemTime) -> String {
     DateTime::from_secs(DateTime::from(time).secs())
         .fmt(DateTimeFormat::DateTime)
         .unwrap_or_else(|_| "?".into())

@@ -18,7 +18,7 @@ use crate::sweep::grid::{Config, Traffic};
 
 /// The command asked for, with its settings resolved.
 #[derive(Debug)]
-pub enum Job {
+pub(crate) enum Job {
     Build(BuildSettings),
     Up(UpSettings),
     Down(DownSettings),
@@ -46,53 +46,53 @@ pub enum Job {
 
 /// What `demo build` was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BuildSettings {
-    pub arch: Arch,
+pub(crate) struct BuildSettings {
+    pub(crate) arch: Arch,
 }
 
 /// What `demo up` was asked for.
 #[derive(Debug, Clone, Default)]
-pub struct UpSettings {
-    pub arch: Option<Arch>,
-    pub memory: Option<u32>,
-    pub shards: Option<u32>,
+pub(crate) struct UpSettings {
+    pub(crate) arch: Option<Arch>,
+    pub(crate) memory: Option<u32>,
+    pub(crate) shards: Option<u32>,
     /// Batching of consumer 1 and consumer 2; a value not given keeps what is deployed.
-    pub batching: [BatchingChange; 2],
-    pub insights: InsightsChoice,
+    pub(crate) batching: [BatchingChange; 2],
+    pub(crate) insights: InsightsChoice,
     /// Prebuilt zips to deploy instead of building.
-    pub artifacts: Option<PathBuf>,
+    pub(crate) artifacts: Option<PathBuf>,
     /// `--artifact-bucket`: another bucket than the derived name.
-    pub artifact_bucket: Option<String>,
-    pub dry_run: bool,
+    pub(crate) artifact_bucket: Option<String>,
+    pub(crate) dry_run: bool,
     /// `--yes`: go on with an update that deletes data (a replaced table) without asking.
-    pub yes: bool,
+    pub(crate) yes: bool,
 }
 
 /// What `demo down` was asked for.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DownSettings {
-    pub yes: bool,
+pub(crate) struct DownSettings {
+    pub(crate) yes: bool,
 }
 
 /// What the flags asked for, checked before any AWS call.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReportSettings {
-    pub since: Option<Since>,
-    pub chart: Option<PathBuf>,
-    pub prices: PriceOverrides,
+pub(crate) struct ReportSettings {
+    pub(crate) since: Option<Since>,
+    pub(crate) chart: Option<PathBuf>,
+    pub(crate) prices: PriceOverrides,
 }
 
 /// What `demo sweep` was asked for, every value checked.
 #[derive(Debug, Clone)]
-pub struct SweepSettings {
-    pub configurations: Vec<Config>,
-    pub traffic: Traffic,
-    pub strategy: Strategy,
-    pub budget_p99_ms: Option<f64>,
-    pub predict: bool,
-    pub apply: bool,
-    pub dry_run: bool,
-    pub save: Option<PathBuf>,
-    pub from: Option<PathBuf>,
-    pub chart: Option<PathBuf>,
+pub(crate) struct SweepSettings {
+    pub(crate) configurations: Vec<Config>,
+    pub(crate) traffic: Traffic,
+    pub(crate) strategy: Strategy,
+    pub(crate) budget_p99_ms: Option<f64>,
+    pub(crate) predict: bool,
+    pub(crate) apply: bool,
+    pub(crate) dry_run: bool,
+    pub(crate) save: Option<PathBuf>,
+    pub(crate) from: Option<PathBuf>,
+    pub(crate) chart: Option<PathBuf>,
 }

@@ -12,23 +12,23 @@ use crate::report::cost::{self, Prices, Usage};
 
 /// One consumer's counts over one run, before pricing.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Orders sent in the run (the producer's accepted ones).
-    pub orders: u64,
-    pub invocations: u64,
-    pub records: u64,
-    pub errors: u64,
-    pub duration_avg_ms: Option<f64>,
+    pub(crate) orders: u64,
+    pub(crate) invocations: u64,
+    pub(crate) records: u64,
+    pub(crate) errors: u64,
+    pub(crate) duration_avg_ms: Option<f64>,
     /// Billed MB-ms from the Insights log events; None: estimated from the average duration.
-    pub billed_mb_ms: Option<f64>,
+    pub(crate) billed_mb_ms: Option<f64>,
     /// Stream → table delay of the run's items.
-    pub latency: Option<LatencySummary>,
+    pub(crate) latency: Option<LatencySummary>,
 }
 
 impl Measured {
     /// Prices `counts` as `demo report` does: billed MB-ms (or the estimate from the average
     /// duration) to GB-seconds and dollars, plus requests, per million orders.
-    pub fn priced(counts: Counts, memory_mb: f64, prices: &Prices) -> Measured {
+    pub(crate) fn priced(counts: Counts, memory_mb: f64, prices: &Prices) -> Measured {
         let estimated = || {
             cost::estimated_mb_ms(
                 counts.invocations as f64,
@@ -62,7 +62,7 @@ impl Measured {
     }
 
     /// The run as one observation for the duration fit.
-    pub fn observation(&self) -> Option<Observation> {
+    pub(crate) fn observation(&self) -> Option<Observation> {
         Some(Observation {
             invocations: self.invocations as f64,
             records_per_invocation: self.records_per_invocation?,
@@ -73,30 +73,30 @@ impl Measured {
 
 /// One configuration as measured on one consumer.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Measurement {
-    pub config: Config,
-    pub consumer: Consumer,
-    pub measured: Measured,
+pub(crate) struct Measurement {
+    pub(crate) config: Config,
+    pub(crate) consumer: Consumer,
+    pub(crate) measured: Measured,
 }
 
 /// Everything besides the runs that the document records.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Setting {
-    pub stack: String,
-    pub region: String,
-    pub traffic: Traffic,
+pub(crate) struct Setting {
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    pub(crate) traffic: Traffic,
     /// The rate the orders actually went out at, the model's λ (the asked rate if unknown).
-    pub achieved_rate: Option<f64>,
-    pub shards: u32,
-    pub memory_mb: f64,
-    pub prices: Prices,
-    pub strategy: Strategy,
-    pub budget_p99_ms: Option<f64>,
-    pub notes: Vec<String>,
+    pub(crate) achieved_rate: Option<f64>,
+    pub(crate) shards: u32,
+    pub(crate) memory_mb: f64,
+    pub(crate) prices: Prices,
+    pub(crate) strategy: Strategy,
+    pub(crate) budget_p99_ms: Option<f64>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// The results of `runs`, with `unrun` configurations predicted (`--predict`; may be empty).
-pub fn assemble(setting: Setting, runs: &[Measurement], unrun: &[Config]) -> SweepResults {
+pub(crate) fn assemble(setting: Setting, runs: &[Measurement], unrun: &[Config]) -> SweepResults {
     let model = fit(runs, None).map(|fit| Model {
         rate_per_second: setting
             .achieved_rate

@@ -33,7 +33,7 @@ struct Scatter {
 }
 
 /// Draws the sweep's chart to `path` (.svg or .png).
-pub fn write(path: &Path, results: &SweepResults) -> Result<(), ChartError> {
+pub(crate) fn write(path: &Path, results: &SweepResults) -> Result<(), ChartError> {
     let points = results.points();
     let chosen = results
         .choice

@@ -15,17 +15,17 @@ use crate::deploy::template::ParameterError;
 
 /// One configuration's two figures, measured or (without a measurement) predicted.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Point {
-    pub config: Config,
-    pub cost_per_million_orders_usd: f64,
-    pub p99_ms: f64,
-    pub measured: bool,
+pub(crate) struct Point {
+    pub(crate) config: Config,
+    pub(crate) cost_per_million_orders_usd: f64,
+    pub(crate) p99_ms: f64,
+    pub(crate) measured: bool,
 }
 
 /// What to optimise for.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "strategy", rename_all = "snake_case")]
-pub enum Strategy {
+pub(crate) enum Strategy {
     Cost,
     Latency,
     /// `weight` 1 is the cost strategy, 0 the latency one.
@@ -36,7 +36,7 @@ pub enum Strategy {
 
 impl Strategy {
     /// `--strategy balanced --balanced-weight W`, W in [0, 1].
-    pub fn balanced(weight: f64) -> Result<Strategy, ParameterError> {
+    pub(crate) fn balanced(weight: f64) -> Result<Strategy, ParameterError> {
         if (0.0..=1.0).contains(&weight) {
             Ok(Strategy::Balanced { weight })
         } else {
@@ -51,15 +51,15 @@ impl Strategy {
 
 /// The configuration closest to a budget none met.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Closest {
-    pub config: Config,
-    pub p99_ms: f64,
+pub(crate) struct Closest {
+    pub(crate) config: Config,
+    pub(crate) p99_ms: f64,
 }
 
 /// What was chosen, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Choice {
+pub(crate) enum Choice {
     Chosen {
         config: Config,
         by: Basis,
@@ -76,7 +76,7 @@ pub enum Choice {
 /// The rule that chose.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
-pub enum Basis {
+pub(crate) enum Basis {
     Strategy(Strategy),
     /// The cheapest whose measured p99 is at most the budget.
     Budget {
@@ -85,7 +85,7 @@ pub enum Basis {
 }
 
 impl Choice {
-    pub fn config(&self) -> Option<Config> {
+    pub(crate) fn config(&self) -> Option<Config> {
         match self {
             Choice::Chosen { config, .. } => Some(*config),
             _ => None,
@@ -95,7 +95,7 @@ impl Choice {
 
 /// Chooses among `points` (those with finite figures). With a budget only measured p99s count,
 /// and the cheapest that meets it wins whatever the strategy.
-pub fn choose(points: &[Point], strategy: Strategy, budget_p99_ms: Option<f64>) -> Choice {
+pub(crate) fn choose(points: &[Point], strategy: Strategy, budget_p99_ms: Option<f64>) -> Choice {
     let usable: Vec<&Point> = points
         .iter()
         .filter(|p| p.cost_per_million_orders_usd.is_finite() && p.p99_ms.is_finite())

@@ -7,7 +7,7 @@ use crate::load::LoadError;
 use crate::report::ReportError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SweepError {
+pub(crate) enum SweepError {
     /// Values refused before any AWS call, all at once, each with its flag and its rule.
     #[error("{}", join_lines(.0))]
     Invalid(Vec<ParameterError>),
@@ -27,7 +27,7 @@ pub enum SweepError {
 
 impl SweepError {
     /// Whether this is the user's input or environment (exit 2) rather than a failure (exit 1).
-    pub fn is_environment(&self) -> bool {
+    pub(crate) fn is_environment(&self) -> bool {
         match self {
             SweepError::Invalid(_) => true,
             SweepError::Deploy(error) => error.is_environment(),

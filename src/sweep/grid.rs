@@ -15,31 +15,31 @@ use crate::deploy::template::{ParameterError, ParameterSpec};
 use crate::model::{Consumer, Parameter};
 
 /// How long after the last batch is due the run still waits for it to be written.
-pub const DRAIN_MARGIN: Duration = Duration::from_secs(5);
+const DRAIN_MARGIN: Duration = Duration::from_secs(5);
 
 /// How often Lambda polls a shard: a window of 0 still waits up to this long.
-pub use crate::local::POLL_INTERVAL;
+pub(crate) use crate::local::POLL_INTERVAL;
 
 /// The grid as given on the command line. Signed, so a negative value reaches the limit check
 /// and is refused by name; an empty parallelization list means 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grid {
-    pub batch_sizes: Vec<i64>,
-    pub windows: Vec<i64>,
-    pub parallelization: Vec<i64>,
+pub(crate) struct Grid {
+    pub(crate) batch_sizes: Vec<i64>,
+    pub(crate) windows: Vec<i64>,
+    pub(crate) parallelization: Vec<i64>,
 }
 
 /// One configuration of a mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Config {
-    pub batch_size: u32,
-    pub window_seconds: u32,
-    pub parallelization: u32,
+pub(crate) struct Config {
+    pub(crate) batch_size: u32,
+    pub(crate) window_seconds: u32,
+    pub(crate) parallelization: u32,
 }
 
 impl Config {
     /// The original demo's consumers (100 / 30 s and 10 / 2 s), which one it is.
-    pub fn original(self) -> Option<Consumer> {
+    pub(crate) fn original(self) -> Option<Consumer> {
         match (self.batch_size, self.window_seconds, self.parallelization) {
             (100, 30, 1) => Some(Consumer::One),
             (10, 2, 1) => Some(Consumer::Two),
@@ -48,7 +48,7 @@ impl Config {
     }
 
     /// `100 / 30 s`, with `×N` when more than one batch per shard is in flight.
-    pub fn label(self) -> String {
+    pub(crate) fn label(self) -> String {
         let base = format!("{} / {} s", self.batch_size, self.window_seconds);
         match self.parallelization {
             1 => base,
@@ -57,7 +57,7 @@ impl Config {
     }
 
     /// How long a record may wait to be handed over: the window, or the poll interval at 0.
-    pub fn longest_wait(self) -> Duration {
+    pub(crate) fn longest_wait(self) -> Duration {
         Duration::from_secs(u64::from(self.window_seconds)).max(POLL_INTERVAL)
     }
 }
@@ -65,21 +65,21 @@ impl Config {
 /// How much traffic each run gets.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Amount {
+pub(crate) enum Amount {
     Orders(u64),
     Seconds(f64),
 }
 
 /// The traffic every run gets: orders at a rate, for a count or a time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Traffic {
-    pub rate_per_second: f64,
-    pub amount: Amount,
+pub(crate) struct Traffic {
+    pub(crate) rate_per_second: f64,
+    pub(crate) amount: Amount,
 }
 
 impl Traffic {
     /// How long sending takes (zero for traffic `check_traffic` refuses).
-    pub fn send_time(self) -> Duration {
+    fn send_time(self) -> Duration {
         let seconds = match self.amount {
             Amount::Orders(n) => n as f64 / self.rate_per_second,
             Amount::Seconds(s) => s,
@@ -88,7 +88,7 @@ impl Traffic {
     }
 
     /// How many orders one run sends.
-    pub fn orders(self) -> u64 {
+    pub(crate) fn orders(self) -> u64 {
         match self.amount {
             Amount::Orders(n) => n,
             Amount::Seconds(s) => (s * self.rate_per_second).round() as u64,
@@ -98,7 +98,7 @@ impl Traffic {
 
 /// The configurations of `grid`, each once, after checking every value (all problems at once)
 /// against the template's limits for consumer 1's mapping, which are AWS's.
-pub fn configurations(
+pub(crate) fn configurations(
     specs: &BTreeMap<Parameter, ParameterSpec>,
     grid: &Grid,
 ) -> Result<Vec<Config>, SweepError> {
@@ -178,7 +178,7 @@ fn product(grid: &Grid) -> Vec<Config> {
 }
 
 /// Checks the traffic: a positive, finite rate and amount.
-pub fn check_traffic(traffic: Traffic) -> Result<(), SweepError> {
+pub(crate) fn check_traffic(traffic: Traffic) -> Result<(), SweepError> {
     let refuse = |flag: &str, value: String| ParameterError {
         flag: flag.into(),
         value,
@@ -206,31 +206,31 @@ pub fn check_traffic(traffic: Traffic) -> Result<(), SweepError> {
 /// One run: a configuration for each consumer (the last run of an odd grid has one), both
 /// under the same traffic.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Run {
-    pub consumer_1: Config,
-    pub consumer_2: Option<Config>,
-    pub estimated_seconds: f64,
+pub(crate) struct Run {
+    pub(crate) consumer_1: Config,
+    pub(crate) consumer_2: Option<Config>,
+    pub(crate) estimated_seconds: f64,
 }
 
 impl Run {
-    pub fn configs(&self) -> impl Iterator<Item = Config> + '_ {
+    pub(crate) fn configs(&self) -> impl Iterator<Item = Config> + '_ {
         std::iter::once(self.consumer_1).chain(self.consumer_2)
     }
 }
 
 /// What the sweep will do.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Plan {
-    pub traffic: Traffic,
-    pub configurations: usize,
-    pub runs: Vec<Run>,
-    pub estimated_seconds: f64,
+pub(crate) struct Plan {
+    pub(crate) traffic: Traffic,
+    pub(crate) configurations: usize,
+    pub(crate) runs: Vec<Run>,
+    pub(crate) estimated_seconds: f64,
 }
 
 /// Pairs the configurations for the two consumers. Sorted by window first, so each run pairs
 /// configurations of similar windows: a run lasts as long as its longer window, and pairing
 /// neighbours in that order makes the sum of those maxima the smallest possible.
-pub fn plan(configs: &[Config], traffic: Traffic) -> Plan {
+pub(crate) fn plan(configs: &[Config], traffic: Traffic) -> Plan {
     let mut sorted = configs.to_vec();
     sorted.sort_by_key(|c| (c.window_seconds, c.batch_size, c.parallelization));
     let runs: Vec<Run> = sorted
@@ -257,7 +257,7 @@ pub fn plan(configs: &[Config], traffic: Traffic) -> Plan {
 }
 
 /// `1 min 5 s`, `40 s`.
-pub fn minutes(seconds: f64) -> String {
+pub(crate) fn minutes(seconds: f64) -> String {
     let whole = seconds.ceil() as u64;
     match (whole / 60, whole % 60) {
         (0, s) => format!("{s} s"),

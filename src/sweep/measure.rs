@@ -33,21 +33,21 @@ const LATE_READ_INTERVAL: Duration = Duration::from_secs(30);
 const LATE_READS: u32 = 4;
 
 /// What every run shares.
-pub struct Sweep<'a> {
-    pub clients: &'a Clients,
-    pub stack: &'a str,
+pub(crate) struct Sweep<'a> {
+    pub(crate) clients: &'a Clients,
+    pub(crate) stack: &'a str,
     /// Each consumer's mapping (consumer 1 first).
-    pub mappings: &'a [Mapping; 2],
-    pub traffic: Traffic,
-    pub memory_mb: f64,
-    pub prices: Prices,
+    pub(crate) mappings: &'a [Mapping; 2],
+    pub(crate) traffic: Traffic,
+    pub(crate) memory_mb: f64,
+    pub(crate) prices: Prices,
 }
 
 /// What one run measured, the rate its orders went out at, and what the reading noted.
-pub struct RunOutcome {
-    pub measurements: Vec<Measurement>,
-    pub achieved_rate: f64,
-    pub notes: Vec<String>,
+pub(crate) struct RunOutcome {
+    pub(crate) measurements: Vec<Measurement>,
+    pub(crate) achieved_rate: f64,
+    pub(crate) notes: Vec<String>,
 }
 
 /// A run's window read back: each consumer's measurement, and the report's notes (an extra
@@ -59,7 +59,7 @@ struct ReadBack {
 }
 
 /// Sets the configurations, sends the traffic, waits for the last batch and reads the figures.
-pub async fn run(sweep: &Sweep<'_>, planned: &Run) -> Result<RunOutcome, SweepError> {
+pub(crate) async fn run(sweep: &Sweep<'_>, planned: &Run) -> Result<RunOutcome, SweepError> {
     let started = Instant::now();
     for (mapping, config) in sweep.mappings.iter().zip(planned.configs()) {
         mapping::set(sweep.clients, mapping, batching(config), started).await?;
@@ -209,7 +209,7 @@ fn minute_after(time: SystemTime) -> SystemTime {
 }
 
 /// The mapping values of a configuration.
-pub fn batching(config: Config) -> Batching {
+pub(crate) fn batching(config: Config) -> Batching {
     Batching {
         batch_size: config.batch_size as i32,
         window_seconds: config.window_seconds as i32,

@@ -8,15 +8,15 @@
 //! choice), `SweepResults::save` / `to_json` / its `Display`, `chart::write`.
 //! `--from FILE` is `SweepResults::load` and the same three.
 
-pub mod assemble;
-pub mod chart;
-pub mod choose;
-pub mod error;
-pub mod grid;
-pub mod measure;
-pub mod model;
-pub mod pareto;
-pub mod render;
-pub mod results;
+pub(crate) mod assemble;
+pub(crate) mod chart;
+pub(crate) mod choose;
+pub(crate) mod error;
+pub(crate) mod grid;
+pub(crate) mod measure;
+pub(crate) mod model;
+pub(crate) mod pareto;
+pub(crate) mod render;
+pub(crate) mod results;
 
-pub use self::error::SweepError;
+pub(crate) use self::error::SweepError;

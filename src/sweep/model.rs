@@ -10,27 +10,27 @@ use crate::report::cost::{self, Prices, Usage};
 /// A consumer's invocations, as measured: so many, of so many records on average, taking so long
 /// on average. A configuration's figures are one such observation, weighted by its invocations.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Observation {
-    pub invocations: f64,
-    pub records_per_invocation: f64,
-    pub duration_ms: f64,
+pub(crate) struct Observation {
+    pub(crate) invocations: f64,
+    pub(crate) records_per_invocation: f64,
+    pub(crate) duration_ms: f64,
 }
 
 /// `duration_ms = intercept_ms + per_record_ms × records`, fitted by weighted least squares.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Fit {
-    pub intercept_ms: f64,
-    pub per_record_ms: f64,
+pub(crate) struct Fit {
+    pub(crate) intercept_ms: f64,
+    pub(crate) per_record_ms: f64,
     /// How much of the durations' variance the line explains (None: nothing varied).
-    pub r_squared: Option<f64>,
+    pub(crate) r_squared: Option<f64>,
     /// Invocations the fit rests on.
-    pub invocations: f64,
+    pub(crate) invocations: f64,
     /// Observations (configurations) it rests on.
-    pub observations: usize,
+    pub(crate) observations: usize,
 }
 
 impl Fit {
-    pub fn duration_ms(&self, records: f64) -> f64 {
+    pub(crate) fn duration_ms(&self, records: f64) -> f64 {
         (self.intercept_ms + self.per_record_ms * records).max(0.0)
     }
 }
@@ -38,7 +38,7 @@ impl Fit {
 /// Fits the line through the observations, each weighted by its invocations. With one batch size
 /// only (no spread in records) the slope cannot be told apart: it is 0 and the intercept the
 /// mean. None without any invocation.
-pub fn fit(observations: &[Observation]) -> Option<Fit> {
+pub(crate) fn fit(observations: &[Observation]) -> Option<Fit> {
     let used: Vec<&Observation> = observations
         .iter()
         .filter(|o| o.invocations > 0.0 && o.duration_ms.is_finite())
@@ -68,42 +68,42 @@ pub fn fit(observations: &[Observation]) -> Option<Fit> {
 
 /// What the model is given besides the fit: the traffic and the deployment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Model {
+pub(crate) struct Model {
     /// Orders per second into the stream (each order is one record).
-    pub rate_per_second: f64,
-    pub shards: u32,
-    pub memory_mb: f64,
-    pub prices: Prices,
-    pub fit: Fit,
+    pub(crate) rate_per_second: f64,
+    pub(crate) shards: u32,
+    pub(crate) memory_mb: f64,
+    pub(crate) prices: Prices,
+    pub(crate) fit: Fit,
 }
 
 /// What the model expects of one configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Prediction {
+pub(crate) struct Prediction {
     /// The orders of the run predicted, whose last batch in each lane is partial, so a short run
     /// makes more invocations per order than sustained traffic; None: sustained traffic.
-    pub run_orders: Option<u64>,
-    pub records_per_invocation: f64,
-    pub invocations_per_million_orders: f64,
-    pub duration_ms: f64,
-    pub gb_seconds_per_million_orders: f64,
-    pub cost_per_million_orders_usd: f64,
+    run_orders: Option<u64>,
+    pub(crate) records_per_invocation: f64,
+    pub(crate) invocations_per_million_orders: f64,
+    pub(crate) duration_ms: f64,
+    gb_seconds_per_million_orders: f64,
+    pub(crate) cost_per_million_orders_usd: f64,
     /// How long a record waits to be handed over, plus the invocation: mean and p99.
-    pub delay_mean_ms: f64,
-    pub delay_p99_ms: f64,
+    delay_mean_ms: f64,
+    pub(crate) delay_p99_ms: f64,
     /// Busy time per unit of time of one batch lane; at 1 or more the lane falls behind.
-    pub utilisation: f64,
+    utilisation: f64,
 }
 
 impl Model {
     /// Records per second reaching one batch lane: a shard's share, split over the
     /// configuration's lanes (Lambda hashes partition keys to them; the order ids spread evenly).
-    pub fn lane_rate(&self, config: Config) -> f64 {
+    fn lane_rate(&self, config: Config) -> f64 {
         self.rate_per_second / f64::from(self.shards.max(1)) / f64::from(config.parallelization)
     }
 
     /// Sustained traffic at the model's rate.
-    pub fn predict(&self, config: Config) -> Prediction {
+    pub(crate) fn predict(&self, config: Config) -> Prediction {
         let records = records_per_invocation(config, self.lane_rate(config));
         self.predict_with(config, records, None)
     }
@@ -111,7 +111,7 @@ impl Model {
     /// What a run of `orders` at the model's rate measures: each lane's orders in whole
     /// batches of the sustained size, the last one partial (300 orders in batches of 97.7 are
     /// 4 invocations of 75, not 3.07 of 97.7).
-    pub fn predict_run(&self, config: Config, orders: u64) -> Prediction {
+    pub(crate) fn predict_run(&self, config: Config, orders: u64) -> Prediction {
         if orders == 0 {
             return self.predict(config);
         }
@@ -159,7 +159,7 @@ impl Model {
 /// opens at that poll and is checked at the polls after it, so ⌈W / P⌉ more polls' records
 /// join: `min(B, c + μ⌈W / P⌉)`, full batches going as soon as they are full. At low rates both
 /// tend to 1, at high ones to λ(W + P) (the issue's `min(B, max(1, λW))`, plus the poll).
-pub fn records_per_invocation(config: Config, lane_rate: f64) -> f64 {
+pub(crate) fn records_per_invocation(config: Config, lane_rate: f64) -> f64 {
     let batch = f64::from(config.batch_size);
     let per_poll = lane_rate * POLL_INTERVAL.as_secs_f64();
     let found = if per_poll > 0.0 {

@@ -13,7 +13,7 @@ fn dominates(a: &Point, b: &Point) -> bool {
 /// The points (with finite figures) that no other point dominates, cheapest first (then lowest
 /// p99, then smallest configuration). Points with equal figures are all kept: neither beats the
 /// other. A sweep grid is small, so every pair is compared.
-pub fn frontier(points: &[Point]) -> Vec<Point> {
+pub(crate) fn frontier(points: &[Point]) -> Vec<Point> {
     let finite: Vec<&Point> = points
         .iter()
         .filter(|p| p.cost_per_million_orders_usd.is_finite() && p.p99_ms.is_finite())

@@ -12,83 +12,83 @@ use super::model::{Fit, Model, Prediction};
 use crate::model::Consumer;
 
 /// The results file's layout; a file of another version is refused rather than misread.
-pub const FORMAT: u32 = 2;
+pub(crate) const FORMAT: u32 = 2;
 
 /// Everything a sweep found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepResults {
-    pub format: u32,
-    pub stack: String,
-    pub region: String,
-    pub traffic: Traffic,
+pub(crate) struct SweepResults {
+    pub(crate) format: u32,
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    pub(crate) traffic: Traffic,
     /// The pooled fit and what the predictions rest on; None before anything was measured.
-    pub model: Option<Model>,
+    pub(crate) model: Option<Model>,
     /// Each consumer's own fit.
-    pub fits: Vec<ConsumerFit>,
-    pub rows: Vec<Row>,
-    pub strategy: Strategy,
-    pub budget_p99_ms: Option<f64>,
-    pub choice: Choice,
-    pub notes: Vec<String>,
+    pub(crate) fits: Vec<ConsumerFit>,
+    pub(crate) rows: Vec<Row>,
+    pub(crate) strategy: Strategy,
+    pub(crate) budget_p99_ms: Option<f64>,
+    pub(crate) choice: Choice,
+    pub(crate) notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ConsumerFit {
+pub(crate) struct ConsumerFit {
     #[serde(deserialize_with = "consumer_json::one")]
-    pub consumer: Consumer,
-    pub fit: Fit,
+    pub(crate) consumer: Consumer,
+    pub(crate) fit: Fit,
 }
 
 /// Whether a row's figures were measured or only predicted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub(crate) enum Kind {
     Measured,
     Predicted,
 }
 
 /// One configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Row {
-    pub config: Config,
-    pub kind: Kind,
+pub(crate) struct Row {
+    pub(crate) config: Config,
+    pub(crate) kind: Kind,
     /// The consumer that ran it (measured rows).
     #[serde(default, deserialize_with = "consumer_json::optional")]
-    pub consumer: Option<Consumer>,
-    pub measured: Option<Measured>,
-    pub predicted: Option<Prediction>,
+    pub(crate) consumer: Option<Consumer>,
+    pub(crate) measured: Option<Measured>,
+    pub(crate) predicted: Option<Prediction>,
 }
 
 /// What one consumer did under one configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Measured {
-    pub orders: u64,
-    pub invocations: u64,
-    pub records: u64,
-    pub records_per_invocation: Option<f64>,
-    pub invocations_per_million_orders: Option<f64>,
-    pub errors: u64,
-    pub duration_avg_ms: Option<f64>,
-    pub billed_mb_ms: f64,
+pub(crate) struct Measured {
+    pub(crate) orders: u64,
+    pub(crate) invocations: u64,
+    pub(crate) records: u64,
+    pub(crate) records_per_invocation: Option<f64>,
+    pub(crate) invocations_per_million_orders: Option<f64>,
+    pub(crate) errors: u64,
+    pub(crate) duration_avg_ms: Option<f64>,
+    pub(crate) billed_mb_ms: f64,
     /// Billed figures estimated from the average duration (no Insights log events).
-    pub billed_estimated: bool,
-    pub gb_seconds: f64,
+    pub(crate) billed_estimated: bool,
+    pub(crate) gb_seconds: f64,
     /// Compute and requests, at the report's prices.
-    pub cost_per_million_orders_usd: Option<f64>,
-    pub stream_to_table_p50_ms: Option<f64>,
-    pub stream_to_table_p99_ms: Option<f64>,
+    pub(crate) cost_per_million_orders_usd: Option<f64>,
+    pub(crate) stream_to_table_p50_ms: Option<f64>,
+    pub(crate) stream_to_table_p99_ms: Option<f64>,
 }
 
 impl Measured {
     /// Whether the consumer's metrics count every order of the run: a run read before all its
     /// metrics arrived looks cheaper than it was.
-    pub fn complete(&self) -> bool {
+    pub(crate) fn complete(&self) -> bool {
         self.records >= self.orders
     }
 }
 
 impl Row {
-    pub fn measured(
+    pub(crate) fn measured(
         config: Config,
         consumer: Consumer,
         measured: Measured,
@@ -103,7 +103,7 @@ impl Row {
         }
     }
 
-    pub fn predicted(config: Config, predicted: Prediction) -> Row {
+    pub(crate) fn predicted(config: Config, predicted: Prediction) -> Row {
         Row {
             config,
             kind: Kind::Predicted,
@@ -115,7 +115,7 @@ impl Row {
 
     /// The figures its kind gives: a measured row's own (none if either is missing), a
     /// predicted row's prediction.
-    pub fn point(&self) -> Option<Point> {
+    pub(crate) fn point(&self) -> Option<Point> {
         let (cost, p99) = match (self.kind, &self.measured, &self.predicted) {
             (Kind::Measured, Some(m), _) if m.complete() => {
                 (m.cost_per_million_orders_usd?, m.stream_to_table_p99_ms?)
@@ -134,7 +134,7 @@ impl Row {
 
 /// Why a results file could not be read or written.
 #[derive(Debug, thiserror::Error)]
-pub enum ResultsError {
+pub(crate) enum ResultsError {
     #[error("could not {action} {}: {cause}", .path.display())]
     Io {
         action: &'static str,
@@ -155,16 +155,16 @@ pub enum ResultsError {
 
 impl SweepResults {
     /// The points to choose from and draw: every row with both figures.
-    pub fn points(&self) -> Vec<Point> {
+    pub(crate) fn points(&self) -> Vec<Point> {
         self.rows.iter().filter_map(Row::point).collect()
     }
 
     /// The document `--output json` prints and the results file holds.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("sweep results serialise") + "\n"
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), ResultsError> {
+    pub(crate) fn save(&self, path: &Path) -> Result<(), ResultsError> {
         std::fs::write(path, self.to_json()).map_err(|cause| ResultsError::Io {
             action: "write the sweep results to",
             path: path.to_path_buf(),
@@ -173,7 +173,7 @@ impl SweepResults {
     }
 
     /// Reads a results file (`--from FILE`).
-    pub fn load(path: &Path) -> Result<SweepResults, ResultsError> {
+    pub(crate) fn load(path: &Path) -> Result<SweepResults, ResultsError> {
         let text = std::fs::read_to_string(path).map_err(|cause| ResultsError::Io {
             action: "read the sweep results from",
             path: path.to_path_buf(),
@@ -207,11 +207,11 @@ mod consumer_json {
 
     use crate::model::Consumer;
 
-    pub fn one<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Consumer, D::Error> {
+    pub(crate) fn one<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Consumer, D::Error> {
         consumer(usize::deserialize(deserializer)?)
     }
 
-    pub fn optional<'de, D: Deserializer<'de>>(
+    pub(crate) fn optional<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Consumer>, D::Error> {
         Option::<usize>::deserialize(deserializer)?
@@ -247,7 +247,7 @@ pub(super) mod tests {
 
     /// A sweep of 10 and 100 records at 1 and 5 s windows, measured, plus predicted rows for
     /// the originals; awkward floats on purpose (thirds, tiny prices).
-    pub fn sample() -> SweepResults {
+    pub(crate) fn sample() -> SweepResults {
         let observations = [
             model::Observation {
                 invocations: 30.0,

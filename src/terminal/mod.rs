@@ -13,15 +13,15 @@ use std::sync::atomic::{AtomicI8, Ordering};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 
-pub use spinner::Spinner;
+pub(crate) use spinner::Spinner;
 
 /// How chatty stderr is: negative is quieter, positive more verbose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verbosity(pub i8);
+pub(crate) struct Verbosity(pub(crate) i8);
 
 impl Verbosity {
     /// `-q` or quieter: notes and progress are not shown.
-    pub fn is_quiet(self) -> bool {
+    fn is_quiet(self) -> bool {
         self.0 < 0
     }
 }
@@ -33,37 +33,37 @@ static BARS: LazyLock<MultiProgress> =
     LazyLock::new(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
 
 /// Sets the verbosity for the rest of the run (`main`, once).
-pub fn init(verbosity: Verbosity) {
+pub(crate) fn init(verbosity: Verbosity) {
     VERBOSITY.store(verbosity.0, Ordering::Relaxed);
 }
 
-pub fn verbosity() -> Verbosity {
+pub(crate) fn verbosity() -> Verbosity {
     Verbosity(VERBOSITY.load(Ordering::Relaxed))
 }
 
 /// What the tool is doing or found, for a person watching: hidden by `-q`.
-pub fn note(text: impl Display) {
+pub(crate) fn note(text: impl Display) {
     if !verbosity().is_quiet() {
         line(text);
     }
 }
 
 /// Something the user should act on or know although the command goes on: hidden by `-qq`.
-pub fn warn(text: impl Display) {
+pub(crate) fn warn(text: impl Display) {
     if verbosity().0 >= -1 {
         line(text);
     }
 }
 
 /// A line shown at every verbosity: the final error, an interrupt, a dry run's plan.
-pub fn line(text: impl Display) {
+pub(crate) fn line(text: impl Display) {
     let text = text.to_string();
     write(&mut |stderr| writeln!(stderr, "{text}"));
 }
 
 /// Asks a yes/no question on the terminal: Some(true) for "y" or "yes", Some(false) for anything
 /// else, None when stdin is not a terminal (nobody to ask: the caller decides).
-pub fn ask(prompt: &str) -> Option<bool> {
+pub(crate) fn ask(prompt: &str) -> Option<bool> {
     if !std::io::stdin().is_terminal() {
         return None;
     }
@@ -74,7 +74,7 @@ pub fn ask(prompt: &str) -> Option<bool> {
 }
 
 /// Runs `print` with stderr, live bars cleared while it writes and drawn again after.
-pub fn write(print: &mut dyn FnMut(&mut std::io::StderrLock<'_>) -> std::io::Result<()>) {
+pub(crate) fn write(print: &mut dyn FnMut(&mut std::io::StderrLock<'_>) -> std::io::Result<()>) {
     BARS.suspend(|| {
         let mut stderr = std::io::stderr().lock();
         // A closed stderr has no reader left to tell: the line is dropped, as eprintln! would
@@ -85,7 +85,7 @@ pub fn write(print: &mut dyn FnMut(&mut std::io::StderrLock<'_>) -> std::io::Res
 
 /// How progress is shown at this verbosity on this stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProgressMode {
+pub(crate) enum ProgressMode {
     /// A live bar or spinner (stderr is a terminal).
     Bar,
     /// A plain line now and then (logs, pipes).
@@ -95,7 +95,7 @@ pub enum ProgressMode {
 }
 
 impl ProgressMode {
-    pub fn current() -> Self {
+    pub(crate) fn current() -> Self {
         if verbosity().is_quiet() {
             ProgressMode::Off
         } else if std::io::stderr().is_terminal() {
@@ -107,12 +107,12 @@ impl ProgressMode {
 }
 
 /// Draws `bar` among the live bars, so that lines printed meanwhile go above it.
-pub fn show(bar: ProgressBar) -> ProgressBar {
+pub(crate) fn show(bar: ProgressBar) -> ProgressBar {
     BARS.add(bar)
 }
 
 /// Takes a finished bar off the screen.
-pub fn hide(bar: &ProgressBar) {
+pub(crate) fn hide(bar: &ProgressBar) {
     bar.finish_and_clear();
     BARS.remove(bar);
 }

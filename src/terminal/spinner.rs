@@ -10,7 +10,7 @@ use super::ProgressMode;
 /// Plain status lines are printed at most this often.
 const LINE_EVERY: Duration = Duration::from_secs(2);
 
-pub struct Spinner {
+pub(crate) struct Spinner {
     mode: ProgressMode,
     bar: Option<ProgressBar>,
     last_line: Option<Instant>,
@@ -18,7 +18,7 @@ pub struct Spinner {
 
 impl Spinner {
     /// `prefix` stays in front of every status (e.g. `stack demo:`).
-    pub fn start(mode: ProgressMode, prefix: &str) -> Self {
+    pub(crate) fn start(mode: ProgressMode, prefix: &str) -> Self {
         let bar = (mode == ProgressMode::Bar).then(|| {
             let style = ProgressStyle::with_template("{spinner} {prefix}{msg}  [{elapsed}]")
                 .expect("a valid progress template");
@@ -35,7 +35,7 @@ impl Spinner {
     }
 
     /// The status under the spinner; plain output gets it as a line at most every 2 s.
-    pub fn set(&mut self, status: String) {
+    pub(crate) fn set(&mut self, status: String) {
         match (self.mode, &self.bar) {
             (ProgressMode::Bar, Some(bar)) => bar.set_message(status),
             (ProgressMode::Lines, _)
@@ -49,7 +49,7 @@ impl Spinner {
     }
 
     /// The status under the spinner only: plain output already has the lines that tell it.
-    pub fn set_live(&self, status: String) {
+    pub(crate) fn set_live(&self, status: String) {
         if let Some(bar) = &self.bar {
             bar.set_message(status);
         }

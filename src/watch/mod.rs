@@ -10,8 +10,8 @@
 mod paths;
 mod swap;
 
-pub use paths::{Wanted, wanted};
-pub use swap::{SwapError, Swapped, Target, swap};
+pub(crate) use paths::{Wanted, wanted};
+pub(crate) use swap::{SwapError, Swapped, Target, swap};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -24,7 +24,9 @@ const SETTLE: Duration = Duration::from_millis(300);
 
 /// The saves under `root` that matter, as they come: `functions/`, `templates/` and the
 /// workspace manifests. Keep the returned watcher alive as long as the receiver is read.
-pub fn watch(root: &Path) -> notify::Result<(impl Watcher, mpsc::UnboundedReceiver<PathBuf>)> {
+pub(crate) fn watch(
+    root: &Path,
+) -> notify::Result<(impl Watcher, mpsc::UnboundedReceiver<PathBuf>)> {
     let (sender, receiver) = mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
@@ -47,7 +49,7 @@ pub fn watch(root: &Path) -> notify::Result<(impl Watcher, mpsc::UnboundedReceiv
 
 /// The next batch of saves that matters: waits for one, then takes what follows within
 /// [`SETTLE`] of the last. None when the watcher is gone. The instant is the first save's.
-pub async fn next_change(
+pub(crate) async fn next_change(
     root: &Path,
     saves: &mut mpsc::UnboundedReceiver<PathBuf>,
 ) -> Option<(Wanted, Instant)> {

@@ -7,17 +7,17 @@ use std::path::Path;
 
 /// What a batch of saved files asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Wanted {
+pub(crate) struct Wanted {
     /// A build: some function's inputs changed. Which zips changed is known after the build.
-    pub build: bool,
+    pub(crate) build: bool,
     /// The template changed (watch swaps code only; `demo up` deploys templates).
-    pub template: bool,
+    pub(crate) template: bool,
     /// The files, relative to the workspace, for the progress line.
-    pub files: BTreeSet<String>,
+    pub(crate) files: BTreeSet<String>,
 }
 
 /// Sorts `paths` (absolute, as the watcher reports them) under the workspace `root`.
-pub fn wanted<'a>(root: &Path, paths: impl IntoIterator<Item = &'a Path>) -> Wanted {
+pub(crate) fn wanted<'a>(root: &Path, paths: impl IntoIterator<Item = &'a Path>) -> Wanted {
     let mut wanted = Wanted::default();
     for path in paths {
         let Ok(relative) = path.strip_prefix(root) else {

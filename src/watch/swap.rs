@@ -19,19 +19,19 @@ use crate::model::{Parameter, ParameterValues};
 const UPDATE_LIMIT: Duration = Duration::from_secs(120);
 
 /// Where the new code goes: the stack's functions, its bucket, its architecture.
-pub struct Target<'a> {
-    pub clients: &'a Clients,
-    pub stack: &'a str,
-    pub bucket: &'a Bucket<'a>,
-    pub arch: Arch,
+pub(crate) struct Target<'a> {
+    pub(crate) clients: &'a Clients,
+    pub(crate) stack: &'a str,
+    pub(crate) bucket: &'a Bucket<'a>,
+    pub(crate) arch: Arch,
     /// Each function role (`put-record`, `put-item-1`, …) and its deployed name.
-    pub functions: &'a std::collections::BTreeMap<String, String>,
-    pub cargo_verbosity: CargoVerbosity,
+    pub(crate) functions: &'a std::collections::BTreeMap<String, String>,
+    pub(crate) cargo_verbosity: CargoVerbosity,
 }
 
 /// Why a change did not go live.
 #[derive(Debug, thiserror::Error)]
-pub enum SwapError {
+pub(crate) enum SwapError {
     /// The code did not build: nothing was touched.
     #[error("the build failed, the running code is kept: {0}")]
     Build(#[from] BuildError),
@@ -55,21 +55,21 @@ pub enum SwapError {
 
 /// What one change did, and how long each step took (seconds).
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Swapped {
+pub(crate) struct Swapped {
     /// The zips that changed (`put-record`, `put-item`) and their new keys.
-    pub artifacts: Vec<(String, String)>,
+    pub(crate) artifacts: Vec<(String, String)>,
     /// The Lambda functions now running the new code.
-    pub functions: Vec<String>,
-    pub build: f64,
-    pub upload: f64,
-    pub update: f64,
+    pub(crate) functions: Vec<String>,
+    pub(crate) build: f64,
+    pub(crate) upload: f64,
+    pub(crate) update: f64,
     /// From the save to the new code answering: the build plus upload and update.
-    pub live_after: f64,
-    pub record: f64,
+    pub(crate) live_after: f64,
+    pub(crate) record: f64,
 }
 
 /// The stack parameter holding the key of `function`'s zip.
-pub fn code_key_parameter(function: &str) -> Parameter {
+fn code_key_parameter(function: &str) -> Parameter {
     match function {
         "put-record" => Parameter::PutRecordCodeKey,
         _ => Parameter::PutItemCodeKey,
@@ -85,7 +85,10 @@ fn roles_of(function: &str) -> &'static [&'static str] {
 }
 
 /// The artifacts whose key differs from what the stack records.
-pub fn changed<'a>(artifacts: &'a [Artifact], deployed: &DeployedState) -> Vec<&'a Artifact> {
+pub(crate) fn changed<'a>(
+    artifacts: &'a [Artifact],
+    deployed: &DeployedState,
+) -> Vec<&'a Artifact> {
     artifacts
         .iter()
         .filter(|a| {
@@ -96,7 +99,7 @@ pub fn changed<'a>(artifacts: &'a [Artifact], deployed: &DeployedState) -> Vec<&
 }
 
 /// Builds, and puts live what changed; None when no zip changed.
-pub async fn swap(
+pub(crate) async fn swap(
     target: &Target<'_>,
     deployed: &DeployedState,
     saved_at: Instant,

@@ -16,35 +16,35 @@ use crate::deploy::{DeployError, changes, stack, template};
 
 /// What `up` would do, read without changing anything.
 #[derive(Debug, Serialize)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// The zips this run built (or took from `--artifacts`).
-    pub artifacts: usize,
-    pub bucket: String,
+    pub(crate) artifacts: usize,
+    pub(crate) bucket: String,
     /// The artifact bucket does not exist yet: `up` would create it.
-    pub create_bucket: bool,
-    pub uploads: Vec<PlannedUpload>,
-    pub stack: StackAction,
+    pub(crate) create_bucket: bool,
+    pub(crate) uploads: Vec<PlannedUpload>,
+    pub(crate) stack: StackAction,
     /// The stack's template differs from the one `up` deploys.
-    pub template_changed: bool,
-    pub parameters: Vec<ParameterChange>,
+    template_changed: bool,
+    pub(crate) parameters: Vec<ParameterChange>,
     /// CloudFormation's own view of an update; `None` for anything else.
-    pub preview: Option<Preview>,
+    pub(crate) preview: Option<Preview>,
 }
 
 /// One zip and what is at its content-hash key now.
 #[derive(Debug, Serialize)]
-pub struct PlannedUpload {
-    pub function: String,
-    pub key: String,
+pub(crate) struct PlannedUpload {
+    pub(crate) function: String,
+    pub(crate) key: String,
     /// Bytes.
-    pub size: u64,
-    pub state: KeyState,
+    pub(crate) size: u64,
+    pub(crate) state: KeyState,
 }
 
 /// What the artifact bucket holds at a zip's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum KeyState {
+pub(crate) enum KeyState {
     /// The same size and SHA-256: not uploaded again.
     AlreadyThere,
     Absent,
@@ -55,7 +55,7 @@ pub enum KeyState {
 /// What would happen to the stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum StackAction {
+pub(crate) enum StackAction {
     Create,
     /// Delete the stack a failed create left, then create it.
     Recreate,
@@ -66,16 +66,16 @@ pub enum StackAction {
 
 /// A template parameter whose value would change; `before` is `None` for a new stack.
 #[derive(Debug, Serialize)]
-pub struct ParameterChange {
-    pub name: String,
-    pub before: Option<String>,
-    pub after: String,
+pub(crate) struct ParameterChange {
+    pub(crate) name: String,
+    pub(crate) before: Option<String>,
+    pub(crate) after: String,
 }
 
 /// What CloudFormation's change set for the update says.
 #[derive(Debug, Serialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
-pub enum Preview {
+pub(crate) enum Preview {
     /// CloudFormation refused the change set: nothing to change.
     NoChanges,
     Changes {
@@ -87,20 +87,20 @@ pub enum Preview {
 }
 
 /// What `plan` reads from.
-pub struct Inputs<'a> {
-    pub clients: &'a Clients,
-    pub stack_name: &'a str,
-    pub store: &'a Bucket<'a>,
+pub(crate) struct Inputs<'a> {
+    pub(crate) clients: &'a Clients,
+    pub(crate) stack_name: &'a str,
+    pub(crate) store: &'a Bucket<'a>,
     /// The user chose the bucket (see `bucket::admit`).
-    pub named_bucket: bool,
-    pub artifacts: &'a [Artifact],
-    pub current: Option<&'a DeployedState>,
-    pub desired: &'a BTreeMap<String, String>,
+    pub(crate) named_bucket: bool,
+    pub(crate) artifacts: &'a [Artifact],
+    pub(crate) current: Option<&'a DeployedState>,
+    pub(crate) desired: &'a BTreeMap<String, String>,
 }
 
 /// Reads what `decision` would change: S3 for the bucket and the zips, and for an update a
 /// change set that is made, read and deleted again. Nothing is written.
-pub async fn plan(inputs: &Inputs<'_>, decision: &plan::Plan) -> Result<Plan, DeployError> {
+pub(crate) async fn plan(inputs: &Inputs<'_>, decision: &plan::Plan) -> Result<Plan, DeployError> {
     let store = inputs.store;
     // A bucket that is not ours is refused here too: the plan would fail at its first step.
     let standing = store.standing(inputs.stack_name).await?;

@@ -20,35 +20,35 @@ use crate::settings::UpSettings;
 
 /// What one `up` works with once the zips are built: where they go and the parameters it
 /// manages and was given.
-pub struct Job<'a> {
-    pub clients: &'a Clients,
-    pub up: &'a UpSettings,
-    pub names: StackNames,
-    pub store: Bucket<'a>,
+pub(crate) struct Job<'a> {
+    pub(crate) clients: &'a Clients,
+    pub(crate) up: &'a UpSettings,
+    pub(crate) names: StackNames,
+    pub(crate) store: Bucket<'a>,
     /// The user chose the bucket (see `bucket::admit`).
-    pub named_bucket: bool,
-    pub artifacts: Vec<Artifact>,
-    pub layer: Option<String>,
-    pub managed: BTreeMap<Parameter, String>,
-    pub overrides: Vec<Override>,
+    pub(crate) named_bucket: bool,
+    pub(crate) artifacts: Vec<Artifact>,
+    pub(crate) layer: Option<String>,
+    pub(crate) managed: BTreeMap<Parameter, String>,
+    pub(crate) overrides: Vec<Override>,
 }
 
 /// The zips to deploy, what they are built for, and how long building them took.
-pub struct Built {
-    pub artifacts: Vec<Artifact>,
-    pub arch: Arch,
-    pub layer: Option<String>,
-    pub seconds: f64,
+pub(crate) struct Built {
+    pub(crate) artifacts: Vec<Artifact>,
+    pub(crate) arch: Arch,
+    pub(crate) layer: Option<String>,
+    pub(crate) seconds: f64,
 }
 
 /// The stack as last read, and the parameters `up` wants it to have.
-pub struct StackView {
-    pub current: Option<DeployedState>,
-    pub desired: BTreeMap<String, String>,
+pub(crate) struct StackView {
+    pub(crate) current: Option<DeployedState>,
+    pub(crate) desired: BTreeMap<String, String>,
 }
 
 /// Chooses the architecture and layer, then builds the zips (or reads `--artifacts`).
-pub async fn build(
+pub(crate) async fn build(
     settings: &Settings,
     clients: &Clients,
     up: &UpSettings,
@@ -76,7 +76,7 @@ pub async fn build(
 impl<'a> Job<'a> {
     /// Reads the stack and the account, and picks the artifact bucket: the one asked for, else
     /// the one the stack records, else the derived name.
-    pub async fn prepare(
+    pub(crate) async fn prepare(
         settings: &Settings,
         clients: &'a Clients,
         up: &'a UpSettings,
@@ -117,7 +117,7 @@ impl<'a> Job<'a> {
     }
 
     /// The parameters `up` wants for the stack as `current` has it.
-    pub fn view(&self, current: Option<DeployedState>) -> StackView {
+    pub(crate) fn view(&self, current: Option<DeployedState>) -> StackView {
         let desired = plan::desired_parameters(
             template::parameter_specs(),
             &self.managed,
@@ -128,7 +128,7 @@ impl<'a> Job<'a> {
     }
 
     /// Reads the stack again (after waiting for it, or deleting it).
-    pub async fn read(&self) -> Result<StackView, DeployError> {
+    pub(crate) async fn read(&self) -> Result<StackView, DeployError> {
         let cfn = &self.clients.cloudformation;
         Ok(self.view(stack::describe(cfn, &self.names.stack).await?))
     }

@@ -16,16 +16,16 @@ use crate::model::Consumer;
 use crate::terminal;
 
 /// What `up` found of the mappings at its end.
-pub struct Settled {
+pub(crate) struct Settled {
     /// Whether a mapping was put back to the stack's values.
-    pub put_back: bool,
-    pub judged: mapping::Verdicts,
+    pub(crate) put_back: bool,
+    pub(crate) judged: mapping::Verdicts,
 }
 
 /// Reads what is deployed, puts a mapping whose values drifted from the stack's back, and
 /// judges every mapping (`mapping::judge_all`) against `not_enabled_before` (`None`: this run
 /// changed nothing, so a mapping not Enabled now was so before).
-pub async fn settle_mappings(
+pub(crate) async fn settle_mappings(
     clients: &Clients,
     names: &StackNames,
     desired: &BTreeMap<String, String>,
@@ -49,7 +49,7 @@ pub async fn settle_mappings(
 /// create). A mapping the user disabled stays so through an update, and is then theirs; one
 /// this run finds Enabled and leaves Disabled is a problem. If they cannot be read, every
 /// mapping counts as Enabled, so that one left Disabled is reported rather than excused.
-pub async fn mappings_not_enabled(
+pub(crate) async fn mappings_not_enabled(
     clients: &Clients,
     names: &StackNames,
     current: Option<&DeployedState>,

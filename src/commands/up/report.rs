@@ -12,42 +12,42 @@ use crate::deploy::stack::Applied;
 /// Seconds per phase: building the zips, uploading them, and deploying (reading the stack,
 /// the change set and the wait, putting mappings back).
 #[derive(Debug, Default, Serialize)]
-pub struct Phases {
-    pub build: f64,
-    pub upload: f64,
-    pub deploy: f64,
+pub(crate) struct Phases {
+    pub(crate) build: f64,
+    pub(crate) upload: f64,
+    pub(crate) deploy: f64,
 }
 
 /// What `demo up` did.
 #[derive(Debug, Serialize)]
-pub struct UpReport {
-    pub stack: String,
-    pub region: String,
-    pub outcome: Outcome,
+pub(crate) struct UpReport {
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    pub(crate) outcome: Outcome,
     /// The whole run, and the part of it each phase took.
-    pub seconds: f64,
-    pub phases: Phases,
-    pub uploads: Vec<Upload>,
-    pub insights_layer: Option<String>,
-    pub deployed: Option<Deployed>,
+    pub(crate) seconds: f64,
+    pub(crate) phases: Phases,
+    pub(crate) uploads: Vec<Upload>,
+    pub(crate) insights_layer: Option<String>,
+    pub(crate) deployed: Option<Deployed>,
     /// What the user must know about the mappings: one a user disabled (no records flow to it),
     /// one still changing, a failed last processing attempt.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// A dry run's plan (its text goes to stderr as soon as it is read, before this summary).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan: Option<dry_run::Plan>,
+    pub(crate) plan: Option<dry_run::Plan>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Upload {
-    pub function: String,
-    pub key: String,
-    pub uploaded: bool,
+pub(crate) struct Upload {
+    pub(crate) function: String,
+    pub(crate) key: String,
+    pub(crate) uploaded: bool,
 }
 
 /// How `up` ended; its JSON is the words the summary line shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     UpToDate,
     Created,
     Updated,

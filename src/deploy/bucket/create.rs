@@ -37,7 +37,11 @@ enum Created {
 /// What this cannot tell apart: a bucket someone else in the same account created, empty and
 /// untagged, in the instant between this run's HeadBucket and its CreateBucket. Such a bucket
 /// holds nothing of theirs yet, and gets this stack's tag and lock-down.
-pub fn judge_new(tags: Option<&[Tag]>, holds_objects: bool, stack: &str) -> Option<Standing> {
+pub(crate) fn judge_new(
+    tags: Option<&[Tag]>,
+    holds_objects: bool,
+    stack: &str,
+) -> Option<Standing> {
     match tags {
         None => Some(Standing::OtherAccount),
         Some([]) if !holds_objects => None,
@@ -47,7 +51,7 @@ pub fn judge_new(tags: Option<&[Tag]>, holds_objects: bool, stack: &str) -> Opti
 
 impl Bucket<'_> {
     /// Checks the bucket may be used and creates it if missing. Returns whether it was created.
-    pub async fn ensure(
+    pub(crate) async fn ensure(
         &self,
         region: &str,
         stack: &str,

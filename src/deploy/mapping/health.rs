@@ -24,7 +24,7 @@ use crate::model::Consumer;
 
 /// The verdict on one mapping as Lambda reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Health {
+pub(crate) enum Health {
     /// Enabled; its last processing attempt is not a problem.
     Flowing,
     /// Still changing (Creating, Enabling, Updating): not settled yet.
@@ -39,7 +39,7 @@ pub enum Health {
 
 impl Health {
     /// What the user should read about it, if anything but "records flow".
-    pub fn note(&self) -> Option<&str> {
+    pub(crate) fn note(&self) -> Option<&str> {
         match self {
             Health::Troubled(note) | Health::Paused(note) => Some(note),
             _ => None,
@@ -50,19 +50,19 @@ impl Health {
 /// A mapping that is not Enabled though nobody chose that: what `up` and `tune` fail with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stopped {
-    pub consumer: Consumer,
-    pub function: String,
-    pub uuid: String,
-    pub state: String,
-    pub state_reason: Option<String>,
-    pub last_result: Option<String>,
+    pub(crate) consumer: Consumer,
+    pub(crate) function: String,
+    pub(crate) uuid: String,
+    pub(crate) state: String,
+    pub(crate) state_reason: Option<String>,
+    pub(crate) last_result: Option<String>,
     /// Whether it was Enabled before this run changed it.
-    pub was_enabled: bool,
+    pub(crate) was_enabled: bool,
 }
 
 /// Judges `mapping` as Lambda reported it; `was_enabled` says whether it was Enabled before
 /// this run changed it (true for one this run created).
-pub fn judge(mapping: &Mapping, was_enabled: bool) -> Health {
+pub(crate) fn judge(mapping: &Mapping, was_enabled: bool) -> Health {
     match mapping.state.as_str() {
         "Enabled" => match mapping.last_result.as_deref() {
             Some(result) if is_problem(result) => Health::Troubled(troubled_note(mapping, result)),
@@ -127,14 +127,14 @@ fn troubled_note(mapping: &Mapping, result: &str) -> String {
 /// What `up` says about the mappings it leaves: a note for each one a user disabled, still
 /// changing, or whose last attempt failed; and the ones stopped, which fail it.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Verdicts {
-    pub notes: Vec<String>,
-    pub stopped: Vec<Stopped>,
+pub(crate) struct Verdicts {
+    pub(crate) notes: Vec<String>,
+    pub(crate) stopped: Vec<Stopped>,
 }
 
 /// Judges every mapping; `not_enabled_before` names the consumers whose mapping was not Enabled
 /// before this run changed anything.
-pub fn judge_all(mappings: &[Mapping], not_enabled_before: &BTreeSet<Consumer>) -> Verdicts {
+pub(crate) fn judge_all(mappings: &[Mapping], not_enabled_before: &BTreeSet<Consumer>) -> Verdicts {
     let mut verdicts = Verdicts::default();
     for mapping in mappings {
         match judge(mapping, !not_enabled_before.contains(&mapping.consumer)) {
@@ -148,7 +148,7 @@ pub fn judge_all(mappings: &[Mapping], not_enabled_before: &BTreeSet<Consumer>) 
 }
 
 /// The consumers whose mapping is not Enabled.
-pub fn not_enabled(mappings: &[Mapping]) -> BTreeSet<Consumer> {
+pub(crate) fn not_enabled(mappings: &[Mapping]) -> BTreeSet<Consumer> {
     (mappings.iter())
         .filter(|m| !m.is_enabled())
         .map(|m| m.consumer)

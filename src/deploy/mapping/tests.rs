@@ -9,11 +9,11 @@ use aws_smithy_mocks::{Rule, mock};
 use super::*;
 use crate::aws::replay;
 
-pub const UUID: &str = "f89f8514-cdd9-4602-9e1f-01a5b77d449b";
+pub(crate) const UUID: &str = "f89f8514-cdd9-4602-9e1f-01a5b77d449b";
 const FUNCTION: &str = "demo-put-item-2";
 
 /// Consumer 2's mapping as `tune` found it: 10 / 2 s, in `state`.
-pub fn consumer_2(state: &str) -> Mapping {
+pub(crate) fn consumer_2(state: &str) -> Mapping {
     Mapping {
         consumer: Consumer::Two,
         function: FUNCTION.into(),
@@ -31,7 +31,7 @@ pub fn consumer_2(state: &str) -> Mapping {
 }
 
 /// The mapping as Lambda's GetEventSourceMapping (and UpdateEventSourceMapping) answer it.
-pub fn configuration(batch: (i32, i32), state: &str, reason: &str, result: &str) -> String {
+pub(crate) fn configuration(batch: (i32, i32), state: &str, reason: &str, result: &str) -> String {
     let body = serde_json::json!({
         "UUID": UUID,
         "BatchSize": batch.0,
@@ -55,7 +55,7 @@ pub fn configuration(batch: (i32, i32), state: &str, reason: &str, result: &str)
 
 /// Clients whose Lambda answers GetEventSourceMapping with `state`, `reason` and `result` at
 /// `batch`, and UpdateEventSourceMapping with 202 Updating; returns the update's rule to count.
-pub fn lambda_reporting(
+pub(crate) fn lambda_reporting(
     batch: (i32, i32),
     state: &str,
     reason: &str,

@@ -23,7 +23,7 @@ use crate::deploy::DeployError;
 
 /// A service teardown asks "does it still exist?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
+pub(crate) enum Service {
     ApiGateway,
     CloudWatch,
     DynamoDb,
@@ -53,12 +53,7 @@ impl Service {
 }
 
 /// Whether an error answer about the resource `name` says that it does not exist.
-pub fn says_missing(
-    service: Service,
-    code: Option<&str>,
-    message: Option<&str>,
-    name: &str,
-) -> bool {
+fn says_missing(service: Service, code: Option<&str>, message: Option<&str>, name: &str) -> bool {
     if code.is_some_and(|code| service.missing_codes().contains(&code)) {
         return true;
     }
@@ -73,7 +68,7 @@ pub fn says_missing(
 
 /// The answer to a "does `name` exist?" call: `Some` when it does, `None` when the service says
 /// it does not, else an error on `action`.
-pub fn present<T, E>(
+pub(crate) fn present<T, E>(
     answer: Result<T, SdkError<E, HttpResponse>>,
     service: Service,
     name: &str,
@@ -91,7 +86,7 @@ where
 
 /// A delete's answer: done, or already gone (the service says `name` does not exist), else an
 /// error on `action`.
-pub fn gone<T, E>(
+pub(crate) fn gone<T, E>(
     answer: Result<T, SdkError<E, HttpResponse>>,
     service: Service,
     name: &str,

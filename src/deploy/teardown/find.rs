@@ -18,7 +18,7 @@ type Tags = BTreeMap<String, String>;
 
 /// The live stack's resources (none while it is still under review: it has made nothing, and
 /// the emulator cannot list them then).
-pub async fn listed(
+pub(crate) async fn listed(
     clients: &Clients,
     live: Option<&DeployedState>,
 ) -> Result<Vec<Resource>, DeployError> {
@@ -33,7 +33,7 @@ pub async fn listed(
 /// What proves ownership for this run: every id the stack's name has had here (ListStacks keeps
 /// deleted stacks for 90 days), and the physical ids the live stack lists (`held`, read before
 /// anything deletes it).
-pub async fn owner(
+pub(crate) async fn owner(
     clients: &Clients,
     names: &StackNames,
     live: Option<&DeployedState>,
@@ -60,7 +60,7 @@ pub async fn owner(
 
 /// Everything named for the stack that exists, with its tags, and the checks that could not be
 /// made. Only credentials or connection trouble stops the search (every check would fail).
-pub async fn find(clients: &Clients, names: &StackNames) -> Result<Findings, DeployError> {
+pub(crate) async fn find(clients: &Clients, names: &StackNames) -> Result<Findings, DeployError> {
     let mut findings = Findings::default();
     findings.take(rest_apis(clients, &names.api()).await)?;
     for function in names.functions() {

@@ -9,9 +9,9 @@
 //! the service's answer) for the command to report; only credentials or connection trouble,
 //! which every other call would meet too, stops at once.
 
-pub mod answers;
+pub(crate) mod answers;
 mod find;
-pub mod ownership;
+pub(crate) mod ownership;
 mod remove;
 #[cfg(test)]
 mod tests;
@@ -22,14 +22,14 @@ use super::DeployError;
 use super::names::StackNames;
 use crate::aws::{AwsError, Clients};
 use crate::terminal;
-pub use find::{find, listed, owner};
-pub use ownership::{Found, Owner, Verdict, judge};
-pub use remove::remove;
+pub(crate) use find::{find, listed, owner};
+pub(crate) use ownership::{Found, Owner, Verdict, judge};
+pub(crate) use remove::remove;
 
 /// A resource of the stack's name that outlived it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
-pub enum Leftover {
+pub(crate) enum Leftover {
     RestApi(String),
     Function(String),
     Stream(String),
@@ -44,7 +44,7 @@ pub enum Leftover {
 
 impl Leftover {
     /// Its id: name, URL (queue) or REST API id.
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         match self {
             Leftover::RestApi(id)
             | Leftover::Function(id)
@@ -62,13 +62,13 @@ impl Leftover {
     /// API (whose id is random and never reused; the emulator drops its tags) and a dashboard
     /// (which cannot carry tags). For kinds found by name, a name on the list would also
     /// match someone's new resource of that name.
-    pub fn proven_by_record(&self) -> bool {
+    pub(crate) fn proven_by_record(&self) -> bool {
         matches!(self, Leftover::RestApi(_) | Leftover::Dashboard(_))
     }
 
     /// Whether it holds a name the stack needs, so that its presence fails the stack's create
     /// (REST API names are not unique).
-    pub fn blocks_create(&self) -> bool {
+    pub(crate) fn blocks_create(&self) -> bool {
         !matches!(self, Leftover::RestApi(_))
     }
 }
@@ -93,15 +93,15 @@ impl std::fmt::Display for Leftover {
 /// A check or removal that could not be made: what was tried (naming the resource) and the
 /// service's answer. Running the command again retries it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Unsettled {
-    pub action: String,
-    pub answer: String,
+pub(crate) struct Unsettled {
+    pub(crate) action: String,
+    pub(crate) answer: String,
 }
 
 impl Unsettled {
     /// The error as something unsettled, unless it must stop everything: credentials or
     /// connection trouble (every other call would fail the same way), or no AWS answer at all.
-    pub fn from_error(err: DeployError) -> Result<Unsettled, DeployError> {
+    pub(crate) fn from_error(err: DeployError) -> Result<Unsettled, DeployError> {
         match err {
             DeployError::Aws(AwsError::Call { action, detail }) => Ok(Unsettled {
                 action,
@@ -120,9 +120,9 @@ impl std::fmt::Display for Unsettled {
 
 /// What the search for the stack's names found, and the checks it could not make.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Findings {
-    pub found: Vec<Found>,
-    pub unchecked: Vec<Unsettled>,
+pub(crate) struct Findings {
+    pub(crate) found: Vec<Found>,
+    pub(crate) unchecked: Vec<Unsettled>,
 }
 
 impl Findings {
@@ -142,17 +142,17 @@ impl Findings {
 
 /// What is named for the stack, sorted by verdict.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Survey {
+pub(crate) struct Survey {
     /// Provably the stack's, with the proof.
-    pub ours: Vec<(Leftover, String)>,
+    pub(crate) ours: Vec<(Leftover, String)>,
     /// Not provably the stack's, with the reason: never touched.
-    pub not_ours: Vec<(Leftover, String)>,
+    pub(crate) not_ours: Vec<(Leftover, String)>,
     /// Checks that could not be made: whether those resources are left is unknown.
-    pub unchecked: Vec<Unsettled>,
+    pub(crate) unchecked: Vec<Unsettled>,
 }
 
 impl Survey {
-    pub fn judge(findings: Findings, owner: &Owner) -> Survey {
+    pub(crate) fn judge(findings: Findings, owner: &Owner) -> Survey {
         let mut survey = Survey {
             unchecked: findings.unchecked,
             ..Survey::default()
@@ -167,7 +167,7 @@ impl Survey {
     }
 
     /// The "not ours" list as the user reads it: "table x (why)".
-    pub fn left_alone(&self) -> Vec<String> {
+    pub(crate) fn left_alone(&self) -> Vec<String> {
         described(&self.not_ours)
     }
 }
@@ -179,7 +179,7 @@ fn described(not_ours: &[(Leftover, String)]) -> Vec<String> {
 }
 
 /// Looks for what is named for the stack and judges each against `owner`.
-pub async fn survey(
+pub(crate) async fn survey(
     clients: &Clients,
     names: &StackNames,
     owner: &Owner,
@@ -189,25 +189,25 @@ pub async fn survey(
 
 /// What a sweep did: removed, left alone, and could not settle.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Swept {
-    pub removed: Vec<Leftover>,
+pub(crate) struct Swept {
+    pub(crate) removed: Vec<Leftover>,
     /// Not provably the stack's, with the reason: never touched.
-    pub not_ours: Vec<(Leftover, String)>,
+    pub(crate) not_ours: Vec<(Leftover, String)>,
     /// Checks that could not be made.
-    pub unchecked: Vec<Unsettled>,
+    pub(crate) unchecked: Vec<Unsettled>,
     /// Removals that failed (the resource is still there, as far as is known).
-    pub failed: Vec<(Leftover, Unsettled)>,
+    pub(crate) failed: Vec<(Leftover, Unsettled)>,
 }
 
 impl Swept {
-    pub fn left_alone(&self) -> Vec<String> {
+    pub(crate) fn left_alone(&self) -> Vec<String> {
         described(&self.not_ours)
     }
 }
 
 /// Removes every straggler provably the stack's, says what it leaves alone and why, and what
 /// it could not check or remove; one failure does not keep the others from going.
-pub async fn sweep(
+pub(crate) async fn sweep(
     clients: &Clients,
     names: &StackNames,
     owner: &Owner,

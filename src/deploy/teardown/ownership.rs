@@ -24,36 +24,36 @@ use super::Leftover;
 use crate::model::ResourceStatus;
 
 /// CloudFormation's own tag on the resources it creates (AWS only).
-pub const CFN_STACK_ID_TAG: &str = "aws:cloudformation:stack-id";
+pub(crate) const CFN_STACK_ID_TAG: &str = "aws:cloudformation:stack-id";
 /// The tag the template puts on every resource type that takes tags.
-pub const STACK_ID_TAG: &str = "demo:stack-id";
+pub(crate) const STACK_ID_TAG: &str = "demo:stack-id";
 
 /// What proves a resource is this stack's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Owner {
+pub(crate) struct Owner {
     /// Every id the stack's name has had in this account and region, live or deleted.
-    pub stack_ids: BTreeSet<String>,
+    pub(crate) stack_ids: BTreeSet<String>,
     /// Physical ids the live stack listed as created by it, read before this run deleted it.
-    pub recorded: BTreeSet<String>,
+    pub(crate) recorded: BTreeSet<String>,
 }
 
 /// A resource named for the stack, with what it says about its owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    pub leftover: Leftover,
+pub(crate) struct Found {
+    pub(crate) leftover: Leftover,
     /// Its tags; None for a kind that cannot carry any (a dashboard).
-    pub tags: Option<BTreeMap<String, String>>,
+    pub(crate) tags: Option<BTreeMap<String, String>>,
 }
 
 /// The verdict on one found resource, with the reason shown to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Ours(String),
     NotOurs(String),
 }
 
 /// Decides whether `found` is provably this stack's.
-pub fn judge(found: &Found, owner: &Owner) -> Verdict {
+pub(crate) fn judge(found: &Found, owner: &Owner) -> Verdict {
     if let Some(tags) = &found.tags {
         for key in [CFN_STACK_ID_TAG, STACK_ID_TAG] {
             if let Some(id) = tags.get(key) {
@@ -83,7 +83,7 @@ pub fn judge(found: &Found, owner: &Owner) -> Verdict {
 
 /// Physical ids worth recording from the stack's resource list: those CloudFormation made. A
 /// failed create names what it tried to make, which may be someone else's resource of that name.
-pub fn recordable(status: &ResourceStatus, physical_id: Option<&str>) -> Option<String> {
+pub(crate) fn recordable(status: &ResourceStatus, physical_id: Option<&str>) -> Option<String> {
     let id = physical_id.filter(|id| !id.is_empty())?;
     (!status.is_create_failed()).then(|| id.to_owned())
 }

@@ -7,7 +7,7 @@ use crate::aws::Clients;
 use crate::deploy::DeployError;
 
 /// Removes one leftover; the error names it, the call and the service's answer.
-pub async fn remove(clients: &Clients, leftover: &Leftover) -> Result<(), DeployError> {
+pub(crate) async fn remove(clients: &Clients, leftover: &Leftover) -> Result<(), DeployError> {
     let action = |call| removing(leftover, call);
     match leftover {
         Leftover::RestApi(id) => {

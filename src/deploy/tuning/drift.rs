@@ -9,14 +9,14 @@ use crate::model::Consumer;
 
 /// A mapping whose live batching differs from the values the stack's parameters give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drift {
-    pub consumer: Consumer,
-    pub live: Batching,
-    pub stack: Batching,
+pub(crate) struct Drift {
+    pub(crate) consumer: Consumer,
+    pub(crate) live: Batching,
+    pub(crate) stack: Batching,
 }
 
 /// The mappings whose live values differ from the stack's parameters.
-pub fn drift(parameters: &BTreeMap<String, String>, mappings: &[Mapping]) -> Vec<Drift> {
+pub(crate) fn drift(parameters: &BTreeMap<String, String>, mappings: &[Mapping]) -> Vec<Drift> {
     mappings
         .iter()
         .filter_map(|m| {

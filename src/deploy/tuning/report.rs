@@ -9,25 +9,25 @@ use crate::deploy::batching::Batching;
 use crate::model::Consumer;
 
 #[derive(Debug, Serialize)]
-pub struct TuneReport {
-    pub stack: String,
-    pub dry_run: bool,
-    pub changes: Vec<MappingChange>,
+pub(crate) struct TuneReport {
+    pub(crate) stack: String,
+    pub(crate) dry_run: bool,
+    pub(crate) changes: Vec<MappingChange>,
     /// Seconds from the first update call until every mapping reported the new values.
-    pub effect_seconds: Option<f64>,
+    pub(crate) effect_seconds: Option<f64>,
     /// Seconds the stack took to record them as parameters.
-    pub stack_seconds: Option<f64>,
+    pub(crate) stack_seconds: Option<f64>,
     /// What Lambda reports besides the values: a mapping a user disabled (no records flow to
     /// that consumer until it is enabled), a failed last processing attempt.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct MappingChange {
-    pub consumer: Consumer,
-    pub function: String,
-    pub before: Batching,
-    pub after: Batching,
+pub(crate) struct MappingChange {
+    pub(crate) consumer: Consumer,
+    pub(crate) function: String,
+    pub(crate) before: Batching,
+    pub(crate) after: Batching,
 }
 
 impl fmt::Display for TuneReport {

@@ -19,16 +19,16 @@ pub struct Binary {
     /// Hex SHA-256 of the executable.
     pub sha256: String,
     /// Where it came from: `s3://bucket/key` (the deployed zip) or the path it was given as.
-    pub origin: String,
+    pub(crate) origin: String,
     /// The CPU it is built for, as Rust names it (`aarch64`, `x86_64`).
-    pub cpu: String,
+    pub(crate) cpu: String,
     /// The qemu-user emulator it runs under, when the CPU is not this machine's.
     pub runner: Option<PathBuf>,
 }
 
 impl Binary {
     /// An executable file on this machine, as is.
-    pub fn from_path(path: &Path) -> Result<Binary, HostError> {
+    pub(crate) fn from_path(path: &Path) -> Result<Binary, HostError> {
         let bytes = std::fs::read(path).map_err(|err| HostError::Code {
             function: path.display().to_string(),
             detail: format!("could not read it: {err}"),
@@ -47,7 +47,7 @@ impl Binary {
     }
 
     /// How the process starts: the executable, or qemu with it as its first argument.
-    pub fn command(&self) -> tokio::process::Command {
+    pub(crate) fn command(&self) -> tokio::process::Command {
         match &self.runner {
             Some(qemu) => {
                 let mut command = tokio::process::Command::new(qemu);
@@ -59,7 +59,7 @@ impl Binary {
     }
 
     /// `bootstrap from s3://… (sha256 …), under qemu-aarch64-static`, for people.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let short = &self.sha256[..self.sha256.len().min(12)];
         match &self.runner {
             Some(qemu) => format!(
@@ -74,17 +74,17 @@ impl Binary {
 }
 
 /// Where the deployed zip is, and what Lambda says its SHA-256 is.
-pub struct DeployedZip<'a> {
-    pub function: &'a str,
-    pub bucket: &'a str,
-    pub key: &'a str,
+pub(crate) struct DeployedZip<'a> {
+    pub(crate) function: &'a str,
+    pub(crate) bucket: &'a str,
+    pub(crate) key: &'a str,
     /// The function configuration's `CodeSha256`: base64 of the zip's SHA-256.
-    pub code_sha256: &'a str,
+    pub(crate) code_sha256: &'a str,
 }
 
 /// Reads the deployed zip back from S3, checks it is the one the function was deployed from,
 /// and unpacks its `bootstrap` (mode 0755) into `dir`.
-pub async fn fetch_deployed(
+pub(crate) async fn fetch_deployed(
     s3: &aws_sdk_s3::Client,
     zip: &DeployedZip<'_>,
     dir: &Path,

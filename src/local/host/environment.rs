@@ -22,18 +22,18 @@ use super::spec::FunctionSpec;
 
 /// What every environment of a function shares.
 #[derive(Clone)]
-pub struct Blueprint {
-    pub spec: Arc<FunctionSpec>,
-    pub binary: Arc<Binary>,
+pub(crate) struct Blueprint {
+    pub(crate) spec: Arc<FunctionSpec>,
+    pub(crate) binary: Arc<Binary>,
     /// Variables the local runner adds (the emulator's endpoints).
-    pub extra_env: Arc<Vec<(String, String)>>,
-    pub sink: LogSink,
-    pub generation: u64,
+    pub(crate) extra_env: Arc<Vec<(String, String)>>,
+    pub(crate) sink: LogSink,
+    pub(crate) generation: u64,
 }
 
 /// Why an environment did not answer.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The process exited or was killed: `exit status 3`, `signal: killed`.
     Exited(String),
     /// The invocation outlived the timeout; the process was killed.
@@ -48,26 +48,26 @@ pub enum Failure {
 }
 
 /// One invocation handed to the process.
-pub struct Request {
-    pub request_id: String,
-    pub payload: Bytes,
+pub(crate) struct Request {
+    pub(crate) request_id: String,
+    pub(crate) payload: Bytes,
     /// Kill the process this long after handing it the event (a fault injected from outside).
-    pub kill_after: Option<Duration>,
+    pub(crate) kill_after: Option<Duration>,
 }
 
 /// What became of it.
-pub struct Answer {
-    pub outcome: Result<Posted, Failure>,
+pub(crate) struct Answer {
+    pub(crate) outcome: Result<Posted, Failure>,
     /// From handing the event over to the answer (or the kill).
-    pub duration: Duration,
+    pub(crate) duration: Duration,
 }
 
-pub struct Environment {
-    pub generation: u64,
-    pub stream: Arc<str>,
-    pub pid: Option<u32>,
+pub(crate) struct Environment {
+    pub(crate) generation: u64,
+    pub(crate) stream: Arc<str>,
+    pub(crate) pid: Option<u32>,
     /// From starting the process to its first `next`, once it came.
-    pub init: Option<Duration>,
+    pub(crate) init: Option<Duration>,
     child: tokio::process::Child,
     channels: Channels,
     pipe: Arc<LogPipe>,
@@ -79,7 +79,7 @@ pub struct Environment {
 
 impl Environment {
     /// Starts the process; it is ready once [`Environment::ready`] says so.
-    pub async fn start(blueprint: &Blueprint) -> Result<Environment, HostError> {
+    pub(crate) async fn start(blueprint: &Blueprint) -> Result<Environment, HostError> {
         let spec = &blueprint.spec;
         let spawn_error = |detail: String| HostError::Spawn {
             function: spec.name.clone(),
@@ -141,7 +141,7 @@ impl Environment {
     }
 
     /// Waits for the init phase to end: the first `next`, an init error, an exit, or `limit`.
-    pub async fn ready(&mut self, limit: Duration) -> Result<Duration, Failure> {
+    pub(crate) async fn ready(&mut self, limit: Duration) -> Result<Duration, Failure> {
         let outcome = tokio::select! {
             signal = self.channels.signals.recv() => match signal {
                 Some(Signal::Ready) => Ok(self.spawned.elapsed()),
@@ -163,7 +163,7 @@ impl Environment {
     }
 
     /// Hands `request` to the process and waits for its answer, its exit, or the deadline.
-    pub async fn invoke(&mut self, request: Request) -> Answer {
+    pub(crate) async fn invoke(&mut self, request: Request) -> Answer {
         let (delivered, on_delivery) = oneshot::channel();
         let (posted, on_post) = oneshot::channel();
         let assignment = Assignment {
@@ -204,18 +204,18 @@ impl Environment {
 
     /// Writes the START mark by hand, for an invocation the process never got (a failed init,
     /// an answer from the stand-in).
-    pub fn begin(&self, lines: Vec<String>) {
+    pub(crate) fn begin(&self, lines: Vec<String>) {
         self.pipe.begin(lines);
     }
 
     /// The init phase's length, or how long the process has run if it never finished it.
-    pub fn init_or_elapsed(&self) -> Duration {
+    pub(crate) fn init_or_elapsed(&self) -> Duration {
         self.init.unwrap_or_else(|| self.spawned.elapsed())
     }
 
     /// Writes END (the lines in `end`) after everything the process wrote so far; the lines of
     /// the invocation since its START.
-    pub async fn end(&self, end: Vec<String>) -> Vec<LogLine> {
+    pub(crate) async fn end(&self, end: Vec<String>) -> Vec<LogLine> {
         let lines = self.pipe.end(end);
         tokio::time::timeout(Duration::from_secs(10), lines)
             .await
@@ -225,13 +225,13 @@ impl Environment {
     }
 
     /// The process's peak resident memory so far, in kB (the last reading once it is gone).
-    pub fn peak_kb(&mut self) -> u64 {
+    pub(crate) fn peak_kb(&mut self) -> u64 {
         self.sample_memory();
         self.peak_kb
     }
 
     /// Whether the process still runs.
-    pub fn alive(&mut self) -> bool {
+    pub(crate) fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
 
@@ -248,7 +248,7 @@ impl Environment {
     }
 
     /// Ends the process and waits (a little) for its last lines to be read.
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         self.kill_now().await;
         if let Some(reader) = self.pipe.close() {
             let joined = tokio::task::spawn_blocking(move || reader.join());

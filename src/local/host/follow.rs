@@ -14,17 +14,17 @@ use crate::aws::AwsError;
 
 /// What a host needs to notice and fetch new code: the clients, and where its zip is.
 pub(super) struct Following {
-    pub lambda: aws_sdk_lambda::Client,
-    pub s3: aws_sdk_s3::Client,
-    pub bucket: String,
+    pub(crate) lambda: aws_sdk_lambda::Client,
+    pub(crate) s3: aws_sdk_s3::Client,
+    pub(crate) bucket: String,
     /// The key of the zip now running (`<function>/<arch>/<hex sha256>.zip`).
-    pub key: String,
+    pub(crate) key: String,
     /// Its `CodeSha256` (base64), as Lambda reports it.
-    pub code_sha256: String,
+    pub(crate) code_sha256: String,
     /// A `CodeSha256` whose zip could not be run: not tried again.
-    pub refused: Option<String>,
+    pub(crate) refused: Option<String>,
     /// The directories the newer bootstraps are unpacked in; removed with the host.
-    pub dirs: Vec<tempfile::TempDir>,
+    pub(crate) dirs: Vec<tempfile::TempDir>,
 }
 
 impl FunctionHost {
@@ -32,7 +32,7 @@ impl FunctionHost {
     /// host started or last looked; the binary now run, or None when nothing changed (or the
     /// host runs a binary it was given by path). A zip that cannot be run is reported once and
     /// the running code kept.
-    pub async fn follow_deployed(&self) -> Result<Option<Arc<Binary>>, HostError> {
+    pub(crate) async fn follow_deployed(&self) -> Result<Option<Arc<Binary>>, HostError> {
         let Some(following) = &self.inner.following else {
             return Ok(None);
         };

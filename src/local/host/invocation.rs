@@ -39,13 +39,13 @@ pub enum Outcome {
 impl Invocation {
     /// Whether the environment can serve the next invocation: it answered (a function error
     /// included), rather than timing out, crashing or failing its init.
-    pub fn healthy(&self) -> bool {
+    pub(crate) fn healthy(&self) -> bool {
         matches!(self.report.status, Status::Success | Status::Error)
     }
 }
 
 /// Runs `payload` in `environment`, applying `fault` if one was injected.
-pub async fn run(
+pub(crate) async fn run(
     spec: &FunctionSpec,
     environment: &mut Environment,
     payload: Value,

@@ -28,7 +28,7 @@ enum Mark {
 type Marks = Arc<Mutex<HashMap<u64, Mark>>>;
 
 /// The host's end of an environment's output pipe.
-pub struct LogPipe {
+pub(crate) struct LogPipe {
     writer: Mutex<Option<std::io::PipeWriter>>,
     token: String,
     marks: Marks,
@@ -37,15 +37,15 @@ pub struct LogPipe {
 }
 
 /// Lines read from the pipe go to `sink` under `stream`.
-pub struct Destination {
-    pub sink: LogSink,
-    pub stream: Arc<str>,
+pub(crate) struct Destination {
+    pub(crate) sink: LogSink,
+    pub(crate) stream: Arc<str>,
 }
 
 impl LogPipe {
     /// A pipe whose reader runs until every writing end is closed; `writers` are for the
     /// process's stdout and stderr.
-    pub fn open(
+    pub(crate) fn open(
         token: &str,
         destination: Destination,
     ) -> std::io::Result<(LogPipe, [std::io::PipeWriter; 2])> {
@@ -69,13 +69,13 @@ impl LogPipe {
 
     /// Writes the START mark: `start` (START, after INIT_REPORT on a failed init) goes to the
     /// log here, and collecting begins.
-    pub fn begin(&self, start: Vec<String>) {
+    pub(crate) fn begin(&self, start: Vec<String>) {
         self.mark(Mark::Begin(start));
     }
 
     /// Writes the END mark: `end` (END, REPORT) goes to the log after every line the process
     /// wrote before it; the invocation's lines arrive on the receiver.
-    pub fn end(&self, end: Vec<String>) -> oneshot::Receiver<Vec<LogLine>> {
+    pub(crate) fn end(&self, end: Vec<String>) -> oneshot::Receiver<Vec<LogLine>> {
         let (done, lines) = oneshot::channel();
         self.mark(Mark::End(end, done));
         lines
@@ -98,7 +98,7 @@ impl LogPipe {
 
     /// Closes the host's end; the reader ends once the process's ends are closed too (it exited),
     /// and its handle is returned to wait for the last lines.
-    pub fn close(&self) -> Option<std::thread::JoinHandle<()>> {
+    pub(crate) fn close(&self) -> Option<std::thread::JoinHandle<()>> {
         lock(&self.writer).take();
         lock(&self.reader).take()
     }

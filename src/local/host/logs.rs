@@ -21,7 +21,7 @@ const EVENT_OVERHEAD: usize = 26;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LogLine {
     /// Milliseconds since the Unix epoch, as CloudWatch Logs stamps an event.
-    pub timestamp_ms: i64,
+    pub(crate) timestamp_ms: i64,
     pub message: String,
 }
 
@@ -29,18 +29,18 @@ type Item = (Arc<str>, LogLine);
 
 /// Where the reader of an environment's output sends each line; cheap to clone.
 #[derive(Clone)]
-pub struct LogSink {
+pub(crate) struct LogSink {
     lines: mpsc::UnboundedSender<Item>,
 }
 
 impl LogSink {
-    pub fn send(&self, stream: &Arc<str>, line: &LogLine) {
+    pub(crate) fn send(&self, stream: &Arc<str>, line: &LogLine) {
         let _ = self.lines.send((Arc::clone(stream), line.clone()));
     }
 
     /// A sink whose lines land on the returned receiver.
     #[cfg(test)]
-    pub fn for_tests() -> (LogSink, mpsc::UnboundedReceiver<Item>) {
+    pub(crate) fn for_tests() -> (LogSink, mpsc::UnboundedReceiver<Item>) {
         let (lines, received) = mpsc::unbounded_channel();
         (LogSink { lines }, received)
     }
@@ -50,18 +50,18 @@ impl LogSink {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Shipped {
     pub events: u64,
-    pub dropped: u64,
+    pub(crate) dropped: u64,
     /// The first failure, as CloudWatch Logs answered it.
     pub first_error: Option<String>,
 }
 
 /// The shipping task of one log group.
-pub struct Shipper {
+pub(crate) struct Shipper {
     flushes: mpsc::UnboundedSender<oneshot::Sender<Shipped>>,
 }
 
 impl Shipper {
-    pub fn start(logs: aws_sdk_cloudwatchlogs::Client, group: String) -> (Shipper, LogSink) {
+    pub(crate) fn start(logs: aws_sdk_cloudwatchlogs::Client, group: String) -> (Shipper, LogSink) {
         let (lines, received) = mpsc::unbounded_channel();
         let (flushes, flush_requests) = mpsc::unbounded_channel();
         let batches = Batches {
@@ -76,7 +76,7 @@ impl Shipper {
     }
 
     /// Sends every line received so far and says what was shipped in all.
-    pub async fn flush(&self) -> Shipped {
+    pub(crate) async fn flush(&self) -> Shipped {
         let (reply, shipped) = oneshot::channel();
         if self.flushes.send(reply).is_err() {
             return Shipped::default();

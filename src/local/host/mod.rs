@@ -38,7 +38,7 @@
 //!
 //! The figures are of a process on this machine (under qemu if so), not of Lambda.
 
-pub mod code;
+pub(crate) mod code;
 mod environment;
 mod follow;
 mod invocation;
@@ -47,7 +47,7 @@ mod logs;
 pub mod platform;
 mod report;
 mod runtime_api;
-pub mod spec;
+pub(crate) mod spec;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -56,12 +56,12 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-pub use self::code::Binary;
+pub(crate) use self::code::Binary;
 pub use self::invocation::{Invocation, Outcome};
 pub use self::logs::LogLine;
-pub use self::logs::Shipped;
-pub use self::platform::{FunctionError, ReportFigures, Status};
-pub use self::spec::FunctionSpec;
+pub(crate) use self::logs::Shipped;
+pub use self::platform::{ReportFigures, Status};
+pub(crate) use self::spec::FunctionSpec;
 
 use self::environment::{Blueprint, Environment};
 use self::logs::Shipper;
@@ -71,7 +71,7 @@ use crate::aws::Clients;
 use crate::deploy::DeployError;
 
 /// Lambda's limit on the init phase of an on-demand environment.
-pub const INIT_LIMIT: Duration = Duration::from_secs(10);
+pub(crate) const INIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// How a host runs its function.
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ impl Default for HostOptions {
 
 /// Every service at the emulator, as the CLI itself reaches it: the variables a function's
 /// processes need beside Lambda's (`HostOptions::extra_env`).
-pub fn emulator_env(clients: &Clients) -> Vec<(String, String)> {
+pub(crate) fn emulator_env(clients: &Clients) -> Vec<(String, String)> {
     clients
         .endpoint_url
         .iter()
@@ -231,7 +231,7 @@ impl FunctionHost {
     }
 
     /// The function as it runs here.
-    pub fn spec(&self) -> &FunctionSpec {
+    pub(crate) fn spec(&self) -> &FunctionSpec {
         &self.inner.spec
     }
 

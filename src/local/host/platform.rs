@@ -14,14 +14,14 @@ pub use super::report::{ReportFigures, Status};
 
 /// The function configuration's `LoggingConfig.LogFormat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Text,
     Json,
 }
 
 impl LogFormat {
     /// Lambda's own values, `Text` and `JSON`; Lambda's default (Text) for anything else.
-    pub fn parse(value: &str) -> LogFormat {
+    pub(crate) fn parse(value: &str) -> LogFormat {
         if value.eq_ignore_ascii_case("json") {
             LogFormat::Json
         } else {
@@ -30,7 +30,7 @@ impl LogFormat {
     }
 
     /// The value Lambda sets in `AWS_LAMBDA_LOG_FORMAT`.
-    pub fn env_value(self) -> &'static str {
+    pub(crate) fn env_value(self) -> &'static str {
         match self {
             LogFormat::Text => "Text",
             LogFormat::Json => "JSON",
@@ -39,26 +39,31 @@ impl LogFormat {
 }
 
 /// `duration + init`, rounded up to the millisecond.
-pub fn billed_ms(duration: Duration, init: Option<Duration>) -> u64 {
+pub(crate) fn billed_ms(duration: Duration, init: Option<Duration>) -> u64 {
     let total = duration + init.unwrap_or_default();
     let micros = total.as_micros();
     micros.div_ceil(1000) as u64
 }
 
 /// Peak resident memory in MB (1 MB = 1024 kB), rounded up, as a whole number like Lambda's.
-pub fn megabytes(kilobytes: u64) -> u64 {
+pub(crate) fn megabytes(kilobytes: u64) -> u64 {
     kilobytes.div_ceil(1024)
 }
 
 /// `2021-12-01T10:11:12.123Z`: the timestamps Lambda writes.
-pub fn timestamp(at: SystemTime) -> String {
+pub(crate) fn timestamp(at: SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(at)
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
 }
 
 /// The line Lambda writes when the invocation begins.
-pub fn start_line(format: LogFormat, at: SystemTime, request_id: &str, version: &str) -> String {
+pub(crate) fn start_line(
+    format: LogFormat,
+    at: SystemTime,
+    request_id: &str,
+    version: &str,
+) -> String {
     match format {
         LogFormat::Text => format!("START RequestId: {request_id} Version: {version}"),
         LogFormat::Json => json!({
@@ -71,7 +76,7 @@ pub fn start_line(format: LogFormat, at: SystemTime, request_id: &str, version: 
 }
 
 /// Lambda's report of a failed init phase (`INIT_REPORT`, or `platform.initReport`).
-pub fn init_report_line(
+pub(crate) fn init_report_line(
     format: LogFormat,
     at: SystemTime,
     init: Duration,
@@ -100,7 +105,7 @@ pub fn init_report_line(
 
 /// The lines Lambda writes when the invocation ends: the timeout notice if it timed out, then
 /// `END` and `REPORT` (Text), or `platform.runtimeDone` and `platform.report` (JSON).
-pub fn end_lines(format: LogFormat, at: SystemTime, figures: &ReportFigures) -> Vec<String> {
+pub(crate) fn end_lines(format: LogFormat, at: SystemTime, figures: &ReportFigures) -> Vec<String> {
     let request_id = figures.request_id.as_deref().unwrap_or("-");
     match format {
         LogFormat::Text => text_end(at, request_id, figures),
@@ -153,7 +158,7 @@ pub struct FunctionError {
 }
 
 /// The invocation outlived the timeout: Lambda kills the environment and answers this.
-pub fn timed_out(request_id: &str, timeout: Duration) -> FunctionError {
+pub(crate) fn timed_out(request_id: &str, timeout: Duration) -> FunctionError {
     FunctionError {
         error_type: "Sandbox.Timedout".into(),
         error_message: format!(
@@ -164,7 +169,7 @@ pub fn timed_out(request_id: &str, timeout: Duration) -> FunctionError {
 }
 
 /// The process exited (or was killed) before answering: `exit status 3`, `signal: killed`.
-pub fn runtime_exited(request_id: &str, how: &str) -> FunctionError {
+pub(crate) fn runtime_exited(request_id: &str, how: &str) -> FunctionError {
     FunctionError {
         error_type: "Runtime.ExitError".into(),
         error_message: format!("RequestId: {request_id} Error: Runtime exited with error: {how}"),

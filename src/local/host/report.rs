@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 /// The figures of one REPORT.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportFigures {
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
     /// From handing the event to the runtime (`next`) to its response or error (`Duration`).
     pub duration_ms: f64,
     /// What is charged, rounded up to the millisecond (`Billed Duration`); with the init phase
@@ -58,7 +58,7 @@ pub enum Status {
 
 impl Status {
     /// Lambda's word for it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Success => "success",
             Status::Error => "error",
@@ -67,7 +67,7 @@ impl Status {
         }
     }
 
-    pub fn is_success(&self) -> bool {
+    fn is_success(&self) -> bool {
         *self == Status::Success
     }
 
@@ -100,7 +100,7 @@ const LABELS: [&str; 10] = [
 impl ReportFigures {
     /// The figures of a REPORT line in either format; None for any other line, and for a
     /// REPORT line that lacks one of the four figures every REPORT carries.
-    pub fn parse(line: &str) -> Option<Self> {
+    pub(crate) fn parse(line: &str) -> Option<Self> {
         let line = line.trim();
         if line.starts_with('{') {
             Self::from_record(&serde_json::from_str(line).ok()?)
@@ -110,13 +110,13 @@ impl ReportFigures {
     }
 
     /// The last REPORT among an invocation's `lines` (Lambda writes it last).
-    pub fn find<'a>(lines: impl DoubleEndedIterator<Item = &'a str>) -> Option<Self> {
+    pub(crate) fn find<'a>(lines: impl DoubleEndedIterator<Item = &'a str>) -> Option<Self> {
         lines.rev().find_map(Self::parse)
     }
 
     /// A Text-format line: `REPORT RequestId: …` (only its first line: an `XRAY TraceId`
     /// line may follow).
-    pub fn from_text(line: &str) -> Option<Self> {
+    fn from_text(line: &str) -> Option<Self> {
         let first = line.lines().next()?.trim();
         let rest = first.strip_prefix("REPORT")?;
         let fields = labelled(rest);
@@ -138,7 +138,7 @@ impl ReportFigures {
     }
 
     /// A JSON-format `platform.report` record.
-    pub fn from_record(value: &Value) -> Option<Self> {
+    pub(crate) fn from_record(value: &Value) -> Option<Self> {
         if value["type"] != "platform.report" {
             return None;
         }
@@ -160,7 +160,7 @@ impl ReportFigures {
     }
 
     /// The Text-format REPORT line, as Lambda writes it (tab-separated, a tab at the end).
-    pub fn text_line(&self) -> String {
+    pub(crate) fn text_line(&self) -> String {
         let mut line = format!(
             "REPORT RequestId: {}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\t\
              Max Memory Used: {} MB\t",
@@ -184,7 +184,7 @@ impl ReportFigures {
 
     /// The JSON-format `platform.report` record, `time` being RFC 3339
     /// (`2026-12-03T09:10:11.123Z`); milliseconds to two decimals, as Lambda's events carry them.
-    pub fn record(&self, time: &str) -> Value {
+    pub(crate) fn record(&self, time: &str) -> Value {
         let mut metrics = json!({
             "durationMs": round2(self.duration_ms),
             "billedDurationMs": self.billed_duration_ms,
@@ -207,7 +207,7 @@ impl ReportFigures {
 }
 
 /// Milliseconds to two decimals.
-pub fn round2(value: f64) -> f64 {
+pub(crate) fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 

@@ -16,24 +16,24 @@ use hyper::{Method, Request, Response, StatusCode};
 use tokio::sync::{mpsc, oneshot};
 
 /// Lambda's limit on a synchronous invocation's response.
-pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
 const PREFIX: &str = "/2018-06-01/runtime/";
 
 /// One invocation handed to the process.
-pub struct Assignment {
-    pub request_id: String,
-    pub payload: Bytes,
-    pub deadline: SystemTime,
-    pub trace_id: String,
+pub(crate) struct Assignment {
+    pub(crate) request_id: String,
+    pub(crate) payload: Bytes,
+    pub(crate) deadline: SystemTime,
+    pub(crate) trace_id: String,
     /// When the event left for the process (Duration counts from here).
-    pub delivered: oneshot::Sender<Instant>,
+    pub(crate) delivered: oneshot::Sender<Instant>,
     /// What the process posted back.
-    pub posted: oneshot::Sender<Posted>,
+    pub(crate) posted: oneshot::Sender<Posted>,
 }
 
 /// What the process answered.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Posted {
+pub(crate) enum Posted {
     Response(Bytes),
     /// `…/error`: the body Lambda passes on, and the `Lambda-Runtime-Function-Error-Type` header.
     Error {
@@ -44,7 +44,7 @@ pub enum Posted {
 
 /// What the process said outside an invocation.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Signal {
+pub(crate) enum Signal {
     /// Its first `next`: the init phase is over.
     Ready,
     /// `…/init/error`: the init failed; the body and error-type header.
@@ -55,7 +55,7 @@ pub enum Signal {
 }
 
 /// Called as an event is handed over, before the process can see it (the log's START mark).
-pub type OnDeliver = Arc<dyn Fn(&str) + Send + Sync>;
+pub(crate) type OnDeliver = Arc<dyn Fn(&str) + Send + Sync>;
 
 struct Shared {
     function_arn: String,
@@ -67,19 +67,19 @@ struct Shared {
 }
 
 /// A running Runtime API; it stops taking connections when dropped.
-pub struct RuntimeApi {
-    pub address: SocketAddr,
+pub(crate) struct RuntimeApi {
+    pub(crate) address: SocketAddr,
     _stop: oneshot::Sender<()>,
 }
 
 /// The channels an environment drives its API with.
-pub struct Channels {
-    pub assign: mpsc::Sender<Assignment>,
-    pub signals: mpsc::UnboundedReceiver<Signal>,
+pub(crate) struct Channels {
+    pub(crate) assign: mpsc::Sender<Assignment>,
+    pub(crate) signals: mpsc::UnboundedReceiver<Signal>,
 }
 
 impl RuntimeApi {
-    pub async fn start(
+    pub(crate) async fn start(
         function_arn: &str,
         on_deliver: OnDeliver,
     ) -> std::io::Result<(RuntimeApi, Channels)> {

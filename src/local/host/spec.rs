@@ -19,33 +19,33 @@ use crate::deploy::{log_group, stack};
 
 /// What a function's execution environment is made of.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FunctionSpec {
+pub(crate) struct FunctionSpec {
     /// Its role in the stack: `put-record`, `put-item-1`, `put-item-2`.
-    pub role: String,
-    pub name: String,
-    pub arn: String,
-    pub version: String,
-    pub memory_mb: u64,
+    pub(crate) role: String,
+    pub(crate) name: String,
+    pub(crate) arn: String,
+    pub(crate) version: String,
+    pub(crate) memory_mb: u64,
     /// The invocation deadline: past it the process is killed.
-    pub timeout: Duration,
-    pub handler: String,
+    pub(crate) timeout: Duration,
+    pub(crate) handler: String,
     /// The function's own environment variables.
-    pub variables: BTreeMap<String, String>,
-    pub log_group: String,
-    pub log_format: LogFormat,
-    pub region: String,
+    pub(crate) variables: BTreeMap<String, String>,
+    pub(crate) log_group: String,
+    pub(crate) log_format: LogFormat,
+    pub(crate) region: String,
 }
 
 /// Where the deployed zip lies, and the SHA-256 Lambda recorded for it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CodeLocation {
-    pub bucket: String,
-    pub key: String,
-    pub code_sha256: String,
+pub(crate) struct CodeLocation {
+    pub(crate) bucket: String,
+    pub(crate) key: String,
+    pub(crate) code_sha256: String,
 }
 
 /// Reads function `role` of `stack`.
-pub async fn read(
+pub(crate) async fn read(
     clients: &Clients,
     stack_name: &str,
     role: &str,

@@ -20,43 +20,43 @@ const LIMIT: RGBColor = RGBColor(90, 90, 90);
 
 /// What the picture shows: a caption, panels left to right, a line of notes under them.
 #[derive(Debug, Clone)]
-pub struct Comparison {
-    pub caption: String,
-    pub panels: Vec<BarPanel>,
-    pub footnote: Option<String>,
+pub(crate) struct Comparison {
+    pub(crate) caption: String,
+    pub(crate) panels: Vec<BarPanel>,
+    pub(crate) footnote: Option<String>,
 }
 
 /// One panel: its title, the y axis, and a group of bars for each function.
 #[derive(Debug, Clone)]
-pub struct BarPanel {
-    pub title: String,
+pub(crate) struct BarPanel {
+    pub(crate) title: String,
     /// The y axis' description, e.g. "seconds".
-    pub unit: String,
+    pub(crate) unit: String,
     /// How the y axis' ticks read, e.g. dollars.
-    pub ticks: fn(f64) -> String,
+    pub(crate) ticks: fn(f64) -> String,
     /// What each bar of a group measures, e.g. ["p50", "p99"]; with one measure the bars are
     /// not named.
-    pub measures: Vec<String>,
-    pub groups: Vec<BarGroup>,
+    pub(crate) measures: Vec<String>,
+    pub(crate) groups: Vec<BarGroup>,
 }
 
 /// One function's bars in a panel.
 #[derive(Debug, Clone)]
-pub struct BarGroup {
+pub(crate) struct BarGroup {
     /// Who the bars are for, a line each, e.g. ["demo-put-item-1", "100 / 30 s"].
-    pub label: Vec<String>,
-    pub colour: RGBColor,
+    pub(crate) label: Vec<String>,
+    pub(crate) colour: RGBColor,
     /// One for each of the panel's measures; None when it was not measured.
-    pub bars: Vec<Option<Bar>>,
+    pub(crate) bars: Vec<Option<Bar>>,
     /// A bound drawn across the group, e.g. the batch size, with its text.
-    pub limit: Option<(f64, String)>,
+    pub(crate) limit: Option<(f64, String)>,
 }
 
 /// A bar's height and the text written above it.
 #[derive(Debug, Clone)]
-pub struct Bar {
-    pub value: f64,
-    pub text: String,
+pub(crate) struct Bar {
+    pub(crate) value: f64,
+    pub(crate) text: String,
 }
 
 impl Picture for Comparison {

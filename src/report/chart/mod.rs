@@ -2,7 +2,7 @@
 //! handling (format, font, write-then-rename) and drawing helpers serve the report's bars for
 //! short windows (`bars`) and `demo sweep`'s chart too.
 
-pub mod bars;
+pub(crate) mod bars;
 mod font;
 
 use std::path::{Path, PathBuf};
@@ -18,32 +18,32 @@ use super::numbers::compact_number;
 
 /// One line of a panel: a function's values over time.
 #[derive(Debug, Clone)]
-pub struct Series {
-    pub label: String,
+pub(crate) struct Series {
+    pub(crate) label: String,
     /// (seconds since the start of the window, value); sorted by time; may be empty.
-    pub points: Vec<(f64, f64)>,
+    pub(crate) points: Vec<(f64, f64)>,
 }
 
 /// One panel: a title, the unit of its y axis, and its lines.
 #[derive(Debug, Clone)]
-pub struct Panel {
-    pub title: String,
-    pub unit: String,
-    pub series: Vec<Series>,
+pub(crate) struct Panel {
+    pub(crate) title: String,
+    pub(crate) unit: String,
+    pub(crate) series: Vec<Series>,
 }
 
 /// What the whole picture shows.
 #[derive(Debug, Clone)]
-pub struct Chart {
+pub(crate) struct Chart {
     /// Top caption, e.g. "stack demo, ap-southeast-2, 2026-11-26 07:00 → 08:00 UTC".
-    pub caption: String,
+    pub(crate) caption: String,
     /// Length of the window in seconds (x axis runs 0..=window_seconds; label it in minutes).
-    pub window_seconds: f64,
-    pub panels: Vec<Panel>,
+    pub(crate) window_seconds: f64,
+    pub(crate) panels: Vec<Panel>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ChartError {
+pub(crate) enum ChartError {
     #[error("cannot draw a chart to {}: unsupported file extension, use .svg or .png", .path.display())]
     UnsupportedExtension { path: PathBuf },
     #[error(
@@ -59,7 +59,7 @@ pub enum ChartError {
 /// Why drawing a picture failed: plotters' error (its type depends on the backend) as its text,
 /// or the drawn file could not take the target's name.
 #[derive(Debug, thiserror::Error)]
-pub enum DrawError {
+pub(crate) enum DrawError {
     #[error("{0}")]
     Plot(String),
     #[error(transparent)]
@@ -72,11 +72,11 @@ const CAPTION_HEIGHT: u32 = 40;
 const PANEL_HEADER_HEIGHT: u32 = 26;
 const LEGEND_HEIGHT: u32 = 24;
 const Y_LABEL_AREA: u32 = 70;
-pub const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 /// Colours handed out to functions in order of first appearance (Tableau 10, as
 /// readable on white as CloudWatch's own palette).
-pub const PALETTE: [RGBColor; 10] = [
+pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -96,7 +96,7 @@ enum Format {
 }
 
 /// A picture drawn on one canvas of `size()` pixels: the report's panels, the sweep's scatter.
-pub trait Picture {
+pub(crate) trait Picture {
     fn size(&self) -> (u32, u32) {
         SIZE
     }
@@ -112,12 +112,12 @@ impl Picture for Chart {
 }
 
 /// Draws the chart to `path`; the format follows the extension (.svg or .png, case-insensitive).
-pub fn write(path: &Path, chart: &Chart) -> Result<(), ChartError> {
+pub(crate) fn write(path: &Path, chart: &Chart) -> Result<(), ChartError> {
     write_picture(path, chart)
 }
 
 /// Draws `picture` to `path` as `write` does a chart.
-pub fn write_picture(path: &Path, picture: &impl Picture) -> Result<(), ChartError> {
+pub(crate) fn write_picture(path: &Path, picture: &impl Picture) -> Result<(), ChartError> {
     let format = format_of(path)?;
     if format == Format::Png {
         // The bitmap backend rasterises text itself, so it needs font bytes;
@@ -143,7 +143,7 @@ pub fn write_picture(path: &Path, picture: &impl Picture) -> Result<(), ChartErr
 }
 
 /// Checks, before any work, that `path` can be drawn: a known extension, and a font for PNG.
-pub fn check_path(path: &Path) -> Result<(), ChartError> {
+pub(crate) fn check_path(path: &Path) -> Result<(), ChartError> {
     if format_of(path)? == Format::Png {
         ensure_font()?;
     }
@@ -186,12 +186,12 @@ fn join_paths(paths: &[PathBuf]) -> String {
 // ---------------------------------------------------------------- drawing
 
 /// Any plotters error, as its text: the caller only reports it.
-pub fn fail(error: impl std::fmt::Display) -> DrawError {
+pub(crate) fn fail(error: impl std::fmt::Display) -> DrawError {
     DrawError::Plot(error.to_string())
 }
 
 /// A white picture with `caption` centred above the rest; returns the area below it.
-pub fn captioned<DB: DrawingBackend>(
+pub(crate) fn captioned<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     caption: &str,
 ) -> Result<DrawingArea<DB, Shift>, DrawError> {
@@ -343,7 +343,7 @@ fn titled<DB: DrawingBackend>(
 
 /// Every chart's axes alike: small labels, and only the labelled grid lines in light grey (the
 /// fine sub-grid crowds small panels).
-pub fn style_mesh<'m, 'a, 'b, DB: DrawingBackend>(
+pub(crate) fn style_mesh<'m, 'a, 'b, DB: DrawingBackend>(
     mesh: &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB>,
 ) -> &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB> {
     mesh.label_style((FONT, 12))
@@ -352,7 +352,7 @@ pub fn style_mesh<'m, 'a, 'b, DB: DrawingBackend>(
         .bold_line_style(RGBColor(220, 220, 220))
 }
 
-pub fn text_style(size: u32, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+pub(crate) fn text_style(size: u32, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle {
         font: (FONT, size).into_font(),
         color: colour.to_backend_color(),

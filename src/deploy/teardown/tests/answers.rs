@@ -12,7 +12,11 @@ const IAM_XMLNS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
 /// A REST-JSON error (API Gateway, Lambda): the type in `x-amzn-ErrorType`, the message in
 /// the body (Lambda adds `Type`).
-pub fn rest_json_error(status: u16, error_type: &'static str, message: &str) -> HttpResponse {
+pub(crate) fn rest_json_error(
+    status: u16,
+    error_type: &'static str,
+    message: &str,
+) -> HttpResponse {
     let body = serde_json::json!({ "Type": "User", "message": message });
     let mut response = answer(status, "application/json", body.to_string());
     response
@@ -21,18 +25,23 @@ pub fn rest_json_error(status: u16, error_type: &'static str, message: &str) -> 
     response
 }
 
-pub fn rest_json(status: u16, body: String) -> HttpResponse {
+pub(crate) fn rest_json(status: u16, body: String) -> HttpResponse {
     answer(status, "application/json", body)
 }
 
 /// An awsJson error: `__type` (DynamoDB prefixes its namespace) and `message`.
-pub fn aws_json_error(version: &str, status: u16, error_type: &str, message: &str) -> HttpResponse {
+pub(crate) fn aws_json_error(
+    version: &str,
+    status: u16,
+    error_type: &str,
+    message: &str,
+) -> HttpResponse {
     let body = serde_json::json!({ "__type": error_type, "message": message });
     aws_json(version, status, body.to_string())
 }
 
 /// An awsJson answer of `version` "1.0" or "1.1".
-pub fn aws_json(version: &str, status: u16, body: String) -> HttpResponse {
+pub(crate) fn aws_json(version: &str, status: u16, body: String) -> HttpResponse {
     let content_type = match version {
         "1.0" => "application/x-amz-json-1.0",
         _ => "application/x-amz-json-1.1",
@@ -41,7 +50,7 @@ pub fn aws_json(version: &str, status: u16, body: String) -> HttpResponse {
 }
 
 /// SQS's "no such queue" in its JSON protocol, with the awsQuery code it keeps sending.
-pub fn sqs_no_such_queue() -> HttpResponse {
+pub(crate) fn sqs_no_such_queue() -> HttpResponse {
     let mut response = aws_json_error(
         "1.0",
         400,
@@ -66,11 +75,11 @@ fn query_error(xmlns: &str, status: u16, code: &str, message: &str) -> HttpRespo
     answer(status, "text/xml", body)
 }
 
-pub fn cloudwatch_error(status: u16, code: &str, message: &str) -> HttpResponse {
+pub(crate) fn cloudwatch_error(status: u16, code: &str, message: &str) -> HttpResponse {
     query_error(CLOUDWATCH_XMLNS, status, code, message)
 }
 
-pub fn iam_error(status: u16, code: &str, message: &str) -> HttpResponse {
+pub(crate) fn iam_error(status: u16, code: &str, message: &str) -> HttpResponse {
     query_error(IAM_XMLNS, status, code, message)
 }
 
@@ -85,7 +94,7 @@ fn query_answer(xmlns: &str, action: &str, result: &str) -> HttpResponse {
 }
 
 /// DescribeAlarms finding no alarm of the name.
-pub fn no_alarms() -> HttpResponse {
+pub(crate) fn no_alarms() -> HttpResponse {
     query_answer(
         CLOUDWATCH_XMLNS,
         "DescribeAlarms",
@@ -94,7 +103,7 @@ pub fn no_alarms() -> HttpResponse {
 }
 
 /// ListRoleTags of a role carrying `tags`.
-pub fn role_tags(tags: &[(&str, &str)]) -> HttpResponse {
+pub(crate) fn role_tags(tags: &[(&str, &str)]) -> HttpResponse {
     let members: String = (tags.iter())
         .map(|(key, value)| {
             format!("      <member>\n        <Key>{key}</Key>\n        <Value>{value}</Value>\n      </member>\n")
@@ -106,7 +115,7 @@ pub fn role_tags(tags: &[(&str, &str)]) -> HttpResponse {
 }
 
 /// ListRolePolicies or ListAttachedRolePolicies of a role without any.
-pub fn no_role_policies(action: &str) -> HttpResponse {
+pub(crate) fn no_role_policies(action: &str) -> HttpResponse {
     let list = match action {
         "ListRolePolicies" => "PolicyNames",
         _ => "AttachedPolicies",

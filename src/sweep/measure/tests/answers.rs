@@ -12,14 +12,14 @@ use crate::aws::replay::{REQUEST_ID, answer};
 const CLOUDWATCH_XMLNS: &str = "http://monitoring.amazonaws.com/doc/2010-08-01/";
 
 /// One MetricDataResult: the query's id, its label and (seconds since the epoch, value) points.
-pub struct Series {
-    pub id: String,
-    pub label: String,
-    pub points: Vec<(i64, f64)>,
+pub(crate) struct Series {
+    pub(crate) id: String,
+    pub(crate) label: String,
+    pub(crate) points: Vec<(i64, f64)>,
 }
 
 /// GetMetricData's answer (HTTP 200, text/xml), every series complete on one page.
-pub fn metric_data(results: &[Series]) -> HttpResponse {
+pub(crate) fn metric_data(results: &[Series]) -> HttpResponse {
     let members: String = results.iter().map(metric_data_result).collect();
     let body = format!(
         "<GetMetricDataResponse xmlns=\"{CLOUDWATCH_XMLNS}\">\n  <GetMetricDataResult>\n    \
@@ -46,7 +46,7 @@ fn metric_data_result(series: &Series) -> String {
 }
 
 /// A CloudWatch (awsQuery) error: `<ErrorResponse>` with the fault's type, code and message.
-pub fn cloudwatch_error(status: u16, code: &str, message: &str) -> HttpResponse {
+pub(crate) fn cloudwatch_error(status: u16, code: &str, message: &str) -> HttpResponse {
     let body = format!(
         "<ErrorResponse xmlns=\"{CLOUDWATCH_XMLNS}\">\n  <Error>\n    <Type>Sender</Type>\n    \
          <Code>{code}</Code>\n    <Message>{message}</Message>\n  </Error>\n  \
@@ -56,13 +56,13 @@ pub fn cloudwatch_error(status: u16, code: &str, message: &str) -> HttpResponse 
 }
 
 /// StartQuery's answer: the id of the Logs Insights query.
-pub fn query_started(query_id: &str) -> HttpResponse {
+pub(crate) fn query_started(query_id: &str) -> HttpResponse {
     logs_answer(200, &json!({ "queryId": query_id }))
 }
 
 /// GetQueryResults' answer for a finished query: each row a list of `field`/`value` pairs,
 /// values as strings, as Logs Insights returns them.
-pub fn query_results(rows: &[Vec<(String, String)>]) -> HttpResponse {
+pub(crate) fn query_results(rows: &[Vec<(String, String)>]) -> HttpResponse {
     let results: Vec<Value> = (rows.iter())
         .map(|row| {
             let fields = row.iter().map(|(f, v)| json!({ "field": f, "value": v }));
@@ -85,7 +85,7 @@ pub fn query_results(rows: &[Vec<(String, String)>]) -> HttpResponse {
 }
 
 /// A CloudWatch Logs (awsJson1.1) error: the status, and `__type` and `message` in the body.
-pub fn logs_error(status: u16, error_type: &str, message: &str) -> HttpResponse {
+pub(crate) fn logs_error(status: u16, error_type: &str, message: &str) -> HttpResponse {
     logs_answer(status, &json!({ "__type": error_type, "message": message }))
 }
 
@@ -95,7 +95,7 @@ fn logs_answer(status: u16, body: &Value) -> HttpResponse {
 
 /// One page of a DynamoDB Scan (awsJson1.0): the items that passed the filter, how many were
 /// scanned, and the key to go on from when there is more.
-pub fn scan_page(items: &[Value], scanned: usize, last_key: Option<Value>) -> HttpResponse {
+pub(crate) fn scan_page(items: &[Value], scanned: usize, last_key: Option<Value>) -> HttpResponse {
     let mut body = json!({
         "Count": items.len(),
         "Items": items,

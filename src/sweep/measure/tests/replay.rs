@@ -21,15 +21,15 @@ use crate::report::billed::LOG_GROUP;
 use crate::report::metrics::epoch_seconds;
 use crate::report::window::Window;
 
-pub const REGION: &str = "ap-southeast-2";
-pub const MEMORY_MB: f64 = 128.0;
-pub const PRODUCER: &str = "demo-put-record";
-pub const CONSUMERS: [&str; 2] = ["demo-put-item-1", "demo-put-item-2"];
-pub const UUIDS: [&str; 2] = [
+pub(crate) const REGION: &str = "ap-southeast-2";
+pub(crate) const MEMORY_MB: f64 = 128.0;
+pub(crate) const PRODUCER: &str = "demo-put-record";
+pub(crate) const CONSUMERS: [&str; 2] = ["demo-put-item-1", "demo-put-item-2"];
+pub(crate) const UUIDS: [&str; 2] = [
     "6a0c2f4e-1b3d-4c5e-8f70-9a1b2c3d4e5f",
     "f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9",
 ];
-pub const TABLES: [&str; 2] = ["demo-orders-1", "demo-orders-2"];
+pub(crate) const TABLES: [&str; 2] = ["demo-orders-1", "demo-orders-2"];
 const QUERY_ID: &str = "7d3a9c41-0e6b-4f2a-b8d5-1c9e0a7f6b32";
 /// Items a Scan page reads besides the ones the filter lets through (earlier runs' items).
 const OLDER_ITEMS_PER_PAGE: usize = 40;
@@ -37,46 +37,46 @@ const ITEMS_PER_PAGE: usize = 200;
 
 /// What one function did in the run, minute by minute from the window's start, as CloudWatch,
 /// Lambda Insights and its table hold it.
-pub struct Activity {
-    pub invocations: Vec<f64>,
-    pub errors: Vec<f64>,
-    pub duration_sum_ms: Vec<f64>,
+pub(crate) struct Activity {
+    pub(crate) invocations: Vec<f64>,
+    pub(crate) errors: Vec<f64>,
+    pub(crate) duration_sum_ms: Vec<f64>,
     /// Its mapping's PolledEventCount (consumers only).
-    pub records_polled: Vec<f64>,
+    pub(crate) records_polled: Vec<f64>,
     /// Billed duration, as Lambda Insights sums `billed_duration`.
-    pub billed_ms: Vec<f64>,
+    pub(crate) billed_ms: Vec<f64>,
     /// Kinesis arrival → table write of each of its items (consumers only).
-    pub delays_ms: Vec<i64>,
+    pub(crate) delays_ms: Vec<i64>,
 }
 
 impl Activity {
-    pub fn invocations(&self) -> f64 {
+    pub(crate) fn invocations(&self) -> f64 {
         self.invocations.iter().sum()
     }
 
-    pub fn records(&self) -> f64 {
+    pub(crate) fn records(&self) -> f64 {
         self.records_polled.iter().sum()
     }
 
-    pub fn average_ms(&self) -> f64 {
+    pub(crate) fn average_ms(&self) -> f64 {
         self.duration_sum_ms.iter().sum::<f64>() / self.invocations()
     }
 
-    pub fn billed_mb_ms(&self) -> f64 {
+    pub(crate) fn billed_mb_ms(&self) -> f64 {
         self.billed_ms.iter().sum::<f64>() * MEMORY_MB
     }
 }
 
 /// The run as AWS recorded it: its window, the producer and both consumers.
-pub struct Recorded {
-    pub window: Window,
-    pub producer: Activity,
-    pub consumers: [Activity; 2],
+pub(crate) struct Recorded {
+    pub(crate) window: Window,
+    pub(crate) producer: Activity,
+    pub(crate) consumers: [Activity; 2],
 }
 
 /// The AWS path's clients (no endpoint URL), CloudWatch, CloudWatch Logs and DynamoDB answering
 /// with `rules`; the other services' calls would get the mock HTTP client's 418.
-pub fn replaying(cloudwatch: &[&Rule], logs: &[&Rule], dynamodb: &[&Rule]) -> Clients {
+pub(crate) fn replaying(cloudwatch: &[&Rule], logs: &[&Rule], dynamodb: &[&Rule]) -> Clients {
     let sdk = replay::sdk_config(REGION);
     Clients {
         cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
@@ -99,15 +99,15 @@ pub fn replaying(cloudwatch: &[&Rule], logs: &[&Rule], dynamodb: &[&Rule]) -> Cl
 }
 
 /// The replayed services' rules for a run as `recorded`.
-pub struct Replay {
-    pub metrics: Rule,
-    pub query_started: Rule,
-    pub query_results: Rule,
-    pub tables: [Rule; 2],
+pub(crate) struct Replay {
+    pub(crate) metrics: Rule,
+    pub(crate) query_started: Rule,
+    pub(crate) query_results: Rule,
+    pub(crate) tables: [Rule; 2],
 }
 
 impl Replay {
-    pub fn of(recorded: &Recorded) -> Replay {
+    pub(crate) fn of(recorded: &Recorded) -> Replay {
         Replay {
             metrics: metrics_rule(recorded),
             query_started: query_started_rule(recorded.window),
@@ -116,7 +116,7 @@ impl Replay {
         }
     }
 
-    pub fn clients(&self) -> Clients {
+    pub(crate) fn clients(&self) -> Clients {
         replaying(
             &[&self.metrics],
             &[&self.query_started, &self.query_results],
