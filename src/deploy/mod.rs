@@ -127,8 +127,9 @@ fn join_stopped(stopped: &[mapping::Stopped]) -> String {
         .join("\nerror: ")
 }
 
-fn join_lines(problems: &[ParameterError]) -> String {
-    // main prefixes the first line with "error: "; the others get the same prefix here.
+/// Several refused values as one error: `main` prefixes the first line with "error: ", the
+/// others get the same prefix here.
+pub(crate) fn join_lines(problems: &[ParameterError]) -> String {
     problems
         .iter()
         .map(ToString::to_string)

@@ -9,7 +9,7 @@ use crate::report::ReportError;
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SweepError {
     /// Values refused before any AWS call, all at once, each with its flag and its rule.
-    #[error("{}", join_lines(.0))]
+    #[error("{}", crate::deploy::join_lines(.0))]
     Invalid(Vec<ParameterError>),
 
     /// Setting a run's mappings or reading what is deployed.
@@ -35,13 +35,4 @@ impl SweepError {
             SweepError::Report(error) => error.is_environment(),
         }
     }
-}
-
-fn join_lines(problems: &[ParameterError]) -> String {
-    // main prefixes the first line with "error: "; the others get the same prefix here.
-    problems
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\nerror: ")
 }

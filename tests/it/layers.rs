@@ -6,9 +6,9 @@
 mod imports;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use imports::{Crate, Edge, ModulePath};
+use imports::{Crate, Edge, ModulePath, rust_files};
 
 /// Plain vocabulary: these import no other module of the crate but each other.
 const GROUND: [&str; 6] = ["model", "aws", "output", "terminal", "logging", "emulator"];
@@ -224,17 +224,4 @@ fn top_module(file: &Path) -> String {
     let relative = file.strip_prefix(&src).unwrap();
     let first = relative.components().next().unwrap().as_os_str();
     first.to_string_lossy().trim_end_matches(".rs").to_owned()
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files
 }

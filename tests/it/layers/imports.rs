@@ -359,7 +359,8 @@ fn child(parent: &[String], name: &str) -> ModulePath {
     path
 }
 
-fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+/// Every `.rs` file under `dir`, sorted.
+pub fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
