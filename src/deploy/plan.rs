@@ -22,6 +22,15 @@ pub(crate) struct DeployedState {
     pub(crate) last_changed: Option<std::time::SystemTime>,
 }
 
+impl DeployedState {
+    /// Whether the stack was deployed from `template` (CloudFormation may trim its ends).
+    pub(crate) fn holds_template(&self, template: &str) -> bool {
+        self.template_body
+            .as_deref()
+            .is_some_and(|body| body.trim() == template.trim())
+    }
+}
+
 /// What `up` will do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -128,11 +137,7 @@ pub(crate) fn decide(
             status: status.clone(),
         },
         _ => {
-            let same_template = current
-                .template_body
-                .as_deref()
-                .is_some_and(|body| body.trim() == template.trim());
-            if same_template && &current.parameters == parameters {
+            if current.holds_template(template) && &current.parameters == parameters {
                 Plan::UpToDate
             } else {
                 Plan::Update

@@ -85,12 +85,15 @@ impl ParameterSpec {
         let number: f64 = value
             .parse()
             .map_err(|_| refuse("must be a number".into()))?;
-        let below = self.min.is_some_and(|min| number < min);
-        let above = self.max.is_some_and(|max| number > max);
-        if below || above || number.fract() != 0.0 {
+        if self.out_of_range(number) || number.fract() != 0.0 {
             return Err(refuse(rule));
         }
         Ok(())
+    }
+
+    /// Whether `number` lies below the declared minimum or above the maximum.
+    pub(crate) fn out_of_range(&self, number: f64) -> bool {
+        self.min.is_some_and(|min| number < min) || self.max.is_some_and(|max| number > max)
     }
 
     /// The rule a number outside the declared limits breaks ("the allowed range is 1–10000

@@ -146,13 +146,12 @@ fn within(spec: Option<&ParameterSpec>, flag: &str, value: i64) -> Result<i32, P
         value: value.to_string(),
         rule,
     };
-    if let Some(spec) = spec {
-        let number = value as f64;
-        let below = spec.min.is_some_and(|min| number < min);
-        let above = spec.max.is_some_and(|max| number > max);
-        if let Some(rule) = spec.range_rule().filter(|_| below || above) {
-            return Err(refuse(rule));
-        }
+    if let Some(spec) = spec
+        && let Some(rule) = spec
+            .range_rule()
+            .filter(|_| spec.out_of_range(value as f64))
+    {
+        return Err(refuse(rule));
     }
     i32::try_from(value).map_err(|_| refuse(format!("the maximum is {}", i32::MAX)))
 }

@@ -125,7 +125,9 @@ pub(crate) async fn plan(inputs: &Inputs<'_>, decision: &plan::Plan) -> Result<P
         create_bucket,
         uploads,
         stack: StackAction::of(decision),
-        template_changed: inputs.current.is_some_and(template_changed),
+        template_changed: inputs
+            .current
+            .is_some_and(|c| !c.holds_template(template::TEMPLATE)),
         parameters: plan::parameter_changes(&before, inputs.desired)
             .into_iter()
             .map(|(name, before, after)| ParameterChange {
@@ -160,10 +162,6 @@ async fn planned_uploads(
         });
     }
     Ok(uploads)
-}
-
-fn template_changed(current: &DeployedState) -> bool {
-    current.template_body.as_deref().map(str::trim) != Some(template::TEMPLATE.trim())
 }
 
 /// CloudFormation's own view of an update (what it adds, modifies, replaces), from a change set

@@ -13,10 +13,8 @@ use crate::deploy::{DeployError, stack, template};
 use crate::error::CliError;
 use crate::insights;
 use crate::model::{Parameter, ParameterValues};
-use crate::settings::Settings;
+use crate::settings::{Settings, UpSettings};
 use crate::terminal;
-
-use crate::settings::UpSettings;
 
 /// What one `up` works with once the zips are built: where they go and the parameters it
 /// manages and was given.
