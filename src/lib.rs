@@ -16,6 +16,7 @@ pub mod commands;
 pub mod deploy;
 mod doctor;
 mod emulator;
+mod epoch;
 mod error;
 mod failures;
 mod insights;

@@ -13,6 +13,7 @@ use aws_sdk_cloudformation::types::{
 use super::DeployError;
 use super::events::{self, StackEvent};
 use super::plan::DeployedState;
+use crate::epoch;
 use crate::model::{StackState, StackStatus};
 use crate::terminal::{self, ProgressMode, Spinner};
 
@@ -140,7 +141,11 @@ pub(crate) async fn create_change_set_from(
     create: bool,
 ) -> Result<ChangeSetOutcome, DeployError> {
     // Unique per run: two `up`s in the same second (on one emulator) must not share a name.
-    let name = format!("demo-{}-{}", millis(SystemTime::now()), std::process::id());
+    let name = format!(
+        "demo-{}-{}",
+        epoch::millis(SystemTime::now()),
+        std::process::id()
+    );
     let request = cfn
         .create_change_set()
         .stack_name(stack)
@@ -338,7 +343,7 @@ pub(crate) async fn wait(
     let started = Instant::now();
     // A few seconds of margin for clock skew between this machine and AWS; `seen` keeps the
     // margin from printing anything twice.
-    let since_ms = millis(since) - 5_000;
+    let since_ms = epoch::millis(since) - 5_000;
     let mut seen = HashSet::new();
     let mut events_so_far = Vec::new();
     let name = stack_id.rsplit('/').nth(1).unwrap_or(stack_id);
@@ -426,11 +431,6 @@ fn from_sdk(event: &aws_sdk_cloudformation::types::StackEvent) -> StackEvent {
         status: event.resource_status().map_or("", |s| s.as_str()).into(),
         reason: event.resource_status_reason().map(str::to_owned),
     }
-}
-
-fn millis(time: SystemTime) -> i64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The error for an operation that did not end as meant: the failing resource and its reason

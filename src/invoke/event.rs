@@ -16,12 +16,13 @@
 //! range), in at most 6 MB, Lambda's limit on a synchronous invocation's payload (and on a
 //! batch the mapping hands a function). Shared by the AWS path and the offline runner.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use base64::Engine;
 use orders::Order;
 use serde_json::{Value, json};
 
+use crate::epoch;
 use crate::load::generate::OrderSource;
 use crate::logs::StackFunction;
 
@@ -146,7 +147,7 @@ pub fn api_request(order: &Order, api: &ApiSource, now: SystemTime) -> Value {
             "protocol": "HTTP/1.1",
             "requestId": uuid::Uuid::new_v4().to_string(),
             "requestTime": time.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
-            "requestTimeEpoch": epoch_ms(now),
+            "requestTimeEpoch": epoch::millis(now),
             "resourcePath": RESOURCE,
             "stage": STAGE,
             "identity": {"sourceIp": "127.0.0.1", "userAgent": "demo-invoke"},
@@ -159,7 +160,7 @@ pub fn api_request(order: &Order, api: &ApiSource, now: SystemTime) -> Value {
 /// The Kinesis batch Lambda's poller hands a consumer for `orders` (a `KinesisEvent`), read from
 /// `stream`: one record each, the newest arriving `now`, one millisecond apart.
 pub fn kinesis_batch(orders: &[Order], stream: &StreamSource, now: SystemTime) -> Value {
-    let now_ms = epoch_ms(now);
+    let now_ms = epoch::millis(now);
     let count = orders.len() as i64;
     let records: Vec<Value> = (orders.iter().enumerate())
         .map(|(index, order)| {
@@ -214,11 +215,6 @@ pub(crate) fn check_size(payload: &[u8], records: usize) -> Result<(), EventRefu
     } else {
         Err(EventRefused::EventTooLarge { size })
     }
-}
-
-fn epoch_ms(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
@@ -325,9 +321,9 @@ mod tests {
             arrivals.windows(2).all(|w| w[0] + 1 == w[1]),
             "{arrivals:?}"
         );
-        assert_eq!(*arrivals.last().unwrap(), epoch_ms(now));
+        assert_eq!(*arrivals.last().unwrap(), epoch::millis(now));
         // The consumer's own decoder takes every record as an order it can store.
-        let decoded = put_item::decode(&received.records, epoch_ms(now));
+        let decoded = put_item::decode(&received.records, epoch::millis(now));
         assert_eq!(decoded.writes.len(), 25);
         assert!(decoded.undecodable.is_empty() && decoded.unstorable.is_empty());
     }

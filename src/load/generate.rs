@@ -49,12 +49,6 @@ pub(crate) fn orderdate(time: SystemTime) -> String {
     )
 }
 
-/// Milliseconds since the epoch, the unit of the items' `arrivedat` and `writtenat`.
-pub(crate) fn epoch_ms(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -90,7 +84,7 @@ mod tests {
         assert_eq!(orderdate(UNIX_EPOCH), "1970-01-01 00:00:00.000000");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(&orderdate(leap)[..10], "2000-02-29");
-        assert_eq!(epoch_ms(t), 1_638_353_472_123);
+        assert_eq!(crate::epoch::millis(t), 1_638_353_472_123);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{Client, Url};
 
+use crate::epoch;
 use crate::load::error::LoadError;
-use crate::load::generate::epoch_ms;
 use crate::load::rate::RateLimiter;
 use crate::load::stats::{Accepted, Counters, Rejection, Tally};
 
@@ -135,7 +135,7 @@ impl Sender {
                             tally.accepted.push(Accepted {
                                 index,
                                 orderid,
-                                sent_at_ms: epoch_ms(sent_at),
+                                sent_at_ms: epoch::millis(sent_at),
                             });
                             return;
                         }

@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit, StatisticSet};
 
 use crate::aws::AwsError;
+use crate::epoch;
 
 /// The metrics Lambda (and Lambda Insights) publish that the runner can measure honestly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,7 +87,7 @@ pub struct Recorder {
 impl Recorder {
     /// One observation of `metric` for `target` (a function name or a mapping UUID), now.
     pub(crate) fn record(&self, metric: LocalMetric, target: &str, value: f64) {
-        let minute = epoch_seconds(SystemTime::now()) / 60 * 60;
+        let minute = epoch::seconds(SystemTime::now()) / 60 * 60;
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         stats
             .entry((metric, target.to_owned(), minute))
@@ -161,12 +162,6 @@ impl Recorder {
         }
         Ok(sent)
     }
-}
-
-/// Seconds since the epoch (the minute a datapoint falls in is taken from it).
-fn epoch_seconds(time: SystemTime) -> i64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn datum((metric, target, minute): Key, stats: Stats) -> MetricDatum {

@@ -10,6 +10,7 @@ use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
 use super::error::ReportError;
 use super::window::Window;
 use crate::aws::AwsError;
+use crate::epoch;
 
 /// Where Lambda Insights writes one performance event per invocation.
 pub(crate) const LOG_GROUP: &str = "/aws/lambda-insights";
@@ -48,8 +49,8 @@ pub(crate) async fn read(
     let started = logs
         .start_query()
         .log_group_name(LOG_GROUP)
-        .start_time(super::metrics::epoch_seconds(window.start))
-        .end_time(super::metrics::epoch_seconds(window.end))
+        .start_time(epoch::seconds(window.start))
+        .end_time(epoch::seconds(window.end))
         .query_string(query_text(functions, period))
         .send()
         .await;

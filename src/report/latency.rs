@@ -8,9 +8,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::error::ReportError;
-use super::metrics::epoch_seconds;
 use super::window::Window;
 use crate::aws::AwsError;
+use crate::epoch;
 use crate::load::stats::{Latencies, LatencySummary, MILLIS};
 
 /// A Scan reads the whole table whatever the filter (and is billed for it): stop after this
@@ -38,8 +38,8 @@ pub(crate) async fn stream_to_table(
             .table_name(table)
             .projection_expression("arrivedat, writtenat")
             .filter_expression("writtenat BETWEEN :from AND :to")
-            .expression_attribute_values(":from", millis(epoch_seconds(window.start)))
-            .expression_attribute_values(":to", millis(epoch_seconds(window.end)))
+            .expression_attribute_values(":from", millis(epoch::seconds(window.start)))
+            .expression_attribute_values(":to", millis(epoch::seconds(window.end)))
             .set_exclusive_start_key(start_key)
             .send()
             .await

@@ -2,7 +2,6 @@
 //! answers kept as time series per function, from which totals, averages and maxima follow.
 
 use std::collections::HashMap;
-use std::time::SystemTime;
 
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
@@ -315,12 +314,6 @@ fn query(id: &str, target: &Target, spec: &Spec, period: i32) -> MetricDataQuery
         .build()
 }
 
-/// Seconds since the epoch, for placing points on the report's time axis.
-pub(crate) fn epoch_seconds(time: SystemTime) -> i64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,7 +400,8 @@ mod tests {
         use super::*;
 
         fn window() -> Window {
-            let start = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+            let start =
+                std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
             Window {
                 start,
                 end: start + std::time::Duration::from_secs(3600),

@@ -2,8 +2,10 @@
 //! period, one line per function, like the original's three Lambda Insights panels.
 
 use super::chart::{Chart, Panel, Series};
-use super::metrics::{Figure, epoch_seconds};
+use super::metrics::Figure;
 use super::{BilledSource, Context, Readings, Report, cost};
+
+use crate::epoch;
 
 /// The three panels of the window: cost, duration and network, a line per function.
 pub(crate) fn chart(context: &Context, readings: &Readings, report: &Report) -> Chart {
@@ -52,7 +54,7 @@ struct Lines {
 
 impl Lines {
     fn of(context: &Context, readings: &Readings, report: &Report) -> Lines {
-        let start = epoch_seconds(context.window.start);
+        let start = epoch::seconds(context.window.start);
         let relative = |points: Vec<(i64, f64)>| -> Vec<(f64, f64)> {
             points
                 .into_iter()

@@ -11,7 +11,9 @@ use std::path::Path;
 use imports::{Crate, Edge, ModulePath, rust_files};
 
 /// Plain vocabulary: these import no other module of the crate but each other.
-const GROUND: [&str; 6] = ["model", "aws", "output", "terminal", "logging", "emulator"];
+const GROUND: [&str; 7] = [
+    "model", "aws", "output", "terminal", "logging", "emulator", "epoch",
+];
 /// The work: never sees clap (`cli`), the translator (`settings`) or `commands`.
 const MIDDLE: [&str; 12] = [
     "artifacts",

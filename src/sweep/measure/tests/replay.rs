@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use super::answers::{self, Series};
 use crate::aws::Clients;
 use crate::aws::replay::{self, interceptor};
+use crate::epoch;
 use crate::report::billed::LOG_GROUP;
-use crate::report::metrics::epoch_seconds;
 use crate::report::window::Window;
 
 pub(crate) const REGION: &str = "ap-southeast-2";
@@ -137,7 +137,7 @@ fn metric_key(namespace: &str, metric: &str, dimension: (&str, &str), stat: &str
 /// Every datapoint CloudWatch holds for the run: Lambda's per function, PolledEventCount per
 /// mapping UUID. Minute `k` of a series is stamped at the window's start + k minutes.
 fn datapoints(recorded: &Recorded) -> HashMap<MetricKey, Vec<(i64, f64)>> {
-    let start = epoch_seconds(recorded.window.start);
+    let start = epoch::seconds(recorded.window.start);
     let points = |values: &[f64]| -> Vec<(i64, f64)> {
         (0i64..)
             .zip(values)
@@ -218,8 +218,8 @@ fn query_started_rule(window: Window) -> Rule {
     mock!(aws_sdk_cloudwatchlogs::Client::start_query)
         .match_requests(move |request| {
             assert_eq!(request.log_group_name(), Some(LOG_GROUP));
-            assert_eq!(request.start_time(), Some(epoch_seconds(start)));
-            assert_eq!(request.end_time(), Some(epoch_seconds(end)));
+            assert_eq!(request.start_time(), Some(epoch::seconds(start)));
+            assert_eq!(request.end_time(), Some(epoch::seconds(end)));
             true
         })
         .then_http_response(|| answers::query_started(QUERY_ID))
@@ -234,7 +234,7 @@ fn query_results_rule(recorded: &Recorded) -> Rule {
 }
 
 fn insights_rows(recorded: &Recorded) -> Vec<Vec<(String, String)>> {
-    let start = epoch_seconds(recorded.window.start);
+    let start = epoch::seconds(recorded.window.start);
     let functions = [(PRODUCER, &recorded.producer)]
         .into_iter()
         .chain(CONSUMERS.into_iter().zip(&recorded.consumers));
@@ -280,7 +280,7 @@ fn assert_scans_window(request: &ScanInput, window: Window) {
     let values = request
         .expression_attribute_values()
         .expect("the filter's values");
-    let millis = |time| AttributeValue::N((epoch_seconds(time) * 1000).to_string());
+    let millis = |time| AttributeValue::N((epoch::seconds(time) * 1000).to_string());
     assert_eq!(values.get(":from"), Some(&millis(window.start)));
     assert_eq!(values.get(":to"), Some(&millis(window.end)));
 }
@@ -311,7 +311,7 @@ fn scan_page(request: &ScanInput, items: &[Value]) -> HttpResponse {
 
 /// A consumer's items as the Scan projects them: arrival in the stream and write, in ms.
 fn items(recorded: &Recorded, delays_ms: &[i64]) -> Vec<Value> {
-    let start_ms = epoch_seconds(recorded.window.start) * 1000;
+    let start_ms = epoch::seconds(recorded.window.start) * 1000;
     (0i64..)
         .zip(delays_ms)
         .map(|(i, delay)| {
