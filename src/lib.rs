@@ -2,7 +2,7 @@
 //! integration tests and its benchmarks. Crate-private by default: only what those three use is
 //! `pub` (and the types in its signatures), so rustc's dead-code lint sees everything else.
 //!
-//! Floors, bottom up: `model` (the stack's vocabulary as types), `aws`, `output`, `terminal`,
+//! Floors, bottom up: `model` (the stack's vocabulary as types), `epoch`, `aws`, `output`, `terminal`,
 //! `logging` and `emulator` import nothing above them; `artifacts`, `deploy`, `doctor`, `load`,
 //! `local`, `report`, `failures`, `insights`, `watch`, `logs` and `invoke` do the work and never
 //! see clap; `sweep` drives that work and sits on it; `error` wraps every area's error for
