@@ -11,11 +11,9 @@ use crate::cli::{
     ArchArg, Cli, Command, ConsumerArg, FunctionArg, GlobalArgs, InvokeArgs, LoadArgs, LogsArgs,
     LogsFunctionArg, OutputArg, ReportArgs, StrategyArg, SweepArgs, TableArgs, TuneArgs, UpArgs,
 };
-use crate::deploy::DeployError;
-use crate::deploy::batching::BatchingChange;
 use crate::deploy::names::MAX_STACK_NAME;
-use crate::deploy::template;
-use crate::deploy::tuning::{TuneRequest, Tuning};
+use crate::deploy::tuning::TuneRequest;
+use crate::deploy::{DeployError, bucket};
 use crate::error::CliError;
 use crate::insights::InsightsChoice;
 use crate::invoke::{EventSpec, InvokeRequest, event};
@@ -24,7 +22,9 @@ use crate::load::run::LoadPlan;
 use crate::load::target::TableNames;
 use crate::load::verify::{VerifyRequest, VerifySettings};
 use crate::logs::{LogsRequest, StackFunction};
-use crate::model::Consumers;
+use crate::model::batching::{BatchingChange, BatchingFlags, Tuning};
+use crate::model::template::ParameterError;
+use crate::model::{Consumer, Consumers, Parameter};
 use crate::output::OutputFormat;
 use crate::report::chart;
 use crate::report::cost::PriceOverrides;
@@ -91,7 +91,7 @@ pub(crate) fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
         Command::Build(args) => Job::Build(BuildSettings {
             arch: arch(args.arch),
         }),
-        Command::Up(args) => Job::Up(up(args)),
+        Command::Up(args) => Job::Up(up(args)?),
         Command::Down(args) => Job::Down(DownSettings { yes: args.yes }),
         Command::Status => Job::Status,
         Command::Watch => Job::Watch,
@@ -117,23 +117,73 @@ pub(crate) fn resolve(cli: &Cli) -> Result<(Settings, Job), CliError> {
     Ok((settings, job))
 }
 
-fn up(args: &UpArgs) -> UpSettings {
-    UpSettings {
+/// How `demo up` names each consumer's batching values in its messages.
+const UP_FLAGS: [BatchingFlags; 2] = [
+    BatchingFlags {
+        batch_size: "--batch-size-1",
+        window: "--window-1",
+        parallelization: "--parallelization-1",
+    },
+    BatchingFlags {
+        batch_size: "--batch-size-2",
+        window: "--window-2",
+        parallelization: "--parallelization-2",
+    },
+];
+
+/// How `demo tune` names them.
+const TUNE_FLAGS: BatchingFlags = BatchingFlags {
+    batch_size: "--batch-size",
+    window: "--window",
+    parallelization: "--parallelization",
+};
+
+/// `demo up`'s flags: every template value checked against the template's limits, all problems
+/// at once, then the `--artifact-bucket` name.
+fn up(args: &UpArgs) -> Result<UpSettings, DeployError> {
+    let mut problems = Vec::new();
+    let mut number = |parameter: Parameter, flag, value: Option<u32>| {
+        let value = value?;
+        match parameter.check(flag, value.into()) {
+            Ok(_) => Some(value),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        }
+    };
+    let memory = number(Parameter::MemorySize, "--memory", args.memory);
+    let shards = number(Parameter::ShardCount, "--shards", args.shards);
+    let changes = [
+        BatchingChange {
+            batch_size: args.batch_size_1,
+            window: args.window_1,
+            parallelization: args.parallelization_1,
+        },
+        BatchingChange {
+            batch_size: args.batch_size_2,
+            window: args.window_2,
+            parallelization: args.parallelization_2,
+        },
+    ];
+    let batching = Consumer::ALL.map(|consumer| {
+        let i = consumer.index();
+        (Tuning::check(&[consumer], changes[i], UP_FLAGS[i])).unwrap_or_else(|refused| {
+            problems.extend(refused);
+            Tuning::default()
+        })
+    });
+    if !problems.is_empty() {
+        return Err(DeployError::Invalid(problems));
+    }
+    if let Some(name) = &args.artifact_bucket {
+        bucket::check_name("--artifact-bucket", name).map_err(|e| DeployError::Invalid(vec![e]))?;
+    }
+    Ok(UpSettings {
         arch: args.arch.map(arch),
-        memory: args.memory,
-        shards: args.shards,
-        batching: [
-            BatchingChange {
-                batch_size: args.batch_size_1,
-                window: args.window_1,
-                parallelization: args.parallelization_1,
-            },
-            BatchingChange {
-                batch_size: args.batch_size_2,
-                window: args.window_2,
-                parallelization: args.parallelization_2,
-            },
-        ],
+        memory,
+        shards,
+        batching,
         insights: match (&args.insights_layer_arn, args.no_insights) {
             (_, true) => InsightsChoice::Off,
             (Some(arn), false) => InsightsChoice::Arn(arn.clone()),
@@ -143,11 +193,12 @@ fn up(args: &UpArgs) -> UpSettings {
         artifact_bucket: args.artifact_bucket.clone(),
         dry_run: args.dry_run,
         yes: args.yes,
-    }
+    })
 }
 
-/// `demo tune`'s flags, checked once against the template's limits.
-fn tune(args: &TuneArgs) -> Result<TuneRequest, CliError> {
+/// `demo tune`'s flags, checked once against the template's limits: at least one value, each
+/// within the limits of every consumer it tunes.
+fn tune(args: &TuneArgs) -> Result<TuneRequest, DeployError> {
     let consumers = match args.consumer {
         ConsumerArg::One => Consumers::One,
         ConsumerArg::Two => Consumers::Two,
@@ -158,9 +209,19 @@ fn tune(args: &TuneArgs) -> Result<TuneRequest, CliError> {
         window: args.window,
         parallelization: args.parallelization,
     };
+    if change.is_empty() {
+        return Err(DeployError::Invalid(vec![ParameterError {
+            flag: "--batch-size/--window/--parallelization".into(),
+            value: "(none given)".into(),
+            rule: "give --batch-size N (1–10000), --window S (0–300 seconds), \
+                   --parallelization N (1–10), or several"
+                .into(),
+        }]));
+    }
+    let tuning = Tuning::check(consumers.members(), change, TUNE_FLAGS);
     Ok(TuneRequest {
         consumers,
-        tuning: Tuning::check(template::parameter_specs(), consumers, change)?,
+        tuning: tuning.map_err(DeployError::Invalid)?,
         dry_run: args.dry_run,
     })
 }
@@ -298,7 +359,7 @@ fn sweep(args: &SweepArgs) -> Result<SweepSettings, CliError> {
         windows: args.windows.clone(),
         parallelization: args.parallelization.clone(),
     };
-    let configurations = grid::configurations(template::parameter_specs(), &grid)?;
+    let configurations = grid::configurations(&grid)?;
     let amount = match (args.orders, args.duration.as_deref()) {
         (Some(orders), _) => Amount::Orders(orders),
         (None, Some(text)) => Amount::Seconds(
@@ -393,5 +454,73 @@ mod tests {
         assert_eq!(cargo_verbosity(Verbosity(-1)), CargoVerbosity::Quiet);
         assert_eq!(cargo_verbosity(Verbosity(1)), CargoVerbosity::Normal);
         assert_eq!(cargo_verbosity(Verbosity(2)), CargoVerbosity::Verbose);
+    }
+
+    use clap::Parser;
+
+    fn resolved(args: &[&str]) -> Result<Job, String> {
+        let cli = Cli::try_parse_from([&["demo"], args].concat()).map_err(|e| e.to_string())?;
+        resolve(&cli).map(|(_, job)| job).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn ups_values_are_all_checked_at_once_in_the_order_given() {
+        let refused = resolved(&[
+            "up",
+            "--memory",
+            "64",
+            "--batch-size-1",
+            "20000",
+            "--window-2",
+            "301",
+            "--parallelization-2",
+            "11",
+            "--artifact-bucket",
+            "Not_A_Bucket",
+        ])
+        .unwrap_err();
+        let lines: Vec<&str> = refused.split("\nerror: ").collect();
+        assert_eq!(lines.len(), 4, "{refused}");
+        assert!(lines[0].starts_with("--memory 64 is not allowed: the allowed range is 128–10240"));
+        assert!(lines[1].starts_with("--batch-size-1 20000 is not allowed"));
+        assert!(lines[2].starts_with("--window-2 301 is not allowed"));
+        assert!(lines[3].starts_with("--parallelization-2 11 is not allowed"));
+        // The bucket's name is checked once the template's values pass.
+        let bucket = resolved(&["up", "--artifact-bucket", "Not_A_Bucket"]).unwrap_err();
+        assert!(
+            bucket.starts_with("--artifact-bucket Not_A_Bucket"),
+            "{bucket}"
+        );
+    }
+
+    #[test]
+    fn ups_checked_values_become_the_stacks_parameters() {
+        let Ok(Job::Up(up)) = resolved(&["up", "--shards", "2", "--window-2", "0"]) else {
+            panic!("up with values within the limits is refused");
+        };
+        let set: Vec<(String, String)> = (up.batching.iter().zip(Consumer::ALL))
+            .flat_map(|(tuning, consumer)| tuning.parameters(consumer))
+            .map(|o| (o.parameter.name().to_owned(), o.value))
+            .collect();
+        assert_eq!(set, [("Window2".to_owned(), "0".to_owned())]);
+        assert_eq!((up.shards, up.memory), (Some(2), None));
+    }
+
+    #[test]
+    fn tune_needs_a_value_and_says_each_problem_once_for_both_consumers() {
+        let none = resolved(&["tune", "--consumer", "all"]).unwrap_err();
+        assert!(
+            none.starts_with("--batch-size/--window/--parallelization (none given)"),
+            "{none}"
+        );
+        let both = resolved(&["tune", "--consumer", "all", "--batch-size", "0"]).unwrap_err();
+        assert_eq!(
+            both,
+            "--batch-size 0 is not allowed: the allowed range is 1–10000 (whole numbers)"
+        );
+        let Ok(Job::Tune(request)) = resolved(&["tune", "--consumer", "2", "--window", "5"]) else {
+            panic!("a tune within the limits is refused");
+        };
+        assert_eq!(request.tuning.parameters(Consumer::Two)[0].value, "5");
     }
 }

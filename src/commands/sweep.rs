@@ -11,12 +11,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::artifacts::Arch;
 use crate::aws::{Clients, connect};
-use crate::deploy::batching::{Batching, BatchingChange};
 use crate::deploy::mapping::{self, Mapping};
 use crate::deploy::preflight;
-use crate::deploy::tuning::{self, TuneRequest, Tuning};
-use crate::deploy::{DeployError, interrupt, stack, template};
+use crate::deploy::tuning::{self, TuneRequest};
+use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
+use crate::model::batching::{Batching, BatchingChange, BatchingFlags, Tuning};
 use crate::model::{Consumer, Consumers, Parameter, ParameterValues};
 use crate::output;
 use crate::report::cost::{PUBLISHED, PriceOverrides};
@@ -292,15 +292,23 @@ async fn apply(clients: &Clients, stack: &str, results: &SweepResults) -> Result
         window: Some(window_seconds.into()),
         parallelization: Some(parallelization.into()),
     };
+    let tuning = Tuning::check(Consumers::All.members(), change, APPLY_FLAGS);
     let request = TuneRequest {
         consumers: Consumers::All,
-        tuning: Tuning::check(template::parameter_specs(), Consumers::All, change)?,
+        tuning: tuning.map_err(DeployError::Invalid)?,
         dry_run: false,
     };
     tuning::apply(clients, stack, &request).await?;
     terminal::note(format!("applied {} to both consumers", config.label()));
     Ok(())
 }
+
+/// How `sweep` names the values it measured, should the one chosen be refused on `--apply`.
+const APPLY_FLAGS: BatchingFlags = BatchingFlags {
+    batch_size: "--batch-sizes",
+    window: "--windows",
+    parallelization: "--parallelization",
+};
 
 /// The table (or JSON) on stdout, and the chart when asked for.
 fn show(settings: &Settings, results: &SweepResults, chart: Option<&Path>) -> Result<(), CliError> {

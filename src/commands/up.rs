@@ -4,15 +4,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Instant, SystemTime};
 
 use crate::aws::{Clients, connect};
-use crate::deploy::batching::BatchingFlags;
 use crate::deploy::bucket::ObjectState;
-use crate::deploy::plan::{self, DeployedState, Override, Plan};
+use crate::deploy::plan::{self, DeployedState, Plan};
 use crate::deploy::stack;
-use crate::deploy::{DeployError, bucket, mapping, teardown, template};
+use crate::deploy::{DeployError, StackAt, bucket, mapping, teardown};
 use crate::deploy::{interrupt, preflight, quota};
 use crate::error::CliError;
 use crate::insights;
-use crate::model::{Consumer, Parameter, ParameterValues, StackState, StackStatus};
+use crate::model::template;
+use crate::model::{Consumer, Override, Parameter, ParameterValues, StackState, StackStatus};
 use crate::output;
 use crate::settings::{Settings, UpSettings};
 use crate::terminal;
@@ -30,43 +30,26 @@ use report::{Outcome, Phases, UpReport, Upload};
 /// create, then create or update; one to spare. More means someone else keeps changing it.
 const MAX_PASSES: usize = 4;
 
-/// How `up` names each consumer's batching values in its messages.
-const FLAGS_1: BatchingFlags = BatchingFlags {
-    batch_size: "--batch-size-1",
-    window: "--window-1",
-    parallelization: "--parallelization-1",
-};
-const FLAGS_2: BatchingFlags = BatchingFlags {
-    batch_size: "--batch-size-2",
-    window: "--window-2",
-    parallelization: "--parallelization-2",
-};
-
 impl UpSettings {
-    /// The template parameters given on the command line.
+    /// The template parameters given on the command line (checked by `settings`).
     pub(crate) fn overrides(&self) -> Vec<Override> {
-        let mut overrides = Vec::new();
-        let mut add = |parameter, flag, value: Option<u32>| {
-            if let Some(value) = value {
-                overrides.push(Override {
-                    parameter,
-                    flag,
-                    value: value.to_string(),
-                });
-            }
-        };
-        add(Parameter::MemorySize, "--memory", self.memory);
-        add(Parameter::ShardCount, "--shards", self.shards);
-        for (consumer, flags) in [(Consumer::One, FLAGS_1), (Consumer::Two, FLAGS_2)] {
-            overrides.extend(self.batching[consumer.index()].overrides(consumer, flags));
-        }
-        overrides
+        let numbers = [
+            (Parameter::MemorySize, self.memory),
+            (Parameter::ShardCount, self.shards),
+        ];
+        let numbers = numbers
+            .into_iter()
+            .filter_map(|(parameter, value)| Some(Override::new(parameter, value?)));
+        let batching = Consumer::ALL
+            .into_iter()
+            .flat_map(|consumer| self.batching[consumer.index()].parameters(consumer));
+        numbers.chain(batching).collect()
     }
 }
 
 pub(crate) async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliError> {
     let started = Instant::now();
-    let overrides = checked_overrides(&up)?;
+    let overrides = up.overrides();
     let clients = connect(&settings.aws).await?;
     interrupt::install();
     interrupt::doing("nothing was deployed; `demo up` again starts over");
@@ -89,17 +72,6 @@ pub(crate) async fn run(settings: &Settings, up: UpSettings) -> Result<(), CliEr
         return Err(DeployError::MappingsStopped(stopped).into());
     }
     Ok(())
-}
-
-/// The template parameters given on the command line, checked against the template's limits
-/// before any call, and the `--artifact-bucket` name.
-fn checked_overrides(up: &UpSettings) -> Result<Vec<Override>, DeployError> {
-    let overrides = up.overrides();
-    plan::validate(template::parameter_specs(), &overrides).map_err(DeployError::Invalid)?;
-    if let Some(name) = &up.artifact_bucket {
-        bucket::check_name("--artifact-bucket", name).map_err(|e| DeployError::Invalid(vec![e]))?;
-    }
-    Ok(overrides)
 }
 
 fn start_report(job: &Job<'_>, build_seconds: f64) -> UpReport {
@@ -150,10 +122,7 @@ async fn converge(
     }
     Err(DeployError::Blocked {
         stack: job.names.stack.clone(),
-        status: view
-            .current
-            .take()
-            .map_or_else(|| "gone".into(), |c| c.status.to_string()),
+        status: (view.current.take()).map_or(StackAt::Gone, |c| StackAt::Status(c.status)),
         guidance: format!(
             "it was still changing after {MAX_PASSES} rounds of waiting (is another deploy \
              running?): check `demo status`, then rerun `demo up`"

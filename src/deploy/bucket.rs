@@ -28,7 +28,10 @@ pub(crate) fn artifact_key(artifact: &Artifact) -> String {
 
 /// S3's rules for a bucket name (3–63 lowercase letters, digits, dots and hyphens, starting and
 /// ending with a letter or digit), checked before any call.
-pub(crate) fn check_name(flag: &str, name: &str) -> Result<(), super::template::ParameterError> {
+pub(crate) fn check_name(
+    flag: &str,
+    name: &str,
+) -> Result<(), crate::model::template::ParameterError> {
     let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     let chars_ok = name
         .chars()
@@ -41,7 +44,7 @@ pub(crate) fn check_name(flag: &str, name: &str) -> Result<(), super::template::
     if valid {
         return Ok(());
     }
-    Err(super::template::ParameterError {
+    Err(crate::model::template::ParameterError {
         flag: flag.to_owned(),
         value: name.to_owned(),
         rule: "S3 bucket names are 3–63 lowercase letters, digits, dots and hyphens, starting \

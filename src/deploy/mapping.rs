@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_lambda::operation::get_event_source_mapping::GetEventSourceMappingOutput;
 
 use super::DeployError;
-use super::batching::{Batching, DEFAULT_PARALLELIZATION};
+use crate::model::batching::{Batching, DEFAULT_PARALLELIZATION};
 use serde::Serialize;
 
 use crate::aws::Clients;

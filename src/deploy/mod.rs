@@ -1,7 +1,6 @@
-//! Deploying the stack: the template and its parameters, the plan, the artifact bucket, change
+//! Deploying the stack: the parameters' values, the plan, the artifact bucket, change
 //! sets with live progress, the deployed resources, and tearing it all down.
 
-pub(crate) mod batching;
 pub(crate) mod bucket;
 pub(crate) mod changes;
 pub(crate) mod data_loss;
@@ -19,15 +18,16 @@ pub mod resources;
 pub(crate) mod s3_answers;
 pub(crate) mod stack;
 pub(crate) mod teardown;
-pub(crate) mod template;
 pub(crate) mod tuning;
+
+use std::fmt;
 
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 
 use crate::aws::AwsError;
-
-use template::ParameterError;
+use crate::model::StackStatus;
+use crate::model::template::ParameterError;
 
 /// Why a deploy-lifecycle command stopped.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +50,7 @@ pub enum DeployError {
     #[error("stack {stack} ended in {status}\n  cause: {cause}\n  fix: {fix}")]
     Failed {
         stack: String,
-        status: String,
+        status: StackAt,
         cause: String,
         fix: String,
     },
@@ -58,7 +58,7 @@ pub enum DeployError {
     #[error("stack {stack} is {status}: {guidance}")]
     Blocked {
         stack: String,
-        status: String,
+        status: StackAt,
         guidance: String,
     },
 
@@ -67,7 +67,7 @@ pub enum DeployError {
     )]
     Timeout {
         stack: String,
-        status: String,
+        status: StackAt,
         minutes: u64,
         command: &'static str,
     },
@@ -94,6 +94,30 @@ pub enum DeployError {
     /// those consumers (exit 1).
     #[error("{}", join_stopped(.0))]
     MappingsStopped(Vec<mapping::Stopped>),
+}
+
+/// Where a stack was when a run stopped on it: a status CloudFormation reported, or a step of
+/// the tool's own that has none.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StackAt {
+    Status(StackStatus),
+    /// CloudFormation was still computing a change set.
+    ComputingChangeSet,
+    /// The change set ended FAILED (it never touched the stack).
+    ChangeSetFailed,
+    /// The stack was no longer there.
+    Gone,
+}
+
+impl fmt::Display for StackAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StackAt::Status(status) => status.fmt(f),
+            StackAt::ComputingChangeSet => f.write_str("computing a change set"),
+            StackAt::ChangeSetFailed => f.write_str("change set FAILED"),
+            StackAt::Gone => f.write_str("gone"),
+        }
+    }
 }
 
 impl DeployError {
@@ -135,4 +159,52 @@ pub(crate) fn join_lines(problems: &[ParameterError]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\nerror: ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_a_stack_was_is_said_in_cloudformations_words_or_the_tools() {
+        let failed = DeployError::Failed {
+            stack: "demo".into(),
+            status: StackAt::ChangeSetFailed,
+            cause: "Parameter 'ShardCount' must be a number.".into(),
+            fix: "correct it".into(),
+        };
+        assert!(
+            failed
+                .to_string()
+                .starts_with("stack demo ended in change set FAILED\n  cause: Parameter")
+        );
+        let rolled_back = DeployError::Failed {
+            stack: "demo".into(),
+            status: StackAt::Status("UPDATE_ROLLBACK_COMPLETE".into()),
+            cause: "c".into(),
+            fix: "f".into(),
+        };
+        assert!(
+            rolled_back
+                .to_string()
+                .starts_with("stack demo ended in UPDATE_ROLLBACK_COMPLETE\n")
+        );
+        let timeout = DeployError::Timeout {
+            stack: "demo".into(),
+            status: StackAt::ComputingChangeSet,
+            minutes: 5,
+            command: "up",
+        };
+        assert!(
+            timeout
+                .to_string()
+                .starts_with("stack demo was still computing a change set after 5 min;")
+        );
+        let blocked = DeployError::Blocked {
+            stack: "demo".into(),
+            status: StackAt::Gone,
+            guidance: "g".into(),
+        };
+        assert_eq!(blocked.to_string(), "stack demo is gone: g");
+    }
 }

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::template::{ParameterError, ParameterSpec};
-use crate::model::{Parameter, StackStatus};
+use crate::model::template::ParameterSpec;
+use crate::model::{Override, Parameter, StackStatus};
 
 /// The stack as CloudFormation reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,36 +50,6 @@ pub(crate) enum Plan {
     Blocked {
         status: StackStatus,
     },
-}
-
-/// A value given on the command line for a template parameter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Override {
-    pub(crate) parameter: Parameter,
-    pub(crate) flag: &'static str,
-    pub(crate) value: String,
-}
-
-/// Checks every override against the template's declared limits; all problems at once.
-pub(crate) fn validate(
-    specs: &BTreeMap<Parameter, ParameterSpec>,
-    overrides: &[Override],
-) -> Result<(), Vec<ParameterError>> {
-    let mut problems: Vec<ParameterError> = Vec::new();
-    for problem in overrides
-        .iter()
-        .filter_map(|o| specs.get(&o.parameter)?.check(o.flag, &o.value).err())
-    {
-        // One flag can set a parameter per consumer: say each problem once.
-        if !problems.contains(&problem) {
-            problems.push(problem);
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
 }
 
 /// The full parameter set to deploy. For each parameter: what the tool manages (bucket, code
@@ -175,8 +145,8 @@ impl Default for DeployedState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::template::{TEMPLATE, parameter_specs};
-    use crate::model::Consumer::{One, Two};
+    use crate::model::Consumer::Two;
+    use crate::model::template::{TEMPLATE, parameter_specs};
 
     fn deployed(status: &str, parameters: &BTreeMap<String, String>) -> DeployedState {
         DeployedState {
@@ -197,11 +167,7 @@ mod tests {
     }
 
     fn tune(parameter: Parameter, value: &str) -> Override {
-        Override {
-            parameter,
-            flag: "--flag",
-            value: value.into(),
-        }
+        Override::new(parameter, value)
     }
 
     #[test]
@@ -276,21 +242,5 @@ mod tests {
         for stuck in ["DELETE_FAILED", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED"] {
             assert!(matches!(plan(stuck), Plan::Blocked { .. }), "{stuck}");
         }
-    }
-
-    #[test]
-    fn every_bad_value_is_reported_before_anything_runs() {
-        let specs = parameter_specs();
-        let problems = validate(
-            specs,
-            &[
-                tune(Parameter::BatchSize(One), "0"),
-                tune(Parameter::Window(Two), "301"),
-                tune(Parameter::Window(One), "5"),
-            ],
-        )
-        .unwrap_err();
-        assert_eq!(problems.len(), 2);
-        assert!(validate(specs, &[tune(Parameter::BatchSize(One), "10000")]).is_ok());
     }
 }

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use aws_sdk_lambda::error::DisplayErrorContext;
 
 use super::DeployError;
-use super::template::ParameterError;
+use crate::model::template::ParameterError;
 use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// The largest memory a new account may be capped at, and what `GetAccountSettings` omits.

@@ -3,7 +3,7 @@
 
 use aws_sdk_kinesis::error::DisplayErrorContext;
 
-use super::template::ParameterError;
+use crate::model::template::ParameterError;
 
 /// Shards the account may have open in the region, and how many are open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,11 +8,11 @@ use std::time::SystemTime;
 
 use aws_sdk_cloudformation::types::Parameter;
 
-use super::plan::{DeployedState, Override};
+use super::plan::DeployedState;
 use super::stack::{self, ChangeSetOutcome, Finished, TemplateSource};
 use super::{DeployError, interrupt};
 use crate::aws::Clients;
-use crate::model::StackState;
+use crate::model::{Override, StackState};
 
 /// How the recording ended.
 #[derive(Debug)]
@@ -123,16 +123,8 @@ mod tests {
 
     fn tuned(batch: &str, window: &str) -> Vec<Override> {
         vec![
-            Override {
-                parameter: Parameter::BatchSize(Consumer::Two),
-                flag: "--batch-size",
-                value: batch.into(),
-            },
-            Override {
-                parameter: Parameter::Window(Consumer::Two),
-                flag: "--window",
-                value: window.into(),
-            },
+            Override::new(Parameter::BatchSize(Consumer::Two), batch),
+            Override::new(Parameter::Window(Consumer::Two), window),
         ]
     }
 

@@ -10,9 +10,9 @@ use aws_sdk_cloudformation::types::{
     Capability, Change, ChangeSetStatus, ChangeSetType, Parameter, TemplateStage,
 };
 
-use super::DeployError;
 use super::events::{self, StackEvent};
 use super::plan::DeployedState;
+use super::{DeployError, StackAt};
 use crate::epoch;
 use crate::model::{StackState, StackStatus};
 use crate::terminal::{self, ProgressMode, Spinner};
@@ -216,7 +216,7 @@ async fn computed(
                 }
                 return Err(DeployError::Failed {
                     stack: stack.into(),
-                    status: "change set FAILED".into(),
+                    status: StackAt::ChangeSetFailed,
                     cause: reason,
                     fix: "correct the value or template named above and run `demo up` again".into(),
                 });
@@ -224,7 +224,7 @@ async fn computed(
             _ if started.elapsed() > Duration::from_secs(300) => {
                 return Err(DeployError::Timeout {
                     stack: stack.into(),
-                    status: "computing a change set".into(),
+                    status: StackAt::ComputingChangeSet,
                     minutes: 5,
                     command: "up",
                 });
@@ -380,7 +380,7 @@ pub(crate) async fn wait(
         if started.elapsed() > OPERATION_LIMIT {
             return Err(DeployError::Timeout {
                 stack: stack_id.into(),
-                status: status.to_string(),
+                status: StackAt::Status(status),
                 minutes: OPERATION_LIMIT.as_secs() / 60,
                 command,
             });
@@ -452,7 +452,7 @@ pub(crate) fn failure(stack: &str, region: &str, finished: &Finished) -> DeployE
         .unwrap_or_else(|| "fix the cause above and run the command again".into());
     DeployError::Failed {
         stack: stack.to_owned(),
-        status: finished.status.to_string(),
+        status: StackAt::Status(finished.status.clone()),
         cause,
         fix,
     }

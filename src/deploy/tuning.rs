@@ -1,6 +1,6 @@
-//! `demo tune` (and `demo sweep --apply`) below the commands: a batching change checked once
-//! against the template's limits (`Tuning`), put live on the mappings in seconds, then recorded
-//! as the stack's parameters; and the drift a mapping shows from the stack (`drift`).
+//! `demo tune` (and `demo sweep --apply`) below the commands: a batching change, checked once
+//! by `settings` into a `model::batching::Tuning`, put live on the mappings in seconds, then
+//! recorded as the stack's parameters; and the drift a mapping shows from the stack (`drift`).
 //!
 //! Why both a direct update and a stack update: a CloudFormation update per tune is what every
 //! peer does and takes a minute on AWS; `UpdateEventSourceMapping` takes effect in seconds. So
@@ -20,18 +20,16 @@ mod report;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::DeployError;
-use super::batching::{Batching, BatchingChange};
 use super::mapping::{self, Mapping, update_mapping, wait_for_effect};
-use super::plan::{DeployedState, Override};
+use super::plan::DeployedState;
 use super::preflight::{self, Concurrency};
 use super::record::{self, Recorded};
-use super::template::{ParameterError, ParameterSpec};
 use super::{interrupt, stack};
 use crate::aws::Clients;
+use crate::model::batching::Tuning;
 use crate::model::{Consumer, Consumers, Parameter, ParameterValues};
 use crate::terminal;
 pub(crate) use drift::{Drift, drift};
@@ -43,117 +41,6 @@ pub(crate) struct TuneRequest {
     pub(crate) consumers: Consumers,
     pub(crate) tuning: Tuning,
     pub(crate) dry_run: bool,
-}
-
-/// The batching values a tune sets (`None` keeps the mapping's), each within the template's
-/// limits: the one form from `settings` to the SDK, rendered into the mapping update
-/// (`applied_to`) and into the change set's parameters (`parameters`). Only `check` makes one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Tuning {
-    batch_size: Option<i32>,
-    window_seconds: Option<i32>,
-    parallelization: Option<i32>,
-}
-
-/// The flags `tune` names the values by in its messages.
-const FLAGS: [&str; 3] = ["--batch-size", "--window", "--parallelization"];
-
-impl Tuning {
-    /// Checks `change` for every consumer in `consumers` against the template's limits (which
-    /// are AWS's for Kinesis mappings): every problem at once, each said once.
-    pub(crate) fn check(
-        specs: &BTreeMap<Parameter, ParameterSpec>,
-        consumers: Consumers,
-        change: BatchingChange,
-    ) -> Result<Tuning, DeployError> {
-        if change.is_empty() {
-            return Err(DeployError::Invalid(vec![ParameterError {
-                flag: FLAGS.join("/"),
-                value: "(none given)".into(),
-                rule: "give --batch-size N (1–10000), --window S (0–300 seconds), \
-                       --parallelization N (1–10), or several"
-                    .into(),
-            }]));
-        }
-        let given = [change.batch_size, change.window, change.parallelization];
-        let mut problems = Vec::new();
-        let mut checked = [None; 3];
-        for (slot, (flag, value)) in FLAGS.into_iter().zip(given).enumerate() {
-            let Some(value) = value else { continue };
-            for &consumer in consumers.members() {
-                let spec = specs.get(&Tuning::parameter(slot, consumer));
-                match within(spec, flag, value) {
-                    Ok(fits) => checked[slot] = Some(fits),
-                    Err(problem) if !problems.contains(&problem) => problems.push(problem),
-                    Err(_) => {}
-                }
-            }
-        }
-        if !problems.is_empty() {
-            return Err(DeployError::Invalid(problems));
-        }
-        let [batch_size, window_seconds, parallelization] = checked;
-        Ok(Tuning {
-            batch_size,
-            window_seconds,
-            parallelization,
-        })
-    }
-
-    /// The parameter of `consumer` that value `slot` (in `FLAGS`' order) sets.
-    fn parameter(slot: usize, consumer: Consumer) -> Parameter {
-        match slot {
-            0 => Parameter::BatchSize(consumer),
-            1 => Parameter::Window(consumer),
-            _ => Parameter::Parallelization(consumer),
-        }
-    }
-
-    /// The batching after the tune.
-    pub(crate) fn applied_to(self, before: Batching) -> Batching {
-        Batching {
-            batch_size: self.batch_size.unwrap_or(before.batch_size),
-            window_seconds: self.window_seconds.unwrap_or(before.window_seconds),
-            parallelization: self.parallelization.unwrap_or(before.parallelization),
-        }
-    }
-
-    /// The template parameters the tune sets on `consumer`, as the change set sends them.
-    pub(crate) fn parameters(self, consumer: Consumer) -> Vec<Override> {
-        let values = [self.batch_size, self.window_seconds, self.parallelization];
-        (FLAGS.into_iter().zip(values).enumerate())
-            .filter_map(|(slot, (flag, value))| {
-                Some(Override {
-                    parameter: Tuning::parameter(slot, consumer),
-                    flag,
-                    value: value?.to_string(),
-                })
-            })
-            .collect()
-    }
-
-    /// Whether the tune changes how many batches of a shard run at once.
-    fn sets_parallelization(self) -> bool {
-        self.parallelization.is_some()
-    }
-}
-
-/// `value` given as `flag`, if the template's `spec` allows it (a parameter it does not limit
-/// takes what Lambda takes, an i32).
-fn within(spec: Option<&ParameterSpec>, flag: &str, value: i64) -> Result<i32, ParameterError> {
-    let refuse = |rule: String| ParameterError {
-        flag: flag.to_owned(),
-        value: value.to_string(),
-        rule,
-    };
-    if let Some(spec) = spec
-        && let Some(rule) = spec
-            .range_rule()
-            .filter(|_| spec.out_of_range(value as f64))
-    {
-        return Err(refuse(rule));
-    }
-    i32::try_from(value).map_err(|_| refuse(format!("the maximum is {}", i32::MAX)))
 }
 
 /// Tunes the mappings and records the values in the stack (`demo tune`, `demo sweep --apply`).

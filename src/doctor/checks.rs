@@ -11,8 +11,9 @@ use crate::deploy::bucket::{self, Bucket};
 use crate::deploy::names::StackNames;
 use crate::deploy::plan::{self, DeployedState, Plan};
 use crate::deploy::preflight::{self, Concurrency};
-use crate::deploy::{DeployError, quota, stack, template};
+use crate::deploy::{DeployError, quota, stack};
 use crate::insights::{self, InsightsChoice, LayerCheck};
+use crate::model::template;
 use crate::model::{Consumer, Parameter, ParameterValues};
 
 /// Runs every check; a check that cannot go on without an earlier one's answer is not run.

@@ -6,7 +6,7 @@
 use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 use super::is_aws_published;
-use crate::deploy::template::ParameterError;
+use crate::model::template::ParameterError;
 
 /// What Lambda said when asked for the chosen layer version.
 #[derive(Debug, Clone, PartialEq, Eq)]

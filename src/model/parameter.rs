@@ -1,11 +1,13 @@
-//! The template's parameters by name: every name spelled once, here, and read from a stack's
-//! parameters (CloudFormation's name → value strings) through `ParameterValues`.
+//! The template's parameters by name: every name spelled once, here, with the limits the
+//! template declares (`Parameter::check`); read from a stack's parameters (CloudFormation's
+//! name → value strings) through `ParameterValues`, and set through `Override`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use super::Consumer;
+use super::template::{ParameterError, ParameterSpec, parameter_specs};
 
 /// A parameter `templates/stack.yaml` declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -76,6 +78,46 @@ impl Parameter {
     pub(crate) fn from_name(name: &str) -> Option<Parameter> {
         Parameter::ALL.into_iter().find(|p| p.name() == name)
     }
+
+    /// What the template declares for it: default and limits, read from the template once.
+    pub(crate) fn spec(self) -> Option<&'static ParameterSpec> {
+        parameter_specs().get(&self)
+    }
+
+    /// `value`, given on the command line as `flag`, if the template's limits allow it (a
+    /// parameter it does not limit takes what AWS takes for these numbers, an i32); else the
+    /// problem, naming the flag, the value and the rule.
+    pub(crate) fn check(self, flag: &str, value: i64) -> Result<i32, ParameterError> {
+        let refuse = |rule: String| ParameterError {
+            flag: flag.to_owned(),
+            value: value.to_string(),
+            rule,
+        };
+        if let Some(spec) = self.spec()
+            && let Some(rule) = spec.range_rule()
+            && spec.out_of_range(value as f64)
+        {
+            return Err(refuse(rule));
+        }
+        i32::try_from(value).map_err(|_| refuse(format!("the maximum is {}", i32::MAX)))
+    }
+}
+
+/// A template parameter's value set by the tool (a checked flag, a tune, a new code key), as
+/// CloudFormation takes it: a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Override {
+    pub(crate) parameter: Parameter,
+    pub(crate) value: String,
+}
+
+impl Override {
+    pub(crate) fn new(parameter: Parameter, value: impl ToString) -> Override {
+        Override {
+            parameter,
+            value: value.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Parameter {
@@ -112,6 +154,27 @@ mod tests {
         }
         assert_eq!(Parameter::Window(Consumer::Two).to_string(), "Window2");
         assert_eq!(Parameter::from_name("BatchSize3"), None);
+    }
+
+    #[test]
+    fn numbers_are_checked_against_the_templates_limits() {
+        let batch = Parameter::BatchSize(Consumer::One);
+        assert_eq!(batch.check("--batch-size-1", 10_000), Ok(10_000));
+        assert_eq!(
+            batch
+                .check("--batch-size-1", 20_000)
+                .unwrap_err()
+                .to_string(),
+            "--batch-size-1 20000 is not allowed: the allowed range is 1–10000 (whole numbers)"
+        );
+        assert!(
+            Parameter::Window(Consumer::Two)
+                .check("--window", -1)
+                .is_err()
+        );
+        assert_eq!(Parameter::MemorySize.check("--memory", 512), Ok(512));
+        let huge = Parameter::ArtifactBucket.check("x", i64::MAX).unwrap_err();
+        assert_eq!(huge.rule, format!("the maximum is {}", i32::MAX));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 
 /// A stack's status, as DescribeStacks reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct StackStatus(Sdk);
+pub struct StackStatus(Sdk);
 
 /// What a stack status means for an operation that was meant to succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,8 +25,8 @@ use self::cost::{Cost, Prices, Usage};
 pub(crate) use self::error::ReportError;
 use self::metrics::{Figure, Measured};
 use self::role::Role;
-use crate::deploy::batching::Batching;
 use crate::load::stats::LatencySummary;
+use crate::model::batching::Batching;
 
 /// What the original (Python 3.8 functions, ap-southeast-2, December 2021) averaged per
 /// invocation with the default batching, from its Lambda Insights screenshots: the figures to

@@ -10,9 +10,9 @@ use super::metrics::{Measured, Target};
 use super::role::Role;
 use super::{Context, Readings, Subject, billed, latency};
 use crate::aws::Clients;
-use crate::deploy::batching::{Batching, DEFAULT_PARALLELIZATION};
 use crate::deploy::resources::Deployed;
 use crate::model::Consumer;
+use crate::model::batching::{Batching, DEFAULT_PARALLELIZATION};
 
 /// Producer, consumer 1, consumer 2, from what is deployed.
 pub(crate) fn subjects(deployed: &Deployed) -> Vec<Subject> {

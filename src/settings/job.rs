@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 
 use crate::artifacts::Arch;
-use crate::deploy::batching::BatchingChange;
 use crate::deploy::tuning::TuneRequest;
 use crate::insights::InsightsChoice;
 use crate::invoke::InvokeRequest;
 use crate::load::run::LoadPlan;
 use crate::load::verify::VerifyRequest;
 use crate::logs::LogsRequest;
+use crate::model::batching::Tuning;
 use crate::report::cost::PriceOverrides;
 use crate::report::window::Since;
 use crate::sweep::choose::Strategy;
@@ -54,10 +54,11 @@ pub(crate) struct BuildSettings {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct UpSettings {
     pub(crate) arch: Option<Arch>,
+    /// `--memory` and `--shards`, within the template's limits.
     pub(crate) memory: Option<u32>,
     pub(crate) shards: Option<u32>,
-    /// Batching of consumer 1 and consumer 2; a value not given keeps what is deployed.
-    pub(crate) batching: [BatchingChange; 2],
+    /// Batching of consumer 1 and consumer 2, checked; a value not given keeps what is deployed.
+    pub(crate) batching: [Tuning; 2],
     pub(crate) insights: InsightsChoice,
     /// Prebuilt zips to deploy instead of building.
     pub(crate) artifacts: Option<PathBuf>,

@@ -11,7 +11,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::grid::Config;
-use crate::deploy::template::ParameterError;
+use crate::model::template::ParameterError;
 
 /// One configuration's two figures, measured or (without a measurement) predicted.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

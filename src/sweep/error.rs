@@ -2,8 +2,8 @@
 //! could not set its mappings, send its orders or read its figures back.
 
 use crate::deploy::DeployError;
-use crate::deploy::template::ParameterError;
 use crate::load::LoadError;
+use crate::model::template::ParameterError;
 use crate::report::ReportError;
 
 #[derive(Debug, thiserror::Error)]

@@ -3,15 +3,13 @@
 //! each gets, and the runs — two configurations at a time, one per consumer — with their
 //! estimated time. Pure: no AWS calls.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::SweepError;
-use crate::deploy::plan::{self, Override};
-use crate::deploy::template::{ParameterError, ParameterSpec};
+use crate::model::template::ParameterError;
 use crate::model::{Consumer, Parameter};
 
 /// How long after the last batch is due the run still waits for it to be written.
@@ -98,42 +96,36 @@ impl Traffic {
 
 /// The configurations of `grid`, each once, after checking every value (all problems at once)
 /// against the template's limits for consumer 1's mapping, which are AWS's.
-pub(crate) fn configurations(
-    specs: &BTreeMap<Parameter, ParameterSpec>,
-    grid: &Grid,
-) -> Result<Vec<Config>, SweepError> {
+pub(crate) fn configurations(grid: &Grid) -> Result<Vec<Config>, SweepError> {
     let mut problems = missing(grid);
-    let overrides = grid
-        .batch_sizes
-        .iter()
-        .map(|v| given(Parameter::BatchSize(Consumer::One), "--batch-sizes", *v))
-        .chain(
-            grid.windows
-                .iter()
-                .map(|v| given(Parameter::Window(Consumer::One), "--windows", *v)),
-        )
-        .chain(grid.parallelization.iter().map(|v| {
-            given(
-                Parameter::Parallelization(Consumer::One),
-                "--parallelization",
-                *v,
-            )
-        }));
-    if let Err(refused) = plan::validate(specs, &overrides.collect::<Vec<_>>()) {
-        problems.extend(refused);
+    let one = Consumer::One;
+    let given = [
+        (
+            Parameter::BatchSize(one),
+            "--batch-sizes",
+            &grid.batch_sizes,
+        ),
+        (Parameter::Window(one), "--windows", &grid.windows),
+        (
+            Parameter::Parallelization(one),
+            "--parallelization",
+            &grid.parallelization,
+        ),
+    ];
+    for (parameter, flag, values) in given {
+        for problem in values
+            .iter()
+            .filter_map(|&v| parameter.check(flag, v).err())
+        {
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
     }
     if !problems.is_empty() {
         return Err(SweepError::Invalid(problems));
     }
     Ok(product(grid))
-}
-
-fn given(parameter: Parameter, flag: &'static str, value: i64) -> Override {
-    Override {
-        parameter,
-        flag,
-        value: value.to_string(),
-    }
 }
 
 fn missing(grid: &Grid) -> Vec<ParameterError> {
@@ -302,7 +294,6 @@ impl fmt::Display for Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::template::parameter_specs;
 
     fn grid(batch_sizes: &[i64], windows: &[i64], parallelization: &[i64]) -> Grid {
         Grid {
@@ -322,13 +313,12 @@ mod tests {
 
     #[test]
     fn every_combination_once_in_the_order_given() {
-        let configs =
-            configurations(parameter_specs(), &grid(&[10, 100, 10], &[5, 1], &[])).unwrap();
+        let configs = configurations(&grid(&[10, 100, 10], &[5, 1], &[])).unwrap();
         assert_eq!(
             configs,
             [config(10, 5), config(10, 1), config(100, 5), config(100, 1)]
         );
-        let with = configurations(parameter_specs(), &grid(&[10], &[0], &[1, 4])).unwrap();
+        let with = configurations(&grid(&[10], &[0], &[1, 4])).unwrap();
         assert_eq!(
             with.iter().map(|c| c.parallelization).collect::<Vec<_>>(),
             [1, 4]
@@ -338,9 +328,7 @@ mod tests {
     #[test]
     fn every_value_outside_awss_limits_is_refused_at_once() {
         let limits = grid(&[0, 10, 10_001], &[-1, 300, 301], &[0, 11, 10]);
-        let message = configurations(parameter_specs(), &limits)
-            .unwrap_err()
-            .to_string();
+        let message = configurations(&limits).unwrap_err().to_string();
         for refused in [
             "--batch-sizes 0 is not allowed: the allowed range is 1–10000",
             "--batch-sizes 10001 is not allowed",
@@ -352,7 +340,7 @@ mod tests {
             assert!(message.contains(refused), "{refused} in:\n{message}");
         }
         assert_eq!(message.lines().count(), 6, "{message}");
-        let empty = configurations(parameter_specs(), &grid(&[], &[1], &[]))
+        let empty = configurations(&grid(&[], &[1], &[]))
             .unwrap_err()
             .to_string();
         assert!(

@@ -11,9 +11,9 @@ use crate::artifacts::{self, Arch, Artifact, BuildError, BuildRequest, CargoVerb
 use crate::aws::Clients;
 use crate::deploy::DeployError;
 use crate::deploy::bucket::{self, Bucket, ObjectState};
-use crate::deploy::plan::{DeployedState, Override};
+use crate::deploy::plan::DeployedState;
 use crate::deploy::record::{self, Recorded};
-use crate::model::{Parameter, ParameterValues};
+use crate::model::{Override, Parameter, ParameterValues};
 
 /// How long Lambda may take to report a code update done.
 const UPDATE_LIMIT: Duration = Duration::from_secs(120);
@@ -207,11 +207,7 @@ async fn record_keys(
 ) -> Result<(), SwapError> {
     let overrides: Vec<Override> = keys
         .iter()
-        .map(|(function, key)| Override {
-            parameter: code_key_parameter(function),
-            flag: "demo watch",
-            value: key.clone(),
-        })
+        .map(|(function, key)| Override::new(code_key_parameter(function), key))
         .collect();
     match record::record(target.clients, target.stack, deployed, &overrides).await? {
         Recorded::Done | Recorded::Unchanged => Ok(()),

@@ -12,7 +12,8 @@ use crate::aws::Clients;
 use crate::deploy::bucket::{self, Bucket, ObjectState};
 use crate::deploy::data_loss::{self, DataLoss};
 use crate::deploy::plan::{self, DeployedState};
-use crate::deploy::{DeployError, changes, stack, template};
+use crate::deploy::{DeployError, changes, stack};
+use crate::model::template;
 
 /// What `up` would do, read without changing anything.
 #[derive(Debug, Serialize)]

@@ -8,11 +8,12 @@ use crate::artifacts::{self, Arch, Artifact, BuildRequest};
 use crate::aws::{Clients, account_id};
 use crate::deploy::bucket::{self, Bucket};
 use crate::deploy::names::StackNames;
-use crate::deploy::plan::{self, DeployedState, Override};
-use crate::deploy::{DeployError, stack, template};
+use crate::deploy::plan::{self, DeployedState};
+use crate::deploy::{DeployError, stack};
 use crate::error::CliError;
 use crate::insights;
-use crate::model::{Parameter, ParameterValues};
+use crate::model::template;
+use crate::model::{Override, Parameter, ParameterValues};
 use crate::settings::{Settings, UpSettings};
 use crate::terminal;
 

@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use crate::aws::Clients;
-use crate::deploy::batching::Batching;
 use crate::deploy::mapping::{self, Mapping};
 use crate::deploy::names::StackNames;
 use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::{self, Deployed};
 use crate::deploy::{DeployError, interrupt, tuning};
 use crate::model::Consumer;
+use crate::model::batching::Batching;
 use crate::terminal;
 
 /// What `up` found of the mappings at its end.

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::deploy::batching::Batching;
 use crate::deploy::mapping::Mapping;
 use crate::model::Consumer;
+use crate::model::batching::Batching;
 
 /// A mapping whose live batching differs from the values the stack's parameters give it.
 #[derive(Debug, Clone, PartialEq, Eq)]

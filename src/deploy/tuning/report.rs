@@ -5,8 +5,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::deploy::batching::Batching;
 use crate::model::Consumer;
+use crate::model::batching::Batching;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct TuneReport {

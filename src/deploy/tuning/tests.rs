@@ -1,125 +1,11 @@
-//! `tune`'s checks, its two steps and what it records, over plain values and replayed Lambda
+//! `tune`'s drift, its two steps and what it records, over plain values and replayed Lambda
 //! answers.
 
-mod checks {
+mod drift_tests {
+    use std::collections::BTreeMap;
+
     use super::super::*;
-    use crate::deploy::template::parameter_specs;
-
-    const BEFORE: Batching = Batching {
-        batch_size: 10,
-        window_seconds: 2,
-        parallelization: 1,
-    };
-
-    /// `tune --consumer 2` with `change`, checked as `settings` checks it.
-    fn validate(
-        specs: &BTreeMap<Parameter, ParameterSpec>,
-        change: &BatchingChange,
-    ) -> Result<Tuning, DeployError> {
-        Tuning::check(specs, Consumers::Two, *change)
-    }
-
-    fn request(batch_size: Option<i64>, window: Option<i64>) -> BatchingChange {
-        BatchingChange {
-            batch_size,
-            window,
-            parallelization: None,
-        }
-    }
-
-    fn parallelization(n: i64) -> BatchingChange {
-        BatchingChange {
-            parallelization: Some(n),
-            ..BatchingChange::default()
-        }
-    }
-
-    #[test]
-    fn limits_are_awss_for_kinesis_mappings() {
-        let specs = parameter_specs();
-        assert!(validate(specs, &request(Some(1), Some(0))).is_ok());
-        assert!(validate(specs, &request(Some(10_000), Some(300))).is_ok());
-        for (batch, window, flag) in [
-            (Some(0), None, "--batch-size 0"),
-            (Some(10_001), None, "--batch-size 10001"),
-            (None, Some(301), "--window 301"),
-            (Some(-5), None, "--batch-size -5"),
-        ] {
-            let err = validate(specs, &request(batch, window))
-                .unwrap_err()
-                .to_string();
-            assert!(err.starts_with(flag), "{err}");
-            assert!(err.contains("allowed range"), "{err}");
-        }
-        let neither = validate(specs, &request(None, None))
-            .unwrap_err()
-            .to_string();
-        assert!(neither.contains("give --batch-size"), "{neither}");
-        assert!(neither.contains("--parallelization N (1–10)"), "{neither}");
-    }
-
-    #[test]
-    fn parallelization_is_1_to_10_as_lambda_allows_for_kinesis() {
-        let specs = parameter_specs();
-        for good in [1, 10] {
-            assert!(validate(specs, &parallelization(good)).is_ok(), "{good}");
-        }
-        for bad in [0, 11, -1] {
-            let err = validate(specs, &parallelization(bad))
-                .unwrap_err()
-                .to_string();
-            assert!(
-                err.starts_with(&format!("--parallelization {bad} is not allowed")),
-                "{err}"
-            );
-            assert!(err.contains("the allowed range is 1–10"), "{err}");
-        }
-        assert_eq!(
-            validate(specs, &parallelization(3))
-                .unwrap()
-                .parameters(Consumer::Two)
-                .into_iter()
-                .map(|o| (o.parameter.name(), o.value))
-                .collect::<Vec<_>>(),
-            [("Parallelization2", "3".to_owned())]
-        );
-    }
-
-    #[test]
-    fn only_given_values_change() {
-        let specs = parameter_specs();
-        let tuned = |change| validate(specs, &change).unwrap();
-        let batch = tuned(BatchingChange {
-            batch_size: Some(50),
-            ..BatchingChange::default()
-        });
-        assert_eq!(
-            batch.applied_to(BEFORE),
-            Batching {
-                batch_size: 50,
-                ..BEFORE
-            }
-        );
-        let window = tuned(BatchingChange {
-            window: Some(5),
-            ..BatchingChange::default()
-        });
-        assert_eq!(window.applied_to(BEFORE).window_seconds, 5);
-        let lanes_given = BatchingChange {
-            parallelization: Some(3),
-            ..BatchingChange::default()
-        };
-        let lanes = tuned(lanes_given);
-        assert_eq!(
-            lanes.applied_to(BEFORE),
-            Batching {
-                parallelization: 3,
-                ..BEFORE
-            }
-        );
-        assert!(!lanes_given.is_empty());
-        assert!(BatchingChange::default().is_empty());
-    }
+    use crate::model::batching::Batching;
 
     fn mapping(consumer: Consumer, batch: i32, window: i32) -> crate::deploy::mapping::Mapping {
         crate::deploy::mapping::Mapping {
@@ -233,6 +119,7 @@ mod account_tests {
 
     use super::super::*;
     use crate::aws::replay;
+    use crate::model::batching::Batching;
 
     /// A Lambda client answering GetAccountSettings with `status` and `body`, as Lambda's
     /// REST-JSON protocol sends them (an HTTP-level replay the SDK parses as AWS's own).
@@ -320,6 +207,7 @@ mod mapping_tests {
 
     use super::super::*;
     use crate::deploy::mapping::tests::{consumer_2, lambda_reporting};
+    use crate::model::batching::Batching;
 
     fn change(before: (i32, i32), after: (i32, i32)) -> MappingChange {
         let batching = |(batch_size, window_seconds)| Batching {

@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn the_deployed_template_names_the_log_group_format_and_code() {
-        let template: Value = serde_yaml::from_str(crate::deploy::template::TEMPLATE).unwrap();
+        let template: Value = serde_yaml::from_str(crate::model::template::TEMPLATE).unwrap();
         let parameters = BTreeMap::from([
             ("ArtifactBucket".to_owned(), "demo-artifacts-1".to_owned()),
             ("PutItemCodeKey".to_owned(), "put-item/abc.zip".to_owned()),

@@ -69,28 +69,6 @@ fn spec_of(spec: &Value) -> ParameterSpec {
 }
 
 impl ParameterSpec {
-    /// Checks `value` (given on the command line as `flag`) against the declared limits.
-    pub(crate) fn check(&self, flag: &str, value: &str) -> Result<(), ParameterError> {
-        let refuse = |rule: String| ParameterError {
-            flag: flag.to_owned(),
-            value: value.to_owned(),
-            rule,
-        };
-        if !self.allowed.is_empty() && !self.allowed.iter().any(|allowed| allowed == value) {
-            return Err(refuse(format!("use one of {}", self.allowed.join(", "))));
-        }
-        let Some(rule) = self.range_rule() else {
-            return Ok(());
-        };
-        let number: f64 = value
-            .parse()
-            .map_err(|_| refuse("must be a number".into()))?;
-        if self.out_of_range(number) || number.fract() != 0.0 {
-            return Err(refuse(rule));
-        }
-        Ok(())
-    }
-
     /// Whether `number` lies below the declared minimum or above the maximum.
     pub(crate) fn out_of_range(&self, number: f64) -> bool {
         self.min.is_some_and(|min| number < min) || self.max.is_some_and(|max| number > max)
@@ -160,36 +138,5 @@ mod tests {
         }
         assert_eq!(specs[&Parameter::Architecture].allowed, ["arm64", "x86_64"]);
         assert!(TEMPLATE.len() < 51_200);
-    }
-
-    #[test]
-    fn values_are_checked_against_the_declared_limits() {
-        let specs = parameter_specs();
-        let batch = &specs[&Parameter::BatchSize(One)];
-        assert!(batch.check("--batch-size-1", "1").is_ok());
-        assert!(batch.check("--batch-size-1", "10000").is_ok());
-        let err = batch.check("--batch-size-1", "20000").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "--batch-size-1 20000 is not allowed: the allowed range is 1–10000 (whole numbers)"
-        );
-        assert!(batch.check("--batch-size-1", "0").is_err());
-        assert!(batch.check("--batch-size-1", "1.5").is_err());
-        assert!(batch.check("--batch-size-1", "many").is_err());
-        assert!(
-            specs[&Parameter::Window(One)]
-                .check("--window-1", "301")
-                .is_err()
-        );
-        assert!(
-            specs[&Parameter::Architecture]
-                .check("--arch", "sparc")
-                .is_err()
-        );
-        assert!(
-            specs[&Parameter::ArtifactBucket]
-                .check("x", "anything")
-                .is_ok()
-        );
     }
 }
