@@ -62,6 +62,29 @@ pub(crate) enum BuildError {
         source: io::Error,
     },
 
+    /// A prebuilt zip (`--artifacts`) that Lambda could not run as the function's code.
+    #[error(
+        "{} {problem}\n  help: `demo build --arch ARCH` writes the zips `--artifacts` takes, \
+         under target/lambda/ARCH",
+        path.display()
+    )]
+    NotABootstrapZip { path: PathBuf, problem: String },
+
+    /// A prebuilt zip whose bootstrap is built for the other architecture: Lambda takes the
+    /// deploy and then fails every invocation with `exec format error`.
+    #[error(
+        "the bootstrap in {} is built for {built}, but the functions would be deployed for \
+         {deploying}: Lambda would accept it and fail every invocation (`exec format error`, \
+         Runtime.InvalidEntrypoint)\n  help: deploy it as built with `--arch {built}`, or \
+         build for {deploying} with `demo build --arch {deploying}`",
+        path.display()
+    )]
+    WrongArch {
+        path: PathBuf,
+        built: super::Arch,
+        deploying: super::Arch,
+    },
+
     #[error("could not zip {}", path.display())]
     Zip {
         path: PathBuf,
@@ -81,6 +104,8 @@ impl BuildError {
                 | BuildError::Workspace(_)
                 | BuildError::NotDemoWorkspace { .. }
                 | BuildError::CargoSpawn { .. }
+                | BuildError::NotABootstrapZip { .. }
+                | BuildError::WrongArch { .. }
         )
     }
 }

@@ -3,6 +3,7 @@
 //! [`build`] is the single entry point; `demo build` prints its result and `demo up` will
 //! upload it.
 
+pub(crate) mod bootstrap;
 mod cargo;
 mod error;
 mod fingerprint;
@@ -54,8 +55,8 @@ impl Arch {
             .find(|arch| arch.cpu() == std::env::consts::ARCH)
     }
 
-    /// The CPU as Rust's `std::env::consts::ARCH` names it.
-    fn cpu(self) -> &'static str {
+    /// The CPU as Rust's `std::env::consts::ARCH` (and qemu-user) names it.
+    pub(crate) fn cpu(self) -> &'static str {
         match self {
             Arch::Arm64 => "aarch64",
             Arch::X86_64 => "x86_64",

@@ -120,3 +120,62 @@ async fn a_first_dry_run_plans_the_bucket_the_uploads_and_the_create() {
     let status = run_local(&stack, &["status"]);
     assert_eq!(status.status.code(), Some(2), "no stack made");
 }
+
+/// Zips whose bootstrap is the ELF header of an x86_64 executable: what `demo build --arch
+/// x86_64` writes, as far as anything reads before deploying.
+fn x86_64_artifacts() -> tempfile::TempDir {
+    use std::io::Write;
+    let mut elf = b"\x7fELF".to_vec();
+    elf.resize(18, 0);
+    elf.extend_from_slice(&0x3E_u16.to_le_bytes());
+    elf.resize(64, 0);
+    let dir = tempfile::tempdir().unwrap();
+    for function in ["put-record", "put-item"] {
+        std::fs::create_dir_all(dir.path().join(function)).unwrap();
+        let file = std::fs::File::create(dir.path().join(function).join("bootstrap.zip")).unwrap();
+        let mut zip = zip::ZipWriter::new(file);
+        let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+        zip.start_file("bootstrap", options).unwrap();
+        zip.write_all(&elf).unwrap();
+        zip.finish().unwrap();
+    }
+    dir
+}
+
+/// AWS takes a function whose bootstrap is built for the other architecture and then fails
+/// every invocation ("fork/exec /var/task/bootstrap: exec format error",
+/// Runtime.InvalidEntrypoint); `up` refuses such zips before it makes anything.
+#[tokio::test]
+async fn prebuilt_zips_for_the_other_architecture_are_refused_before_anything_is_made() {
+    let stack = unique_stack();
+    let artifacts = x86_64_artifacts();
+    let dir = artifacts.path().to_str().unwrap();
+
+    let refused = run_local(&stack, &["up", "--arch", "arm64", "--artifacts", dir]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    let said = text(&refused.stderr);
+    assert!(
+        said.contains("put-record/bootstrap.zip is built for x86_64")
+            && said.contains("deployed for arm64")
+            && said.contains("exec format error")
+            && said.contains("--arch x86_64"),
+        "{said}"
+    );
+    assert_eq!(
+        bucket_keys(&derived_bucket(&stack)).await,
+        None,
+        "no bucket made"
+    );
+    let status = run_local(&stack, &["status"]);
+    assert_eq!(status.status.code(), Some(2), "no stack made");
+
+    // Deployed as what they are built for, the same zips are taken.
+    let (report, _) = dry_run_json(&stack, &["--arch", "x86_64", "--artifacts", dir]);
+    let uploads = report["plan"]["uploads"].as_array().expect("uploads");
+    assert!(
+        uploads
+            .iter()
+            .all(|u| u["key"].as_str().unwrap().contains("/x86_64/")),
+        "{report}"
+    );
+}

@@ -3,13 +3,13 @@
 //! `CodeSha256`, so it is provably the deployed one), or an executable given by path
 //! (`FunctionHost::replace_binary`). A binary built for another CPU runs under qemu-user.
 
-use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use serde::Serialize;
 
 use super::HostError;
+use crate::artifacts::{Arch, bootstrap};
 
 /// What runs, and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,10 +33,11 @@ impl Binary {
             function: path.display().to_string(),
             detail: format!("could not read it: {err}"),
         })?;
-        let cpu = elf_cpu(&bytes).map_err(|problem| HostError::Code {
-            function: path.display().to_string(),
-            detail: problem.to_string(),
-        })?;
+        let cpu =
+            (bootstrap::elf_arch(&bytes).map(Arch::cpu)).map_err(|problem| HostError::Code {
+                function: path.display().to_string(),
+                detail: problem.to_string(),
+            })?;
         Ok(Binary {
             path: path.to_owned(),
             sha256: crate::artifacts::sha256_hex(&bytes),
@@ -121,8 +122,8 @@ pub(crate) async fn fetch_deployed(
         )));
     }
     let bootstrap =
-        unzip_bootstrap(&bytes).map_err(|detail| failed(format!("{origin}: {detail}")))?;
-    let cpu = elf_cpu(&bootstrap).map_err(|detail| {
+        bootstrap::unzip(&bytes).map_err(|detail| failed(format!("{origin} {detail}")))?;
+    let cpu = (bootstrap::elf_arch(&bootstrap).map(Arch::cpu)).map_err(|detail| {
         failed(format!(
             "the bootstrap in {origin} {detail}; deploy a real build with `demo up --local`"
         ))
@@ -149,39 +150,6 @@ fn sha2_digest(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
 }
 
-/// Why a deployed zip holds no `bootstrap` this can run (the words follow the zip's name).
-#[derive(Debug, thiserror::Error)]
-enum ZipProblem {
-    #[error("not a zip ({0})")]
-    NotAZip(zip::result::ZipError),
-    #[error("has no `bootstrap` entry, which provided.al2023 runs")]
-    NoBootstrap,
-    #[error("its bootstrap could not be unpacked ({0})")]
-    Unreadable(std::io::Error),
-}
-
-/// Why a file is not an executable this runs (the words follow the file's name).
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-enum ElfProblem {
-    #[error("is not a Linux executable ({len} bytes, no ELF header)")]
-    NotElf { len: usize },
-    #[error("is built for ELF machine {machine:#x}, neither arm64 nor x86_64")]
-    OtherMachine { machine: u16 },
-}
-
-/// The zip's `bootstrap` entry.
-fn unzip_bootstrap(zip: &[u8]) -> Result<Vec<u8>, ZipProblem> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(ZipProblem::NotAZip)?;
-    let mut entry = archive
-        .by_name("bootstrap")
-        .map_err(|_| ZipProblem::NoBootstrap)?;
-    let mut bytes = Vec::new();
-    entry
-        .read_to_end(&mut bytes)
-        .map_err(ZipProblem::Unreadable)?;
-    Ok(bytes)
-}
-
 fn write_executable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     if let Some(parent) = path.parent() {
@@ -192,18 +160,6 @@ fn write_executable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(&staging, bytes)?;
     std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o755))?;
     std::fs::rename(&staging, path)
-}
-
-/// The CPU an ELF executable is built for (`e_machine`), or why it is not one this runs.
-fn elf_cpu(bytes: &[u8]) -> Result<&'static str, ElfProblem> {
-    if bytes.len() < 20 || &bytes[..4] != b"\x7fELF" {
-        return Err(ElfProblem::NotElf { len: bytes.len() });
-    }
-    match u16::from_le_bytes([bytes[18], bytes[19]]) {
-        0xB7 => Ok("aarch64"),
-        0x3E => Ok("x86_64"),
-        machine => Err(ElfProblem::OtherMachine { machine }),
-    }
 }
 
 /// None when this machine runs `cpu` itself; else the qemu-user emulator for it.
@@ -226,28 +182,6 @@ fn runner_for(cpu: &str) -> Result<Option<PathBuf>, HostError> {
 mod tests {
     use super::*;
 
-    fn elf(machine: u16) -> Vec<u8> {
-        let mut bytes = b"\x7fELF".to_vec();
-        bytes.resize(18, 0);
-        bytes.extend_from_slice(&machine.to_le_bytes());
-        bytes.resize(64, 0);
-        bytes
-    }
-
-    #[test]
-    fn the_cpu_is_read_from_the_elf_header() {
-        assert_eq!(elf_cpu(&elf(0xB7)), Ok("aarch64"));
-        assert_eq!(elf_cpu(&elf(0x3E)), Ok("x86_64"));
-        assert!(
-            elf_cpu(&elf(0x28))
-                .unwrap_err()
-                .to_string()
-                .contains("0x28")
-        );
-        let fake = elf_cpu(b"put-record v1").unwrap_err().to_string();
-        assert!(fake.contains("not a Linux executable (13 bytes"), "{fake}");
-    }
-
     #[test]
     fn this_machines_cpu_needs_no_emulator() {
         assert_eq!(runner_for(std::env::consts::ARCH).unwrap(), None);
@@ -259,25 +193,6 @@ mod tests {
         assert_eq!(
             sha2_digest(b""),
             "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-        );
-    }
-
-    #[test]
-    fn a_zip_without_bootstrap_is_named_as_such() {
-        use std::io::Write;
-        let mut buffer = Cursor::new(Vec::new());
-        let mut zip = zip::ZipWriter::new(&mut buffer);
-        zip.start_file("handler", zip::write::SimpleFileOptions::default())
-            .unwrap();
-        zip.write_all(b"x").unwrap();
-        zip.finish().unwrap();
-        let detail = unzip_bootstrap(buffer.get_ref()).unwrap_err().to_string();
-        assert!(detail.contains("no `bootstrap` entry"), "{detail}");
-        assert!(
-            unzip_bootstrap(b"not a zip")
-                .unwrap_err()
-                .to_string()
-                .starts_with("not a zip")
         );
     }
 }
