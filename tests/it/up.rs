@@ -28,6 +28,17 @@ async fn bucket_keys(bucket: &str) -> Option<Vec<String>> {
     )
 }
 
+/// Neither the artifact bucket nor the stack exists.
+async fn assert_nothing_made(stack: &str) {
+    assert_eq!(
+        bucket_keys(&derived_bucket(stack)).await,
+        None,
+        "no bucket made"
+    );
+    let status = run_local(stack, &["status"]);
+    assert_eq!(status.status.code(), Some(2), "no stack made");
+}
+
 #[tokio::test]
 async fn a_dry_run_plan_carries_the_parameter_change_and_changes_nothing() {
     let stack = unique_stack();
@@ -112,13 +123,7 @@ async fn a_first_dry_run_plans_the_bucket_the_uploads_and_the_create() {
         "{plan}"
     );
 
-    assert_eq!(
-        bucket_keys(&derived_bucket(&stack)).await,
-        None,
-        "no bucket made"
-    );
-    let status = run_local(&stack, &["status"]);
-    assert_eq!(status.status.code(), Some(2), "no stack made");
+    assert_nothing_made(&stack).await;
 }
 
 /// Zips whose bootstrap is the ELF header of an x86_64 executable: what `demo build --arch
@@ -161,13 +166,7 @@ async fn prebuilt_zips_for_the_other_architecture_are_refused_before_anything_is
             && said.contains("--arch x86_64"),
         "{said}"
     );
-    assert_eq!(
-        bucket_keys(&derived_bucket(&stack)).await,
-        None,
-        "no bucket made"
-    );
-    let status = run_local(&stack, &["status"]);
-    assert_eq!(status.status.code(), Some(2), "no stack made");
+    assert_nothing_made(&stack).await;
 
     // Deployed as what they are built for, the same zips are taken.
     let (report, _) = dry_run_json(&stack, &["--arch", "x86_64", "--artifacts", dir]);
