@@ -43,7 +43,8 @@ impl BatchingChange {
 }
 
 /// The batching values a change sets (`None` keeps the mapping's), each within the template's
-/// limits: the one form from `settings` to the SDK. Only `check` makes one.
+/// limits: the one form from `settings` to the SDK. Only `check` makes one that sets a value
+/// (`default()` sets none, which every limit allows).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Tuning {
     batch_size: Option<i32>,
