@@ -452,7 +452,8 @@ pub(crate) struct UpArgs {
     pub(crate) artifact_bucket: Option<String>,
 
     /// Deploy the zips in DIR (`DIR/<function>/bootstrap.zip`, as `demo build` lays them out
-    /// under target/lambda/<arch>) instead of building.
+    /// under target/lambda/<arch>) instead of building; zips built for another architecture
+    /// than the one deployed are refused.
     #[arg(long, value_name = "DIR")]
     pub(crate) artifacts: Option<std::path::PathBuf>,
 
