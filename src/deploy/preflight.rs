@@ -59,16 +59,7 @@ pub(crate) fn check(
         return Ok(());
     };
     let from = current.and_then(|c| c.number(Parameter::ShardCount));
-    // A stack without the parameters (an older template) runs one batch per shard.
-    let lanes = |consumer| {
-        desired
-            .number(Parameter::Parallelization(consumer))
-            .unwrap_or(1)
-    };
-    let consumers = Concurrency {
-        shards,
-        parallelization: Consumer::ALL.map(lanes),
-    };
+    let consumers = Concurrency::of(desired);
     let problems: Vec<ParameterError> = [
         from.and_then(|from| shard_step(from, shards).err()),
         limits.and_then(|limits| concurrency(limits, consumers).err()),
@@ -110,6 +101,15 @@ pub(crate) struct Concurrency {
 }
 
 impl Concurrency {
+    /// What a stack with `parameters` runs; a value it lacks (an older template) is 1.
+    pub(crate) fn of(parameters: &BTreeMap<String, String>) -> Concurrency {
+        let number = |parameter| parameters.number(parameter).unwrap_or(1);
+        Concurrency {
+            shards: number(Parameter::ShardCount),
+            parallelization: Consumer::ALL.map(|c| number(Parameter::Parallelization(c))),
+        }
+    }
+
     /// Batches in flight per shard, both mappings together.
     fn per_shard(self) -> u32 {
         self.parallelization[0].saturating_add(self.parallelization[1])

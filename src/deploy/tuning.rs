@@ -29,8 +29,8 @@ use super::preflight::{self, Concurrency};
 use super::record::{self, Recorded};
 use super::{interrupt, stack};
 use crate::aws::Clients;
+use crate::model::Consumers;
 use crate::model::batching::Tuning;
-use crate::model::{Consumer, Consumers, Parameter, ParameterValues};
 use crate::terminal;
 pub(crate) use drift::{Drift, drift};
 pub(crate) use report::{MappingChange, TuneReport};
@@ -137,15 +137,11 @@ async fn fits_the_account(
     current: &DeployedState,
     changes: &[MappingChange],
 ) -> Result<(), DeployError> {
-    let parameter = |parameter| current.parameters.number(parameter).unwrap_or(1);
-    let mut parallelization = Consumer::ALL.map(|c| parameter(Parameter::Parallelization(c)));
+    let mut consumers = Concurrency::of(&current.parameters);
     for change in changes {
-        parallelization[change.consumer.index()] = change.after.parallelization.max(1) as u32;
+        consumers.parallelization[change.consumer.index()] =
+            change.after.parallelization.max(1) as u32;
     }
-    let consumers = Concurrency {
-        shards: parameter(Parameter::ShardCount),
-        parallelization,
-    };
     preflight::check_parallelization(lambda, [consumers]).await
 }
 

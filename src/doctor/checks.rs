@@ -14,7 +14,7 @@ use crate::deploy::preflight::{self, Concurrency};
 use crate::deploy::{DeployError, quota, stack};
 use crate::insights::{self, InsightsChoice, LayerCheck};
 use crate::model::template;
-use crate::model::{Consumer, Parameter, ParameterValues};
+use crate::model::{Parameter, ParameterValues};
 
 /// Runs every check; a check that cannot go on without an earlier one's answer is not run.
 pub(crate) async fn run(aws_settings: &AwsSettings, arch: Option<Arch>) -> DoctorReport {
@@ -206,11 +206,7 @@ async fn concurrency(
              lambda:GetAccountSettings permission); `up` does not check it either",
         );
     };
-    let consumers = Concurrency {
-        shards: number(desired, Parameter::ShardCount).unwrap_or(1),
-        parallelization: Consumer::ALL
-            .map(|c| number(desired, Parameter::Parallelization(c)).unwrap_or(1)),
-    };
+    let consumers = Concurrency::of(desired);
     let unreserved = limits
         .unreserved_concurrent_executions
         .unwrap_or(limits.concurrent_executions);

@@ -5,6 +5,7 @@ mod drift_tests {
     use std::collections::BTreeMap;
 
     use super::super::*;
+    use crate::model::Consumer;
     use crate::model::batching::Batching;
 
     fn mapping(consumer: Consumer, batch: i32, window: i32) -> crate::deploy::mapping::Mapping {
@@ -119,6 +120,7 @@ mod account_tests {
 
     use super::super::*;
     use crate::aws::replay;
+    use crate::model::Consumer;
     use crate::model::batching::Batching;
 
     /// A Lambda client answering GetAccountSettings with `status` and `body`, as Lambda's
@@ -207,6 +209,7 @@ mod mapping_tests {
 
     use super::super::*;
     use crate::deploy::mapping::tests::{consumer_2, lambda_reporting};
+    use crate::model::Consumer;
     use crate::model::batching::Batching;
 
     fn change(before: (i32, i32), after: (i32, i32)) -> MappingChange {
