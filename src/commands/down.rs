@@ -237,7 +237,7 @@ async fn delete_stack(
     let since = SystemTime::now();
     stack::delete(&clients.cloudformation, &current.stack_id).await?;
     let finished = stack::wait(&clients.cloudformation, &current.stack_id, since, "down").await?;
-    if finished.state != StackState::Deleted {
+    if finished.state() != StackState::Deleted {
         return Err(stack::failure(&names.stack, &clients.region, &finished));
     }
     Ok(())

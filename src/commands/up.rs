@@ -296,7 +296,7 @@ async fn recreate(
     ));
     stack::delete(&clients.cloudformation, &id).await?;
     let finished = stack::wait(&clients.cloudformation, &id, since, "up").await?;
-    if finished.state != StackState::Deleted {
+    if finished.state() != StackState::Deleted {
         return Err(stack::failure(&names.stack, &clients.region, &finished));
     }
     let swept = teardown::sweep(clients, names, &owner).await?;

@@ -97,7 +97,7 @@ fn interrupt_note(stack_name: &str) -> String {
 }
 
 fn judge(stack_name: &str, region: &str, finished: &Finished) -> Recorded {
-    if finished.state == StackState::Succeeded {
+    if finished.state() == StackState::Succeeded {
         Recorded::Done
     } else {
         Recorded::Failed(stack::failure(stack_name, region, finished))

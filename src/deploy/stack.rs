@@ -276,7 +276,7 @@ pub(crate) async fn apply(
             .map_or(stack_name.to_owned(), |s| s.stack_id),
     };
     let finished = wait(cfn, &id, since, "up").await?;
-    if finished.state != StackState::Succeeded {
+    if finished.state() != StackState::Succeeded {
         return Err(failure(stack_name, region, &finished));
     }
     Ok(if create {
@@ -328,8 +328,14 @@ pub(crate) async fn delete(cfn: &Client, stack: &str) -> Result<(), DeployError>
 #[derive(Debug)]
 pub(crate) struct Finished {
     pub(crate) status: StackStatus,
-    pub(crate) state: StackState,
     pub(crate) events: Vec<StackEvent>,
+}
+
+impl Finished {
+    /// What its status means for the operation.
+    pub(crate) fn state(&self) -> StackState {
+        self.status.state()
+    }
 }
 
 /// Polls the stack (by id, so a deleted stack is still visible) until its status is no longer
@@ -373,7 +379,6 @@ pub(crate) async fn wait(
         if state.is_terminal() && !settling {
             return Ok(Finished {
                 status,
-                state,
                 events: events_so_far,
             });
         }
@@ -448,7 +453,7 @@ pub(crate) fn failure(stack: &str, region: &str, finished: &Finished) -> DeployE
     });
     let logical_id = culprit.map(|e| e.logical_id.as_str());
     let fix = events::stuck_guidance(&finished.status, stack, region, logical_id)
-        .or_else(|| events::guidance(finished.state, stack, region))
+        .or_else(|| events::guidance(finished.state(), stack, region))
         .unwrap_or_else(|| "fix the cause above and run the command again".into());
     DeployError::Failed {
         stack: stack.to_owned(),
@@ -472,7 +477,6 @@ pub(crate) async fn stuck(
             region,
             &Finished {
                 status: current.status.clone(),
-                state: current.status.state(),
                 events,
             },
         ),
