@@ -266,7 +266,7 @@ struct Wiring<'a> {
 
 /// The consumers' side of a run.
 #[derive(Default)]
-struct Consumers {
+struct StartedConsumers {
     /// One per consumer with an enabled mapping.
     hosts: Vec<Arc<FunctionHost>>,
     pollers: Vec<Poller>,
@@ -277,12 +277,12 @@ struct Consumers {
 async fn start_consumers(
     wiring: &Wiring<'_>,
     deployed: &Deployed,
-) -> Result<Consumers, LocalError> {
+) -> Result<StartedConsumers, LocalError> {
     let clients = wiring.clients;
     let shards = setup::shard_ids(clients, wiring.stream).await?;
     let stream_arn = setup::stream_arn(clients, wiring.stream).await?;
-    let mut consumers = Consumers::default();
-    for mapping in deployed.mappings.iter().filter(|m| m.state == "Enabled") {
+    let mut consumers = StartedConsumers::default();
+    for mapping in deployed.mappings.iter().filter(|m| m.is_enabled()) {
         let host = setup::consumer(
             clients,
             wiring.stack,
