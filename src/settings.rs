@@ -237,29 +237,21 @@ fn arch(arg: ArchArg) -> Arch {
 fn load(args: &LoadArgs) -> Result<LoadPlan, CliError> {
     let duration = (args.duration.as_deref())
         .map(|text| flags::duration("--duration", text))
-        .transpose()
-        .map_err(CliError::from)?;
+        .transpose()?;
     let orders = match (args.orders, duration) {
-        (Some(orders), _) => Some(flags::orders(orders).map_err(CliError::from)?),
+        (Some(orders), _) => Some(flags::orders(orders)?),
         (None, Some(_)) => None,
         (None, None) => Some(1000),
     };
     Ok(LoadPlan {
-        url: (args.url.as_deref())
-            .map(flags::url)
-            .transpose()
-            .map_err(CliError::from)?,
+        url: (args.url.as_deref()).map(flags::url).transpose()?,
         orders,
         duration,
-        concurrency: flags::concurrency(args.concurrency).map_err(CliError::from)?,
-        rate: args
-            .rate
-            .map(flags::rate)
-            .transpose()
-            .map_err(CliError::from)?,
+        concurrency: flags::concurrency(args.concurrency)?,
+        rate: args.rate.map(flags::rate).transpose()?,
         seed: args.seed,
-        timeout: flags::duration("--timeout", &args.timeout).map_err(CliError::from)?,
-        max_attempts: flags::max_attempts(args.max_attempts).map_err(CliError::from)?,
+        timeout: flags::duration("--timeout", &args.timeout)?,
+        max_attempts: flags::max_attempts(args.max_attempts)?,
         ids_file: args.ids.clone(),
         verify: (args.verify).then(|| verify(&args.tables)).transpose()?,
     })
@@ -271,8 +263,7 @@ fn verify(args: &TableArgs) -> Result<VerifySettings, CliError> {
             table_1: args.table_1.clone(),
             table_2: args.table_2.clone(),
         },
-        timeout: flags::duration("--verify-timeout", &args.verify_timeout)
-            .map_err(CliError::from)?,
+        timeout: flags::duration("--verify-timeout", &args.verify_timeout)?,
     })
 }
 
@@ -344,9 +335,7 @@ fn invoke(args: &InvokeArgs) -> Result<InvokeRequest, CliError> {
     };
     let event = match (&args.event, args.orders) {
         (Some(path), _) => EventSpec::File(path.clone()),
-        (None, orders) => EventSpec::Orders(
-            event::check_orders(function, orders.unwrap_or(1)).map_err(CliError::from)?,
-        ),
+        (None, orders) => EventSpec::Orders(event::check_orders(function, orders.unwrap_or(1))?),
     };
     Ok(InvokeRequest { function, event })
 }
@@ -362,11 +351,7 @@ fn sweep(args: &SweepArgs) -> Result<SweepSettings, CliError> {
     let configurations = grid::configurations(&grid)?;
     let amount = match (args.orders, args.duration.as_deref()) {
         (Some(orders), _) => Amount::Orders(orders),
-        (None, Some(text)) => Amount::Seconds(
-            flags::duration("--duration", text)
-                .map_err(CliError::from)?
-                .as_secs_f64(),
-        ),
+        (None, Some(text)) => Amount::Seconds(flags::duration("--duration", text)?.as_secs_f64()),
         (None, None) => Amount::Orders(300),
     };
     let traffic = Traffic {
@@ -382,8 +367,7 @@ fn sweep(args: &SweepArgs) -> Result<SweepSettings, CliError> {
     };
     let budget = (args.max_p99.as_deref())
         .map(|text| flags::duration("--max-p99", text))
-        .transpose()
-        .map_err(CliError::from)?;
+        .transpose()?;
     if let Some(path) = &args.chart {
         chart::check_path(path).map_err(|err| CliError::Usage(err.to_string()))?;
     }
