@@ -29,7 +29,8 @@ fn write_fake_artifacts(dir: &Path, version: &str) {
     }
 }
 
-fn write_zip(path: &Path, bootstrap: &[u8]) {
+/// A zip holding one executable `bootstrap` with `bootstrap`'s bytes, as Lambda takes it.
+pub fn write_zip(path: &Path, bootstrap: &[u8]) {
     use std::io::Write;
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);

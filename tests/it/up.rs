@@ -5,7 +5,7 @@ use serde_json::{Value, json as value};
 
 use crate::harness::cli::{json, ok_local, run_local, text, unique_stack};
 use crate::harness::sdk_config;
-use crate::lifecycle::{deploy_fake, derived_bucket, fake_artifacts, mapping_batching};
+use crate::lifecycle::{deploy_fake, derived_bucket, fake_artifacts, mapping_batching, write_zip};
 
 /// `demo up --dry-run --output json` with `extra` flags: the report, and what stderr said.
 fn dry_run_json(stack: &str, extra: &[&str]) -> (Value, String) {
@@ -129,7 +129,6 @@ async fn a_first_dry_run_plans_the_bucket_the_uploads_and_the_create() {
 /// Zips whose bootstrap is the ELF header of an x86_64 executable: what `demo build --arch
 /// x86_64` writes, as far as anything reads before deploying.
 fn x86_64_artifacts() -> tempfile::TempDir {
-    use std::io::Write;
     let mut elf = b"\x7fELF".to_vec();
     elf.resize(18, 0);
     elf.extend_from_slice(&0x3E_u16.to_le_bytes());
@@ -137,12 +136,7 @@ fn x86_64_artifacts() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for function in ["put-record", "put-item"] {
         std::fs::create_dir_all(dir.path().join(function)).unwrap();
-        let file = std::fs::File::create(dir.path().join(function).join("bootstrap.zip")).unwrap();
-        let mut zip = zip::ZipWriter::new(file);
-        let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
-        zip.start_file("bootstrap", options).unwrap();
-        zip.write_all(&elf).unwrap();
-        zip.finish().unwrap();
+        write_zip(&dir.path().join(function).join("bootstrap.zip"), &elf);
     }
     dir
 }
