@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use crate::artifacts::Arch;
 use crate::aws::connect;
 use crate::deploy::plan::DeployedState;
 use crate::deploy::resources::{self, Deployed};
@@ -40,7 +39,7 @@ pub(crate) async fn run(settings: &Settings, args: ReportSettings) -> Result<(),
             .parameters
             .number(Parameter::MemorySize)
             .unwrap_or(128.0),
-        prices: PUBLISHED.for_arch(deployed_arch(&current), args.prices),
+        prices: PUBLISHED.for_arch(current.arch(), args.prices),
         subjects: report::read::subjects(&deployed),
         on_lambda: !clients.is_emulator(),
     };
@@ -53,14 +52,6 @@ pub(crate) async fn run(settings: &Settings, args: ReportSettings) -> Result<(),
         chart(path, &context, &readings, &mut report)?;
     }
     Ok(output::emit(settings.output, &report)?)
-}
-
-/// The architecture the stack's functions run on, which prices them.
-fn deployed_arch(current: &DeployedState) -> Arch {
-    match current.parameters.value(Parameter::Architecture) {
-        Some("x86_64") => Arch::X86_64,
-        _ => Arch::Arm64,
-    }
 }
 
 /// Where the figures come from, and so how far to trust them.

@@ -95,13 +95,9 @@ impl Deployed {
             mapping::of_consumer(clients, name, Consumer::Two).await?,
         ];
         let parameter = |parameter| current.parameters.number(parameter);
-        let arch = match current.parameters.value(Parameter::Architecture) {
-            Some("x86_64") => Arch::X86_64,
-            _ => Arch::Arm64,
-        };
         Ok(Deployed {
             mappings,
-            arch,
+            arch: current.arch(),
             shards: parameter(Parameter::ShardCount).map_or(1, |s: f64| s as u32),
             memory_mb: parameter(Parameter::MemorySize).unwrap_or(128.0),
         })

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::artifacts::{self, Arch};
+use crate::artifacts;
 use crate::aws::{Clients, account_id, connect};
 use crate::deploy::bucket::{self, Bucket};
 use crate::deploy::names::StackNames;
@@ -54,10 +54,7 @@ pub(crate) async fn run(settings: &Settings) -> Result<(), CliError> {
         stack::describe_existing(&clients.cloudformation, &names.stack, &clients.region).await?;
     let functions = resources::deployed(&clients, &names.stack).await?.functions;
     let store = artifact_bucket(&clients, &names, &deployed).await?;
-    let arch = match deployed.parameters.value(Parameter::Architecture) {
-        Some("x86_64") => Arch::X86_64,
-        _ => Arch::Arm64,
-    };
+    let arch = deployed.arch();
     let root = tokio::task::spawn_blocking(artifacts::workspace_root)
         .await
         .expect("cargo metadata does not panic")?;

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::artifacts::Arch;
 use crate::model::template::ParameterSpec;
-use crate::model::{Override, Parameter, StackStatus};
+use crate::model::{Override, Parameter, ParameterValues, StackStatus};
 
 /// The stack as CloudFormation reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +29,14 @@ impl DeployedState {
         self.template_body
             .as_deref()
             .is_some_and(|body| body.trim() == template.trim())
+    }
+
+    /// The architecture its functions run on (arm64 unless the stack says x86_64).
+    pub(crate) fn arch(&self) -> Arch {
+        match self.parameters.value(Parameter::Architecture) {
+            Some(name) if name == Arch::X86_64.name() => Arch::X86_64,
+            _ => Arch::Arm64,
+        }
     }
 }
 
@@ -242,5 +251,16 @@ mod tests {
         for stuck in ["DELETE_FAILED", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED"] {
             assert!(matches!(plan(stuck), Plan::Blocked { .. }), "{stuck}");
         }
+    }
+
+    #[test]
+    fn a_stack_runs_arm64_unless_it_says_x86_64() {
+        let with = |arch: &str| DeployedState {
+            parameters: BTreeMap::from([("Architecture".to_owned(), arch.to_owned())]),
+            ..DeployedState::default()
+        };
+        assert_eq!(with("x86_64").arch(), Arch::X86_64);
+        assert_eq!(with("arm64").arch(), Arch::Arm64);
+        assert_eq!(DeployedState::default().arch(), Arch::Arm64);
     }
 }
