@@ -13,7 +13,7 @@ use crate::deploy::resources::Resource;
 use crate::deploy::teardown::{self, Leftover, Survey, Swept, Unsettled};
 use crate::deploy::{DeployError, interrupt, stack};
 use crate::error::CliError;
-use crate::model::{Parameter, ParameterValues, StackState};
+use crate::model::StackState;
 use crate::output;
 use crate::settings::{DownSettings, Settings};
 use crate::terminal;
@@ -83,10 +83,8 @@ struct Found<'a> {
 async fn look<'a>(clients: &'a Clients, names: &StackNames) -> Result<Found<'a>, DeployError> {
     let account = account_id(clients).await?;
     let current = stack::describe(&clients.cloudformation, &names.stack).await?;
-    let recorded = current
-        .as_ref()
-        .and_then(|c| c.parameters.value(Parameter::ArtifactBucket));
-    let (bucket_name, _) = bucket::choose(None, recorded, &names.bucket(&account));
+    let deployed = current.as_ref().map(|c| &c.parameters);
+    let (bucket_name, _) = bucket::choose(None, deployed, &names.bucket(&account));
     let store = Bucket {
         s3: &clients.s3,
         name: bucket_name,

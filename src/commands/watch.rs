@@ -14,7 +14,6 @@ use crate::deploy::names::StackNames;
 use crate::deploy::plan::DeployedState;
 use crate::deploy::{DeployError, resources, stack};
 use crate::error::CliError;
-use crate::model::{Parameter, ParameterValues};
 use crate::output;
 use crate::settings::Settings;
 use crate::terminal;
@@ -136,8 +135,7 @@ async fn artifact_bucket<'a>(
 ) -> Result<Bucket<'a>, DeployError> {
     let account = account_id(clients).await?;
     let derived = names.bucket(&account);
-    let recorded = deployed.parameters.value(Parameter::ArtifactBucket);
-    let (name, named) = bucket::choose(None, recorded, &derived);
+    let (name, named) = bucket::choose(None, Some(&deployed.parameters), &derived);
     let store = Bucket {
         s3: &clients.s3,
         name: name.clone(),

@@ -7,6 +7,8 @@ mod create;
 #[cfg(test)]
 mod replay_tests;
 
+use std::collections::BTreeMap;
+
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, ServerSideEncryption, Tag};
 use base64::Engine;
@@ -14,6 +16,7 @@ use base64::Engine;
 use super::DeployError;
 use super::s3_answers::{code, present, status};
 use crate::artifacts::Artifact;
+use crate::model::{Parameter, ParameterValues};
 
 /// The tag that marks a bucket as this tool's, naming the stack it serves (case and all).
 pub(crate) const OWNER_TAG: &str = "demo:stack";
@@ -53,10 +56,16 @@ pub(crate) fn check_name(
     })
 }
 
-/// The bucket to use: `--artifact-bucket`, else the one the stack records, else the tool's
-/// derived name. The flag says whether the user chose it (any name but the derived one).
-pub(crate) fn choose(flag: Option<&str>, deployed: Option<&str>, derived: &str) -> (String, bool) {
-    let name = flag.or(deployed).unwrap_or(derived);
+/// The bucket to use: `--artifact-bucket`, else the one the stack's `deployed` parameters
+/// record, else the tool's derived name. The flag says whether the user chose it (any name but
+/// the derived one).
+pub(crate) fn choose(
+    flag: Option<&str>,
+    deployed: Option<&BTreeMap<String, String>>,
+    derived: &str,
+) -> (String, bool) {
+    let recorded = deployed.and_then(|p| p.value(Parameter::ArtifactBucket));
+    let name = flag.or(recorded).unwrap_or(derived);
     (name.to_owned(), name != derived)
 }
 
@@ -364,17 +373,23 @@ mod tests {
     #[test]
     fn the_flag_wins_then_the_stacks_record_then_the_derived_name() {
         let derived = "demo-artifacts-123456789012-ap-southeast-2";
+        let recording =
+            |name: &str| BTreeMap::from([("ArtifactBucket".to_owned(), name.to_owned())]);
         assert_eq!(choose(None, None, derived), (derived.to_owned(), false));
         assert_eq!(
-            choose(None, Some(derived), derived),
+            choose(None, Some(&BTreeMap::new()), derived),
             (derived.to_owned(), false)
         );
         assert_eq!(
-            choose(None, Some("mine"), derived),
+            choose(None, Some(&recording(derived)), derived),
+            (derived.to_owned(), false)
+        );
+        assert_eq!(
+            choose(None, Some(&recording("mine")), derived),
             ("mine".to_owned(), true)
         );
         assert_eq!(
-            choose(Some("new"), Some("mine"), derived),
+            choose(Some("new"), Some(&recording("mine")), derived),
             ("new".to_owned(), true)
         );
         assert!(check_name("--artifact-bucket", "my-bucket.1").is_ok());

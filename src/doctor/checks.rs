@@ -261,8 +261,8 @@ async fn artifact_bucket(
     current: Option<&DeployedState>,
     account: String,
 ) -> Check {
-    let recorded = current.and_then(|c| c.parameters.value(Parameter::ArtifactBucket));
-    let (name, named) = bucket::choose(None, recorded, &names.bucket(&account));
+    let deployed = current.map(|c| &c.parameters);
+    let (name, named) = bucket::choose(None, deployed, &names.bucket(&account));
     let store = Bucket {
         s3: &clients.s3,
         name: name.clone(),

@@ -13,7 +13,7 @@ use crate::deploy::{DeployError, stack};
 use crate::error::CliError;
 use crate::insights;
 use crate::model::template;
-use crate::model::{Override, Parameter, ParameterValues};
+use crate::model::{Override, Parameter};
 use crate::settings::{Settings, UpSettings};
 use crate::terminal;
 
@@ -85,12 +85,9 @@ impl<'a> Job<'a> {
         let names = StackNames::new(&settings.aws.stack_name, &clients.region);
         let account = account_id(clients).await?;
         let current = stack::describe(&clients.cloudformation, &names.stack).await?;
-        let recorded = current
-            .as_ref()
-            .and_then(|c| c.parameters.value(Parameter::ArtifactBucket));
         let (bucket_name, named_bucket) = bucket::choose(
             up.artifact_bucket.as_deref(),
-            recorded,
+            current.as_ref().map(|c| &c.parameters),
             &names.bucket(&account),
         );
         let layer = built.layer;
