@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::artifacts::Arch;
-use crate::model::template::ParameterSpec;
+use crate::model::template::parameter_specs;
 use crate::model::{Override, Parameter, ParameterValues, StackStatus};
 
 /// The stack as CloudFormation reports it.
@@ -65,12 +65,11 @@ pub(crate) enum Plan {
 /// keys, architecture, layer), else a value given on the command line, else the value the stack
 /// already has (so a tuned batch size is not reverted by a plain `up`), else the default.
 pub(crate) fn desired_parameters(
-    specs: &BTreeMap<Parameter, ParameterSpec>,
     managed: &BTreeMap<Parameter, String>,
     overrides: &[Override],
     previous: Option<&BTreeMap<String, String>>,
 ) -> BTreeMap<String, String> {
-    specs
+    parameter_specs()
         .iter()
         .filter_map(|(parameter, spec)| {
             let value = managed
@@ -155,7 +154,7 @@ impl Default for DeployedState {
 mod tests {
     use super::*;
     use crate::model::Consumer::Two;
-    use crate::model::template::{TEMPLATE, parameter_specs};
+    use crate::model::template::TEMPLATE;
 
     fn deployed(status: &str, parameters: &BTreeMap<String, String>) -> DeployedState {
         DeployedState {
@@ -181,7 +180,7 @@ mod tests {
 
     #[test]
     fn same_template_and_values_is_up_to_date_whatever_the_stable_status() {
-        let params = desired_parameters(parameter_specs(), &managed(), &[], None);
+        let params = desired_parameters(&managed(), &[], None);
         for status in [
             "CREATE_COMPLETE",
             "UPDATE_COMPLETE",
@@ -196,12 +195,11 @@ mod tests {
 
     #[test]
     fn a_changed_key_value_or_template_is_an_update() {
-        let specs = parameter_specs();
-        let params = desired_parameters(specs, &managed(), &[], None);
+        let params = desired_parameters(&managed(), &[], None);
         let current = deployed("UPDATE_COMPLETE", &params);
         let mut code_changed = managed();
         code_changed.insert(Parameter::PutItemCodeKey, "put-item/cc.zip".into());
-        let new_code = desired_parameters(specs, &code_changed, &[], Some(&params));
+        let new_code = desired_parameters(&code_changed, &[], Some(&params));
         assert_eq!(decide(Some(&current), TEMPLATE, &new_code), Plan::Update);
         assert_eq!(
             parameter_changes(&params, &new_code),
@@ -217,18 +215,16 @@ mod tests {
 
     #[test]
     fn tuned_values_are_kept_by_a_plain_up_and_changed_by_a_flag() {
-        let specs = parameter_specs();
-        let first = desired_parameters(specs, &managed(), &[], None);
+        let first = desired_parameters(&managed(), &[], None);
         assert_eq!(first["BatchSize2"], "10");
         let mut tuned = first.clone();
         tuned.insert("BatchSize2".into(), "50".into());
-        let plain_up = desired_parameters(specs, &managed(), &[], Some(&tuned));
+        let plain_up = desired_parameters(&managed(), &[], Some(&tuned));
         assert_eq!(
             plain_up["BatchSize2"], "50",
             "a plain up must not revert a tune"
         );
         let flagged = desired_parameters(
-            specs,
             &managed(),
             &[tune(Parameter::BatchSize(Two), "7")],
             Some(&tuned),

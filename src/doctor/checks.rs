@@ -185,8 +185,7 @@ fn strip_note(note: Option<&str>) -> String {
 
 /// The parameters `up` would keep: the stack's, else the template's defaults.
 fn deployed_or_default(current: Option<&DeployedState>) -> BTreeMap<String, String> {
-    let specs = template::parameter_specs();
-    plan::desired_parameters(specs, &BTreeMap::new(), &[], current.map(|c| &c.parameters))
+    plan::desired_parameters(&BTreeMap::new(), &[], current.map(|c| &c.parameters))
 }
 
 fn number(params: &BTreeMap<String, String>, parameter: Parameter) -> Option<u32> {

@@ -115,7 +115,6 @@ impl<'a> Job<'a> {
     /// The parameters `up` wants for the stack as `current` has it.
     pub(crate) fn view(&self, current: Option<DeployedState>) -> StackView {
         let desired = plan::desired_parameters(
-            template::parameter_specs(),
             &self.managed,
             &self.overrides,
             current.as_ref().map(|c| &c.parameters),
