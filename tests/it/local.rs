@@ -75,11 +75,12 @@ async fn orders_flow_through_both_consumers_and_the_report_shows_the_trade_off()
     let p50 = |c: &Value| c["stream_to_table_ms"]["p50_ms"].as_f64().unwrap();
     assert!(p50(c1) > p50(c2), "{c1}\n{c2}");
     assert_eq!(c1["stream_to_table_ms"]["count"], orders);
-    // Per record, the bigger batches cost less. (Their average invocation is not reliably longer
-    // on the emulator, where a request's fixed cost and contention from concurrent tests
-    // dominate: 44.5 ms for 100 + 20 records against 46.1 ms for 10 was seen.)
-    let billed = |c: &Value| c["billed"]["mb_ms"].as_f64().unwrap();
-    assert!(billed(c1) < billed(c2), "{c1}\n{c2}");
+    // Per order, the bigger batches cost less: a sixth of the requests. Their compute alone is
+    // no reliable winner on the emulator, where each record is a PutItem to moto and a loaded
+    // machine stretches a batch of 100 as much as ten of 10 (CI saw 2 × 277 ms against
+    // 12 × 44 ms billed), so the assertion is on what the report's "cheaper" weighs: the total.
+    let per_order = |c: &Value| c["cost"]["per_million_orders_usd"].as_f64().unwrap();
+    assert!(per_order(c1) < per_order(c2), "{c1}\n{c2}");
     assert_eq!(report["cheaper"], format!("{stack}-put-item-1"));
     // Stream → table: consumer 1's last 20 records waited out its window.
     let slowest = |i: usize| {
