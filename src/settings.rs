@@ -23,7 +23,6 @@ use crate::load::target::TableNames;
 use crate::load::verify::{VerifyRequest, VerifySettings};
 use crate::logs::{LogsRequest, StackFunction};
 use crate::model::batching::{BatchingChange, BatchingFlags, Tuning};
-use crate::model::template::ParameterError;
 use crate::model::{Consumer, Consumers, Parameter};
 use crate::output::OutputFormat;
 use crate::report::chart;
@@ -210,13 +209,8 @@ fn tune(args: &TuneArgs) -> Result<TuneRequest, DeployError> {
         parallelization: args.parallelization,
     };
     if change.is_empty() {
-        return Err(DeployError::Invalid(vec![ParameterError {
-            flag: "--batch-size/--window/--parallelization".into(),
-            value: "(none given)".into(),
-            rule: "give --batch-size N (1–10000), --window S (0–300 seconds), \
-                   --parallelization N (1–10), or several"
-                .into(),
-        }]));
+        let first = consumers.members()[0];
+        return Err(DeployError::Invalid(vec![TUNE_FLAGS.none_given(first)]));
     }
     let tuning = Tuning::check(consumers.members(), change, TUNE_FLAGS);
     Ok(TuneRequest {
@@ -493,9 +487,11 @@ mod tests {
     #[test]
     fn tune_needs_a_value_and_says_each_problem_once_for_both_consumers() {
         let none = resolved(&["tune", "--consumer", "all"]).unwrap_err();
-        assert!(
-            none.starts_with("--batch-size/--window/--parallelization (none given)"),
-            "{none}"
+        assert_eq!(
+            none,
+            "--batch-size/--window/--parallelization (none given) is not allowed: give \
+             --batch-size N (1–10000), --window S (0–300 seconds), --parallelization N (1–10), \
+             or several"
         );
         let both = resolved(&["tune", "--consumer", "all", "--batch-size", "0"]).unwrap_err();
         assert_eq!(

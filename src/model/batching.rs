@@ -42,6 +42,32 @@ impl BatchingChange {
     }
 }
 
+impl BatchingFlags {
+    /// The refusal of a change that sets no value: each flag with the range the template
+    /// declares for `consumer` ("give --batch-size N (1–10000), --window S (0–300 seconds), …").
+    pub(crate) fn none_given(self, consumer: Consumer) -> ParameterError {
+        let named = [
+            (self.batch_size, "N", ""),
+            (self.window, "S", " seconds"),
+            (self.parallelization, "N", ""),
+        ];
+        let said: Vec<String> = (named.iter().enumerate())
+            .map(|(slot, (flag, placeholder, unit))| {
+                let range = (Tuning::parameter(slot, consumer).spec())
+                    .and_then(|spec| spec.range())
+                    .map(|range| format!(" ({range}{unit})"))
+                    .unwrap_or_default();
+                format!("{flag} {placeholder}{range}")
+            })
+            .collect();
+        ParameterError {
+            flag: [self.batch_size, self.window, self.parallelization].join("/"),
+            value: "(none given)".into(),
+            rule: format!("give {}, or several", said.join(", ")),
+        }
+    }
+}
+
 /// The batching values a change sets (`None` keeps the mapping's), each within the template's
 /// limits: the one form from `settings` to the SDK. Only `check` makes one that sets a value
 /// (`default()` sets none, which every limit allows).

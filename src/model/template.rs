@@ -216,12 +216,17 @@ impl ParameterSpec {
     /// (whole numbers)"), said alike by every check; None when the template sets no limit.
     pub(crate) fn range_rule(&self) -> Option<String> {
         let range = match (self.min, self.max) {
-            (Some(min), Some(max)) => format!("the allowed range is {min}–{max}"),
+            (Some(_), Some(_)) => format!("the allowed range is {}", self.range()?),
             (Some(min), None) => format!("the minimum is {min}"),
             (None, Some(max)) => format!("the maximum is {max}"),
             (None, None) => return None,
         };
         Some(format!("{range} (whole numbers)"))
+    }
+
+    /// The declared range as a flag's help says it ("1–10000"); None without both limits.
+    pub(crate) fn range(&self) -> Option<String> {
+        Some(format!("{}–{}", self.min?, self.max?))
     }
 }
 
