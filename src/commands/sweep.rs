@@ -280,7 +280,7 @@ async fn apply(clients: &Clients, stack: &str, results: &SweepResults) -> Result
         batch_size,
         window_seconds,
         parallelization,
-    } = measure::batching(config);
+    } = config.batching();
     // The grid's values were checked against the same limits; checking the choice again is the
     // one way to a `Tuning`, and costs nothing.
     let change = BatchingChange {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::error::SweepError;
+use crate::model::batching::Batching;
 use crate::model::template::ParameterError;
 use crate::model::{Consumer, Parameter};
 
@@ -45,12 +46,19 @@ impl Config {
         }
     }
 
-    /// `100 / 30 s`, with `×N` when more than one batch per shard is in flight.
+    /// `100 / 30 s`, with `×N` when more than one batch per shard is in flight: the label the
+    /// report gives a consumer with these values (`Batching::label`).
     pub(crate) fn label(self) -> String {
-        let base = format!("{} / {} s", self.batch_size, self.window_seconds);
-        match self.parallelization {
-            1 => base,
-            n => format!("{base} ×{n}"),
+        self.batching().label()
+    }
+
+    /// The mapping values of the configuration (the grid's values fit an i32: checked against
+    /// the template's limits, 1–10000 at most).
+    pub(crate) fn batching(self) -> Batching {
+        Batching {
+            batch_size: self.batch_size as i32,
+            window_seconds: self.window_seconds as i32,
+            parallelization: self.parallelization as i32,
         }
     }
 

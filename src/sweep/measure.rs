@@ -15,7 +15,6 @@ use crate::load::error::LoadError;
 use crate::load::run::{self, LoadPlan};
 use crate::local::{LocalOptions, LocalRun};
 use crate::model::Consumer;
-use crate::model::batching::Batching;
 use crate::report::cost::Prices;
 use crate::report::role::Role;
 use crate::report::window::Window;
@@ -62,7 +61,7 @@ struct ReadBack {
 pub(crate) async fn run(sweep: &Sweep<'_>, planned: &Run) -> Result<RunOutcome, SweepError> {
     let started = Instant::now();
     for (mapping, config) in sweep.mappings.iter().zip(planned.configs()) {
-        mapping::set(sweep.clients, mapping, batching(config), started).await?;
+        mapping::set(sweep.clients, mapping, config.batching(), started).await?;
     }
     let deployed = resources::deployed(sweep.clients, sweep.stack).await?;
     let start = next_minute().await;
@@ -206,15 +205,6 @@ fn minute_after(time: SystemTime) -> SystemTime {
         .unwrap_or_default()
         .as_secs();
     SystemTime::UNIX_EPOCH + Duration::from_secs((seconds / 60 + 1) * 60)
-}
-
-/// The mapping values of a configuration.
-pub(crate) fn batching(config: Config) -> Batching {
-    Batching {
-        batch_size: config.batch_size as i32,
-        window_seconds: config.window_seconds as i32,
-        parallelization: config.parallelization as i32,
-    }
 }
 
 /// Offline: the API stand-in and the pollers for the run, then every batch handed over (the
