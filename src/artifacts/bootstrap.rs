@@ -26,6 +26,11 @@ pub(crate) enum ElfProblem {
     OtherMachine { machine: u16 },
 }
 
+/// ELF `e_machine` of an arm64 (AArch64) executable.
+pub(crate) const EM_AARCH64: u16 = 0xB7;
+/// ELF `e_machine` of an x86_64 executable.
+pub(crate) const EM_X86_64: u16 = 0x3E;
+
 /// The zip's `bootstrap` entry.
 pub(crate) fn unzip(zip: &[u8]) -> Result<Vec<u8>, ZipProblem> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(ZipProblem::NotAZip)?;
@@ -45,8 +50,8 @@ pub(crate) fn elf_arch(bytes: &[u8]) -> Result<Arch, ElfProblem> {
         return Err(ElfProblem::NotElf { len: bytes.len() });
     }
     match u16::from_le_bytes([bytes[18], bytes[19]]) {
-        0xB7 => Ok(Arch::Arm64),
-        0x3E => Ok(Arch::X86_64),
+        EM_AARCH64 => Ok(Arch::Arm64),
+        EM_X86_64 => Ok(Arch::X86_64),
         machine => Err(ElfProblem::OtherMachine { machine }),
     }
 }
@@ -79,8 +84,8 @@ pub(crate) mod tests {
 
     #[test]
     fn the_architecture_is_read_from_the_elf_header() {
-        assert_eq!(elf_arch(&elf(0xB7)), Ok(Arch::Arm64));
-        assert_eq!(elf_arch(&elf(0x3E)), Ok(Arch::X86_64));
+        assert_eq!(elf_arch(&elf(EM_AARCH64)), Ok(Arch::Arm64));
+        assert_eq!(elf_arch(&elf(EM_X86_64)), Ok(Arch::X86_64));
         let arm32 = elf_arch(&elf(0x28)).unwrap_err().to_string();
         assert!(arm32.contains("0x28"), "{arm32}");
         let fake = elf_arch(b"put-record v1").unwrap_err().to_string();

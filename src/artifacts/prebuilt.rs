@@ -56,9 +56,7 @@ fn runs_on(path: &Path, zip: &[u8], arch: Arch) -> Result<(), BuildError> {
 mod tests {
     use super::*;
     use crate::artifacts::bootstrap::tests::{elf, zip_of};
-
-    const AARCH64: u16 = 0xB7;
-    const X86_64: u16 = 0x3E;
+    use crate::artifacts::bootstrap::{EM_AARCH64, EM_X86_64};
 
     fn write(dir: &Path, function: &str, bytes: &[u8]) {
         std::fs::create_dir_all(dir.join(function)).unwrap();
@@ -68,7 +66,7 @@ mod tests {
     #[test]
     fn reads_and_hashes_every_function_and_names_a_missing_one() {
         let dir = tempfile::tempdir().unwrap();
-        let put_record = zip_of("bootstrap", &elf(AARCH64));
+        let put_record = zip_of("bootstrap", &elf(EM_AARCH64));
         write(dir.path(), "put-record", &put_record);
         let err = from_dir(dir.path(), Arch::Arm64).unwrap_err();
         assert!(err.to_string().contains("put-item"), "{err}");
@@ -87,8 +85,16 @@ mod tests {
     #[test]
     fn a_bootstrap_built_for_the_other_architecture_is_refused_with_the_fix() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "put-record", &zip_of("bootstrap", &elf(X86_64)));
-        write(dir.path(), "put-item", &zip_of("bootstrap", &elf(X86_64)));
+        write(
+            dir.path(),
+            "put-record",
+            &zip_of("bootstrap", &elf(EM_X86_64)),
+        );
+        write(
+            dir.path(),
+            "put-item",
+            &zip_of("bootstrap", &elf(EM_X86_64)),
+        );
         assert!(from_dir(dir.path(), Arch::X86_64).is_ok());
         let err = from_dir(dir.path(), Arch::Arm64).unwrap_err();
         assert!(err.is_environment());
@@ -118,7 +124,7 @@ mod tests {
         write(
             dir.path(),
             "put-record",
-            &zip_of("bootstrap", &elf(AARCH64)),
+            &zip_of("bootstrap", &elf(EM_AARCH64)),
         );
         let no_bootstrap = from_dir(dir.path(), Arch::Arm64).unwrap_err().to_string();
         assert!(
