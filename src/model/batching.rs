@@ -43,16 +43,17 @@ impl BatchingChange {
 }
 
 impl BatchingFlags {
+    /// The flags in the order of `Tuning`'s slots: batch size, window, parallelization.
+    fn names(self) -> [&'static str; 3] {
+        [self.batch_size, self.window, self.parallelization]
+    }
+
     /// The refusal of a change that sets no value: each flag with the range the template
     /// declares for `consumer` ("give --batch-size N (1–10000), --window S (0–300 seconds), …").
     pub(crate) fn none_given(self, consumer: Consumer) -> ParameterError {
-        let named = [
-            (self.batch_size, "N", ""),
-            (self.window, "S", " seconds"),
-            (self.parallelization, "N", ""),
-        ];
-        let said: Vec<String> = (named.iter().enumerate())
-            .map(|(slot, (flag, placeholder, unit))| {
+        let how = [("N", ""), ("S", " seconds"), ("N", "")];
+        let said: Vec<String> = (self.names().into_iter().zip(how).enumerate())
+            .map(|(slot, (flag, (placeholder, unit)))| {
                 let range = (Tuning::parameter(slot, consumer).spec())
                     .and_then(|spec| spec.range())
                     .map(|range| format!(" ({range}{unit})"))
@@ -61,7 +62,7 @@ impl BatchingFlags {
             })
             .collect();
         ParameterError {
-            flag: [self.batch_size, self.window, self.parallelization].join("/"),
+            flag: self.names().join("/"),
             value: "(none given)".into(),
             rule: format!("give {}, or several", said.join(", ")),
         }
@@ -87,10 +88,9 @@ impl Tuning {
         flags: BatchingFlags,
     ) -> Result<Tuning, Vec<ParameterError>> {
         let given = [change.batch_size, change.window, change.parallelization];
-        let named = [flags.batch_size, flags.window, flags.parallelization];
         let mut problems = Vec::new();
         let mut checked = [None; 3];
-        for (slot, (flag, value)) in named.into_iter().zip(given).enumerate() {
+        for (slot, (flag, value)) in flags.names().into_iter().zip(given).enumerate() {
             let Some(value) = value else { continue };
             for &consumer in consumers {
                 match Tuning::parameter(slot, consumer).check(flag, value) {

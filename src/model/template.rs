@@ -215,11 +215,11 @@ impl ParameterSpec {
     /// The rule a number outside the declared limits breaks ("the allowed range is 1–10000
     /// (whole numbers)"), said alike by every check; None when the template sets no limit.
     pub(crate) fn range_rule(&self) -> Option<String> {
-        let range = match (self.min, self.max) {
-            (Some(_), Some(_)) => format!("the allowed range is {}", self.range()?),
-            (Some(min), None) => format!("the minimum is {min}"),
-            (None, Some(max)) => format!("the maximum is {max}"),
-            (None, None) => return None,
+        let range = match (self.range(), self.min, self.max) {
+            (Some(range), _, _) => format!("the allowed range is {range}"),
+            (None, Some(min), _) => format!("the minimum is {min}"),
+            (None, _, Some(max)) => format!("the maximum is {max}"),
+            (None, None, None) => return None,
         };
         Some(format!("{range} (whole numbers)"))
     }
