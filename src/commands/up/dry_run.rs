@@ -111,10 +111,8 @@ pub(crate) async fn plan(inputs: &Inputs<'_>, decision: &plan::Plan) -> Result<P
         inputs.stack_name,
         inputs.named_bucket,
     )?;
-    let before = inputs
-        .current
-        .map(|c| c.parameters.clone())
-        .unwrap_or_default();
+    let none = BTreeMap::new();
+    let before = inputs.current.map_or(&none, |c| &c.parameters);
     let uploads = planned_uploads(store, inputs.artifacts, create_bucket).await?;
     let preview = match decision {
         plan::Plan::Update => Some(preview_update(inputs).await?),
@@ -129,7 +127,7 @@ pub(crate) async fn plan(inputs: &Inputs<'_>, decision: &plan::Plan) -> Result<P
         template_changed: inputs
             .current
             .is_some_and(|c| !c.holds_template(template::TEMPLATE)),
-        parameters: plan::parameter_changes(&before, inputs.desired)
+        parameters: plan::parameter_changes(before, inputs.desired)
             .into_iter()
             .map(|(name, before, after)| ParameterChange {
                 name,
